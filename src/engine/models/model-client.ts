@@ -1,0 +1,65 @@
+/**
+ * The one interface every model client implements (AgentChat's ChatCompletionClient).
+ * Messages here are the LLM-side messages (system / user / assistant / tool results),
+ * not the AgentChat messages of ../messages.ts.
+ */
+import type { FunctionCall, FunctionExecutionResult, ImageContent, RequestUsage } from '../messages.js';
+
+export interface SystemMessage { type: 'SystemMessage'; content: string }
+export interface UserMessage { type: 'UserMessage'; content: string | (string | ImageContent)[]; source: string }
+export interface AssistantMessage { type: 'AssistantMessage'; content: string | FunctionCall[]; source: string; thought?: string }
+export interface FunctionExecutionResultMessage { type: 'FunctionExecutionResultMessage'; content: FunctionExecutionResult[] }
+export type LLMMessage = SystemMessage | UserMessage | AssistantMessage | FunctionExecutionResultMessage;
+
+export type FinishReason = 'stop' | 'length' | 'function_calls' | 'content_filter' | 'unknown';
+
+/** A finished model call: text, or the tool calls the model asked for. */
+export interface CreateResult {
+  finish_reason: FinishReason;
+  content: string | FunctionCall[];
+  usage: RequestUsage;
+  cached: boolean;
+  /** Reasoning text, when the model returns it separately. */
+  thought?: string;
+}
+
+/** A tool as the model sees it: a name, a description and a JSON Schema for its arguments. */
+export interface ToolSchema {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export interface ModelInfo {
+  vision: boolean;
+  function_calling: boolean;
+  json_output: boolean;
+  family: string;
+  structured_output?: boolean;
+}
+
+export interface CreateOptions {
+  /** Aborting cancels the request in flight (the HTTP request, for a remote model). */
+  signal?: AbortSignal;
+  tools?: ToolSchema[];
+  toolChoice?: 'auto' | 'required' | 'none';
+  /** Per-call overrides of the client's own create arguments. */
+  extraCreateArgs?: Record<string, unknown>;
+}
+
+/** One item of a streamed call: a text delta, or (always last) the finished result. */
+export type ModelStreamItem = string | CreateResult;
+
+export interface ChatCompletionClient {
+  readonly modelInfo: ModelInfo;
+  create(messages: LLMMessage[], options?: CreateOptions): Promise<CreateResult>;
+  /** Yields text deltas as they arrive, then exactly one CreateResult, last. */
+  createStream(messages: LLMMessage[], options?: CreateOptions): AsyncIterable<ModelStreamItem>;
+  /** Frees sockets or processes the client holds. */
+  close(): Promise<void>;
+}
+
+export function isCreateResult(item: ModelStreamItem): item is CreateResult {
+  return typeof item !== 'string';
+}
