@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** Log levels accepted by LOG_LEVEL, from the most to the least verbose. */
+export const LOG_LEVELS = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/** An env value that is absent or blank counts as unset, so `KEY=` in a .env file means "default". */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine((v) => v.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must be sqlite:<file path> or postgres://user@host:port/db',
+  });
+
+/**
+ * The environment as the service reads it. Every key has a default or is optional, so an
+ * empty environment is a valid (development) configuration.
+ */
+export const envSchema = z.object({
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  DATABASE_URL: databaseUrl.default('sqlite:./data/teamstream.db'),
+  /** PostgreSQL schema to use (created if missing); lets several instances or test suites share one database. */
+  DATABASE_SCHEMA: optionalString.pipe(
+    z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier').optional(),
+  ),
+  /** Log every SQL statement (TypeORM logging). */
+  DATABASE_LOGGING: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('log'),
+  AUTH_TYPE: z.enum(['none', 'jwt']).default('none'),
+  JWT_SECRET: optionalString,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** Directory of operator-installed tool modules (.js/.mjs) that team configs may name. */
+  TOOLS_DIR: optionalString,
+  /** Comma-separated commands an McpWorkbench stdio server may run; empty allows none. */
+  MCP_STDIO_ALLOW: optionalString.transform((v) => (v ? v.split(',').map((c) => c.trim()).filter(Boolean) : [])),
+});
+
+export type Env = z.input<typeof envSchema>;

@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigValidationError, describeDatabase, loadConfig } from './config.js';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigValidationError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe(loadConfig.name, () => {
+  it('applies every default to an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      http: { host: '127.0.0.1', port: 8081 },
+      database: { kind: 'sqlite', path: resolve('./data/teamstream.db'), logging: false },
+      log: { level: 'log' },
+      auth: { type: 'none', jwtSecret: undefined },
+      openai: { apiKey: undefined, baseUrl: undefined },
+      engine: { toolsDir: undefined, mcpStdioAllow: [] },
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ OPENAI_API_KEY: '', PORT: '9000' }).openai.apiKey).toBeUndefined();
+  });
+
+  it('splits MCP_STDIO_ALLOW on commas', () => {
+    expect(loadConfig({ MCP_STDIO_ALLOW: 'npx, uvx,' }).engine.mcpStdioAllow).toEqual(['npx', 'uvx']);
+  });
+
+  it('selects PostgreSQL for a postgres:// URL and keeps the schema', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u:secret@db:5432/app', DATABASE_SCHEMA: 'suite_1' });
+    expect(config.database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u:secret@db:5432/app',
+      schema: 'suite_1',
+      logging: false,
+    });
+    expect(describeDatabase(config.database)).not.toContain('secret');
+  });
+
+  it('reads sqlite:// absolute paths and :memory:', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite:///tmp/x.db' }).database).toMatchObject({ path: '/tmp/x.db' });
+    expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database).toMatchObject({ path: ':memory:' });
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['AUTH_TYPE', { AUTH_TYPE: 'oauth' }],
+    ['OPENAI_BASE_URL', { OPENAI_BASE_URL: 'not a url' }],
+    ['DATABASE_SCHEMA', { DATABASE_URL: 'postgres://h/db', DATABASE_SCHEMA: 'Bad-Name' }],
+    ['DATABASE_LOGGING', { DATABASE_LOGGING: 'yes' }],
+  ])('names %s when it is bad', (key, env) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${key}: `));
+  });
+
+  it('reports every bad key in one error', () => {
+    const problems = problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', AUTH_TYPE: 'oauth' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['AUTH_TYPE', 'LOG_LEVEL', 'PORT']);
+  });
+
+  it('requires JWT_SECRET when AUTH_TYPE=jwt', () => {
+    expect(problemsOf({ AUTH_TYPE: 'jwt' })).toEqual(['JWT_SECRET: required when AUTH_TYPE=jwt']);
+  });
+});

@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
+import { envSchema, type LogLevelName } from './config.schema.js';
+
+/** Where the data lives: a SQLite file, or a PostgreSQL URL (with an optional schema). */
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string; logging: boolean }
+  | { kind: 'postgres'; url: string; schema: string | undefined; logging: boolean };
+
+/** The typed, nested configuration every module injects through {@link APP_CONFIG}. */
+export interface AppConfig {
+  http: { host: string; port: number };
+  database: DatabaseConfig;
+  log: { level: LogLevelName };
+  auth: { type: 'none' | 'jwt'; jwtSecret: string | undefined };
+  openai: { apiKey: string | undefined; baseUrl: string | undefined };
+  engine: { toolsDir: string | undefined; mcpStdioAllow: string[] };
+}
+
+/** Injection token for {@link AppConfig}. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Raised when the environment is invalid; the message lists every bad key, one per line. */
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+function describeIssues(issues: z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+}
+
+/**
+ * Parses the environment once into an {@link AppConfig}. Collects every bad key into one
+ * {@link ConfigValidationError} rather than stopping at the first.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigValidationError(describeIssues(parsed.error.issues));
+  const e = parsed.data;
+
+  const problems: string[] = [];
+  if (e.AUTH_TYPE === 'jwt' && !e.JWT_SECRET) problems.push('JWT_SECRET: required when AUTH_TYPE=jwt');
+  if (e.DATABASE_SCHEMA && e.DATABASE_URL.startsWith('sqlite:')) {
+    problems.push('DATABASE_SCHEMA: only meaningful with a postgres:// DATABASE_URL');
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  return {
+    http: { host: e.HOST, port: e.PORT },
+    database: e.DATABASE_URL.startsWith('sqlite:')
+      ? { kind: 'sqlite', path: sqlitePath(e.DATABASE_URL), logging: e.DATABASE_LOGGING }
+      : { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, logging: e.DATABASE_LOGGING },
+    log: { level: e.LOG_LEVEL },
+    auth: { type: e.AUTH_TYPE, jwtSecret: e.JWT_SECRET },
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
+    engine: { toolsDir: e.TOOLS_DIR ? resolve(e.TOOLS_DIR) : undefined, mcpStdioAllow: e.MCP_STDIO_ALLOW },
+  };
+}
+
+/** `sqlite:./data/x.db`, `sqlite:///abs/x.db` or `sqlite::memory:` → a path better-sqlite3 opens. */
+function sqlitePath(url: string): string {
+  const rest = url.slice('sqlite:'.length);
+  if (rest === ':memory:') return rest;
+  return resolve(rest.startsWith('//') ? rest.slice(2) : rest);
+}
+
+/** Creates the directory of a SQLite file so a fresh clone starts without set-up. */
+export function ensureSqliteDirectory(db: DatabaseConfig): void {
+  if (db.kind === 'sqlite' && db.path !== ':memory:') mkdirSync(dirname(db.path), { recursive: true });
+}
+
+/** A one-line description of where the data lives, for the start-up log (no password). */
+export function describeDatabase(db: DatabaseConfig): string {
+  if (db.kind === 'sqlite') return `sqlite ${db.path}`;
+  const url = new URL(db.url);
+  url.password = url.password ? '***' : '';
+  return `postgres ${url.toString()}${db.schema ? ` (schema ${db.schema})` : ''}`;
+}

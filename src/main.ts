@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory.js';
+import { ConfigValidationError, describeDatabase, loadConfig } from './config/config.js';
+import { loadEnvFile } from './config/load-env-file.js';
+
+async function bootstrap(): Promise<void> {
+  loadEnvFile();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigValidationError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await createApp(config);
+  await app.listen(config.http.port, config.http.host);
+  const url = `http://${config.http.host}:${config.http.port}`;
+  new Logger('Bootstrap').log(`TeamStream listening on ${url} (docs ${url}/api/docs), database: ${describeDatabase(config.database)}`);
+}
+
+bootstrap().catch((err: unknown) => {
+  console.error('TeamStream failed to start:', err);
+  process.exit(1);
+});

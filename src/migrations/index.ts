@@ -1,0 +1,4 @@
+import { InitialSchema1732406400000 } from './1732406400000-InitialSchema.js';
+
+/** Every migration, oldest first, as an explicit list (no globs: works from src and from dist). */
+export const MIGRATIONS = [InitialSchema1732406400000];

@@ -1,0 +1,42 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
+import type { JsonObject } from '../common/json.js';
+import { OwnedRow } from '../database/owned-row.js';
+import { SessionEntity } from '../sessions/session.entity.js';
+
+export const RUN_STATUSES = ['created', 'active', 'complete', 'error', 'stopped'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** The statuses a run never leaves (protocol §2.4). */
+export const TERMINAL_RUN_STATUSES = ['complete', 'error', 'stopped'] as const;
+export type TerminalRunStatus = (typeof TERMINAL_RUN_STATUSES)[number];
+
+/** One run of a session's team. Deleted with its session. */
+@Entity({ name: 'runs' })
+@Index('idx_runs_session', ['session_id'])
+@Index('idx_runs_user', ['user_id'])
+export class RunEntity extends OwnedRow {
+  @Column({ type: 'integer' })
+  session_id!: number;
+
+  @ManyToOne(() => SessionEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'session_id', foreignKeyConstraintName: 'fk_runs_session' })
+  session?: Relation<SessionEntity>;
+
+  @Column({ type: 'varchar', length: 16, default: 'created' })
+  status!: RunStatus;
+
+  /** The task messages (AgentChat message dumps). */
+  @Column({ type: 'simple-json', nullable: true })
+  task!: JsonObject[] | null;
+
+  /** The TeamResult once the run has ended. */
+  @Column({ type: 'simple-json', nullable: true })
+  team_result!: JsonObject | null;
+
+  @Column({ type: 'text', nullable: true })
+  error_message!: string | null;
+
+  /** Why the run ended (termination text, the caller's stop reason, …); not in AGS. */
+  @Column({ type: 'text', nullable: true })
+  stop_reason!: string | null;
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { type Envelope, envelopeOf, ok } from '../common/envelope.js';
+import { idParamSchema } from '../common/params.js';
+import { userQuerySchema } from '../common/row.js';
+import {
+  type CreateSession,
+  createSessionSchema,
+  type SessionDto,
+  sessionSchema,
+  toSessionDto,
+  type UpdateSession,
+  updateSessionSchema,
+} from './sessions.dto.js';
+import { SessionsService } from './sessions.service.js';
+
+@ApiTags('sessions')
+@Controller('api/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @ApiOkResponse({ standardSchema: envelopeOf(z.array(sessionSchema)) })
+  async list(@Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() userId: string): Promise<Envelope<SessionDto[]>> {
+    return ok((await this.sessions.list(userId)).map(toSessionDto));
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ standardSchema: envelopeOf(sessionSchema) })
+  async get(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() userId: string): Promise<Envelope<SessionDto>> {
+    return ok(toSessionDto(await this.sessions.get(id, userId)));
+  }
+
+  @Post()
+  @ApiOkResponse({ standardSchema: envelopeOf(sessionSchema) })
+  async create(@Body({ schema: createSessionSchema }) body: CreateSession, @CurrentUser() userId: string): Promise<Envelope<SessionDto>> {
+    return ok(toSessionDto(await this.sessions.create(userId, body)), 'Session created successfully');
+  }
+
+  @Put(':id')
+  @ApiOkResponse({ standardSchema: envelopeOf(sessionSchema) })
+  async update(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: userQuerySchema }) _q: unknown,
+    @Body({ schema: updateSessionSchema }) body: UpdateSession,
+    @CurrentUser() userId: string,
+  ): Promise<Envelope<SessionDto>> {
+    return ok(toSessionDto(await this.sessions.update(id, userId, body)), 'Session updated successfully');
+  }
+
+  @Delete(':id')
+  @ApiOkResponse({ standardSchema: envelopeOf(z.null()) })
+  async delete(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() userId: string): Promise<Envelope<null>> {
+    await this.sessions.delete(id, userId);
+    return ok(null, 'Session deleted successfully');
+  }
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { componentSchema } from '../common/component.js';
+import { openObject } from '../common/json.js';
+import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
+import type { SettingsEntity } from './settings.entity.js';
+
+export const uiSettingsSchema = openObject({
+  show_llm_call_events: z.boolean().default(false),
+  expanded_messages_by_default: z.boolean().optional(),
+  show_agent_flow_by_default: z.boolean().optional(),
+  human_input_timeout_minutes: z.number().positive().default(3),
+});
+
+export const settingsConfigSchema = openObject({
+  environment: z.array(openObject({ name: z.string() })).default([]),
+  default_model_client: componentSchema.nullish(),
+  ui: uiSettingsSchema.default({ show_llm_call_events: false, human_input_timeout_minutes: 3 }),
+});
+export type SettingsConfig = z.infer<typeof settingsConfigSchema>;
+
+/** `PUT /api/settings/`: the whole row as the front-end holds it; only `config` is taken. */
+export const putSettingsSchema = openObject({ user_id: bodyUserId, id: z.number().int().optional(), config: settingsConfigSchema });
+export type PutSettings = z.infer<typeof putSettingsSchema>;
+
+export const settingsSchema = rowSchema.extend({ config: settingsConfigSchema });
+export type SettingsDto = z.infer<typeof settingsSchema>;
+
+export function toSettingsDto(row: SettingsEntity): SettingsDto {
+  return { ...rowFields(row), config: settingsConfigSchema.parse(row.config) };
+}

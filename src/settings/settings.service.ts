@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { DatabaseService } from '../database/database.service.js';
+import type { SettingsConfig } from './settings.dto.js';
+import { SettingsEntity } from './settings.entity.js';
+
+@Injectable()
+export class SettingsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly db: DatabaseService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The defaults a user's settings start from (AGS's, with the model that is configured). */
+  defaults(): SettingsConfig {
+    return {
+      environment: [],
+      ...(this.config.openai.apiKey
+        ? {
+            default_model_client: {
+              provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient',
+              component_type: 'model',
+              version: 1,
+              component_version: 1,
+              description: 'OpenAI GPT-4o-mini',
+              label: 'OpenAIChatCompletionClient',
+              config: { model: 'gpt-4o-mini' },
+            },
+          }
+        : {}),
+      ui: { show_llm_call_events: false, expanded_messages_by_default: true, show_agent_flow_by_default: true, human_input_timeout_minutes: 3 },
+    };
+  }
+
+  /** The user's settings row, created with the defaults on first read (once, even if raced). */
+  async get(userId: string): Promise<SettingsEntity> {
+    const existing = await this.dataSource.manager.findOneBy(SettingsEntity, { user_id: userId });
+    if (existing) return existing;
+    await this.db.transaction(async (em) => {
+      await this.db.lockKey(em, `settings:${userId}`);
+      if (await em.existsBy(SettingsEntity, { user_id: userId })) return;
+      await em.insert(SettingsEntity, { user_id: userId, config: this.defaults() });
+    });
+    return this.dataSource.manager.findOneByOrFail(SettingsEntity, { user_id: userId });
+  }
+
+  /** Replaces the user's settings config; returns the saved row. */
+  async put(userId: string, config: SettingsConfig): Promise<SettingsEntity> {
+    await this.get(userId);
+    await this.db.transaction((em) => em.update(SettingsEntity, { user_id: userId }, { config }));
+    return this.get(userId);
+  }
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { componentSchema } from '../common/component.js';
+import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
+import type { TeamEntity } from './team.entity.js';
+
+/** `POST /api/teams/`: create, or update the caller's team `id` when given. */
+export const upsertTeamSchema = z.object({
+  user_id: bodyUserId,
+  id: z.number().int().positive().optional(),
+  component: componentSchema,
+});
+export type UpsertTeam = z.infer<typeof upsertTeamSchema>;
+
+export const teamSchema = rowSchema.extend({ component: componentSchema });
+export type TeamDto = z.infer<typeof teamSchema>;
+
+export function toTeamDto(row: TeamEntity): TeamDto {
+  return { ...rowFields(row), component: componentSchema.parse(row.component) };
+}

@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { DatabaseConfig } from '../../src/config/config.js';
+
+/** A database for one test suite, and how to throw it away. */
+export interface TestDatabase {
+  config: DatabaseConfig;
+  kind: 'sqlite' | 'postgres';
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, isolated database: a SQLite file in a new temp directory, or, when TEST_DATABASE_URL
+ * is a postgres:// URL, a new schema in that database (suites run in parallel, so each gets its own).
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    const schema = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+    const admin = async (sql: string) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    await admin(`CREATE SCHEMA "${schema}"`);
+    return {
+      kind: 'postgres',
+      config: { kind: 'postgres', url, schema, logging: false },
+      drop: () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'teamstream-test-'));
+  return {
+    kind: 'sqlite',
+    config: { kind: 'sqlite', path: join(dir, 'test.db'), logging: false },
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
