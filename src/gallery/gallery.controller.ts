@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, HttpCode, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -26,6 +26,7 @@ export class GalleryController {
   }
 
   @Post()
+  @HttpCode(200)
   @ApiOkResponse({ standardSchema: envelopeOf(gallerySchema) })
   async create(@Body({ schema: saveGallerySchema }) body: SaveGallery, @CurrentUser() userId: string): Promise<Envelope<GalleryDto>> {
     return ok(toGalleryDto(await this.galleries.create(userId, body.config)), 'Gallery created successfully');

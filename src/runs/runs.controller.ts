@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, HttpCode, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -26,6 +26,7 @@ export class RunsController {
   constructor(private readonly runs: RunsService) {}
 
   @Post()
+  @HttpCode(200)
   @ApiOkResponse({ standardSchema: envelopeOf(createdRunSchema) })
   async create(@Body({ schema: createRunSchema }) body: CreateRun, @CurrentUser() userId: string): Promise<Envelope<z.infer<typeof createdRunSchema>>> {
     const run = await this.runs.create(userId, body.session_id);

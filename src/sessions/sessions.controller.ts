@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, HttpCode, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -34,6 +34,7 @@ export class SessionsController {
   }
 
   @Post()
+  @HttpCode(200)
   @ApiOkResponse({ standardSchema: envelopeOf(sessionSchema) })
   async create(@Body({ schema: createSessionSchema }) body: CreateSession, @CurrentUser() userId: string): Promise<Envelope<SessionDto>> {
     return ok(toSessionDto(await this.sessions.create(userId, body)), 'Session created successfully');

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, HttpCode, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -26,6 +26,7 @@ export class TeamsController {
   }
 
   @Post()
+  @HttpCode(200)
   @ApiOkResponse({ standardSchema: envelopeOf(teamSchema) })
   async upsert(@Body({ schema: upsertTeamSchema }) body: UpsertTeam, @CurrentUser() userId: string): Promise<Envelope<TeamDto>> {
     return ok(toTeamDto(await this.teams.upsert(userId, body)), 'Team saved');
