@@ -1,0 +1,106 @@
+/**
+ * Registry entries for model clients, model contexts, tools and workbenches. A FunctionTool is
+ * resolved by name in the LoadContext's ToolRegistry: the Python in its config is never run.
+ */
+import { z } from 'zod';
+import { BufferedChatCompletionContext, UnboundedChatCompletionContext } from '../agents/model-context.js';
+import type { LLMMessage } from '../models/model-client.js';
+import { AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient } from '../models/openai-client.js';
+import type { AzureOpenAIClientConfig, OpenAIClientConfig } from '../models/openai-config.js';
+import { ModelInfoSchema } from '../models/openai-config.js';
+import { ReplayChatCompletionClient, ReplayEntrySchema } from '../models/replay-client.js';
+import { StaticWorkbench } from '../tools/workbench.js';
+import { ComponentModelSchema } from './component-model.js';
+import { FunctionTool } from './function-tool.js';
+import { ComponentConfigError, defineEntry, type RegistryEntry } from './registry-types.js';
+
+/** The model clients validate their own configs (naming the bad key), so only the shape is checked here. */
+const AnyConfig = z.record(z.string(), z.unknown());
+
+const FunctionCallSchema = z.object({ id: z.string(), name: z.string(), arguments: z.string() });
+const LLMMessageSchema: z.ZodType<LLMMessage> = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('SystemMessage'), content: z.string() }),
+  z.object({
+    type: z.literal('UserMessage'),
+    content: z.union([z.string(), z.array(z.union([z.string(), z.object({ url: z.string(), alt: z.string().optional() })]))]),
+    source: z.string(),
+  }),
+  z.object({
+    type: z.literal('AssistantMessage'),
+    content: z.union([z.string(), z.array(FunctionCallSchema)]),
+    source: z.string(),
+    thought: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('FunctionExecutionResultMessage'),
+    content: z.array(z.object({ content: z.string(), name: z.string(), call_id: z.string(), is_error: z.boolean() })),
+  }),
+]);
+const initialMessages = z.array(LLMMessageSchema).nullish();
+
+export const modelAndToolEntries: RegistryEntry[] = [
+  defineEntry({
+    provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient',
+    componentType: 'model',
+    schema: AnyConfig,
+    load: (_c, scope, raw) =>
+      // Without env in the context the client reads OPENAI_API_KEY / OPENAI_BASE_URL itself.
+      new OpenAIChatCompletionClient(
+        raw as OpenAIClientConfig,
+        scope.ctx.env ? { apiKey: scope.ctx.env.openaiApiKey, baseUrl: scope.ctx.env.openaiBaseUrl } : undefined,
+      ),
+  }),
+  defineEntry({
+    provider: 'autogen_ext.models.openai.AzureOpenAIChatCompletionClient',
+    componentType: 'model',
+    schema: AnyConfig,
+    load: (_c, _scope, raw) => new AzureOpenAIChatCompletionClient(raw as AzureOpenAIClientConfig),
+  }),
+  defineEntry({
+    provider: 'autogen_ext.models.replay.ReplayChatCompletionClient',
+    componentType: 'model',
+    schema: z.object({ chat_completions: z.array(ReplayEntrySchema), model_info: ModelInfoSchema.nullish() }),
+    load: (c) => new ReplayChatCompletionClient(c.chat_completions, c.model_info ?? undefined),
+  }),
+  defineEntry({
+    provider: 'autogen_core.model_context.UnboundedChatCompletionContext',
+    componentType: 'chat_completion_context',
+    schema: z.object({ initial_messages: initialMessages }),
+    load: (c) => new UnboundedChatCompletionContext(c.initial_messages ?? []),
+  }),
+  defineEntry({
+    provider: 'autogen_core.model_context.BufferedChatCompletionContext',
+    componentType: 'chat_completion_context',
+    schema: z.object({ buffer_size: z.number().int().positive(), initial_messages: initialMessages }),
+    load: (c) => new BufferedChatCompletionContext(c.buffer_size, c.initial_messages ?? []),
+  }),
+  defineEntry({
+    provider: 'autogen_core.tools.FunctionTool',
+    componentType: 'tool',
+    schema: z.looseObject({
+      name: z.string().min(1),
+      description: z.string().nullish(),
+      source_code: z.string().nullish(),
+      global_imports: z.array(z.unknown()).nullish(),
+      has_cancellation_support: z.boolean().nullish(),
+    }),
+    load: (c, scope, raw) => {
+      const target = scope.ctx.tools.get(c.name);
+      if (!target) {
+        const registered = scope.ctx.tools.names();
+        throw new ComponentConfigError(
+          scope.path,
+          `FunctionTool "${c.name}" is not a registered tool (its Python source_code is never run); registered tools: ${registered.length ? registered.join(', ') : '(none)'}`,
+          `Register a tool named "${c.name}": export it from a JS module in the TOOLS_DIR directory, or add it to the ToolRegistry`,
+        );
+      }
+      return new FunctionTool(target, { ...raw, name: c.name });
+    },
+  }),
+  defineEntry({
+    provider: 'autogen_core.tools.StaticWorkbench',
+    componentType: 'workbench',
+    schema: z.object({ tools: z.array(ComponentModelSchema) }),
+    load: (c, scope) => new StaticWorkbench(c.tools.map((t, i) => scope.load(t, 'tool', 'tools', i))),
+  }),
+];

@@ -1,0 +1,50 @@
+/**
+ * An AGS `autogen_core.tools.FunctionTool` resolved by name to a registered tool. The config's
+ * Python `source_code` is kept only so the component round-trips; it is never run.
+ */
+import type { ToolSchema } from '../models/model-client.js';
+import type { Tool, ToolContext, ToolResult } from '../tools/tool.js';
+import type { Configurable } from './component-model.js';
+
+export const FUNCTION_TOOL_PROVIDER = 'autogen_core.tools.FunctionTool';
+
+export interface FunctionToolConfig {
+  name: string;
+  description?: string | null;
+  source_code?: string | null;
+  global_imports?: unknown[] | null;
+  has_cancellation_support?: boolean | null;
+  [key: string]: unknown;
+}
+
+export class FunctionTool implements Tool, Configurable {
+  readonly provider = FUNCTION_TOOL_PROVIDER;
+  readonly componentType = 'tool' as const;
+  readonly name: string;
+  readonly description: string;
+  readonly schema: ToolSchema;
+
+  /** `target` is the registered tool that does the work; `config` is the AGS config as loaded. */
+  constructor(
+    readonly target: Tool,
+    private readonly config: FunctionToolConfig,
+  ) {
+    this.name = target.name;
+    // The config's description is what the AGS user edited, so the model sees that one.
+    this.description = config.description || target.description;
+    this.schema = { ...target.schema, description: this.description };
+  }
+
+  run(args: unknown, context: ToolContext): Promise<ToolResult> {
+    return this.target.run(args, context);
+  }
+
+  toConfig(): Record<string, unknown> {
+    return { ...this.config };
+  }
+
+  /** The config for a plain registered tool that was not loaded from a FunctionTool config. */
+  static configFor(t: Tool): FunctionToolConfig {
+    return { name: t.name, description: t.description, source_code: '', global_imports: [], has_cancellation_support: false };
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The shapes the component registry is made of: what a load may use (LoadContext), what each
+ * provider entry provides, and which engine type each component_type loads into.
+ */
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import type { ChatAgent } from '../agents/chat-agent.js';
+import type { ChatCompletionContext } from '../agents/model-context.js';
+import type { TerminationCondition } from '../conditions/termination-condition.js';
+import type { ChatCompletionClient } from '../models/model-client.js';
+import type { Team } from '../teams/team.js';
+import type { Tool } from '../tools/tool.js';
+import type { ToolRegistry } from '../tools/tool-registry.js';
+import type { Workbench } from '../tools/workbench.js';
+import type { ComponentType } from './component-model.js';
+
+/** What loading a config may draw on. Nothing in a config can reach past this. */
+export interface LoadContext {
+  /** The tools a FunctionTool config may name. */
+  tools: ToolRegistry;
+  /** Defaults for OpenAI clients whose config has no key / base URL. Absent: the process env is read. */
+  env?: { openaiApiKey?: string; openaiBaseUrl?: string };
+  /** The stdio commands an McpWorkbench config may start (the operator's MCP_STDIO_ALLOW). */
+  mcpStdioAllow?: readonly string[];
+}
+
+/** The engine type each component_type loads into. */
+export interface ComponentTypeMap {
+  team: Team;
+  agent: ChatAgent;
+  model: ChatCompletionClient;
+  tool: Tool;
+  workbench: Workbench;
+  termination: TerminationCondition;
+  chat_completion_context: ChatCompletionContext;
+}
+
+/** Handed to an entry's `load`: the context, where we are, and a way to load nested components. */
+export interface LoadScope {
+  readonly ctx: LoadContext;
+  /** JSON path of the component being loaded ('' for the root). */
+  readonly path: string;
+  /** Loads the nested component at `config.<segments>` (e.g. `'participants', 1`), checking its type. */
+  load<K extends ComponentType>(value: unknown, type: K, ...segments: (string | number)[]): ComponentTypeMap[K];
+}
+
+export interface RegistryEntry {
+  /** The canonical AGS provider string. */
+  readonly provider: string;
+  /** Other provider strings accepted for it (the short class name). */
+  readonly aliases: readonly string[];
+  readonly componentType: ComponentType;
+  /** Checks the raw `config`; zod issues become ConfigErrors at `<path>.config.<key>`. */
+  readonly schema: z.ZodType;
+  /** Builds the instance from the checked config (the raw config is given for exact round-trips). */
+  load(config: unknown, scope: LoadScope, raw: Record<string, unknown>): ComponentTypeMap[ComponentType];
+}
+
+/** Declares a provider with a typed config. */
+export function defineEntry<K extends ComponentType, S extends z.ZodType>(entry: {
+  provider: string;
+  componentType: K;
+  schema: S;
+  load: (config: z.output<S>, scope: LoadScope, raw: Record<string, unknown>) => ComponentTypeMap[K];
+  aliases?: string[];
+}): RegistryEntry {
+  const shortName = entry.provider.split('.').pop()!;
+  return {
+    provider: entry.provider,
+    aliases: [shortName, ...(entry.aliases ?? [])],
+    componentType: entry.componentType,
+    schema: entry.schema,
+    // The loader only calls this with the output of `schema`, so the cast holds.
+    load: (config, scope, raw) => entry.load(config as z.output<S>, scope, raw),
+  };
+}
+
+/** A ConfigError that also says how to fix it (shown as `suggestion` by validateComponent). */
+export class ComponentConfigError extends ConfigError {
+  constructor(
+    path: string,
+    message: string,
+    readonly suggestion?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(path, suggestion ? `${message}. ${suggestion}` : message, options);
+    this.rawMessage = message;
+  }
+  readonly rawMessage: string;
+}

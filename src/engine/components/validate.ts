@@ -1,0 +1,46 @@
+/**
+ * validateComponent: AGS's /api/validate answer for a component config, by loading it.
+ */
+import { ConfigError } from '../errors.js';
+import { loadComponent } from './loader.js';
+import { ComponentConfigError, type LoadContext } from './registry-types.js';
+
+export interface ValidationIssue {
+  /** JSON path of the offending value (`config.participants[0].config.model_client`), or `component`. */
+  field: string;
+  error: string;
+  suggestion?: string;
+}
+
+/** AGS's ValidationResponse. */
+export interface ValidationResult {
+  is_valid: boolean;
+  errors: ValidationIssue[];
+  warnings: ValidationIssue[];
+}
+
+/**
+ * Checks that a component loads (any type: team, agent, model, …). Loading builds objects but
+ * opens nothing (model clients and MCP servers connect on first use), so nothing needs closing.
+ */
+export function validateComponent(component: unknown, ctx: LoadContext): ValidationResult {
+  try {
+    loadComponent(component, ctx);
+    return { is_valid: true, errors: [], warnings: [] };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) {
+      return { is_valid: false, errors: [{ field: 'component', error: error instanceof Error ? error.message : String(error) }], warnings: [] };
+    }
+    const issue: ValidationIssue = { field: error.path || 'component', error: stripPath(error) };
+    if (error instanceof ComponentConfigError) {
+      issue.error = error.rawMessage;
+      if (error.suggestion) issue.suggestion = error.suggestion;
+    }
+    return { is_valid: false, errors: [issue], warnings: [] };
+  }
+}
+
+function stripPath(error: ConfigError): string {
+  const prefix = `${error.path}: `;
+  return error.path && error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+}

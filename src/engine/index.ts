@@ -1,0 +1,89 @@
+/**
+ * The engine's public surface. The Nest layer, the CLI and tests import the engine only from here.
+ */
+
+// Messages, events and errors
+export * from './messages.js';
+export * from './errors.js';
+
+// Model clients
+export * from './models/model-client.js';
+export { ReplayChatCompletionClient, ReplayEntrySchema, ReplayResultSchema, type ReplayEntry } from './models/replay-client.js';
+export { OpenAIChatCompletionClient, AzureOpenAIChatCompletionClient, type OpenAIClientEnv } from './models/openai-client.js';
+export {
+  OpenAIClientConfigSchema,
+  AzureOpenAIClientConfigSchema,
+  type OpenAIClientConfig,
+  type AzureOpenAIClientConfig,
+} from './models/openai-config.js';
+
+// Tools and workbenches
+export { tool, isTool, type Tool, type ToolContext, type ToolDefinition, type ToolResult } from './tools/tool.js';
+export { ToolRegistry } from './tools/tool-registry.js';
+export { StaticWorkbench, type Workbench } from './tools/workbench.js';
+export { builtinTools } from './tools/builtins.js';
+export { loadToolsDir } from './tools/tools-dir.js';
+
+// Agents
+export { isResponse, type AgentContext, type AgentStreamItem, type ChatAgent, type Response } from './agents/chat-agent.js';
+export { AssistantAgent, type AssistantAgentOptions } from './agents/assistant-agent.js';
+export { UserProxyAgent, type UserProxyAgentOptions } from './agents/user-proxy-agent.js';
+export { resolveHandoff, type Handoff, type HandoffConfig } from './agents/handoffs.js';
+export {
+  UnboundedChatCompletionContext,
+  BufferedChatCompletionContext,
+  type ChatCompletionContext,
+} from './agents/model-context.js';
+
+// Teams
+export { isTaskResult, type RunOptions, type TaskInput, type Team, type TeamStreamItem } from './teams/team.js';
+export { BaseGroupChat, type GroupChatOptions } from './teams/group-chat.js';
+export { RoundRobinGroupChat } from './teams/round-robin-group-chat.js';
+export { SelectorGroupChat, DEFAULT_SELECTOR_PROMPT, type SelectorGroupChatOptions } from './teams/selector-group-chat.js';
+export { Swarm } from './teams/swarm.js';
+
+// Termination conditions
+export {
+  TerminationCondition,
+  OrTerminationCondition,
+  AndTerminationCondition,
+} from './conditions/termination-condition.js';
+export {
+  TextMentionTermination,
+  StopMessageTermination,
+  HandoffTermination,
+  SourceMatchTermination,
+  TextMessageTermination,
+} from './conditions/text-conditions.js';
+export {
+  MaxMessageTermination,
+  TokenUsageTermination,
+  TimeoutTermination,
+  ExternalTermination,
+  type TokenLimits,
+} from './conditions/limit-conditions.js';
+
+// Components
+export {
+  ComponentModelSchema,
+  COMPONENT_TYPES,
+  type ComponentModel,
+  type ComponentType,
+  type Configurable,
+} from './components/component-model.js';
+export { loadTeam, loadComponent } from './components/loader.js';
+export { validateComponent, type ValidationIssue, type ValidationResult } from './components/validate.js';
+export { dumpComponent } from './components/dump.js';
+export { findEntry, knownProviders } from './components/registry.js';
+export { FunctionTool } from './components/function-tool.js';
+export { ComponentConfigError, type LoadContext, type ComponentTypeMap } from './components/registry-types.js';
+
+// IO
+export {
+  getDefaultIOStream,
+  setGlobalDefaultIOStream,
+  withIOStream,
+  type InputOptions,
+  type IOStream,
+} from './io/io-stream.js';
+export { IOConsole, type IOConsoleOptions } from './io/io-console.js';

@@ -1,0 +1,202 @@
+/**
+ * What every group chat shares (AgentChat's BaseGroupChat and its manager): the run loop, the
+ * per-agent buffers, termination, max_turns and the one-run-at-a-time rule. Subclasses only
+ * choose who speaks next.
+ */
+import { ConfigError, RunStateError, cancelledFrom, throwIfAborted } from '../errors.js';
+import { createMessage, isChatMessage, type AgentMessage, type ChatMessage, type TaskResult } from '../messages.js';
+import { isResponse, type ChatAgent, type Response } from '../agents/chat-agent.js';
+import { dumpComponent } from '../components/dump.js';
+import type { TerminationCondition } from '../conditions/termination-condition.js';
+import type { RunOptions, TaskInput, Team, TeamStreamItem } from './team.js';
+import { raceAbort } from './abort.js';
+
+export interface GroupChatOptions {
+  participants: readonly ChatAgent[];
+  terminationCondition?: TerminationCondition;
+  /** Stop after this many agent turns in one run. */
+  maxTurns?: number | null;
+  /** Also emit a SelectSpeakerEvent before each turn. */
+  emitTeamEvents?: boolean;
+}
+
+export abstract class BaseGroupChat implements Team {
+  readonly componentType = 'team' as const;
+  abstract readonly provider: string;
+  readonly participants: readonly ChatAgent[];
+  protected readonly termination: TerminationCondition | undefined;
+  protected readonly maxTurns: number | null;
+  protected readonly emitTeamEvents: boolean;
+  /** Everything said and done so far (no chunks), across runs until reset. */
+  protected thread: AgentMessage[] = [];
+  protected previousSpeaker: string | undefined;
+  private buffers = new Map<string, ChatMessage[]>();
+  private running = false;
+
+  constructor(options: GroupChatOptions) {
+    if (options.participants.length === 0) throw new ConfigError('config.participants', 'a team needs at least one participant');
+    const seen = new Set<string>();
+    options.participants.forEach((p, i) => {
+      if (seen.has(p.name)) throw new ConfigError(`config.participants[${i}].config.name`, `participant names must be unique; "${p.name}" is used twice`);
+      seen.add(p.name);
+    });
+    if (options.maxTurns != null && (!Number.isInteger(options.maxTurns) || options.maxTurns < 1)) {
+      throw new ConfigError('config.max_turns', 'must be a positive integer');
+    }
+    this.participants = options.participants;
+    this.termination = options.terminationCondition;
+    this.maxTurns = options.maxTurns ?? null;
+    this.emitTeamEvents = options.emitTeamEvents ?? false;
+    this.clearBuffers();
+  }
+
+  /** Who speaks next. `thread` holds every message and event so far. */
+  protected abstract selectSpeaker(thread: readonly AgentMessage[], signal: AbortSignal): Promise<string>;
+
+  async *runStream(task?: TaskInput, options: RunOptions = {}): AsyncGenerator<TeamStreamItem, void, undefined> {
+    if (this.running) throw new RunStateError('The team is already running; wait for the current run to finish');
+    this.running = true;
+    const signal = options.signal ?? new AbortController().signal;
+    try {
+      throwIfAborted(signal);
+      yield* this.loop(normalizeTask(task), signal, options);
+    } catch (error) {
+      // Whatever broke because of the stop (an aborted request, a closed input) is reported as the stop.
+      if (signal.aborted) throw cancelledFrom(signal);
+      throw error;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  async run(task?: TaskInput, options?: RunOptions): Promise<TaskResult> {
+    for await (const item of this.runStream(task, options)) {
+      if (!('type' in item)) return item;
+    }
+    throw new RunStateError('The run ended without a result');
+  }
+
+  async reset(): Promise<void> {
+    if (this.running) throw new RunStateError('Cannot reset a team while it is running');
+    this.thread = [];
+    this.previousSpeaker = undefined;
+    this.clearBuffers();
+    this.termination?.reset();
+    this.resetSelector();
+    await Promise.all(this.participants.map((p) => p.reset()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.participants.map((p) => p.close()));
+  }
+
+  abstract toConfig(): Record<string, unknown>;
+
+  /** The config keys every group chat has, in AgentChat's order. */
+  protected baseConfig(): Record<string, unknown> {
+    const config: Record<string, unknown> = { participants: this.participants.map((p) => dumpComponent(p)) };
+    if (this.termination) config.termination_condition = dumpComponent(this.termination);
+    if (this.maxTurns !== null) config.max_turns = this.maxTurns;
+    config.emit_team_events = this.emitTeamEvents;
+    return config;
+  }
+
+  /** Subclasses with their own selection state forget it here. */
+  protected resetSelector(): void {}
+
+  private async *loop(task: ChatMessage[], signal: AbortSignal, options: RunOptions): AsyncGenerator<TeamStreamItem> {
+    this.termination?.onRunStart();
+    const messages: AgentMessage[] = [];
+    for (const message of task) {
+      messages.push(message);
+      yield message;
+    }
+    this.record(task, task, undefined);
+    let stopReason = task.length > 0 ? this.checkTermination(task) : null;
+    let turns = 0;
+    while (stopReason === null) {
+      throwIfAborted(signal);
+      const speaker = this.participantNamed(await raceAbort(this.selectSpeaker(this.thread, signal), signal));
+      if (this.emitTeamEvents) {
+        const event = createMessage('SelectSpeakerEvent', `${this.constructor.name}Manager`, { content: [speaker.name] });
+        messages.push(event);
+        yield event;
+      }
+      const turn: AgentMessage[] = [];
+      for await (const item of this.takeTurn(speaker, signal, options)) {
+        if (item.type !== 'ModelClientStreamingChunkEvent') {
+          turn.push(item);
+          messages.push(item);
+        }
+        yield item;
+      }
+      const chatMessage = turn.at(-1) as ChatMessage;
+      this.record(turn, [chatMessage], speaker.name);
+      this.previousSpeaker = speaker.name;
+      stopReason = this.checkTermination(turn);
+      turns += 1;
+      if (stopReason === null && this.maxTurns !== null && turns >= this.maxTurns) {
+        stopReason = `Maximum number of turns ${this.maxTurns} reached.`;
+      }
+    }
+    // A condition that ended a run starts the next run fresh (AgentChat resets it here too).
+    this.termination?.reset();
+    yield { messages, stop_reason: stopReason };
+  }
+
+  /** One agent turn: its events as they come, then its chat message (always last). */
+  private async *takeTurn(agent: ChatAgent, signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage> {
+    const newMessages = this.buffers.get(agent.name) ?? [];
+    this.buffers.set(agent.name, []);
+    const iterator = agent.onMessagesStream(newMessages, { signal, io: options.io })[Symbol.asyncIterator]();
+    let response: Response | undefined;
+    try {
+      while (response === undefined) {
+        // Raced against the signal so a tool or model that ignores it cannot hold the stop up.
+        const step = await raceAbort(iterator.next(), signal);
+        if (step.done) break;
+        if (isResponse(step.value)) response = step.value;
+        else yield step.value;
+      }
+    } finally {
+      // Let the agent's generator run its cleanup; it may still be busy if we stopped mid-step.
+      iterator.return?.().catch(() => undefined);
+    }
+    if (!response) throw new RunStateError(`${agent.name} ended its turn without a response`);
+    yield response.chat_message;
+  }
+
+  /** Adds a step to the thread and gives its chat messages to everyone but the speaker. */
+  private record(step: readonly AgentMessage[], said: readonly ChatMessage[], speaker: string | undefined): void {
+    this.thread.push(...step);
+    for (const [name, buffer] of this.buffers) {
+      if (name !== speaker) buffer.push(...said.filter(isChatMessage));
+    }
+  }
+
+  private checkTermination(step: readonly AgentMessage[]): string | null {
+    return this.termination?.check(step)?.content ?? null;
+  }
+
+  private participantNamed(name: string): ChatAgent {
+    const found = this.participants.find((p) => p.name === name);
+    if (!found) throw new RunStateError(`The next speaker "${name}" is not a participant of the team`);
+    return found;
+  }
+
+  private clearBuffers(): void {
+    this.buffers = new Map(this.participants.map((p) => [p.name, []]));
+  }
+}
+
+function normalizeTask(task: TaskInput | undefined): ChatMessage[] {
+  if (task === undefined) return [];
+  if (typeof task === 'string') return [createMessage('TextMessage', 'user', { content: task })];
+  const list: readonly unknown[] = Array.isArray(task) ? task : [task];
+  return list.map((m, i) => {
+    if (typeof m !== 'object' || m === null || !('type' in m) || !isChatMessage(m as AgentMessage)) {
+      throw new RunStateError(`task[${i}] is not a chat message (TextMessage, MultiModalMessage, …)`);
+    }
+    return m as ChatMessage;
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * SelectorGroupChat: a model picks the next speaker from the conversation (AgentChat's
+ * SelectorGroupChat, same prompt, same retries with feedback, same fallback).
+ */
+import { ConfigError } from '../errors.js';
+import { isChatMessage, messageToText, type AgentMessage } from '../messages.js';
+import type { ChatCompletionClient, LLMMessage } from '../models/model-client.js';
+import { dumpComponent } from '../components/dump.js';
+import { BaseGroupChat, type GroupChatOptions } from './group-chat.js';
+
+export const DEFAULT_SELECTOR_PROMPT = `You are in a role play game. The following roles are available:
+{roles}.
+Read the following conversation. Then select the next role from {participants} to play. Only return the role.
+
+{history}
+
+Read the above conversation. Then select the next role from {participants} to play. Only return the role.
+`;
+
+export interface SelectorGroupChatOptions extends GroupChatOptions {
+  modelClient: ChatCompletionClient;
+  /** With `{roles}`, `{participants}` and `{history}` filled in. */
+  selectorPrompt?: string;
+  allowRepeatedSpeaker?: boolean;
+  maxSelectorAttempts?: number;
+}
+
+export class SelectorGroupChat extends BaseGroupChat {
+  readonly provider = 'autogen_agentchat.teams.SelectorGroupChat';
+  private readonly modelClient: ChatCompletionClient;
+  private readonly selectorPrompt: string;
+  private readonly allowRepeatedSpeaker: boolean;
+  private readonly maxSelectorAttempts: number;
+
+  constructor(options: SelectorGroupChatOptions) {
+    super(options);
+    if (this.participants.length < 2) throw new ConfigError('config.participants', 'a SelectorGroupChat needs at least two participants');
+    this.modelClient = options.modelClient;
+    this.selectorPrompt = options.selectorPrompt ?? DEFAULT_SELECTOR_PROMPT;
+    this.allowRepeatedSpeaker = options.allowRepeatedSpeaker ?? false;
+    this.maxSelectorAttempts = options.maxSelectorAttempts ?? 3;
+    if (!Number.isInteger(this.maxSelectorAttempts) || this.maxSelectorAttempts < 1) {
+      throw new ConfigError('config.max_selector_attempts', 'must be a positive integer');
+    }
+  }
+
+  protected async selectSpeaker(thread: readonly AgentMessage[], signal: AbortSignal): Promise<string> {
+    const previous = this.previousSpeaker;
+    const candidates = this.participants.filter((p) => this.allowRepeatedSpeaker || p.name !== previous);
+    // With one candidate there is nothing to ask.
+    if (candidates.length === 1) return candidates[0]!.name;
+    const names = candidates.map((p) => p.name);
+    const listed = pythonList(names);
+    const prompt = this.selectorPrompt
+      .replaceAll('{roles}', () => candidates.map((p) => `${p.name}: ${p.description}`.trim()).join('\n'))
+      .replaceAll('{participants}', () => listed)
+      .replaceAll('{history}', () => formatHistory(thread));
+    const messages: LLMMessage[] = this.modelClient.modelInfo.family.startsWith('gemini')
+      ? [{ type: 'UserMessage', content: prompt, source: 'user' }]
+      : [{ type: 'SystemMessage', content: prompt }];
+
+    for (let attempt = 0; attempt < this.maxSelectorAttempts; attempt++) {
+      const result = await this.modelClient.create(messages, { signal });
+      const reply = typeof result.content === 'string' ? result.content : '';
+      const mentioned = mentionedAgents(reply, names);
+      let feedback: string;
+      if (mentioned.length === 1) {
+        const chosen = mentioned[0]!;
+        if (this.allowRepeatedSpeaker || chosen !== previous) return chosen;
+        feedback = `Repeated speaker is not allowed, please select a different name from: ${listed}.`;
+      } else if (mentioned.length === 0) {
+        feedback = `No valid name was mentioned. Please select from: ${listed}.`;
+      } else {
+        feedback = `Expected exactly one name to be mentioned. Please select only one from: ${listed}.`;
+      }
+      messages.push({ type: 'AssistantMessage', content: reply, source: 'selector' });
+      messages.push({ type: 'UserMessage', content: feedback, source: 'user' });
+    }
+    return previous ?? this.participants[0]!.name;
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all([super.close(), this.modelClient.close()]);
+  }
+
+  toConfig(): Record<string, unknown> {
+    return {
+      ...this.baseConfig(),
+      model_client: dumpComponent(this.modelClient),
+      selector_prompt: this.selectorPrompt,
+      allow_repeated_speaker: this.allowRepeatedSpeaker,
+      max_selector_attempts: this.maxSelectorAttempts,
+    };
+  }
+}
+
+/** `['a', 'b']`: how AgentChat (Python) prints the candidate list into the prompt. */
+function pythonList(names: readonly string[]): string {
+  return `[${names.map((n) => `'${n}'`).join(', ')}]`;
+}
+
+function formatHistory(thread: readonly AgentMessage[]): string {
+  return thread
+    .filter(isChatMessage)
+    .map((m) => `${`${m.source}: ${messageToText(m)}`.trimEnd()}\n\n`)
+    .join('\n');
+}
+
+/** The names a reply mentions as whole words (also with `_` written as a space or `\_`). */
+export function mentionedAgents(reply: string, names: readonly string[]): string[] {
+  const text = ` ${reply} `;
+  return names.filter((name) => {
+    const variants = [name, name.replaceAll('_', ' '), name.replaceAll('_', '\\_')].map(escapeRegExp);
+    return new RegExp(`(?<=\\W)(${variants.join('|')})(?=\\W)`).test(text);
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,54 @@
+/**
+ * Helpers for specs that run the shared team fixtures (../shared/fixtures/teams): reading them,
+ * and the tools they name beyond the built-ins, as simple stand-ins.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { builtinTools } from '../tools/builtins.js';
+import { tool, type Tool } from '../tools/tool.js';
+import { ToolRegistry } from '../tools/tool-registry.js';
+import type { LoadContext } from '../components/registry-types.js';
+
+/** Where the shared fixtures live, relative to the repository root (the test's cwd). */
+export const FIXTURES_DIR = path.resolve(process.cwd(), '../shared/fixtures/teams');
+
+export function fixtureNames(): string[] {
+  return readdirSync(FIXTURES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+}
+
+export function readFixture(name: string): Record<string, unknown> {
+  const file = name.endsWith('.json') ? name : `${name}.json`;
+  return JSON.parse(readFileSync(path.join(FIXTURES_DIR, file), 'utf8')) as Record<string, unknown>;
+}
+
+/** Stand-ins for the customer-support demo tools the swarm fixture names. */
+export function demoStandInTools(): Tool[] {
+  return [
+    tool({
+      name: 'execute_order',
+      description: 'Place an order for a product.',
+      parameters: z.object({ product: z.string(), price: z.number() }),
+      execute: ({ product, price }) => `Order placed for ${product} at $${price}.`,
+    }),
+    tool({
+      name: 'look_up_item',
+      description: 'Find the item id for a description.',
+      parameters: z.object({ search_query: z.string() }),
+      execute: () => 'item_132612938',
+    }),
+    tool({
+      name: 'execute_refund',
+      description: 'Refund an item.',
+      parameters: z.object({ item_id: z.string(), reason: z.string().optional() }),
+      execute: ({ item_id }) => `Refunded ${item_id}.`,
+    }),
+  ];
+}
+
+/** A load context with the built-ins and the stand-ins, and no environment defaults. */
+export function fixtureLoadContext(): LoadContext {
+  return { tools: new ToolRegistry([...builtinTools(), ...demoStandInTools()]), env: {} };
+}
