@@ -162,6 +162,15 @@ describe(OpenAIChatCompletionClient.name, () => {
     expect((error as ModelError).message).toMatch(/timed out/);
   });
 
+  it('gives up on a stream that stalls between chunks for longer than the timeout', async () => {
+    const s = await serve({ type: 'text', text: 'a b c', chunks: ['a ', 'b ', 'c'], delayMs: 400 });
+    const error = await collect(clientFor(s, { timeout: 0.1 }).createStream(messages)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ModelError);
+    expect((error as ModelError).message).toMatch(/stalled/);
+    await expect(withTimeout(s.requests[0]!.outcome)).resolves.toBe('closed-early');
+  });
+
   it('turns a connection dropped mid-stream into a ModelError with the cause', async () => {
     const s = await serve({ type: 'drop', text: 'partial answer' });
     const error = await collect(clientFor(s).createStream(messages)).catch((e: unknown) => e);

@@ -36,6 +36,8 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
     private readonly model: string,
     private readonly createArgs: Record<string, unknown>,
     modelInfo: ModelInfo,
+    /** The longest wait for the next chunk; the SDK's own timeout stops at the response headers. */
+    private readonly streamIdleMs: number,
   ) {
     this.modelInfo = modelInfo;
   }
@@ -61,20 +63,44 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
     throwIfAborted(options.signal);
     const request = buildRequest(this.model, messages, options, this.createArgs);
     const accumulator = new StreamAccumulator();
+    // One controller for the HTTP request: the caller's abort and a stalled stream both end it.
+    const controller = new AbortController();
+    const forwardAbort = () => controller.abort();
+    options.signal?.addEventListener('abort', forwardAbort, { once: true });
+    let stalled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        controller.abort();
+      }, this.streamIdleMs);
+    };
     try {
+      // Until the headers arrive, the SDK's own timeout and retries apply.
       const stream = await this.client().chat.completions.create(
         { ...request, stream: true, stream_options: { include_usage: true } },
-        { signal: options.signal },
+        { signal: controller.signal },
       );
+      rearm();
       for await (const chunk of stream) {
         const delta = accumulator.push(chunk);
-        if (delta) yield delta;
+        if (delta) {
+          clearTimeout(timer); // time the consumer spends on a delta is not the server stalling
+          yield delta;
+        }
+        rearm();
       }
     } catch (error) {
+      if (stalled && !options.signal?.aborted) throw stallError(this.streamIdleMs);
       throw toEngineError(error, options.signal);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', forwardAbort);
     }
     // The SDK ends an aborted stream quietly instead of throwing; it is still a cancellation.
     throwIfAborted(options.signal);
+    if (stalled) throw stallError(this.streamIdleMs);
     yield accumulator.result();
   }
 
@@ -87,6 +113,17 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
     this.sdk ??= this.makeSdk();
     return this.sdk;
   }
+}
+
+function stallError(ms: number): ModelError {
+  return new ModelError(`Model stream stalled: no data for ${ms / 1000} seconds`);
+}
+
+/** The SDK's default request timeout, which also bounds the wait between streamed chunks. */
+const DEFAULT_TIMEOUT_SECONDS = 600;
+
+function idleMs(config: { timeout?: number | null }): number {
+  return Math.round((config.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000);
 }
 
 /** Which of a config's keys go into every request body (those set, nulls left out). */
@@ -126,7 +163,7 @@ export class OpenAIChatCompletionClient extends ChatCompletionsClient {
   /** @throws ConfigError when the config is malformed (naming the key, e.g. `config.temperature`). */
   constructor(config: OpenAIClientConfig, env?: OpenAIClientEnv) {
     const parsed = parseClientConfig(OpenAIClientConfigSchema, config);
-    super(parsed.model, pickCreateArgs(parsed), resolveModelInfo(parsed.model, parsed.model_info));
+    super(parsed.model, pickCreateArgs(parsed), resolveModelInfo(parsed.model, parsed.model_info), idleMs(parsed));
     const fallback = env ?? { apiKey: process.env.OPENAI_API_KEY, baseUrl: process.env.OPENAI_BASE_URL };
     this.config = structuredClone(config);
     this.settings = parsed;
@@ -169,7 +206,7 @@ export class AzureOpenAIChatCompletionClient extends ChatCompletionsClient {
     const parsed = parseClientConfig(AzureOpenAIClientConfigSchema, config);
     const deployment = parsed.azure_deployment ?? parsed.model;
     if (!deployment) throw new ConfigError('config.azure_deployment', 'azure_deployment (or model) is required');
-    super(deployment, pickCreateArgs(parsed), resolveModelInfo(parsed.model ?? deployment, parsed.model_info));
+    super(deployment, pickCreateArgs(parsed), resolveModelInfo(parsed.model ?? deployment, parsed.model_info), idleMs(parsed));
     this.config = structuredClone(config);
     this.settings = parsed;
     this.apiKey = parsed.api_key ?? ((env ? env.apiKey : process.env.AZURE_OPENAI_API_KEY) || undefined);
