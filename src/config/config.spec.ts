@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
 import { ConfigValidationError, describeDatabase, loadConfig } from './config.js';
+import { envSchema } from './config.schema.js';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -70,5 +73,13 @@ describe(loadConfig.name, () => {
 
   it('requires JWT_SECRET when AUTH_TYPE=jwt', () => {
     expect(problemsOf({ AUTH_TYPE: 'jwt' })).toEqual(['JWT_SECRET: required when AUTH_TYPE=jwt']);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists exactly the keys of the config schema, and loads as is', () => {
+    const example = parse(readFileSync(new URL('../../.env.example', import.meta.url)));
+    expect(Object.keys(example).sort()).toEqual(Object.keys(envSchema.shape).sort());
+    expect(() => loadConfig(example)).not.toThrow();
   });
 });
