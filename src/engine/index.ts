@@ -21,6 +21,7 @@ export {
 export { tool, isTool, type Tool, type ToolContext, type ToolDefinition, type ToolResult } from './tools/tool.js';
 export { ToolRegistry } from './tools/tool-registry.js';
 export { StaticWorkbench, type Workbench } from './tools/workbench.js';
+export { McpWorkbench, McpWorkbenchConfigSchema, type McpWorkbenchConfig, type McpWorkbenchOptions } from './tools/mcp-workbench.js';
 export { builtinTools } from './tools/builtins.js';
 export { loadToolsDir } from './tools/tools-dir.js';
 

@@ -9,6 +9,7 @@ import { AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient } from '../
 import type { AzureOpenAIClientConfig, OpenAIClientConfig } from '../models/openai-config.js';
 import { ModelInfoSchema } from '../models/openai-config.js';
 import { ReplayChatCompletionClient, ReplayEntrySchema } from '../models/replay-client.js';
+import { McpWorkbench, type McpWorkbenchConfig } from '../tools/mcp-workbench.js';
 import { StaticWorkbench } from '../tools/workbench.js';
 import { ComponentModelSchema } from './component-model.js';
 import { FunctionTool } from './function-tool.js';
@@ -102,5 +103,12 @@ export const modelAndToolEntries: RegistryEntry[] = [
     componentType: 'workbench',
     schema: z.object({ tools: z.array(ComponentModelSchema) }),
     load: (c, scope) => new StaticWorkbench(c.tools.map((t, i) => scope.load(t, 'tool', 'tools', i))),
+  }),
+  defineEntry({
+    provider: 'autogen_ext.tools.mcp.McpWorkbench',
+    componentType: 'workbench',
+    // The workbench checks its own config (and refuses stdio commands the operator did not allow).
+    schema: AnyConfig,
+    load: (_c, scope, raw) => new McpWorkbench(raw as McpWorkbenchConfig, { stdioAllow: scope.ctx.mcpStdioAllow ?? [] }),
   }),
 ];

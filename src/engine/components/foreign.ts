@@ -3,6 +3,7 @@
  * config (`toConfig()`) but not their AGS provider string.
  */
 import { AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient } from '../models/openai-client.js';
+import { McpWorkbench } from '../tools/mcp-workbench.js';
 import type { ComponentType } from './component-model.js';
 
 export interface ForeignDescription {
@@ -25,6 +26,9 @@ export function foreignConfig(instance: unknown): ForeignDescription | undefined
       componentType: 'model',
       config: { ...instance.toConfig() },
     };
+  }
+  if (instance instanceof McpWorkbench) {
+    return { provider: 'autogen_ext.tools.mcp.McpWorkbench', componentType: 'workbench', config: { ...instance.toConfig() } };
   }
   return undefined;
 }
