@@ -26,6 +26,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     logger: options.logger ?? logLevelsFrom(config.log.level),
     bufferLogs: options.logger === undefined,
   });
+  // Galleries and team configs are larger than body-parser's 100 kB default.
+  app.useBodyParser('json', { limit: '10mb' });
   app.enableShutdownHooks();
   app.enableCors();
   setupOpenApi(app, readAppVersion());

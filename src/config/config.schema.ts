@@ -42,6 +42,14 @@ export const envSchema = z.object({
   /** Directory of operator-installed tool modules (.js/.mjs) that team configs may name. */
   TOOLS_DIR: optionalString,
   /** Comma-separated commands an McpWorkbench stdio server may run; empty allows none. */
+  /** Chunk frames are written to the event log in batches: at most this often (ms) … */
+  RUN_CHUNK_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(50),
+  /** … or as soon as this many chunks are pending. */
+  RUN_CHUNK_FLUSH_MAX: z.coerce.number().int().min(1).max(10_000).default(64),
+  /** What closing the last socket of a live run does: detach (the run goes on) or stop it. */
+  RUN_ON_DISCONNECT: z.enum(['detach', 'stop']).default('detach'),
+  /** Seconds a run waits for a human-input answer before it ends stopped. */
+  RUN_INPUT_TIMEOUT_S: z.coerce.number().int().min(1).max(86_400).default(180),
   MCP_STDIO_ALLOW: optionalString.transform((v) => (v ? v.split(',').map((c) => c.trim()).filter(Boolean) : [])),
 });
 

@@ -24,6 +24,7 @@ describe(loadConfig.name, () => {
       auth: { type: 'none', jwtSecret: undefined },
       openai: { apiKey: undefined, baseUrl: undefined },
       engine: { toolsDir: undefined, mcpStdioAllow: [] },
+      runs: { chunkFlushMs: 50, chunkFlushMax: 64, onDisconnect: 'detach', inputTimeoutS: 180 },
     });
   });
 
@@ -60,6 +61,8 @@ describe(loadConfig.name, () => {
     ['OPENAI_BASE_URL', { OPENAI_BASE_URL: 'not a url' }],
     ['DATABASE_SCHEMA', { DATABASE_URL: 'postgres://h/db', DATABASE_SCHEMA: 'Bad-Name' }],
     ['DATABASE_LOGGING', { DATABASE_LOGGING: 'yes' }],
+    ['RUN_ON_DISCONNECT', { RUN_ON_DISCONNECT: 'linger' }],
+    ['RUN_INPUT_TIMEOUT_S', { RUN_INPUT_TIMEOUT_S: '0' }],
   ])('names %s when it is bad', (key, env) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

@@ -16,6 +16,8 @@ export interface AppConfig {
   auth: { type: 'none' | 'jwt'; jwtSecret: string | undefined };
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
   engine: { toolsDir: string | undefined; mcpStdioAllow: string[] };
+  /** Tunables of the run streaming layer (protocol Part 2). */
+  runs: { chunkFlushMs: number; chunkFlushMax: number; onDisconnect: 'detach' | 'stop'; inputTimeoutS: number };
 }
 
 /** Injection token for {@link AppConfig}. */
@@ -58,6 +60,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth: { type: e.AUTH_TYPE, jwtSecret: e.JWT_SECRET },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
     engine: { toolsDir: e.TOOLS_DIR ? resolve(e.TOOLS_DIR) : undefined, mcpStdioAllow: e.MCP_STDIO_ALLOW },
+    runs: {
+      chunkFlushMs: e.RUN_CHUNK_FLUSH_MS,
+      chunkFlushMax: e.RUN_CHUNK_FLUSH_MAX,
+      onDisconnect: e.RUN_ON_DISCONNECT,
+      inputTimeoutS: e.RUN_INPUT_TIMEOUT_S,
+    },
   };
 }
 
