@@ -19,7 +19,11 @@ export class DatabaseService implements OnApplicationShutdown {
     return this.dataSource.options.type === 'postgres';
   }
 
-  /** Runs `work` in one transaction; commits when it resolves, rolls back when it rejects. */
+  /**
+   * Runs `work` in one transaction; commits when it resolves, rolls back when it rejects.
+   * Do not call transaction() again from inside `work` (on SQLite that waits for itself
+   * forever); pass `em` down instead.
+   */
   transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.isPostgres) return this.dataSource.transaction(work);
     const result = this.queue.then(() => this.dataSource.transaction(work));
