@@ -1,0 +1,57 @@
+/** The command line of `teamstream`, parsed. */
+import { parseArgs } from 'node:util';
+
+export const USAGE = `Usage: teamstream run <team.json> --task "<task>" [--input-timeout <seconds>]
+
+Runs an AutoGen Studio team config in the terminal: streamed text as it arrives, tool calls and
+hand-offs marked, human input read from standard input. Ctrl-C stops the run.
+
+Options:
+  -t, --task <text>            the task for the team (required)
+      --input-timeout <secs>   stop the run when a human does not answer in time
+  -h, --help                   show this help
+
+Environment:
+  OPENAI_API_KEY, OPENAI_BASE_URL   defaults for OpenAI model clients without api_key / base_url
+  TOOLS_DIR                         a directory of JS modules exporting the tools configs may name
+  MCP_STDIO_ALLOW                   comma-separated commands an McpWorkbench may start
+
+Exit codes: 0 success, 1 bad config or failed run, 2 bad usage, 130 stopped.
+`;
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'run'; teamFile: string; task: string; inputTimeoutSeconds: number | undefined }
+  | { kind: 'usage-error'; message: string };
+
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        task: { type: 'string', short: 't' },
+        'input-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    return { kind: 'usage-error', message: (error as Error).message };
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) return { kind: 'help' };
+  const [command, teamFile, ...rest] = positionals;
+  if (command !== 'run') return { kind: 'usage-error', message: `unknown command "${command}"` };
+  if (!teamFile) return { kind: 'usage-error', message: 'missing the team config file' };
+  if (rest.length > 0) return { kind: 'usage-error', message: `unexpected argument "${rest[0]}"` };
+  if (values.task === undefined || values.task.trim() === '') return { kind: 'usage-error', message: 'missing --task' };
+  let inputTimeoutSeconds: number | undefined;
+  if (values['input-timeout'] !== undefined) {
+    inputTimeoutSeconds = Number(values['input-timeout']);
+    if (!Number.isFinite(inputTimeoutSeconds) || inputTimeoutSeconds <= 0) {
+      return { kind: 'usage-error', message: '--input-timeout must be a positive number of seconds' };
+    }
+  }
+  return { kind: 'run', teamFile, task: values.task, inputTimeoutSeconds };
+}

@@ -1,0 +1,156 @@
+/**
+ * The CLI as a user meets it: a child process running the bundled `teamstream` on the shared
+ * fixtures. The bundle is built with esbuild (a devDependency) into node_modules/.cache, so the
+ * spec needs no prior `nest build` and works from a clean clone after `npm ci`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES_DIR } from '../engine/testing/fixtures.js';
+
+const repo = process.cwd();
+const outDir = path.join(repo, 'node_modules', '.cache', 'teamstream-cli-spec', String(process.pid));
+const bundle = path.join(outDir, 'main.mjs');
+const fixture = (name: string) => path.join(FIXTURES_DIR, `${name}.json`);
+let scratch: string;
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface CliOptions {
+  stdin?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Called once stdout contains this text (e.g. to send Ctrl-C). */
+  onOutput?: { text: string; then: (child: ReturnType<typeof spawn>) => void };
+}
+
+function cli(args: string[], options: CliOptions = {}): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const { OPENAI_API_KEY: _k, OPENAI_BASE_URL: _u, TOOLS_DIR: _t, ...env } = process.env;
+    const child = spawn(process.execPath, [bundle, ...args], { cwd: repo, env: { ...env, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    let triggered = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`teamstream ${args.join(' ')} timed out; stdout: ${stdout}; stderr: ${stderr}`));
+    }, 10_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (options.onOutput && !triggered && stdout.includes(options.onOutput.text)) {
+        triggered = true;
+        options.onOutput.then(child);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    if (options.stdin !== undefined) child.stdin.end(options.stdin);
+  });
+}
+
+beforeAll(async () => {
+  await build({
+    entryPoints: [path.join(repo, 'src/cli/main.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'silent',
+  });
+  scratch = mkdtempSync(path.join(tmpdir(), 'teamstream-cli-'));
+}, 30_000);
+
+afterAll(() => {
+  rmSync(outDir, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('teamstream (CLI)', () => {
+  it('prints its usage with --help', async () => {
+    const { code, stdout } = await cli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: teamstream run <team.json> --task');
+  });
+
+  it('runs the weather team: tool call and result marked, the answer, the stop reason; exit 0', async () => {
+    const { code, stdout, stderr } = await cli(['run', fixture('weather-tool'), '--task', 'What is the weather in Paris?']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.split('\n')).toEqual([
+      'user: What is the weather in Paris?',
+      '[tool call] chatbot → weather_forecast({"city":"Paris"})',
+      '[tool result] weather_forecast: The weather forecast for Paris is sunny.',
+      'chatbot: The forecast for Paris is sunny. TERMINATE',
+      "[stop] Text 'TERMINATE' mentioned",
+      '',
+    ]);
+  });
+
+  it('streams text as it arrives (round-robin team)', async () => {
+    const { code, stdout } = await cli(['run', fixture('round-robin-replay'), '--task', 'What is the answer?']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('assistant_agent: The answer is 42 . TERMINATE\n');
+  });
+
+  it('reads human input from stdin (human-in-the-loop team)', async () => {
+    const { code, stdout } = await cli(['run', fixture('human-in-the-loop'), '--task', 'Write a poem.'], {
+      stdin: 'Make it shorter\nAPPROVE\n',
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('Enter your response: Make it shorter\n');
+    expect(stdout).toContain('Enter your response: APPROVE\n');
+    expect(stdout).toContain("[stop] Text 'APPROVE' mentioned");
+  });
+
+  it('marks hand-offs and loads tools from TOOLS_DIR (swarm team)', async () => {
+    const toolsDir = path.join(scratch, 'tools');
+    mkdirSync(toolsDir, { recursive: true });
+    writeFileSync(
+      path.join(toolsDir, 'orders.mjs'),
+      `const stub = (name, reply) => ({ name, description: name, schema: { name, description: name, parameters: { type: 'object' } }, run: async () => ({ content: reply, isError: false }) });
+export default [stub('execute_order', 'Order placed.'), stub('look_up_item', 'item_1'), stub('execute_refund', 'Refunded.')];\n`,
+    );
+    const { code, stdout } = await cli(['run', fixture('swarm-handoffs'), '--task', 'Buy a unicycle.'], { env: { TOOLS_DIR: toolsDir } });
+    expect(code).toBe(0);
+    expect(stdout).toContain('[handoff] triage_agent → sales_agent: Transferred to sales_agent');
+    expect(stdout).toContain('[tool result] execute_order: Order placed.');
+    expect(stdout).toContain('[stop] Handoff to user from sales_agent detected.');
+  });
+
+  it('stops cleanly on Ctrl-C while waiting for input: prints the stop, exit 130', async () => {
+    const { code, stdout } = await cli(['run', fixture('human-in-the-loop'), '--task', 'Write a poem.'], {
+      onOutput: { text: 'Enter your response: ', then: (child) => child.kill('SIGINT') },
+    });
+    expect(stdout).toContain('[stopped] Interrupted (Ctrl-C)');
+    expect(code).toBe(130);
+  });
+
+  it('explains a bad config and exits 1', async () => {
+    const file = path.join(scratch, 'bad.json');
+    writeFileSync(file, JSON.stringify({ provider: 'autogen_agentchat.teams.RoundRobinGroupChat', config: { participants: [{ provider: 'foo.Bar', config: {} }] } }));
+    const { code, stderr } = await cli(['run', file, '--task', 'x']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('config.participants[0]: unknown provider "foo.Bar"');
+  });
+
+  it('refuses a Python FunctionTool it has no tool for, and bad usage', async () => {
+    const swarm = await cli(['run', fixture('swarm-handoffs'), '--task', 'x']);
+    expect(swarm.code).toBe(1);
+    expect(swarm.stderr).toContain('FunctionTool "execute_order" is not a registered tool');
+    const usage = await cli(['run', fixture('weather-tool')]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('missing --task');
+  });
+});

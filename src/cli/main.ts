@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * The `teamstream` command (the package's bin): runs a team config in the terminal.
+ */
+import { USAGE, parseCommand } from './args.js';
+import { EXIT, runCommand } from './run-command.js';
+
+async function main(): Promise<number> {
+  const command = parseCommand(process.argv.slice(2));
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return EXIT.ok;
+    case 'usage-error':
+      process.stderr.write(`teamstream: ${command.message}\n\n${USAGE}`);
+      return EXIT.usage;
+    case 'run':
+      return runCommand({
+        ...command,
+        env: process.env,
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        onInterrupt: (handler) => {
+          process.on('SIGINT', handler);
+          return () => process.off('SIGINT', handler);
+        },
+      });
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Leave when done even if an abandoned tool call or a stdin reader still holds the event loop.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (error: unknown) => {
+    process.stderr.write(`teamstream: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = EXIT.failed;
+  },
+);
