@@ -6,6 +6,7 @@ import type { AppConfig } from './config/config.js';
 import { LOG_LEVELS } from './config/config.schema.js';
 import { readAppVersion } from './health/app-version.js';
 import { setupOpenApi } from './openapi.js';
+import { PathWsAdapter } from './websocket/path-ws-adapter.js';
 
 export interface CreateAppOptions {
   /** Nest logger: false silences it (tests); default, the levels at and above LOG_LEVEL. */
@@ -29,6 +30,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // Galleries and team configs are larger than body-parser's 100 kB default.
   app.useBodyParser('json', { limit: '10mb' });
   app.enableShutdownHooks();
+  app.useWebSocketAdapter(new PathWsAdapter(app));
   app.enableCors();
   setupOpenApi(app, readAppVersion());
   await app.init();

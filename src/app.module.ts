@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { SettingsModule } from './settings/settings.module.js';
+import { StreamingModule } from './runs/streaming.module.js';
 import { TeamsModule } from './teams/teams.module.js';
 
 /** Wiring only: the parsed config, the database, the resource modules, global pipe/filter/logging. */
@@ -28,6 +29,7 @@ export class AppModule implements NestModule {
         TeamsModule,
         SessionsModule,
         RunsModule,
+        StreamingModule,
         SettingsModule,
         GalleryModule,
       ],

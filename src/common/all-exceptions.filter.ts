@@ -1,12 +1,14 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import type { ErrorEnvelope } from './envelope.js';
+import { HTTP_STATUS_OF, RunRequestError } from '../runs/run-errors.js';
 import { BadInputError, NotFoundError } from './errors.js';
 
 /** Maps any thrown value to an HTTP status and a message, without leaking internals on 500. */
 export function toHttpError(err: unknown): { status: number; message: string } {
   if (err instanceof NotFoundError) return { status: HttpStatus.NOT_FOUND, message: err.message };
   if (err instanceof BadInputError) return { status: HttpStatus.BAD_REQUEST, message: err.message };
+  if (err instanceof RunRequestError) return { status: HTTP_STATUS_OF[err.kind], message: err.message };
   if (err instanceof HttpException) return { status: err.getStatus(), message: httpExceptionMessage(err) };
   // The engine's ConfigError (a component config that cannot be loaded) is the caller's fault.
   if (err instanceof Error && (err as { code?: unknown }).code === 'config_error') {

@@ -1,0 +1,51 @@
+/**
+ * The IOStream a run's UserProxyAgents talk to: `input()` becomes an `input_request` frame for
+ * every viewer and waits for the matching `input_response` (socket or REST). The wait is bounded
+ * by the server, not the browser: when it runs out the whole run is stopped with that reason.
+ */
+import { randomUUID } from 'node:crypto';
+import { cancelledFrom, type InputOptions, type IOStream } from '../engine/index.js';
+import type { LiveRun } from './live-run.js';
+import { frames } from './ws-frames.js';
+
+export class RunIOStream implements IOStream {
+  constructor(private readonly live: LiveRun) {}
+
+  /** Text output has no frame in the protocol; the run's messages already carry everything. */
+  print(): void {}
+
+  send(): void {}
+
+  async input(prompt: string, options: InputOptions = {}): Promise<string> {
+    const signal = options.signal ?? this.live.signal;
+    if (signal.aborted) throw cancelledFrom(signal);
+    const timeoutS = this.live.options.inputTimeoutS;
+    const request = {
+      requestId: options.requestId ?? randomUUID(),
+      source: options.source ?? 'user_proxy',
+      prompt,
+      timeoutAt: new Date(Date.now() + timeoutS * 1000),
+    };
+    const answer = this.live.inputs.wait(request);
+    const onAbort = () => this.live.inputs.cancel(request.requestId, cancelledFrom(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => this.live.cancel(`Input timeout after ${timeoutS} seconds`), timeoutS * 1000);
+    try {
+      await this.live.emit(
+        frames.inputRequest({
+          request_id: request.requestId,
+          source: request.source,
+          prompt,
+          timeout_at: request.timeoutAt.toISOString(),
+        }),
+      );
+      return await answer;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      // If the emit failed, the request must not stay answerable.
+      this.live.inputs.cancel(request.requestId, new Error('Input request withdrawn'));
+      answer.catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * One viewer's WebSocket on a run: parses each client frame against the zod union, replies or
+ * delegates, and turns refusals into `error` frames without closing the socket. Frames from one
+ * socket are handled in order, one at a time.
+ */
+import { Logger } from '@nestjs/common';
+import { WebSocket, type RawData } from 'ws';
+import { RunRequestError } from './run-errors.js';
+import type { RunEntity } from './run.entity.js';
+import type { RunStarter } from './run-starter.js';
+import type { Viewer, WebSocketManager } from './websocket-manager.js';
+import { ClientFrameSchema, DEFAULT_STOP_REASON, describeFrameError, frames, type ClientFrame, type RunFrame } from './ws-frames.js';
+
+export class RunSocket implements Viewer {
+  private static readonly logger = new Logger(RunSocket.name);
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly run: RunEntity,
+    private readonly manager: WebSocketManager,
+    private readonly starter: RunStarter,
+  ) {}
+
+  send(_frame: RunFrame, json: string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(json);
+  }
+
+  end(): void {
+    this.socket.close(1000, 'Run finished');
+  }
+
+  sendJson(frame: object): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  /** Queues a raw client frame; frames are handled strictly in arrival order. */
+  receive(data: RawData, isBinary: boolean): void {
+    this.queue = this.queue.then(() => this.handle(data, isBinary));
+  }
+
+  private async handle(data: RawData, isBinary: boolean): Promise<void> {
+    let frame: ClientFrame;
+    try {
+      if (isBinary) throw new RunRequestError('bad_request', 'Binary frames are not supported; send JSON text');
+      frame = this.parse(data.toString());
+      await this.dispatch(frame);
+    } catch (error) {
+      if (error instanceof RunRequestError) return this.sendJson(frames.error(error.message));
+      RunSocket.logger.error(`Run ${this.run.id}: frame failed: ${error instanceof Error ? error.stack : String(error)}`);
+      this.sendJson(frames.error('Internal error while handling the frame'));
+    }
+  }
+
+  private parse(text: string): ClientFrame {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new RunRequestError('bad_request', 'Invalid JSON frame');
+    }
+    const parsed = ClientFrameSchema.safeParse(json);
+    if (!parsed.success) throw new RunRequestError('bad_request', describeFrameError(parsed.error));
+    return parsed.data;
+  }
+
+  private async dispatch(frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'ping':
+        return this.sendJson(frames.pong());
+      case 'start':
+        return this.starter.start(this.run, frame);
+      case 'stop':
+        return this.manager.stop(this.run.id, frame.reason ?? DEFAULT_STOP_REASON);
+      case 'input_response':
+        return this.manager.respond(this.run.id, frame.response, frame.request_id);
+    }
+  }
+}

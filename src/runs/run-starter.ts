@@ -1,0 +1,50 @@
+/**
+ * Turns a `start` request (from a socket frame) into a started run: checks the task, finds the
+ * team (the frame's `team_config`, else the session's stored team) and hands both to the
+ * WebSocketManager. A config that does not load is not refused here: the run starts and ends
+ * with a `completion` error naming the problem, as AGS users expect to see it in the run.
+ */
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../database/database.service.js';
+import { SessionEntity } from '../sessions/session.entity.js';
+import { TeamEntity } from '../teams/team.entity.js';
+import { RunRequestError } from './run-errors.js';
+import { RunEntity } from './run.entity.js';
+import { buildTaskMessages } from './task-messages.js';
+import { TeamManager } from './team-manager.js';
+import { WebSocketManager } from './websocket-manager.js';
+import type { StartFrame } from './ws-frames.js';
+
+@Injectable()
+export class RunStarter {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly manager: WebSocketManager,
+    private readonly teams: TeamManager,
+  ) {}
+
+  async start(run: RunEntity, frame: StartFrame): Promise<void> {
+    if (run.status !== 'created' || this.manager.isLive(run.id)) {
+      throw new RunRequestError('conflict', `Run ${run.id} has already been started`);
+    }
+    const task = buildTaskMessages(frame.task, frame.files);
+    const component = frame.team_config ?? (await this.sessionTeam(run.session_id));
+    if (component === undefined || component === null) {
+      throw new RunRequestError('bad_request', `No team: the start frame has no team_config and session ${run.session_id} has no team`);
+    }
+    await this.manager.start({
+      run: { id: run.id, sessionId: run.session_id, userId: run.user_id },
+      task,
+      loadTeam: () => this.teams.load(component),
+      onDisconnect: frame.on_disconnect,
+      inputTimeoutS: frame.input_timeout_s,
+    });
+  }
+
+  private async sessionTeam(sessionId: number): Promise<unknown> {
+    const session = await this.db.dataSource.getRepository(SessionEntity).findOne({ where: { id: sessionId } });
+    if (!session) return undefined;
+    const team = await this.db.dataSource.getRepository(TeamEntity).findOne({ where: { id: session.team_id } });
+    return team?.component;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The REST side of a live run (protocol §2.2–2.4): stop it, answer its input request, read its
+ * frames as JSON, or follow them as Server-Sent Events. Each route checks the run is the
+ * caller's, then makes one call.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { type Envelope, envelopeOf, ok } from '../common/envelope.js';
+import { idParamSchema } from '../common/params.js';
+import { RunAccess } from './run-access.js';
+import { SseViewer } from './sse-viewer.js';
+import { WebSocketManager } from './websocket-manager.js';
+import { DEFAULT_STOP_REASON } from './ws-frames.js';
+import { RunJournal } from './run-journal.js';
+
+const afterSchema = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be a whole number')
+  .transform(Number);
+const eventsQuerySchema = z.looseObject({ after: afterSchema.optional() });
+const stopBodySchema = z.looseObject({ reason: z.string().trim().min(1).max(1000).optional() });
+const inputBodySchema = z.looseObject({ response: z.string(), request_id: z.string().min(1).optional() });
+const frameSchema = z.looseObject({ type: z.string(), run_id: z.number().int(), seq: z.number().int() });
+
+@ApiTags('runs')
+@Controller('api/runs')
+export class RunStreamController {
+  constructor(
+    private readonly access: RunAccess,
+    private readonly manager: WebSocketManager,
+    private readonly journal: RunJournal,
+  ) {}
+
+  @Post(':id/stop')
+  @ApiOkResponse({ standardSchema: envelopeOf(z.object({ run_id: z.number(), status: z.string() })) })
+  async stop(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Body({ schema: stopBodySchema }) body: z.infer<typeof stopBodySchema>,
+    @CurrentUser() userId: string,
+  ): Promise<Envelope<{ run_id: number; status: string }>> {
+    await this.access.run(id, userId);
+    await this.manager.stop(id, body.reason ?? DEFAULT_STOP_REASON);
+    return ok({ run_id: id, status: (await this.access.run(id, userId)).status }, 'Run stopped');
+  }
+
+  @Post(':id/input')
+  @ApiOkResponse({ standardSchema: envelopeOf(z.object({ run_id: z.number() })) })
+  async input(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Body({ schema: inputBodySchema }) body: z.infer<typeof inputBodySchema>,
+    @CurrentUser() userId: string,
+  ): Promise<Envelope<{ run_id: number }>> {
+    await this.access.run(id, userId);
+    this.manager.respond(id, body.response, body.request_id);
+    return ok({ run_id: id }, 'Input delivered');
+  }
+
+  @Get(':id/events')
+  @ApiOkResponse({ standardSchema: envelopeOf(z.array(frameSchema)) })
+  async events(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: eventsQuerySchema }) query: z.infer<typeof eventsQuerySchema>,
+    @CurrentUser() userId: string,
+  ): Promise<Envelope<unknown[]>> {
+    await this.access.run(id, userId);
+    const stored = await this.journal.framesAfter(id, query.after ?? 0);
+    const pending = this.manager.liveRun(id)?.pendingFrames() ?? [];
+    const lastStored = stored.at(-1)?.seq ?? query.after ?? 0;
+    return ok([...stored, ...pending.filter((f) => f.seq > lastStored)]);
+  }
+
+  /** Server-Sent Events: `id:` is the frame's seq, so a browser resumes with Last-Event-ID. */
+  @Get(':id/stream')
+  async stream(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: eventsQuerySchema }) query: z.infer<typeof eventsQuerySchema>,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @CurrentUser() userId: string,
+    @Req() request: IncomingMessage,
+    @Res() response: ServerResponse,
+  ): Promise<void> {
+    await this.access.run(id, userId);
+    const resumeFrom = lastEventId && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : (query.after ?? 0);
+    const viewer = new SseViewer(response);
+    const detach = await this.manager.attach(id, viewer, resumeFrom);
+    request.once('close', () => {
+      detach();
+      viewer.close();
+    });
+  }
+}

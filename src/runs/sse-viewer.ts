@@ -1,0 +1,36 @@
+/** A run viewer over Server-Sent Events: one `id:`/`data:` event per frame, and a heartbeat. */
+import type { ServerResponse } from 'node:http';
+import type { Viewer } from './websocket-manager.js';
+import type { RunFrame } from './ws-frames.js';
+
+const HEARTBEAT_MS = 15_000;
+
+export class SseViewer implements Viewer {
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly response: ServerResponse) {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      // Proxies such as nginx would otherwise hold the stream back in their buffers.
+      'x-accel-buffering': 'no',
+    });
+    response.write(': connected\n\n');
+    this.heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  send(frame: RunFrame, json: string): void {
+    if (!this.response.writableEnded) this.response.write(`id: ${frame.seq}\ndata: ${json}\n\n`);
+  }
+
+  end(): void {
+    this.close();
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    if (!this.response.writableEnded) this.response.end();
+  }
+}

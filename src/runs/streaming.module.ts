@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { engineContextProvider } from './engine-context.provider.js';
+import { InProcessRunBus, RunBus } from './run-bus.js';
+import { RunAccess } from './run-access.js';
+import { RunJournal } from './run-journal.js';
+import { RunRecovery } from './run-recovery.js';
+import { RunStarter } from './run-starter.js';
+import { RunStreamController } from './run-stream.controller.js';
+import { RunsGateway } from './runs.gateway.js';
+import { STREAMING_OPTIONS, type StreamingOptions } from './streaming-options.js';
+import { TeamManager } from './team-manager.js';
+import { TypeOrmRunJournal } from './typeorm-run-journal.js';
+import { WebSocketManager } from './websocket-manager.js';
+
+/** Running teams and streaming their runs: the socket, the manager, the journal, the REST extras. */
+@Module({
+  controllers: [RunStreamController],
+  providers: [
+    engineContextProvider,
+    { provide: RunJournal, useClass: TypeOrmRunJournal },
+    { provide: RunBus, useClass: InProcessRunBus },
+    {
+      provide: STREAMING_OPTIONS,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): StreamingOptions => config.runs,
+    },
+    TeamManager,
+    WebSocketManager,
+    RunStarter,
+    RunAccess,
+    RunRecovery,
+    RunsGateway,
+  ],
+  exports: [WebSocketManager, TeamManager],
+})
+export class StreamingModule {}

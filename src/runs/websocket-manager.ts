@@ -1,0 +1,165 @@
+/**
+ * The one place that knows which runs are live in this process. Per run id it owns the run's
+ * LiveRun (cancellation, pending input, next seq, write-ahead pipeline) and attaches viewers
+ * (sockets, SSE streams) with a gap-free replay: stored frames, then unflushed ones, then live.
+ */
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { ChatMessage, Team } from '../engine/index.js';
+import { LiveRun, type LiveRunOptions } from './live-run.js';
+import { RunBus } from './run-bus.js';
+import { RunRequestError } from './run-errors.js';
+import { RunJournal, type JournalRun } from './run-journal.js';
+import { STREAMING_OPTIONS, type StreamingOptions } from './streaming-options.js';
+import { TeamManager } from './team-manager.js';
+import { isTerminalFrame, type RunFrame } from './ws-frames.js';
+
+/** Anything that can watch a run: a WebSocket, an SSE response. */
+export interface Viewer {
+  /** Sends one serialised frame. */
+  send(frame: RunFrame, json: string): void;
+  /** Ends the viewer after a finished run has been replayed. */
+  end(): void;
+}
+
+export interface StartRequest {
+  run: JournalRun;
+  task: ChatMessage[];
+  loadTeam: () => Team;
+  onDisconnect?: 'detach' | 'stop';
+  inputTimeoutS?: number;
+}
+
+@Injectable()
+export class WebSocketManager implements OnApplicationShutdown {
+  private readonly logger = new Logger(WebSocketManager.name);
+  private readonly live = new Map<number, { run: LiveRun; done: Promise<void> }>();
+  /** Viewers per run, counted apart from `live` because a viewer may attach before `start`. */
+  private readonly viewers = new Map<number, number>();
+
+  constructor(
+    private readonly journal: RunJournal,
+    private readonly bus: RunBus,
+    private readonly teams: TeamManager,
+    @Inject(STREAMING_OPTIONS) private readonly options: StreamingOptions,
+  ) {}
+
+  isLive(runId: number): boolean {
+    return this.live.has(runId);
+  }
+
+  liveCount(predicate: (run: JournalRun) => boolean = () => true): number {
+    let n = 0;
+    for (const entry of this.live.values()) if (predicate(entry.run.run)) n++;
+    return n;
+  }
+
+  liveRun(runId: number): LiveRun | undefined {
+    return this.live.get(runId)?.run;
+  }
+
+  /**
+   * Starts a run that is `created`. The run executes in the server from here on; its frames
+   * reach every attached viewer. Refused (conflict) when the run was started before.
+   */
+  async start(request: StartRequest): Promise<void> {
+    const runId = request.run.id;
+    if (this.live.has(runId)) throw new RunRequestError('conflict', `Run ${runId} has already been started`);
+    if (!(await this.journal.activate(runId, request.task))) {
+      throw new RunRequestError('conflict', `Run ${runId} has already been started`);
+    }
+    const options: LiveRunOptions = {
+      chunkFlushMs: this.options.chunkFlushMs,
+      chunkFlushMax: this.options.chunkFlushMax,
+      onDisconnect: request.onDisconnect ?? this.options.onDisconnect,
+      inputTimeoutS: request.inputTimeoutS ?? this.options.inputTimeoutS,
+    };
+    const run = new LiveRun(request.run, await this.journal.lastSeq(runId), options, this.journal, this.bus);
+    const entry = { run, done: Promise.resolve() };
+    this.live.set(runId, entry);
+    entry.done = this.teams
+      .execute(run, request.loadTeam, request.task)
+      .catch((error: unknown) => this.logger.error(`Run ${runId} could not record its end: ${String(error)}`))
+      .finally(() => this.live.delete(runId));
+  }
+
+  /** Cancels a live run with the caller's reason; resolves when its terminal frame is written. */
+  async stop(runId: number, reason: string): Promise<void> {
+    const entry = this.live.get(runId);
+    if (!entry) throw new RunRequestError('conflict', `Run ${runId} is not running`);
+    entry.run.cancel(reason);
+    await entry.done;
+  }
+
+  /** Answers a pending input request: the one named, else the oldest (AGS behaviour). */
+  respond(runId: number, response: string, requestId?: string): void {
+    const run = this.live.get(runId)?.run;
+    const pending = run?.inputs.find(requestId);
+    if (!run || !pending) {
+      const what = requestId ? `input request ${requestId}` : 'any input request';
+      throw new RunRequestError('conflict', `Run ${runId} is not waiting for ${what}`);
+    }
+    run.inputs.answer(pending.requestId, response);
+  }
+
+  /**
+   * Attaches a viewer: replays every frame with seq > `after`, then streams live. For a run that
+   * has already finished, the viewer is ended after the replay. Returns the detach function.
+   */
+  async attach(runId: number, viewer: Viewer, after: number): Promise<() => void> {
+    let catchingUp = true;
+    const buffered: RunFrame[] = [];
+    const jsonOf = new Map<number, string>();
+    let lastSent = after;
+    const deliver = (frame: RunFrame, json: string) => {
+      if (frame.seq <= lastSent) return;
+      lastSent = frame.seq;
+      viewer.send(frame, json);
+    };
+    const unsubscribe = this.bus.subscribe(runId, (frame, json) => {
+      if (!catchingUp) return deliver(frame, json);
+      buffered.push(frame);
+      jsonOf.set(frame.seq, json);
+    });
+    this.viewers.set(runId, (this.viewers.get(runId) ?? 0) + 1);
+    let detached = false;
+    const detach = () => {
+      if (detached) return;
+      detached = true;
+      unsubscribe();
+      const left = (this.viewers.get(runId) ?? 1) - 1;
+      if (left > 0) return void this.viewers.set(runId, left);
+      this.viewers.delete(runId);
+      const run = this.live.get(runId)?.run;
+      if (run && run.options.onDisconnect === 'stop' && !run.finished) run.cancel('All viewers disconnected');
+    };
+    try {
+      const stored = await this.journal.framesAfter(runId, after);
+      const pending = this.live.get(runId)?.run.pendingFrames() ?? [];
+      const backlog = [...stored, ...pending, ...buffered].sort((a, b) => a.seq - b.seq);
+      for (const frame of backlog) deliver(frame, jsonOf.get(frame.seq) ?? JSON.stringify(frame));
+    } catch (error) {
+      detach();
+      throw error;
+    }
+    catchingUp = false;
+    if (!this.live.has(runId) && (await this.hasEnded(runId, lastSent))) {
+      detach();
+      viewer.end();
+    }
+    return detach;
+  }
+
+  /** On graceful shutdown live runs end `stopped` and their viewers get the frame. */
+  async onApplicationShutdown(): Promise<void> {
+    const entries = [...this.live.values()];
+    for (const entry of entries) entry.run.cancel('Server shutdown');
+    await Promise.all(entries.map((entry) => entry.done));
+  }
+
+  /** True when the run's log holds its terminal frame (so nothing more will come). */
+  private async hasEnded(runId: number, lastSent: number): Promise<boolean> {
+    const last = await this.journal.framesAfter(runId, Math.max(0, lastSent - 1));
+    const tail = last.at(-1);
+    return tail !== undefined && isTerminalFrame(tail);
+  }
+}

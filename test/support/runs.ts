@@ -1,0 +1,23 @@
+/** REST shortcuts for e2e tests: a team, a session on it and a run in that session. */
+import type { TestApp } from './test-app.js';
+
+export const GUEST = 'guestuser@gmail.com';
+
+export interface CreatedRun {
+  teamId: number;
+  sessionId: number;
+  runId: number;
+}
+
+export async function createRun(t: TestApp, component: object, userId = GUEST): Promise<CreatedRun> {
+  const team = await t.http.post('/api/teams/').send({ user_id: userId, component }).expect(200);
+  const session = await t.http.post('/api/sessions/').send({ user_id: userId, team_id: team.body.data.id, name: 'e2e' }).expect(200);
+  const run = await t.http.post('/api/runs/').send({ user_id: userId, session_id: session.body.data.id }).expect(200);
+  return { teamId: team.body.data.id, sessionId: session.body.data.id, runId: run.body.data.run_id };
+}
+
+/** Another run in an existing session. */
+export async function createRunIn(t: TestApp, sessionId: number, userId = GUEST): Promise<number> {
+  const run = await t.http.post('/api/runs/').send({ user_id: userId, session_id: sessionId }).expect(200);
+  return run.body.data.run_id;
+}
