@@ -1,0 +1,194 @@
+/**
+ * The playground: wires the team picker, the sessions sidebar, the transcript and the composer.
+ * Flow of a run (protocol §1.6): POST /api/sessions/ if needed → POST /api/runs/ → open the run
+ * socket → on `system/connected` send `start` with the task and the team's component.
+ */
+import { api } from './api.js';
+import { autoScroll } from './auto-scroll.js';
+import { clearError, showError } from './banner.js';
+import { byId, h } from './dom.js';
+import { LiveRun } from './live-run.js';
+import { loadStoredRun, type StoredRun } from './resume-store.js';
+import { RunView } from './run-view.js';
+import { SessionsPanel } from './sessions-panel.js';
+import { TeamPanel } from './team-panel.js';
+import type { RunRecord, SessionRow } from './types.js';
+
+class Playground {
+  private readonly transcript = byId('transcript');
+  private readonly task = byId<HTMLTextAreaElement>('task');
+  private readonly sendButton = byId<HTMLButtonElement>('send');
+  private readonly stopButton = byId<HTMLButtonElement>('stop');
+  private readonly status = byId('run-status');
+  private readonly teams = new TeamPanel(byId('team-select'), byId('agent-list'), byId('team-description'), () => this.task.focus());
+  private readonly sidebar = new SessionsPanel(byId('session-list'), {
+    select: (session) => void this.openSession(session).catch(showError),
+    rename: (session, name) => this.rename(session, name),
+    remove: (session) => this.remove(session),
+  });
+  private sessions: SessionRow[] = [];
+  private current: SessionRow | null = null;
+  private live: LiveRun | null = null;
+  private busy = false;
+
+  constructor() {
+    autoScroll(this.transcript);
+    byId('composer').addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.send();
+    });
+    // Enter sends, Shift+Enter breaks the line; an IME composition's Enter is left alone.
+    this.task.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        void this.send();
+      }
+    });
+    this.stopButton.addEventListener('click', () => void this.live?.stop());
+    byId('new-session').addEventListener('click', () => void this.newSession().catch(showError));
+  }
+
+  async boot(): Promise<void> {
+    const [galleries, rows, sessions] = await Promise.all([api.galleries(), api.teams(), api.sessions()]);
+    this.teams.load(rows, galleries[0]?.config.components.teams ?? []);
+    this.sessions = sessions;
+    // A run this tab was watching before a reload wins over the session in the address.
+    const stored = loadStoredRun();
+    const wanted = stored?.sessionId ?? Number(new URLSearchParams(location.hash.slice(1)).get('session'));
+    const session = sessions.find((s) => s.id === wanted);
+    if (session) await this.openSession(session);
+    else this.sidebar.render(sessions, null);
+    this.updateControls();
+    if (!this.live) this.task.focus();
+  }
+
+  private async openSession(session: SessionRow): Promise<void> {
+    this.live?.detach();
+    this.live = null;
+    this.current = session;
+    history.replaceState(null, '', `#session=${session.id}`);
+    this.sidebar.render(this.sessions, session.id);
+    this.teams.selectTeamId(session.team_id);
+    this.transcript.replaceChildren(h('p', { class: 'muted' }, 'Loading runs…'));
+    const { runs } = await api.sessionRuns(session.id);
+    if (this.current !== session) return; // another session was picked meanwhile
+    this.transcript.replaceChildren();
+    const stored = loadStoredRun();
+    for (const run of runs) this.showRun(run, stored?.runId === run.id ? stored : null);
+    if (!this.transcript.childElementCount) this.transcript.append(h('p', { class: 'empty muted' }, 'No runs in this session yet.'));
+    this.updateControls();
+  }
+
+  /** A past run is drawn from its log; a live one is watched (resumed from this tab's log if any). */
+  private showRun(run: RunRecord, stored: StoredRun | null): void {
+    const live = run.status === 'active' || (run.status === 'created' && stored !== null);
+    if (run.status === 'created' && !live) return; // created but never started: nothing to show
+    const view = this.newView(run.id);
+    if (live) return this.watch(view, stored ?? { runId: run.id, sessionId: this.current?.id ?? 0, lastSeq: 0, started: true, frames: [] });
+    for (const message of run.messages) view.applyMessage(message.config);
+    view.finish(run.status, run.team_result, run.error_message);
+  }
+
+  private newView(runId: number): RunView {
+    const view = new RunView(runId, {
+      onActiveAgent: (name) => this.teams.highlight(name),
+      onInputResponse: (response, requestId) => this.live?.answer(response, requestId),
+    });
+    this.transcript.querySelector('.empty')?.remove();
+    this.transcript.append(view.element);
+    return view;
+  }
+
+  private watch(view: RunView, stored: StoredRun, start?: ConstructorParameters<typeof LiveRun>[0]['start']): void {
+    this.live = new LiveRun({
+      view,
+      stored: { ...stored, sessionId: this.current?.id ?? stored.sessionId },
+      start,
+      onEnd: (run) => {
+        if (this.live !== run) return;
+        this.live = null;
+        this.status.textContent = `Run #${run.runId} is over.`;
+        this.updateControls();
+        this.task.focus();
+      },
+    });
+    this.status.textContent = `Run #${view.runId} is running. Stop ends it.`;
+    this.updateControls();
+  }
+
+  private async send(): Promise<void> {
+    const task = this.task.value.trim();
+    const choice = this.teams.current;
+    if (!task || this.live || this.busy || !choice) return;
+    this.busy = true;
+    this.updateControls();
+    try {
+      clearError();
+      const teamId = await this.teams.ensureTeamId();
+      if (!this.current) await this.createSession(teamId, task.slice(0, 60));
+      const session = this.current!;
+      if (session.team_id !== teamId) Object.assign(session, await api.updateSession(session.id, { team_id: teamId }));
+      const { run_id: runId } = await api.createRun(session.id);
+      this.task.value = '';
+      this.watch(this.newView(runId), { runId, sessionId: session.id, lastSeq: 0, started: false, frames: [] }, { task, teamConfig: choice.component });
+    } catch (error) {
+      showError(error);
+    } finally {
+      this.busy = false;
+      this.updateControls();
+    }
+  }
+
+  private async createSession(teamId: number, name: string): Promise<void> {
+    const session = await api.createSession(teamId, name);
+    this.sessions = [session, ...this.sessions];
+    await this.openSession(session);
+  }
+
+  private async newSession(): Promise<void> {
+    clearError();
+    const teamId = await this.teams.ensureTeamId();
+    await this.createSession(teamId, `Session ${new Date().toLocaleString()}`);
+    this.task.focus();
+  }
+
+  private async rename(session: SessionRow, name: string): Promise<void> {
+    try {
+      const saved = await api.updateSession(session.id, { name });
+      this.sessions = this.sessions.map((s) => (s.id === saved.id ? saved : s));
+      if (this.current?.id === saved.id) this.current = saved;
+    } catch (error) {
+      showError(error);
+    }
+    this.sidebar.render(this.sessions, this.current?.id ?? null);
+  }
+
+  private async remove(session: SessionRow): Promise<void> {
+    try {
+      await api.deleteSession(session.id);
+      this.sessions = this.sessions.filter((s) => s.id !== session.id);
+      if (this.current?.id === session.id) {
+        this.live?.detach();
+        this.live = null;
+        this.current = null;
+        sessionStorage.clear(); // its live run, if any, is gone with it
+        history.replaceState(null, '', location.pathname);
+        this.transcript.replaceChildren(h('p', { class: 'empty muted' }, 'Session deleted. Type a task to start a new one.'));
+      }
+    } catch (error) {
+      showError(error);
+    }
+    this.sidebar.render(this.sessions, this.current?.id ?? null);
+    this.updateControls();
+    byId('new-session').focus();
+  }
+
+  private updateControls(): void {
+    this.sendButton.disabled = this.busy || this.live !== null;
+    this.stopButton.disabled = this.live === null;
+  }
+}
+
+window.addEventListener('unhandledrejection', (event) => showError(event.reason));
+const playground = new Playground();
+playground.boot().catch(showError);

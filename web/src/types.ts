@@ -1,0 +1,101 @@
+/**
+ * The wire shapes the page reads (protocol.md §1.2, §1.5, §1.7, §2.2–2.3). Typed loosely where the
+ * server may add keys: the page only relies on the keys named here.
+ */
+
+/** An AGS ComponentModel: only `provider` and `config` are sure to be there. */
+export interface Component {
+  provider: string;
+  component_type?: string;
+  label?: string;
+  description?: string;
+  config: Record<string, unknown>;
+}
+
+export interface Row {
+  id: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamRow extends Row {
+  component: Component;
+}
+
+export interface SessionRow extends Row {
+  name: string;
+  team_id: number;
+}
+
+export interface Gallery extends Row {
+  config: { name: string; components: { teams: Component[] } };
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/** An AgentChat message or event dump; `type` is the class name. */
+export interface AgentMessage {
+  id?: string;
+  type: string;
+  source: string;
+  content?: unknown;
+  models_usage?: Usage | null;
+  metadata?: Record<string, string>;
+  created_at?: string;
+  /** HandoffMessage */
+  target?: string;
+  /** ModelClientStreamingChunkEvent: the id of the final message this chunk belongs to. */
+  full_message_id?: string;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export interface ToolResult {
+  call_id: string;
+  name?: string;
+  content: string;
+  is_error?: boolean;
+}
+
+export interface TeamResult {
+  task_result?: { messages?: AgentMessage[]; stop_reason?: string | null };
+  /** Real usage here (§2.5); AGS itself sends "". */
+  usage?: Usage | string | null;
+  duration?: number;
+}
+
+/** Keys every run frame carries on this server (§2.2); absent on an AGS server. */
+interface Numbered {
+  run_id?: number;
+  seq?: number;
+}
+
+export type RunFrame =
+  | ({ type: 'message'; data: AgentMessage } & Numbered)
+  | ({ type: 'message_chunk'; data: AgentMessage } & Numbered)
+  | ({ type: 'input_request'; prompt: string; request_id?: string; source?: string; timeout_at?: string } & Numbered)
+  | ({ type: 'result'; status: 'complete'; data: TeamResult } & Numbered)
+  | ({ type: 'completion'; status: 'cancelled' | 'error'; data: TeamResult } & Numbered);
+
+export type ServerFrame =
+  | RunFrame
+  | { type: 'system'; status: string }
+  | { type: 'error'; error: string }
+  | { type: 'pong' };
+
+export type RunStatus = 'created' | 'active' | 'complete' | 'error' | 'stopped';
+
+/** One run as `GET /api/sessions/:id/runs` returns it. */
+export interface RunRecord extends Row {
+  status: RunStatus;
+  team_result: TeamResult | null;
+  messages: { config: AgentMessage }[];
+  error_message?: string | null;
+}
