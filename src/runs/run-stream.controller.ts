@@ -4,7 +4,7 @@
  * caller's, then makes one call.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -35,6 +35,7 @@ export class RunStreamController {
   ) {}
 
   @Post(':id/stop')
+  @HttpCode(200)
   @ApiOkResponse({ standardSchema: envelopeOf(z.object({ run_id: z.number(), status: z.string() })) })
   async stop(
     @Param('id', { schema: idParamSchema }) id: number,
@@ -47,6 +48,7 @@ export class RunStreamController {
   }
 
   @Post(':id/input')
+  @HttpCode(200)
   @ApiOkResponse({ standardSchema: envelopeOf(z.object({ run_id: z.number() })) })
   async input(
     @Param('id', { schema: idParamSchema }) id: number,

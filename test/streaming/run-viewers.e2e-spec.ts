@@ -1,0 +1,155 @@
+/**
+ * Runs outlive their socket: viewers detach and come back with `?after=`, many watch one run and
+ * see the same frames, a late viewer gets the whole run, a finished run replays and closes 1000,
+ * and the same frames are readable as JSON and as Server-Sent Events.
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teamFixture } from '../support/fixtures.js';
+import { RunViewer, type Frame } from '../support/run-viewer.js';
+import { createRun } from '../support/runs.js';
+import { longReplayTeam } from '../support/teams.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const seqs = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number').map((f) => f.seq);
+const strip = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number');
+
+/** Reads an SSE response until `until` is true of the events so far (bounded by a timeout). */
+function readSse(url: string, headers: Record<string, string>, until: (events: { id: number; data: Frame }[]) => boolean) {
+  return new Promise<{ events: { id: number; data: Frame }[]; contentType: string }>((resolve, reject) => {
+    const events: { id: number; data: Frame }[] = [];
+    const req = http.get(url, { headers }, (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (text: string) => {
+        buffer += text;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const id = /^id: (\d+)$/m.exec(block);
+          const data = /^data: (.*)$/m.exec(block);
+          if (id && data) events.push({ id: Number(id[1]), data: JSON.parse(data[1]!) as Frame });
+        }
+        if (until(events)) {
+          clearTimeout(timer);
+          req.destroy();
+          resolve({ events, contentType: String(res.headers['content-type']) });
+        }
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ events, contentType: String(res.headers['content-type']) });
+      });
+    });
+    const timer = setTimeout(() => (req.destroy(), reject(new Error(`SSE: timed out with ${events.length} events`))), 10_000);
+    req.on('error', (e) => (clearTimeout(timer), reject(e)));
+  });
+}
+
+describe('runs that outlive their socket', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a viewer that disconnects mid-run and returns with ?after misses nothing and sees nothing twice', async () => {
+    const team = longReplayTeam(400);
+    const { runId } = await createRun(t, team);
+    const first = await RunViewer.open(t.baseUrl, runId);
+    first.send({ type: 'start', task: 'Long story', team_config: team });
+    await first.nth('message_chunk', 50);
+    await first.close();
+    const lastSeen = seqs(first.frames).at(-1)!;
+
+    // The run went on without any viewer.
+    const again = await RunViewer.open(t.baseUrl, runId, { after: lastSeen });
+    const end = await again.terminal();
+    expect(end.type).toBe('result');
+    const all = [...seqs(first.frames), ...seqs(again.frames)];
+    expect(all).toEqual(Array.from({ length: end.seq }, (_, i) => i + 1));
+    await again.close();
+  });
+
+  it('two viewers get identical sequences; a third joining late gets the whole run', async () => {
+    const team = longReplayTeam(300);
+    const { runId } = await createRun(t, team);
+    const a = await RunViewer.open(t.baseUrl, runId);
+    const b = await RunViewer.open(t.baseUrl, runId);
+    a.send({ type: 'start', task: 'Story', team_config: team });
+    await b.nth('message_chunk', 100);
+    const late = await RunViewer.open(t.baseUrl, runId);
+    const ends = await Promise.all([a.terminal(), b.terminal(), late.terminal()]);
+    expect(ends.map((e) => e.seq)).toEqual([ends[0]!.seq, ends[0]!.seq, ends[0]!.seq]);
+    expect(strip(b.frames)).toEqual(strip(a.frames));
+    expect(strip(late.frames)).toEqual(strip(a.frames));
+    expect(seqs(a.frames)).toEqual(Array.from({ length: ends[0]!.seq }, (_, i) => i + 1));
+    await Promise.all([a.close(), b.close(), late.close()]);
+  });
+
+  it('a finished run replays from the log, ends with its terminal frame and closes 1000', async () => {
+    const team = teamFixture('round-robin-replay');
+    const { runId } = await createRun(t, team);
+    const live = await RunViewer.open(t.baseUrl, runId);
+    live.send({ type: 'start', task: 'Go', team_config: team });
+    await live.terminal();
+    await live.close();
+
+    const replay = await RunViewer.open(t.baseUrl, runId);
+    expect(await replay.waitClosed()).toEqual({ code: 1000, reason: 'Run finished' });
+    expect(replay.frames[0]).toMatchObject({ type: 'system', status: 'connected' });
+    expect(strip(replay.frames)).toEqual(strip(live.frames));
+
+    const tail = await RunViewer.open(t.baseUrl, runId, { after: 7 });
+    await tail.waitClosed();
+    expect(seqs(tail.frames)).toEqual([8, 9]);
+  });
+
+  it('GET /api/runs/:id/events returns the same frames as JSON, after a seq', async () => {
+    const team = teamFixture('round-robin-replay');
+    const { runId } = await createRun(t, team);
+    const live = await RunViewer.open(t.baseUrl, runId);
+    live.send({ type: 'start', task: 'Go', team_config: team });
+    await live.terminal();
+    const all = await t.http.get(`/api/runs/${runId}/events`).expect(200);
+    expect(all.body).toEqual({ status: true, data: strip(live.frames) });
+    const after = await t.http.get(`/api/runs/${runId}/events`).query({ after: 5 }).expect(200);
+    expect(after.body.data.map((f: Frame) => f.seq)).toEqual([6, 7, 8, 9]);
+    const bad = await t.http.get(`/api/runs/${runId}/events`).query({ after: 'x' }).expect(400);
+    expect(bad.body.message).toMatch(/^after: /);
+    await t.http.get('/api/runs/987654/events').expect(404);
+    await live.close();
+  });
+
+  it('GET /api/runs/:id/stream serves Server-Sent Events with id = seq and honours Last-Event-ID', async () => {
+    const team = teamFixture('round-robin-replay');
+    const { runId } = await createRun(t, team);
+    const live = await RunViewer.open(t.baseUrl, runId);
+    live.send({ type: 'start', task: 'Go', team_config: team });
+    await live.terminal();
+    const url = `${t.baseUrl}/api/runs/${runId}/stream`;
+    const full = await readSse(url, {}, (events) => events.length === 9);
+    expect(full.contentType).toMatch(/^text\/event-stream/);
+    expect(full.events.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(full.events.map((e) => e.data)).toEqual(strip(live.frames));
+    const resumed = await readSse(url, { 'last-event-id': '6' }, (events) => events.length === 3);
+    expect(resumed.events.map((e) => e.id)).toEqual([7, 8, 9]);
+    await live.close();
+  });
+
+  it('an SSE client follows a live run to its end', async () => {
+    const team = teamFixture('human-in-the-loop');
+    const { runId } = await createRun(t, team);
+    const viewer = await RunViewer.open(t.baseUrl, runId);
+    viewer.send({ type: 'start', task: 'Poem', team_config: team });
+    await viewer.waitFor((f) => f.type === 'input_request');
+    const sse = readSse(`${t.baseUrl}/api/runs/${runId}/stream`, {}, (events) => events.some((e) => e.data.type === 'result'));
+    viewer.send({ type: 'input_response', response: 'APPROVE' });
+    const { events } = await sse;
+    expect(events.map((e) => e.id)).toEqual(seqs(await viewer.terminal().then(() => viewer.frames)));
+    await viewer.close();
+  });
+});
