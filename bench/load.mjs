@@ -1,0 +1,277 @@
+/**
+ * The load generator, in its own process. Against one target (the service or the bare server) it
+ * runs rounds of N concurrent runs: creates the runs over REST (service only, not timed), opens N
+ * sockets and waits for `system/connected` on each, sends every `start` at once, and follows each
+ * run to its terminal frame, checking every frame as it arrives (seq 1..last with no gap and no
+ * duplicate, exactly K chunks with the expected contents, the final message, `result` complete).
+ * After each round it reads the target process's VmRSS from /proc.
+ *
+ * Usage: node bench/load.mjs --target service|bare --url http://127.0.0.1:PORT --pid PID
+ *          [--runs 1,50,500] [--chunks 1000] [--reps1 10] [--rounds 10] [--leak-runs 50]
+ *          [--timeout 300] --out result.json
+ * Only 127.0.0.1 is ever contacted.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { chunkContents, replyText, scaledTeam, TASK } from './workload.mjs';
+
+const { values: opt } = parseArgs({
+  options: {
+    target: { type: 'string' },
+    url: { type: 'string' },
+    pid: { type: 'string' },
+    runs: { type: 'string', default: '1,50,500' },
+    chunks: { type: 'string', default: '1000' },
+    reps1: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '10' },
+    'leak-runs': { type: 'string', default: '50' },
+    timeout: { type: 'string', default: '300' },
+    out: { type: 'string' },
+  },
+});
+const BASE = opt.url;
+if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(BASE)) throw new Error(`--url must be http://127.0.0.1:<port>, got ${BASE}`);
+const K = Number(opt.chunks);
+const CONTENTS = chunkContents(replyText(K));
+const TEAM = scaledTeam(K);
+const ROUND_TIMEOUT_MS = Number(opt.timeout) * 1000;
+const CONNECT_TIMEOUT_MS = 30_000;
+const USER = 'guestuser@gmail.com';
+const log = (...a) => process.stderr.write(`[load ${opt.target}] ${a.join(' ')}\n`);
+
+function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms))),
+  ]);
+}
+
+async function post(path, body) {
+  const res = await withTimeout(
+    fetch(BASE + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    30_000,
+    `POST ${path}`,
+  );
+  const json = await res.json();
+  if (!res.ok || !json.status) throw new Error(`POST ${path} → ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
+  return json.data;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function pool(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}
+
+let teamId = null;
+let bareRunId = 0;
+/** N run ids: over REST for the service (one session per round), made up for the bare server. */
+async function createRuns(n) {
+  if (opt.target === 'bare') return Array.from({ length: n }, () => ++bareRunId);
+  if (teamId === null) teamId = (await post('/api/teams/', { user_id: USER, component: TEAM })).id;
+  const session = await post('/api/sessions/', { user_id: USER, team_id: teamId, name: `bench ${n}` });
+  return pool(Array.from({ length: n }), 16, async () => (await post('/api/runs/', { user_id: USER, session_id: session.id })).run_id);
+}
+
+/** One run's socket and the checks made on its frames as they arrive. */
+class RunClient {
+  constructor(runId) {
+    this.runId = runId;
+    this.lastSeq = 0;
+    this.chunks = 0;
+    this.gaps = 0;
+    this.dups = 0;
+    this.badChunks = 0;
+    this.errors = [];
+    this.tStart = null;
+    this.tFirstChunk = null;
+    this.tEnd = null;
+    this.finalOk = false;
+    this.fullMessageId = null;
+    this.terminal = null;
+    this.done = new Promise((resolve) => (this.finish = resolve));
+  }
+
+  open() {
+    const ws = (this.ws = new WebSocket(`${BASE.replace('http', 'ws')}/api/ws/runs/${this.runId}?token=null`, { perMessageDeflate: false }));
+    const connected = new Promise((resolve, reject) => {
+      this.onConnected = resolve;
+      ws.once('error', reject);
+      ws.once('close', (code) => reject(new Error(`closed ${code} before connected`)));
+    });
+    ws.on('message', (data) => this.onFrame(data));
+    ws.on('error', (err) => this.fail(`socket error: ${err.message}`));
+    ws.on('close', (code) => {
+      if (!this.terminal) this.fail(`socket closed (${code}) before the terminal frame`);
+    });
+    return withTimeout(connected, CONNECT_TIMEOUT_MS, `run ${this.runId} connected`);
+  }
+
+  start() {
+    this.tStart = performance.now();
+    this.ws.send(JSON.stringify({ type: 'start', task: TASK, team_config: TEAM }));
+  }
+
+  fail(why) {
+    this.errors.push(why);
+    if (this.tEnd === null) this.tEnd = performance.now();
+    this.finish();
+  }
+
+  onFrame(data) {
+    const now = performance.now();
+    let f;
+    try {
+      f = JSON.parse(data.toString());
+    } catch {
+      return this.errors.push('non-JSON frame');
+    }
+    if (f.type === 'system') return f.status === 'connected' ? this.onConnected?.() : undefined;
+    if (f.type === 'error') return this.fail(`error frame: ${f.error}`);
+    if (typeof f.seq !== 'number') return this.errors.push(`frame without seq: ${f.type}`);
+    if (f.run_id !== this.runId) this.errors.push(`run_id ${f.run_id} on run ${this.runId}`);
+    if (f.seq <= this.lastSeq) return void this.dups++;
+    if (f.seq !== this.lastSeq + 1) this.gaps += f.seq - this.lastSeq - 1;
+    this.lastSeq = f.seq;
+    if (this.terminal) return this.errors.push(`frame after terminal: ${f.type}`);
+    switch (f.type) {
+      case 'message_chunk':
+        if (this.tFirstChunk === null) this.tFirstChunk = now;
+        if (f.data?.content !== CONTENTS[this.chunks]) this.badChunks++;
+        if (this.fullMessageId === null) this.fullMessageId = f.data?.full_message_id;
+        else if (f.data?.full_message_id !== this.fullMessageId) this.badChunks++;
+        this.chunks++;
+        break;
+      case 'message':
+        if (f.data?.source === 'assistant_agent') this.finalOk = f.data.id === this.fullMessageId && f.data.content === replyText(K);
+        break;
+      case 'result':
+      case 'completion':
+        this.terminal = f;
+        this.tEnd = now;
+        if (f.type !== 'result' || f.status !== 'complete') this.errors.push(`terminal ${f.type}/${f.status}`);
+        this.finish();
+        break;
+      default:
+        this.errors.push(`unexpected frame ${f.type}`);
+    }
+  }
+
+  /** Frames lost or duplicated, or wrong: this run's integrity verdict. */
+  lost() {
+    const expectedLast = K + 3; // echo, K chunks, final message, result
+    const problems = [];
+    if (this.gaps) problems.push(`${this.gaps} seq gaps`);
+    if (this.dups) problems.push(`${this.dups} duplicate seqs`);
+    if (this.chunks !== K) problems.push(`${this.chunks} chunks, expected ${K}`);
+    if (this.badChunks) problems.push(`${this.badChunks} chunks with wrong content/full_message_id`);
+    if (this.terminal && this.lastSeq !== expectedLast) problems.push(`last seq ${this.lastSeq}, expected ${expectedLast}`);
+    if (this.terminal && !this.finalOk) problems.push('final message missing or not matching its chunks');
+    return problems;
+  }
+
+  async close() {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    const closed = new Promise((r) => this.ws.once('close', r));
+    this.ws.close();
+    await withTimeout(closed, 10_000, 'close').catch(() => this.ws.terminate());
+  }
+}
+
+function pct(sorted, p) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** One round: N concurrent runs started at once. */
+async function round(n) {
+  const ids = await createRuns(n);
+  const clients = ids.map((id) => new RunClient(id));
+  const openErrors = [];
+  await pool(clients, 100, (c) => c.open().catch((e) => (openErrors.push(`${c.runId}: ${e.message}`), c.fail(e.message))));
+  const ready = clients.filter((c) => c.errors.length === 0);
+  for (const c of ready) c.start();
+  const t0 = Math.min(...ready.map((c) => c.tStart));
+  await withTimeout(Promise.all(ready.map((c) => c.done)), ROUND_TIMEOUT_MS, `round of ${n}`).catch((e) => {
+    for (const c of ready) if (!c.terminal) c.fail(e.message);
+  });
+  const t1 = Math.max(...ready.map((c) => c.tEnd ?? performance.now()));
+  await pool(clients, 100, (c) => c.close());
+  const runsWithLoss = clients.filter((c) => c.lost().length > 0);
+  const runsWithErrors = clients.filter((c) => c.errors.length > 0);
+  return {
+    n,
+    wallMs: t1 - t0,
+    chunks: clients.reduce((s, c) => s + c.chunks, 0),
+    ttfc: clients.filter((c) => c.tFirstChunk !== null).map((c) => c.tFirstChunk - c.tStart),
+    completed: clients.filter((c) => c.terminal?.type === 'result' && c.errors.length === 0).length,
+    errors: runsWithErrors.length,
+    lostRuns: runsWithLoss.length,
+    samples: [...runsWithErrors, ...runsWithLoss].slice(0, 5).map((c) => ({ run: c.runId, errors: c.errors.slice(0, 3), lost: c.lost() })),
+    rssMb: rssMb(opt.pid),
+  };
+}
+
+/** `reps` sequential rounds of N, merged into one row. */
+async function measure(n, reps) {
+  const rows = [];
+  for (let i = 0; i < reps; i++) rows.push(await round(n));
+  const ttfc = rows.flatMap((r) => r.ttfc).sort((a, b) => a - b);
+  const wallMs = rows.reduce((s, r) => s + r.wallMs, 0);
+  const chunks = rows.reduce((s, r) => s + r.chunks, 0);
+  const row = {
+    runs: n,
+    reps,
+    chunks,
+    wallMs: Math.round(wallMs),
+    chunksPerSec: Math.round((chunks / wallMs) * 1000),
+    ttfcP50Ms: pct(ttfc, 50),
+    ttfcP99Ms: pct(ttfc, 99),
+    completed: rows.reduce((s, r) => s + r.completed, 0),
+    expected: n * reps,
+    errors: rows.reduce((s, r) => s + r.errors, 0),
+    lostRuns: rows.reduce((s, r) => s + r.lostRuns, 0),
+    samples: rows.flatMap((r) => r.samples).slice(0, 5),
+    rssMb: rows.at(-1).rssMb,
+  };
+  log(`N=${n}×${reps}: ${row.chunksPerSec} chunks/s, ttfc p50 ${row.ttfcP50Ms?.toFixed(1)} ms p99 ${row.ttfcP99Ms?.toFixed(1)} ms, ` +
+    `${row.completed}/${row.expected} complete, ${row.errors} errors, ${row.lostRuns} runs with lost frames, RSS ${row.rssMb?.toFixed(1)} MB`);
+  return row;
+}
+
+const result = { target: opt.target, chunksPerRun: K, rssIdleMb: rssMb(opt.pid) };
+await round(1); // warm-up, not reported: JIT and the first database pages
+result.rssAfterWarmupMb = rssMb(opt.pid);
+result.rows = [];
+for (const n of opt.runs.split(',').map(Number)) result.rows.push(await measure(n, n === 1 ? Number(opt.reps1) : 1));
+const leakRuns = Number(opt['leak-runs']);
+const leak = [];
+for (let i = 0; i < Number(opt.rounds); i++) {
+  const r = await round(leakRuns);
+  leak.push({ round: i + 1, rssMb: r.rssMb, completed: r.completed, errors: r.errors, lostRuns: r.lostRuns, chunksPerSec: Math.round((r.chunks / r.wallMs) * 1000) });
+  log(`leak round ${i + 1}/${opt.rounds} (${leakRuns} runs): RSS ${r.rssMb?.toFixed(1)} MB, ${r.completed}/${leakRuns} complete`);
+}
+result.leak = { runsPerRound: leakRuns, rounds: leak, growthPct: leak.length > 1 ? ((leak.at(-1).rssMb - leak[0].rssMb) / leak[0].rssMb) * 100 : null };
+writeFileSync(opt.out, JSON.stringify(result, null, 2));
+process.exit(0);
