@@ -26,8 +26,8 @@ export class RunSocket implements Viewer {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(json);
   }
 
-  end(): void {
-    this.socket.close(1000, 'Run finished');
+  end(code: 1000 | 1001 = 1000): void {
+    this.socket.close(code, code === 1000 ? 'Run finished' : 'Server shutdown');
   }
 
   sendJson(frame: object): void {

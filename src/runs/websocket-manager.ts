@@ -3,7 +3,7 @@
  * LiveRun (cancellation, pending input, next seq, write-ahead pipeline) and attaches viewers
  * (sockets, SSE streams) with a gap-free replay: stored frames, then unflushed ones, then live.
  */
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ChatMessage, Team } from '../engine/index.js';
 import { LiveRun, type LiveRunOptions } from './live-run.js';
 import { RunBus } from './run-bus.js';
@@ -17,8 +17,8 @@ import { isTerminalFrame, type RunFrame } from './ws-frames.js';
 export interface Viewer {
   /** Sends one serialised frame. */
   send(frame: RunFrame, json: string): void;
-  /** Ends the viewer after a finished run has been replayed. */
-  end(): void;
+  /** Ends the viewer: after a finished run has been replayed (1000), or at shutdown (1001). */
+  end(code?: 1000 | 1001): void;
 }
 
 export interface StartRequest {
@@ -30,11 +30,12 @@ export interface StartRequest {
 }
 
 @Injectable()
-export class WebSocketManager implements OnApplicationShutdown {
+export class WebSocketManager implements BeforeApplicationShutdown {
   private readonly logger = new Logger(WebSocketManager.name);
   private readonly live = new Map<number, { run: LiveRun; done: Promise<void> }>();
   /** Viewers per run, counted apart from `live` because a viewer may attach before `start`. */
   private readonly viewers = new Map<number, number>();
+  private readonly attached = new Set<Viewer>();
 
   constructor(
     private readonly journal: RunJournal,
@@ -121,11 +122,13 @@ export class WebSocketManager implements OnApplicationShutdown {
       jsonOf.set(frame.seq, json);
     });
     this.viewers.set(runId, (this.viewers.get(runId) ?? 0) + 1);
+    this.attached.add(viewer);
     let detached = false;
     const detach = () => {
       if (detached) return;
       detached = true;
       unsubscribe();
+      this.attached.delete(viewer);
       const left = (this.viewers.get(runId) ?? 1) - 1;
       if (left > 0) return void this.viewers.set(runId, left);
       this.viewers.delete(runId);
@@ -149,11 +152,15 @@ export class WebSocketManager implements OnApplicationShutdown {
     return detach;
   }
 
-  /** On graceful shutdown live runs end `stopped` and their viewers get the frame. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * On graceful shutdown live runs end `stopped` and their viewers get the frame, then are
+   * closed with 1001. This runs before Nest closes the HTTP and WebSocket servers.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     const entries = [...this.live.values()];
     for (const entry of entries) entry.run.cancel('Server shutdown');
     await Promise.all(entries.map((entry) => entry.done));
+    for (const viewer of [...this.attached]) viewer.end(1001);
   }
 
   /** True when the run's log holds its terminal frame (so nothing more will come). */

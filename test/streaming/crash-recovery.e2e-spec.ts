@@ -1,0 +1,101 @@
+/**
+ * A crash (kill -9) never loses a saved frame: after a restart on the same database the run is
+ * `error` with `Interrupted by server restart`, and its log replays, now ending with that
+ * terminal frame. A graceful shutdown instead ends live runs `stopped` and tells the viewers.
+ */
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChatCompletionsServer, type ChatCompletionsServer } from '../fakes/chat-completions-server.js';
+import { teamFixture } from '../support/fixtures.js';
+import { RunViewer, type Frame } from '../support/run-viewer.js';
+import { GUEST } from '../support/runs.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { openAiTeam } from '../support/teams.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+function databaseUrl(db: TestDatabase): Record<string, string> {
+  if (db.config.kind === 'sqlite') return { DATABASE_URL: `sqlite:${db.config.path}` };
+  return { DATABASE_URL: db.config.url, ...(db.config.schema ? { DATABASE_SCHEMA: db.config.schema } : {}) };
+}
+
+async function newRun(baseUrl: string, component: object): Promise<number> {
+  const http = request(baseUrl);
+  const team = await http.post('/api/teams/').send({ user_id: GUEST, component }).expect(200);
+  const session = await http.post('/api/sessions/').send({ user_id: GUEST, team_id: team.body.data.id, name: 'crash' }).expect(200);
+  const run = await http.post('/api/runs/').send({ user_id: GUEST, session_id: session.body.data.id }).expect(200);
+  return run.body.data.run_id;
+}
+
+const numbered = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number');
+
+describe('crash recovery', () => {
+  let db: TestDatabase;
+  let model: ChatCompletionsServer;
+  let server: ServerProcess | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const text = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ');
+    model = await startChatCompletionsServer([{ type: 'text', text, delayMs: 10 }]);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    await model?.close();
+    await db?.drop();
+  });
+
+  it('kill -9 mid-stream and during an input wait: after restart both runs are error and replay every saved frame', async () => {
+    server = await startServerProcess(databaseUrl(db));
+    const streamingTeam = openAiTeam(model.baseUrl);
+    const inputTeam = teamFixture('human-in-the-loop');
+    const streamingRun = await newRun(server.baseUrl, streamingTeam);
+    const inputRun = await newRun(server.baseUrl, inputTeam);
+
+    const a = await RunViewer.open(server.baseUrl, streamingRun);
+    a.send({ type: 'start', task: 'Talk', team_config: streamingTeam });
+    const b = await RunViewer.open(server.baseUrl, inputRun);
+    b.send({ type: 'start', task: 'Poem', team_config: inputTeam });
+    await b.waitFor((f) => f.type === 'input_request');
+    await a.nth('message_chunk', 30);
+    // Give the chunk batcher time to commit what was streamed, so "saved" covers most frames.
+    await new Promise((r) => setTimeout(r, 300));
+    await server.kill9();
+    await Promise.all([a.waitClosed(), b.waitClosed()]);
+
+    server = await startServerProcess(databaseUrl(db));
+    for (const [runId, before] of [
+      [streamingRun, a],
+      [inputRun, b],
+    ] as const) {
+      const run = await request(server.baseUrl).get(`/api/runs/${runId}`).expect(200);
+      expect(run.body.data).toMatchObject({ status: 'error', error_message: 'Interrupted by server restart' });
+      const replay = await RunViewer.open(server.baseUrl, runId);
+      expect(await replay.waitClosed()).toEqual({ code: 1000, reason: 'Run finished' });
+      const replayed = numbered(replay.frames);
+      const end = replayed.at(-1)!;
+      expect(end).toMatchObject({ type: 'completion', status: 'error' });
+      expect(end.data.task_result.stop_reason).toBe('Interrupted by server restart');
+      // Gap-free from 1, and every non-chunk frame seen before the crash was saved (write-ahead).
+      expect(replayed.map((f) => f.seq)).toEqual(Array.from({ length: end.seq }, (_, i) => i + 1));
+      const seenDurable = numbered(before.frames).filter((f) => f.type !== 'message_chunk');
+      for (const frame of seenDurable) expect(replayed[frame.seq - 1]).toEqual(frame);
+    }
+    expect(server.output()).toContain('Marked 2 interrupted run(s) as error');
+  });
+
+  it('a graceful shutdown ends live runs stopped with "Server shutdown" and tells their viewers', async () => {
+    server ??= await startServerProcess(databaseUrl(db));
+    const team = teamFixture('human-in-the-loop');
+    const runId = await newRun(server.baseUrl, team);
+    const viewer = await RunViewer.open(server.baseUrl, runId);
+    viewer.send({ type: 'start', task: 'Poem', team_config: team });
+    await viewer.waitFor((f) => f.type === 'input_request');
+    await server.stop();
+    const end = await viewer.terminal();
+    expect(end).toMatchObject({ type: 'completion', status: 'cancelled' });
+    expect(end.data.task_result.stop_reason).toBe('Server shutdown');
+
+    server = await startServerProcess(databaseUrl(db));
+    const run = await request(server.baseUrl).get(`/api/runs/${runId}`).expect(200);
+    expect(run.body.data).toMatchObject({ status: 'stopped', stop_reason: 'Server shutdown' });
+  });
+});

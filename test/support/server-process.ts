@@ -1,0 +1,111 @@
+/**
+ * The real service as a child process, for tests that kill it (kill -9) and start it again on
+ * the same database. The sources are compiled once per test run with SWC (decorator metadata
+ * on, as Nest needs) into node_modules/.cache, so bare imports resolve to the project's packages.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, relative, resolve } from 'node:path';
+import { transformFileSync } from '@swc/core';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const OUT_ROOT = join(ROOT, 'node_modules/.cache/teamstream-server');
+/** Mirrors the real layout (package.json beside dist/), which the app relies on for its version. */
+const OUT = join(OUT_ROOT, 'dist');
+let compiled = false;
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return tsFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+/** Compiles src/ to plain ESM JavaScript (about a second); returns the entry file. */
+export function compileServer(): string {
+  if (!compiled) {
+    for (const file of tsFiles(join(ROOT, 'src'))) {
+      const { code } = transformFileSync(file, {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'es6' },
+        sourceMaps: false,
+      });
+      const out = join(OUT, relative(join(ROOT, 'src'), file)).replace(/\.ts$/, '.js');
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, code);
+    }
+    copyFileSync(join(ROOT, 'package.json'), join(OUT_ROOT, 'package.json'));
+    compiled = true;
+  }
+  return join(OUT, 'main.js');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface ServerProcess {
+  baseUrl: string;
+  child: ChildProcess;
+  /** Everything the process printed, for failure messages. */
+  output(): string;
+  /** SIGKILL: no shutdown hook runs, exactly like a crash. */
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the service on a free port with the given environment; resolves once it listens. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const entry = compileServer();
+  const port = await freePort();
+  const child = spawn(process.execPath, [entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'log', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start in 20 s:\n${output}`)), 20_000);
+    const check = () => {
+      if (output.includes('TeamStream listening on')) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => (clearTimeout(timer), fail(new Error(`server exited with ${code}:\n${output}`))));
+  });
+  const waitExit = (ms: number) =>
+    Promise.race([exited, new Promise<void>((_, fail) => setTimeout(() => fail(new Error('server did not exit')), ms))]);
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    kill9: async () => {
+      child.kill('SIGKILL');
+      await waitExit(5_000);
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await waitExit(10_000);
+    },
+  };
+}
