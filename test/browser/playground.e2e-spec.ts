@@ -203,6 +203,22 @@ describe.skipIf(!chromiumInstalled())('playground page in Chromium', () => {
     await w.screenshot('reloaded-run');
   });
 
+  it('marks hand-offs and shows every tool call of the customer-support swarm', async () => {
+    const w = await open();
+    await pickTeam(w, 'Customer support');
+    await sendTask(w, 'I want to buy a rocket-powered unicycle.');
+    await waitStatus(w, 'complete');
+    const run = lastRun(w);
+    const handoffs = run.locator('.bubble.handoff .handoff-mark');
+    await expect(handoffs.allTextContents()).resolves.toEqual(['⇢ Hand-off to sales_agent', '⇢ Hand-off to user']);
+    await expect(run.locator('details.tool summary').allTextContents()).resolves.toEqual([
+      'tool triage_agent calls transfer_to_sales_agent · done',
+      'tool sales_agent calls execute_order · done',
+      'tool sales_agent calls transfer_to_user · done',
+    ]);
+    await w.screenshot('handoffs');
+  });
+
   it('creates, renames and deletes sessions from the keyboard', async () => {
     const w = await open();
     await w.page.click('#new-session');

@@ -28,7 +28,7 @@ export function toolCallDetails(source: string, call: ToolCall): HTMLDetailsElem
   return h(
     'details',
     { class: 'tool', 'data-call-id': call.id },
-    h('summary', {}, h('span', { class: 'tool-icon', 'aria-hidden': 'true' }, '🔧'), ` ${source} calls `, h('code', {}, call.name), h('span', { class: 'tool-state' }, ' · running…')),
+    h('summary', {}, h('span', { class: 'tool-tag' }, 'tool'), ` ${source} calls `, h('code', {}, call.name), h('span', { class: 'tool-state' }, ' · running…')),
     h('div', { class: 'tool-body' }, h('h4', {}, 'Arguments'), h('pre', {}, prettyJson(call.arguments))),
   );
 }
