@@ -36,6 +36,16 @@ export {
   type ChatCompletionContext,
 } from './agents/model-context.js';
 
+// Saved state (continuing a conversation in a freshly loaded team)
+export {
+  AgentStateSchema,
+  TeamStateSchema,
+  ModelContextStateSchema,
+  type AgentState,
+  type TeamState,
+  type ModelContextState,
+} from './state.js';
+
 // Teams
 export { isTaskResult, type RunOptions, type TaskInput, type Team, type TeamStreamItem } from './teams/team.js';
 export { BaseGroupChat, type GroupChatOptions } from './teams/group-chat.js';

@@ -3,9 +3,10 @@
  * (AgentChat's AssistantAgent, same events in the same order).
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigError, ModelError } from '../errors.js';
+import { ConfigError, ModelError, RunStateError } from '../errors.js';
 import { createMessage, type AgentMessage, type ChatMessage, type FunctionCall } from '../messages.js';
 import type { ChatCompletionClient, CreateResult, LLMMessage } from '../models/model-client.js';
+import type { AgentState } from '../state.js';
 import type { Tool } from '../tools/tool.js';
 import { StaticWorkbench, type Workbench } from '../tools/workbench.js';
 import { dumpComponent } from '../components/dump.js';
@@ -132,6 +133,15 @@ export class AssistantAgent implements ChatAgent {
 
   async reset(): Promise<void> {
     this.context.clear();
+  }
+
+  async saveState(): Promise<AgentState> {
+    return { type: 'AssistantAgentState', version: 1, llm_context: this.context.saveState() };
+  }
+
+  async loadState(state: AgentState): Promise<void> {
+    if (state.type !== 'AssistantAgentState') throw new RunStateError(`${this.name} is an AssistantAgent and cannot load a ${state.type}`);
+    this.context.loadState(state.llm_context);
   }
 
   async close(): Promise<void> {

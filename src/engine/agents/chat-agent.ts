@@ -5,6 +5,7 @@
 import type { Configurable } from '../components/component-model.js';
 import type { IOStream } from '../io/io-stream.js';
 import type { AgentMessage, ChatMessage } from '../messages.js';
+import type { AgentState } from '../state.js';
 
 /** What a team passes to every agent turn. */
 export interface AgentContext {
@@ -37,6 +38,10 @@ export interface ChatAgent extends Configurable {
   onMessagesStream(newMessages: ChatMessage[], ctx: AgentContext): AsyncIterable<AgentStreamItem>;
   /** Forgets the conversation (a new run of a reset team starts fresh). */
   reset(): Promise<void>;
+  /** The agent's memory as JSON (AgentChat's save_state), so a conversation can continue later. */
+  saveState(): Promise<AgentState>;
+  /** Restores what saveState returned; throws RunStateError for another kind of agent's state. */
+  loadState(state: AgentState): Promise<void>;
   /** Releases model clients, workbenches and the like. */
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  */
 import type { Configurable } from '../components/component-model.js';
 import type { LLMMessage } from '../models/model-client.js';
+import type { ModelContextState } from '../state.js';
 
 export interface ChatCompletionContext extends Configurable {
   readonly componentType: 'chat_completion_context';
@@ -12,6 +13,10 @@ export interface ChatCompletionContext extends Configurable {
   /** The messages to send to the model (without the agent's system message). */
   getMessages(): LLMMessage[];
   clear(): void;
+  /** Everything remembered (not just what getMessages sends), for a later loadState. */
+  saveState(): ModelContextState;
+  /** Replaces what is remembered with a saved state. */
+  loadState(state: ModelContextState): void;
 }
 
 abstract class ListContext {
@@ -28,6 +33,14 @@ abstract class ListContext {
 
   clear(): void {
     this.messages = [...this.initialMessages];
+  }
+
+  saveState(): ModelContextState {
+    return { messages: structuredClone(this.messages) };
+  }
+
+  loadState(state: ModelContextState): void {
+    this.messages = structuredClone(state.messages);
   }
 }
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, RunStateError, throwIfAborted } from '../errors.js';
 import { getDefaultIOStream } from '../io/io-stream.js';
 import { createMessage, type ChatMessage, type HandoffMessage } from '../messages.js';
+import type { AgentState } from '../state.js';
 import { AGENT_NAME, type AgentContext, type AgentStreamItem, type ChatAgent } from './chat-agent.js';
 
 export const DEFAULT_USER_PROXY_DESCRIPTION = 'A human user';
@@ -51,6 +52,14 @@ export class UserProxyAgent implements ChatAgent {
   }
 
   async reset(): Promise<void> {}
+
+  async saveState(): Promise<AgentState> {
+    return { type: 'UserProxyAgentState', version: 1 };
+  }
+
+  async loadState(state: AgentState): Promise<void> {
+    if (state.type !== 'UserProxyAgentState') throw new RunStateError(`${this.name} is a UserProxyAgent and cannot load a ${state.type}`);
+  }
 
   async close(): Promise<void> {}
 

@@ -8,6 +8,7 @@ import { createMessage, isChatMessage, type AgentMessage, type ChatMessage, type
 import { isResponse, type ChatAgent, type Response } from '../agents/chat-agent.js';
 import { dumpComponent } from '../components/dump.js';
 import type { TerminationCondition } from '../conditions/termination-condition.js';
+import { TeamStateSchema, type AgentState, type TeamState } from '../state.js';
 import type { RunOptions, TaskInput, Team, TeamStreamItem } from './team.js';
 import { raceAbort } from './abort.js';
 
@@ -90,6 +91,54 @@ export abstract class BaseGroupChat implements Team {
     await Promise.all(this.participants.map((p) => p.close()));
   }
 
+  async saveState(): Promise<TeamState> {
+    if (this.running) throw new RunStateError('Cannot save the state of a team while it is running');
+    const agentStates: Record<string, AgentState> = {};
+    for (const p of this.participants) agentStates[p.name] = await p.saveState();
+    return {
+      type: 'TeamState',
+      version: 1,
+      provider: this.provider,
+      message_thread: structuredClone(this.thread),
+      previous_speaker: this.previousSpeaker ?? null,
+      message_buffers: Object.fromEntries([...this.buffers].map(([name, buffer]) => [name, structuredClone(buffer)])),
+      agent_states: agentStates,
+      selector_state: this.saveSelectorState(),
+    };
+  }
+
+  async loadState(state: unknown): Promise<void> {
+    if (this.running) throw new RunStateError('Cannot load a state into a team while it is running');
+    const parsed = TeamStateSchema.safeParse(state);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      throw new RunStateError(`Not a saved team state: ${issues}`);
+    }
+    const saved = parsed.data;
+    if (saved.provider !== this.provider) {
+      throw new RunStateError(`The saved state is of a ${saved.provider}; this team is a ${this.provider}`);
+    }
+    const names = this.participants.map((p) => p.name).sort();
+    for (const [what, record] of [['agent_states', saved.agent_states], ['message_buffers', saved.message_buffers]] as const) {
+      const savedNames = Object.keys(record).sort();
+      if (savedNames.join(',') !== names.join(',')) {
+        throw new RunStateError(`The saved ${what} are for participants [${savedNames.join(', ')}]; this team has [${names.join(', ')}]`);
+      }
+    }
+    try {
+      this.loadSelectorState(saved.selector_state);
+      for (const p of this.participants) await p.loadState(saved.agent_states[p.name]!);
+    } catch (error) {
+      // Half a state is worse than none: leave the team as freshly loaded.
+      await this.reset();
+      throw error;
+    }
+    this.thread = structuredClone(saved.message_thread);
+    this.previousSpeaker = saved.previous_speaker ?? undefined;
+    this.buffers = new Map(this.participants.map((p) => [p.name, structuredClone(saved.message_buffers[p.name]!)]));
+    this.termination?.reset();
+  }
+
   abstract toConfig(): Record<string, unknown>;
 
   /** The config keys every group chat has, in AgentChat's order. */
@@ -103,6 +152,14 @@ export abstract class BaseGroupChat implements Team {
 
   /** Subclasses with their own selection state forget it here. */
   protected resetSelector(): void {}
+
+  /** Subclasses with their own selection state save it here (JSON). */
+  protected saveSelectorState(): Record<string, unknown> {
+    return {};
+  }
+
+  /** … and restore it here, throwing RunStateError when it does not fit. */
+  protected loadSelectorState(_state: Record<string, unknown>): void {}
 
   private async *loop(task: ChatMessage[], signal: AbortSignal, options: RunOptions): AsyncGenerator<TeamStreamItem> {
     this.termination?.onRunStart();

@@ -1,4 +1,6 @@
 /** RoundRobinGroupChat: participants speak in turn, in the order given. */
+import { z } from 'zod';
+import { RunStateError } from '../errors.js';
 import type { AgentMessage } from '../messages.js';
 import { BaseGroupChat, type GroupChatOptions } from './group-chat.js';
 
@@ -18,6 +20,17 @@ export class RoundRobinGroupChat extends BaseGroupChat {
 
   protected override resetSelector(): void {
     this.nextIndex = 0;
+  }
+
+  protected override saveSelectorState(): Record<string, unknown> {
+    return { next_speaker_index: this.nextIndex };
+  }
+
+  protected override loadSelectorState(state: Record<string, unknown>): void {
+    const schema = z.object({ next_speaker_index: z.number().int().min(0).max(this.participants.length - 1) });
+    const parsed = schema.safeParse(state);
+    if (!parsed.success) throw new RunStateError(`selector_state.next_speaker_index must be a participant index (0–${this.participants.length - 1})`);
+    this.nextIndex = parsed.data.next_speaker_index;
   }
 
   toConfig(): Record<string, unknown> {

@@ -4,6 +4,7 @@
 import type { Configurable } from '../components/component-model.js';
 import type { IOStream } from '../io/io-stream.js';
 import type { AgentMessage, ChatMessage, TaskResult } from '../messages.js';
+import type { TeamState } from '../state.js';
 import type { ChatAgent } from '../agents/chat-agent.js';
 
 /** A task: text (becomes a TextMessage from `user`), one chat message, or several. */
@@ -33,6 +34,17 @@ export interface Team extends Configurable {
   run(task?: TaskInput, options?: RunOptions): Promise<TaskResult>;
   /** Forgets the conversation, the agents' memories and the termination state. */
   reset(): Promise<void>;
+  /**
+   * The conversation so far and every agent's memory, as JSON (AgentChat's save_state), so that
+   * a freshly loaded team of the same config can continue it later. Throws RunStateError while running.
+   */
+  saveState(): Promise<TeamState>;
+  /**
+   * Continues from what saveState returned. Throws RunStateError (and stays reset) when the state
+   * does not fit: another team kind, other participant names, another agent kind, a bad shape, or
+   * while running. The termination condition starts fresh, as after any finished run.
+   */
+  loadState(state: unknown): Promise<void>;
   /** Releases every participant's model client and workbenches. */
   close(): Promise<void>;
 }

@@ -1,0 +1,75 @@
+/**
+ * Saved state of agents and teams (AgentChat's `save_state()` / `load_state()`): plain JSON, so a
+ * conversation can be stored anywhere and continued later by a freshly loaded team, in another
+ * process. The schemas check the shape of what comes back from storage; message contents are
+ * trusted as the engine wrote them.
+ */
+import { z } from 'zod';
+import type { AgentMessage, ChatMessage } from './messages.js';
+import type { LLMMessage } from './models/model-client.js';
+
+const AGENT_MESSAGE_TYPES = [
+  'TextMessage',
+  'MultiModalMessage',
+  'StopMessage',
+  'HandoffMessage',
+  'ToolCallSummaryMessage',
+  'ToolCallRequestEvent',
+  'ToolCallExecutionEvent',
+  'ModelClientStreamingChunkEvent',
+  'ThoughtEvent',
+  'SelectSpeakerEvent',
+  'UserInputRequestedEvent',
+] as const satisfies readonly AgentMessage['type'][];
+const CHAT_MESSAGE_TYPES = [
+  'TextMessage',
+  'MultiModalMessage',
+  'StopMessage',
+  'HandoffMessage',
+  'ToolCallSummaryMessage',
+] as const satisfies readonly ChatMessage['type'][];
+const LLM_MESSAGE_TYPES = [
+  'SystemMessage',
+  'UserMessage',
+  'AssistantMessage',
+  'FunctionExecutionResultMessage',
+] as const satisfies readonly LLMMessage['type'][];
+
+const agentMessage = z
+  .looseObject({ type: z.enum(AGENT_MESSAGE_TYPES), id: z.string(), source: z.string() })
+  .transform((m) => m as unknown as AgentMessage);
+const chatMessage = z
+  .looseObject({ type: z.enum(CHAT_MESSAGE_TYPES), id: z.string(), source: z.string() })
+  .transform((m) => m as unknown as ChatMessage);
+const llmMessage = z
+  .looseObject({ type: z.enum(LLM_MESSAGE_TYPES), content: z.unknown() })
+  .transform((m) => m as unknown as LLMMessage);
+
+/** What a model context remembers. */
+export const ModelContextStateSchema = z.object({ messages: z.array(llmMessage) });
+export type ModelContextState = z.infer<typeof ModelContextStateSchema>;
+
+/** One agent's memory; `type` says which kind of agent wrote it. */
+export const AgentStateSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('AssistantAgentState'), version: z.literal(1), llm_context: ModelContextStateSchema }),
+  // A UserProxyAgent remembers nothing: the person does.
+  z.object({ type: z.literal('UserProxyAgentState'), version: z.literal(1) }),
+]);
+export type AgentState = z.infer<typeof AgentStateSchema>;
+
+/**
+ * A group chat between runs: the conversation, who spoke last, what each agent has not seen yet,
+ * each agent's memory, and the selector's own state (RoundRobin: whose turn is next).
+ */
+export const TeamStateSchema = z.object({
+  type: z.literal('TeamState'),
+  version: z.literal(1),
+  /** The team kind that wrote it; a state only loads into the same kind. */
+  provider: z.string(),
+  message_thread: z.array(agentMessage),
+  previous_speaker: z.string().nullable(),
+  message_buffers: z.record(z.string(), z.array(chatMessage)),
+  agent_states: z.record(z.string(), AgentStateSchema),
+  selector_state: z.record(z.string(), z.unknown()),
+});
+export type TeamState = z.infer<typeof TeamStateSchema>;
