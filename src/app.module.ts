@@ -13,6 +13,7 @@ import { RunsModule } from './runs/runs.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { SettingsModule } from './settings/settings.module.js';
 import { StreamingModule } from './runs/streaming.module.js';
+import { ValidateModule } from './validate/validate.module.js';
 import { TeamsModule } from './teams/teams.module.js';
 
 /** Wiring only: the parsed config, the database, the resource modules, global pipe/filter/logging. */
@@ -30,6 +31,7 @@ export class AppModule implements NestModule {
         SessionsModule,
         RunsModule,
         StreamingModule,
+        ValidateModule,
         SettingsModule,
         GalleryModule,
       ],

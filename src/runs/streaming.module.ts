@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { engineContextProvider } from './engine-context.provider.js';
+import { ENGINE_CONTEXT, engineContextProvider } from './engine-context.provider.js';
 import { InProcessRunBus, RunBus } from './run-bus.js';
 import { RunAccess } from './run-access.js';
 import { RunJournal } from './run-journal.js';
@@ -32,6 +32,6 @@ import { WebSocketManager } from './websocket-manager.js';
     RunRecovery,
     RunsGateway,
   ],
-  exports: [WebSocketManager, TeamManager],
+  exports: [WebSocketManager, TeamManager, ENGINE_CONTEXT],
 })
 export class StreamingModule {}
