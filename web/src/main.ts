@@ -8,7 +8,7 @@ import { autoScroll } from './auto-scroll.js';
 import { clearError, showError } from './banner.js';
 import { byId, h } from './dom.js';
 import { LiveRun } from './live-run.js';
-import { loadStoredRun, type StoredRun } from './resume-store.js';
+import { forgetStoredRun, loadStoredRun, type StoredRun } from './resume-store.js';
 import { RunView } from './run-view.js';
 import { SessionsPanel } from './sessions-panel.js';
 import { TeamPanel } from './team-panel.js';
@@ -54,8 +54,9 @@ class Playground {
     this.sessions = sessions;
     // A run this tab was watching before a reload wins over the session in the address.
     const stored = loadStoredRun();
-    const wanted = stored?.sessionId ?? Number(new URLSearchParams(location.hash.slice(1)).get('session'));
-    const session = sessions.find((s) => s.id === wanted);
+    if (stored && !sessions.some((s) => s.id === stored.sessionId)) forgetStoredRun(); // its session is gone
+    const fromHash = Number(new URLSearchParams(location.hash.slice(1)).get('session'));
+    const session = sessions.find((s) => s.id === stored?.sessionId) ?? sessions.find((s) => s.id === fromHash);
     if (session) await this.openSession(session);
     else this.sidebar.render(sessions, null);
     this.updateControls();
@@ -171,10 +172,11 @@ class Playground {
         this.live?.detach();
         this.live = null;
         this.current = null;
-        sessionStorage.clear(); // its live run, if any, is gone with it
         history.replaceState(null, '', location.pathname);
         this.transcript.replaceChildren(h('p', { class: 'empty muted' }, 'Session deleted. Type a task to start a new one.'));
       }
+      // After detach (which saves the log): a run of a deleted session has nothing to resume.
+      if (loadStoredRun()?.sessionId === session.id) forgetStoredRun();
     } catch (error) {
       showError(error);
     }

@@ -29,6 +29,11 @@ export function loadStoredRun(): StoredRun | null {
   }
 }
 
+/** Drops the stored run (its session was deleted, or it no longer exists). */
+export function forgetStoredRun(): void {
+  sessionStorage.removeItem(KEY);
+}
+
 export class RunLog {
   private timer: number | undefined;
   private readonly flushNow = () => this.flush();
