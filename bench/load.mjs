@@ -28,6 +28,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '10' },
     'leak-runs': { type: 'string', default: '50' },
     timeout: { type: 'string', default: '300' },
+    inspect: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -47,6 +48,34 @@ function rssMb(pid) {
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * With --inspect URL (the service started with --inspect=127.0.0.1:0): forces a full garbage
+ * collection in the target over the inspector protocol and returns its process.memoryUsage(),
+ * so the leak check compares live memory rather than where the GC happened to be.
+ */
+async function collectGarbage() {
+  if (!opt.inspect) return null;
+  const ws = new WebSocket(opt.inspect);
+  let id = 0;
+  const pending = new Map();
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString());
+    pending.get(m.id)?.(m);
+  });
+  const call = (method, params = {}) =>
+    withTimeout(new Promise((resolve) => (pending.set(++id, resolve), ws.send(JSON.stringify({ id, method, params })))), 30_000, method);
+  try {
+    await withTimeout(new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject))), 10_000, 'inspector');
+    await call('HeapProfiler.collectGarbage');
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+    const mem = JSON.parse(r.result.result.value);
+    return { rssMb: rssMb(opt.pid), heapUsedMb: mem.heapUsed / 2 ** 20, externalMb: mem.external / 2 ** 20 };
+  } finally {
+    ws.close();
   }
 }
 
@@ -269,9 +298,18 @@ const leakRuns = Number(opt['leak-runs']);
 const leak = [];
 for (let i = 0; i < Number(opt.rounds); i++) {
   const r = await round(leakRuns);
-  leak.push({ round: i + 1, rssMb: r.rssMb, completed: r.completed, errors: r.errors, lostRuns: r.lostRuns, chunksPerSec: Math.round((r.chunks / r.wallMs) * 1000) });
-  log(`leak round ${i + 1}/${opt.rounds} (${leakRuns} runs): RSS ${r.rssMb?.toFixed(1)} MB, ${r.completed}/${leakRuns} complete`);
+  const gc = await collectGarbage().catch((e) => (log(`forced GC failed: ${e.message}`), null));
+  leak.push({ round: i + 1, rssMb: r.rssMb, afterGc: gc, completed: r.completed, errors: r.errors, lostRuns: r.lostRuns, chunksPerSec: Math.round((r.chunks / r.wallMs) * 1000) });
+  log(`leak round ${i + 1}/${opt.rounds} (${leakRuns} runs): RSS ${r.rssMb?.toFixed(1)} MB` +
+    (gc ? `, after forced GC: RSS ${gc.rssMb.toFixed(1)} MB, heap used ${gc.heapUsedMb.toFixed(1)} MB` : '') + `, ${r.completed}/${leakRuns} complete`);
 }
-result.leak = { runsPerRound: leakRuns, rounds: leak, growthPct: leak.length > 1 ? ((leak.at(-1).rssMb - leak[0].rssMb) / leak[0].rssMb) * 100 : null };
+const growth = (pick) => (leak.length > 1 && pick(leak[0]) && pick(leak.at(-1)) ? ((pick(leak.at(-1)) - pick(leak[0])) / pick(leak[0])) * 100 : null);
+result.leak = {
+  runsPerRound: leakRuns,
+  rounds: leak,
+  growthPct: growth((x) => x.rssMb),
+  gcRssGrowthPct: growth((x) => x.afterGc?.rssMb),
+  gcHeapGrowthPct: growth((x) => x.afterGc?.heapUsedMb),
+};
 writeFileSync(opt.out, JSON.stringify(result, null, 2));
 process.exit(0);

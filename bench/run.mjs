@@ -54,7 +54,8 @@ function start(name, args, env = {}) {
   child.stdout.on('data', (d) => (child.output += d));
   child.stderr.on('data', (d) => {
     child.output += d;
-    process.stderr.write(`[${name}] ${d}`);
+    const text = String(d).replace(/^(Debugger listening on|For help, see|Debugger attached|Waiting for the debugger).*\n?/gm, '');
+    if (text) process.stderr.write(`[${name}] ${text}`);
   });
   child.exited = new Promise((r) => child.once('exit', (code, signal) => (children.delete(child), r({ code, signal }))));
   return child;
@@ -82,7 +83,9 @@ async function startService() {
   if (!existsSync(join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js missing: run `npx nest build` (or npm run bench)');
   const port = await freePort();
   const dbDir = mkdtempSync(join(tmpdir(), 'teamstream-bench-'));
-  const args = [];
+  // The inspector (127.0.0.1, random port) lets the load generator force a full GC before each
+  // leak-check reading; no session is attached while rounds are measured.
+  const args = ['--inspect=127.0.0.1:0'];
   if (opt['cpu-prof']) {
     mkdirSync(join(RESULTS, 'prof'), { recursive: true });
     args.push('--cpu-prof', '--cpu-prof-dir', join(RESULTS, 'prof'));
@@ -98,7 +101,8 @@ async function startService() {
     if (child.exitCode !== null) throw new Error(`service exited ${child.exitCode}: ${child.output}`);
     return (await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) })).ok;
   }, 30_000, 'the service health check');
-  return { child, url, cleanup: () => rmSync(dbDir, { recursive: true, force: true }) };
+  const inspect = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(child.output)?.[1];
+  return { child, url, inspect, cleanup: () => rmSync(dbDir, { recursive: true, force: true }) };
 }
 
 async function startBare() {
@@ -114,6 +118,7 @@ async function load(target, server) {
   const child = start(`load`, [
     join(HERE, 'load.mjs'),
     ...['--target', target, '--url', server.url, '--pid', String(server.child.pid), '--out', out],
+    ...(server.inspect ? ['--inspect', server.inspect] : []),
     ...['--runs', opt.runs, '--chunks', opt.chunks, '--rounds', opt.rounds, '--leak-runs', opt['leak-runs'], '--reps1', opt.reps1, '--timeout', opt.timeout],
   ]);
   const runsTotal = opt.runs.split(',').length + 1 + Number(opt.rounds);
@@ -166,7 +171,12 @@ function verdicts(service, bare) {
   }
   if (service?.leak.growthPct !== null && service?.leak.growthPct !== undefined) {
     const l = service.leak;
-    targets.push({ target: 'RSS after 10 rounds within 10% of after round 1', value: `${f(l.rounds[0].rssMb, 1)} → ${f(l.rounds.at(-1).rssMb, 1)} MB (${l.growthPct >= 0 ? '+' : ''}${f(l.growthPct, 1)}%)`, met: Math.abs(l.growthPct) <= 10 });
+    const sign = (v) => `${v >= 0 ? '+' : ''}${f(v, 1)}%`;
+    targets.push({ target: `RSS after ${l.rounds.length} rounds within 10% of after round 1 (raw, as read)`, value: `${f(l.rounds[0].rssMb, 1)} → ${f(l.rounds.at(-1).rssMb, 1)} MB (${sign(l.growthPct)})`, met: Math.abs(l.growthPct) <= 10 });
+    if (l.gcRssGrowthPct !== null) {
+      const a = l.rounds[0].afterGc, b = l.rounds.at(-1).afterGc;
+      targets.push({ target: `RSS after ${l.rounds.length} rounds within 10% of after round 1 (after a forced full GC)`, value: `${f(a.rssMb, 1)} → ${f(b.rssMb, 1)} MB (${sign(l.gcRssGrowthPct)}); heap used ${f(a.heapUsedMb, 1)} → ${f(b.heapUsedMb, 1)} MB (${sign(l.gcHeapGrowthPct)})`, met: Math.abs(l.gcRssGrowthPct) <= 10 });
+    }
   }
   return { ratios, targets };
 }
@@ -206,7 +216,12 @@ async function main() {
   for (const [n, r] of Object.entries(ratios)) {
     console.log(`ratio service/bare at ${n} runs: throughput ${(r.throughput * 100).toFixed(1)}%, ttfc p50 ×${f(r.ttfcP50, 1)}, RSS ×${f(r.rss, 1)}`);
   }
-  for (const r of results) console.log(`leak check ${r.target}: RSS per round of ${r.leak.runsPerRound} runs: ${r.leak.rounds.map((x) => f(x.rssMb, 0)).join(' ')} MB (${f(r.leak.growthPct, 1)}%)`);
+  for (const r of results) {
+    console.log(`leak check ${r.target}: RSS per round of ${r.leak.runsPerRound} runs: ${r.leak.rounds.map((x) => f(x.rssMb, 0)).join(' ')} MB (${f(r.leak.growthPct, 1)}%)`);
+    if (r.leak.gcRssGrowthPct !== null && r.leak.gcRssGrowthPct !== undefined) {
+      console.log(`  after forced GC: RSS ${r.leak.rounds.map((x) => f(x.afterGc?.rssMb, 0)).join(' ')} MB (${f(r.leak.gcRssGrowthPct, 1)}%), heap used ${r.leak.rounds.map((x) => f(x.afterGc?.heapUsedMb, 0)).join(' ')} MB (${f(r.leak.gcHeapGrowthPct, 1)}%)`);
+    }
+  }
   console.log('');
   for (const t of targets) console.log(`${t.met ? 'MET   ' : 'MISSED'}  ${t.target}: ${t.value}`);
   console.log(`\nwritten ${join(RESULTS, 'latest.json')}`);
