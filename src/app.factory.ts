@@ -27,8 +27,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     logger: options.logger ?? logLevelsFrom(config.log.level),
     bufferLogs: options.logger === undefined,
   });
-  // Galleries and team configs are larger than body-parser's 100 kB default.
-  app.useBodyParser('json', { limit: '10mb' });
+  // HTTP_BODY_LIMIT (default 1mb: galleries and team configs outgrow body-parser's 100 kB, but an
+  // unbounded body is memory anyone can make us allocate). Over it: 413 from the exception filter.
+  app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.enableShutdownHooks();
   app.useWebSocketAdapter(new PathWsAdapter(app));
   app.enableCors();

@@ -2,19 +2,38 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import type { Request } from 'express';
 import type { Caller } from './caller.js';
 import { CallerResolver } from './caller.resolver.js';
+import { RateLimiter } from './rate-limiter.js';
 
-/** Request with the caller the guard resolved. */
+/** Request with the caller the guard resolved (absent on excluded paths under jwt). */
 export type RequestWithCaller = Request & { caller?: Caller };
 
-/** Global guard: resolves the caller once per HTTP request and attaches it for `@CurrentUser()`. */
+/**
+ * Global guard: resolves the caller once per HTTP request, attaches it for `@CurrentUser()`, and
+ * counts the request against RATE_LIMIT_PER_MINUTE. The key is the verified user under jwt, else
+ * the client IP: with auth off `user_id` is only a claim, and keying on it would let a client
+ * dodge the limit by changing it. Requests with a bad token are counted (by IP) before the 401,
+ * so guessing tokens is rate limited too.
+ */
 @Injectable()
 export class CallerGuard implements CanActivate {
-  constructor(private readonly resolver: CallerResolver) {}
+  constructor(
+    private readonly resolver: CallerResolver,
+    private readonly limiter: RateLimiter,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<RequestWithCaller>();
-    req.caller = this.resolver.resolve(req);
+    let caller: Caller | null = null;
+    let refusal: unknown;
+    try {
+      caller = this.resolver.resolve(req);
+    } catch (err) {
+      refusal = err;
+    }
+    this.limiter.hit(caller && this.resolver.type === 'jwt' ? `user:${caller.userId}` : `ip:${req.ip ?? req.socket.remoteAddress ?? '?'}`);
+    if (refusal !== undefined) throw refusal;
+    if (caller) req.caller = caller;
     return true;
   }
 }

@@ -16,3 +16,19 @@ export class BadInputError extends Error {
     this.name = 'BadInputError';
   }
 }
+
+/** No valid credentials (a missing, malformed, forged or expired token): HTTP 401, socket 4001. */
+export class UnauthorizedError extends Error {
+  constructor(message = 'Authentication required') {
+    super(message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** The caller went over the request rate limit: HTTP 429 with a Retry-After header. */
+export class TooManyRequestsError extends Error {
+  constructor(readonly retryAfterS: number, readonly limitPerMinute: number) {
+    super(`Rate limit of ${limitPerMinute} requests per minute exceeded; retry in ${retryAfterS} s`);
+    this.name = 'TooManyRequestsError';
+  }
+}

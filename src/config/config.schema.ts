@@ -24,6 +24,15 @@ const databaseUrl = z
 export const envSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /** Largest accepted JSON request body, in body-parser's notation (bytes, or with kb/mb). */
+  HTTP_BODY_LIMIT: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^\d+(b|kb|mb)?$/, 'must be a size such as 1048576, 512kb or 1mb')
+    .default('1mb'),
+  /** REST requests one user (or one IP, when anonymous) may make per minute; 0 disables the limit. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   DATABASE_URL: databaseUrl.default('sqlite:./data/teamstream.db'),
   /** PostgreSQL schema to use (created if missing); lets several instances or test suites share one database. */
   DATABASE_SCHEMA: optionalString.pipe(

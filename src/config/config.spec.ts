@@ -18,7 +18,7 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 describe(loadConfig.name, () => {
   it('applies every default to an empty environment', () => {
     expect(loadConfig({})).toEqual({
-      http: { host: '127.0.0.1', port: 8081 },
+      http: { host: '127.0.0.1', port: 8081, bodyLimit: '1mb', rateLimitPerMinute: 600 },
       database: { kind: 'sqlite', path: resolve('./data/teamstream.db'), logging: false },
       log: { level: 'log' },
       auth: { type: 'none', jwtSecret: undefined },
@@ -63,6 +63,8 @@ describe(loadConfig.name, () => {
     ['DATABASE_LOGGING', { DATABASE_LOGGING: 'yes' }],
     ['RUN_ON_DISCONNECT', { RUN_ON_DISCONNECT: 'linger' }],
     ['RUN_INPUT_TIMEOUT_S', { RUN_INPUT_TIMEOUT_S: '0' }],
+    ['HTTP_BODY_LIMIT', { HTTP_BODY_LIMIT: 'lots' }],
+    ['RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '-1' }],
   ])('names %s when it is bad', (key, env) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);
@@ -76,6 +78,15 @@ describe(loadConfig.name, () => {
 
   it('requires JWT_SECRET when AUTH_TYPE=jwt', () => {
     expect(problemsOf({ AUTH_TYPE: 'jwt' })).toEqual(['JWT_SECRET: required when AUTH_TYPE=jwt']);
+  });
+
+  it('refuses a JWT_SECRET shorter than the 256 bits HS256 needs', () => {
+    expect(problemsOf({ AUTH_TYPE: 'jwt', JWT_SECRET: 'short' })).toEqual(['JWT_SECRET: must be at least 32 characters for HS256 (RFC 7518 §3.2)']);
+    expect(loadConfig({ AUTH_TYPE: 'jwt', JWT_SECRET: 'x'.repeat(32) }).auth).toEqual({ type: 'jwt', jwtSecret: 'x'.repeat(32) });
+  });
+
+  it('reads the REST limits', () => {
+    expect(loadConfig({ HTTP_BODY_LIMIT: '512KB', RATE_LIMIT_PER_MINUTE: '0' }).http).toMatchObject({ bodyLimit: '512kb', rateLimitPerMinute: 0 });
   });
 });
 

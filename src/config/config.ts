@@ -10,7 +10,8 @@ export type DatabaseConfig =
 
 /** The typed, nested configuration every module injects through {@link APP_CONFIG}. */
 export interface AppConfig {
-  http: { host: string; port: number };
+  /** `bodyLimit` and `rateLimitPerMinute` bound what one REST client can make the server do. */
+  http: { host: string; port: number; bodyLimit: string; rateLimitPerMinute: number };
   database: DatabaseConfig;
   log: { level: LogLevelName };
   auth: { type: 'none' | 'jwt'; jwtSecret: string | undefined };
@@ -45,14 +46,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parsed.data;
 
   const problems: string[] = [];
-  if (e.AUTH_TYPE === 'jwt' && !e.JWT_SECRET) problems.push('JWT_SECRET: required when AUTH_TYPE=jwt');
+  if (e.AUTH_TYPE === 'jwt') {
+    if (!e.JWT_SECRET) problems.push('JWT_SECRET: required when AUTH_TYPE=jwt');
+    else if (e.JWT_SECRET.length < 32) problems.push('JWT_SECRET: must be at least 32 characters for HS256 (RFC 7518 §3.2)');
+  }
   if (e.DATABASE_SCHEMA && e.DATABASE_URL.startsWith('sqlite:')) {
     problems.push('DATABASE_SCHEMA: only meaningful with a postgres:// DATABASE_URL');
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   return {
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, bodyLimit: e.HTTP_BODY_LIMIT, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },
     database: e.DATABASE_URL.startsWith('sqlite:')
       ? { kind: 'sqlite', path: sqlitePath(e.DATABASE_URL), logging: e.DATABASE_LOGGING }
       : { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, logging: e.DATABASE_LOGGING },

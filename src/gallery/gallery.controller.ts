@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import type { Caller } from '../auth/caller.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { type Envelope, envelopeOf, ok } from '../common/envelope.js';
 import { idParamSchema } from '../common/params.js';
@@ -15,21 +16,21 @@ export class GalleryController {
 
   @Get()
   @ApiOkResponse({ standardSchema: envelopeOf(z.array(gallerySchema)) })
-  async list(@Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() userId: string): Promise<Envelope<GalleryDto[]>> {
-    return ok((await this.galleries.list(userId)).map(toGalleryDto));
+  async list(@Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<GalleryDto[]>> {
+    return ok((await this.galleries.list(caller)).map(toGalleryDto));
   }
 
   @Get(':id')
   @ApiOkResponse({ standardSchema: envelopeOf(gallerySchema) })
-  async get(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() userId: string): Promise<Envelope<GalleryDto>> {
-    return ok(toGalleryDto(await this.galleries.get(id, userId)));
+  async get(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<GalleryDto>> {
+    return ok(toGalleryDto(await this.galleries.get(id, caller)));
   }
 
   @Post()
   @HttpCode(200)
   @ApiOkResponse({ standardSchema: envelopeOf(gallerySchema) })
-  async create(@Body({ schema: saveGallerySchema }) body: SaveGallery, @CurrentUser() userId: string): Promise<Envelope<GalleryDto>> {
-    return ok(toGalleryDto(await this.galleries.create(userId, body.config)), 'Gallery created successfully');
+  async create(@Body({ schema: saveGallerySchema }) body: SaveGallery, @CurrentUser() caller: Caller): Promise<Envelope<GalleryDto>> {
+    return ok(toGalleryDto(await this.galleries.create(caller, body.config)), 'Gallery created successfully');
   }
 
   @Put(':id')
@@ -38,15 +39,15 @@ export class GalleryController {
     @Param('id', { schema: idParamSchema }) id: number,
     @Query({ schema: userQuerySchema }) _q: unknown,
     @Body({ schema: saveGallerySchema }) body: SaveGallery,
-    @CurrentUser() userId: string,
+    @CurrentUser() caller: Caller,
   ): Promise<Envelope<GalleryDto>> {
-    return ok(toGalleryDto(await this.galleries.update(id, userId, body.config)), 'Gallery updated successfully');
+    return ok(toGalleryDto(await this.galleries.update(id, caller, body.config)), 'Gallery updated successfully');
   }
 
   @Delete(':id')
   @ApiOkResponse({ standardSchema: envelopeOf(z.null()) })
-  async delete(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() userId: string): Promise<Envelope<null>> {
-    await this.galleries.delete(id, userId);
+  async delete(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<null>> {
+    await this.galleries.delete(id, caller);
     return ok(null, 'Gallery deleted successfully');
   }
 }

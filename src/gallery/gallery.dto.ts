@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { componentSchema } from '../common/component.js';
 import { openObject } from '../common/json.js';
 import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
+import { redactSecrets } from '../common/secrets.js';
 import type { GalleryEntity } from './gallery.entity.js';
 
 const components = z.array(componentSchema).default([]);
@@ -41,6 +42,7 @@ export type SaveGallery = z.infer<typeof saveGallerySchema>;
 export const gallerySchema = rowSchema.extend({ config: galleryConfigSchema });
 export type GalleryDto = z.infer<typeof gallerySchema>;
 
+/** The row as it leaves the service: secrets inside the JSON read as the redaction marker. */
 export function toGalleryDto(row: GalleryEntity): GalleryDto {
-  return { ...rowFields(row), config: galleryConfigSchema.parse(row.config) };
+  return { ...rowFields(row), config: redactSecrets(galleryConfigSchema.parse(row.config)) };
 }

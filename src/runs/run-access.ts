@@ -1,5 +1,6 @@
-/** Finds a run for a caller: someone else's run is as missing as a run that does not exist. */
+/** Finds a run for a caller: someone else's run is as missing as a run that does not exist (admins see all). */
 import { Injectable } from '@nestjs/common';
+import { type Caller, ownedBy } from '../auth/caller.js';
 import { NotFoundError } from '../common/errors.js';
 import { DatabaseService } from '../database/database.service.js';
 import { RunEntity } from './run.entity.js';
@@ -8,8 +9,8 @@ import { RunEntity } from './run.entity.js';
 export class RunAccess {
   constructor(private readonly db: DatabaseService) {}
 
-  async run(id: number, userId: string): Promise<RunEntity> {
-    const run = await this.db.dataSource.getRepository(RunEntity).findOne({ where: { id, user_id: userId } });
+  async run(id: number, caller: Caller): Promise<RunEntity> {
+    const run = await this.db.dataSource.getRepository(RunEntity).findOne({ where: { id, ...ownedBy(caller) } });
     if (!run) throw new NotFoundError('Run', id);
     return run;
   }

@@ -5,6 +5,8 @@
  * with a `completion` error naming the problem, as AGS users expect to see it in the run.
  */
 import { Injectable } from '@nestjs/common';
+import type { JsonValue } from '../common/json.js';
+import { restoreSecrets } from '../common/secrets.js';
 import { DatabaseService } from '../database/database.service.js';
 import { SessionEntity } from '../sessions/session.entity.js';
 import { TeamEntity } from '../teams/team.entity.js';
@@ -28,7 +30,9 @@ export class RunStarter {
       throw new RunRequestError('conflict', `Run ${run.id} has already been started`);
     }
     const task = buildTaskMessages(frame.task, frame.files);
-    const component = frame.team_config ?? (await this.sessionTeam(run.session_id));
+    const stored = await this.sessionTeam(run.session_id);
+    // The front-end sends the team as it read it, secrets redacted: put the stored ones back.
+    const component = frame.team_config == null ? stored : restoreSecrets(frame.team_config as JsonValue, stored as JsonValue | undefined);
     if (component === undefined || component === null) {
       throw new RunRequestError('bad_request', `No team: the start frame has no team_config and session ${run.session_id} has no team`);
     }

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import type { Caller } from '../auth/caller.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { type Envelope, envelopeOf, ok } from '../common/envelope.js';
 import { idParamSchema } from '../common/params.js';
@@ -40,11 +41,11 @@ export class RunStreamController {
   async stop(
     @Param('id', { schema: idParamSchema }) id: number,
     @Body({ schema: stopBodySchema }) body: z.infer<typeof stopBodySchema>,
-    @CurrentUser() userId: string,
+    @CurrentUser() caller: Caller,
   ): Promise<Envelope<{ run_id: number; status: string }>> {
-    await this.access.run(id, userId);
+    await this.access.run(id, caller);
     await this.manager.stop(id, body.reason ?? DEFAULT_STOP_REASON);
-    return ok({ run_id: id, status: (await this.access.run(id, userId)).status }, 'Run stopped');
+    return ok({ run_id: id, status: (await this.access.run(id, caller)).status }, 'Run stopped');
   }
 
   @Post(':id/input')
@@ -53,9 +54,9 @@ export class RunStreamController {
   async input(
     @Param('id', { schema: idParamSchema }) id: number,
     @Body({ schema: inputBodySchema }) body: z.infer<typeof inputBodySchema>,
-    @CurrentUser() userId: string,
+    @CurrentUser() caller: Caller,
   ): Promise<Envelope<{ run_id: number }>> {
-    await this.access.run(id, userId);
+    await this.access.run(id, caller);
     this.manager.respond(id, body.response, body.request_id);
     return ok({ run_id: id }, 'Input delivered');
   }
@@ -65,9 +66,9 @@ export class RunStreamController {
   async events(
     @Param('id', { schema: idParamSchema }) id: number,
     @Query({ schema: eventsQuerySchema }) query: z.infer<typeof eventsQuerySchema>,
-    @CurrentUser() userId: string,
+    @CurrentUser() caller: Caller,
   ): Promise<Envelope<unknown[]>> {
-    await this.access.run(id, userId);
+    await this.access.run(id, caller);
     const stored = await this.journal.framesAfter(id, query.after ?? 0);
     const pending = this.manager.liveRun(id)?.pendingFrames() ?? [];
     const lastStored = stored.at(-1)?.seq ?? query.after ?? 0;
@@ -80,11 +81,11 @@ export class RunStreamController {
     @Param('id', { schema: idParamSchema }) id: number,
     @Query({ schema: eventsQuerySchema }) query: z.infer<typeof eventsQuerySchema>,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @CurrentUser() userId: string,
+    @CurrentUser() caller: Caller,
     @Req() request: IncomingMessage,
     @Res() response: ServerResponse,
   ): Promise<void> {
-    await this.access.run(id, userId);
+    await this.access.run(id, caller);
     const resumeFrom = lastEventId && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : (query.after ?? 0);
     const viewer = new SseViewer(response);
     const detach = await this.manager.attach(id, viewer, resumeFrom);

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import type { Caller } from '../auth/caller.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { type Envelope, envelopeOf, ok } from '../common/envelope.js';
 import { idParamSchema } from '../common/params.js';
@@ -28,21 +29,21 @@ export class RunsController {
   @Post()
   @HttpCode(200)
   @ApiOkResponse({ standardSchema: envelopeOf(createdRunSchema) })
-  async create(@Body({ schema: createRunSchema }) body: CreateRun, @CurrentUser() userId: string): Promise<Envelope<z.infer<typeof createdRunSchema>>> {
-    const run = await this.runs.create(userId, body.session_id);
+  async create(@Body({ schema: createRunSchema }) body: CreateRun, @CurrentUser() caller: Caller): Promise<Envelope<z.infer<typeof createdRunSchema>>> {
+    const run = await this.runs.create(caller, body.session_id);
     return ok({ run_id: run.id }, 'Run created successfully');
   }
 
   @Get(':id')
   @ApiOkResponse({ standardSchema: envelopeOf(runSchema) })
-  async get(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() userId: string): Promise<Envelope<RunDto>> {
-    return ok(toRunDto(await this.runs.get(id, userId)));
+  async get(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<RunDto>> {
+    return ok(toRunDto(await this.runs.get(id, caller)));
   }
 
   @Get(':id/messages')
   @ApiOkResponse({ standardSchema: envelopeOf(z.array(messageSchema)) })
-  async messages(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() userId: string): Promise<Envelope<MessageDto[]>> {
-    return ok((await this.runs.messages(id, userId)).map(toMessageDto));
+  async messages(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<MessageDto[]>> {
+    return ok((await this.runs.messages(id, caller)).map(toMessageDto));
   }
 }
 
@@ -54,8 +55,8 @@ export class SessionRunsController {
 
   @Get(':id/runs')
   @ApiOkResponse({ standardSchema: envelopeOf(sessionRunsSchema) })
-  async list(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() userId: string): Promise<Envelope<SessionRunsDto>> {
-    const runs = await this.runs.listForSession(id, userId);
+  async list(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<SessionRunsDto>> {
+    const runs = await this.runs.listForSession(id, caller);
     return ok({ runs: runs.map(({ run, messages }) => ({ ...toRunDto(run), messages: messages.map(toMessageDto) })) });
   }
 }

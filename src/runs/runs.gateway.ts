@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
+import { CallerResolver } from '../auth/caller.resolver.js';
 import { DatabaseService } from '../database/database.service.js';
 import { RunEntity } from './run.entity.js';
 import { RunSocket } from './run-socket.js';
@@ -33,6 +34,7 @@ export class RunsGateway implements OnGatewayConnection {
     private readonly db: DatabaseService,
     private readonly manager: WebSocketManager,
     private readonly starter: RunStarter,
+    private readonly callers: CallerResolver,
   ) {}
 
   async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
@@ -42,6 +44,8 @@ export class RunsGateway implements OnGatewayConnection {
     socket.on('message', hold);
     const target = parseRunSocketUrl(request.url ?? '');
     const run = target && (await this.db.dataSource.getRepository(RunEntity).findOne({ where: { id: target.runId } }));
+    const refusal = this.callers.refuseRunSocket(request, run); // 4001: bad token, or not the caller's run (§2.7)
+    if (refusal) return socket.close(refusal.code, refusal.reason);
     if (!target || !run) return socket.close(RUN_NOT_FOUND.code, RUN_NOT_FOUND.reason);
 
     const viewer = new RunSocket(socket, run, this.manager, this.starter);

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.factory.js';
+import { userCaller } from '../auth/caller.js';
 import { NotFoundError } from '../common/errors.js';
 import { loadConfig } from '../config/config.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
@@ -8,7 +9,8 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { TeamsService } from '../teams/teams.service.js';
 import { type RunRef, RunsService } from './runs.service.js';
 
-const USER = 'runner@example.com';
+const USER = userCaller('runner@example.com');
+const SOMEONE_ELSE = userCaller('someone@else');
 const text = (id: string, content: string) => ({ id, type: 'TextMessage', source: 'assistant_agent', content, metadata: {}, models_usage: null });
 
 describe(RunsService.name, () => {
@@ -34,10 +36,10 @@ describe(RunsService.name, () => {
   it('creates a run in status created, scoped by user', async () => {
     const run = await newRun();
     expect(await runs.get(run.id, USER)).toMatchObject({ id: run.id, status: 'created', session_id: sessionId });
-    await expect(runs.get(run.id, 'someone@else')).rejects.toBeInstanceOf(NotFoundError);
-    expect(await runs.findById(run.id)).toMatchObject({ user_id: USER });
+    await expect(runs.get(run.id, SOMEONE_ELSE)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await runs.findById(run.id)).toMatchObject({ user_id: USER.userId });
     expect(await runs.findById(999_999)).toBeNull();
-    await expect(runs.create('someone@else', sessionId)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(runs.create(SOMEONE_ELSE, sessionId)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('marks a run active once, storing its task', async () => {
@@ -79,7 +81,7 @@ describe(RunsService.name, () => {
     expect(third).toBeGreaterThan(ids[1]!);
     const rows = await runs.messages(run.id, USER);
     expect(rows.map((m) => m.config.id)).toEqual(['a', 'b', 'c']);
-    expect(rows[2]).toMatchObject({ run_id: run.id, session_id: sessionId, user_id: USER, message_meta: { note: 'x' } });
+    expect(rows[2]).toMatchObject({ run_id: run.id, session_id: sessionId, user_id: USER.userId, message_meta: { note: 'x' } });
     expect(await runs.appendMessages(run, [])).toEqual([]);
   });
 

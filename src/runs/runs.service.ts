@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, MoreThan } from 'typeorm';
+import { type Caller, ownedBy } from '../auth/caller.js';
 import { NotFoundError } from '../common/errors.js';
 import type { JsonObject } from '../common/json.js';
 import { DatabaseService } from '../database/database.service.js';
@@ -42,14 +43,14 @@ export class RunsService {
     private readonly sessions: SessionsService,
   ) {}
 
-  /** Creates a run in status `created` on one of the caller's sessions. */
-  async create(userId: string, sessionId: number): Promise<RunEntity> {
+  /** Creates a run in status `created` on a session the caller may see; it belongs to the session's owner. */
+  async create(caller: Caller, sessionId: number): Promise<RunEntity> {
     const id = await this.db.transaction(async (em) => {
-      await this.sessions.get(sessionId, userId, em);
-      const result = await em.insert(RunEntity, { user_id: userId, session_id: sessionId, status: 'created' });
+      const session = await this.sessions.get(sessionId, caller, em);
+      const result = await em.insert(RunEntity, { user_id: session.user_id, session_id: sessionId, status: 'created' });
       return insertedId(result.identifiers);
     });
-    return this.get(id, userId);
+    return this.get(id, caller);
   }
 
   /** The run whatever its owner, or null; lets the socket tell "no such run" from "not yours". */
@@ -57,22 +58,22 @@ export class RunsService {
     return this.dataSource.manager.findOneBy(RunEntity, { id: runId });
   }
 
-  /** The caller's run; NotFoundError when missing or someone else's. */
-  async get(runId: number, userId: string): Promise<RunEntity> {
-    const run = await this.dataSource.manager.findOneBy(RunEntity, { id: runId, user_id: userId });
+  /** A run the caller may see; NotFoundError when missing or someone else's. */
+  async get(runId: number, caller: Caller): Promise<RunEntity> {
+    const run = await this.dataSource.manager.findOneBy(RunEntity, { id: runId, ...ownedBy(caller) });
     if (!run) throw new NotFoundError('Run', runId);
     return run;
   }
 
-  /** The caller's run's messages, oldest first. */
-  async messages(runId: number, userId: string): Promise<MessageEntity[]> {
-    await this.get(runId, userId);
+  /** The messages of a run the caller may see, oldest first. */
+  async messages(runId: number, caller: Caller): Promise<MessageEntity[]> {
+    await this.get(runId, caller);
     return this.dataSource.manager.find(MessageEntity, { where: { run_id: runId }, order: { created_at: 'ASC', id: 'ASC' } });
   }
 
-  /** The runs of the caller's session, oldest first, each with its messages oldest first. */
-  async listForSession(sessionId: number, userId: string): Promise<{ run: RunEntity; messages: MessageEntity[] }[]> {
-    await this.sessions.get(sessionId, userId);
+  /** The runs of a session the caller may see, oldest first, each with its messages oldest first. */
+  async listForSession(sessionId: number, caller: Caller): Promise<{ run: RunEntity; messages: MessageEntity[] }[]> {
+    await this.sessions.get(sessionId, caller);
     const [runs, messages] = await Promise.all([
       this.dataSource.manager.find(RunEntity, { where: { session_id: sessionId }, order: { created_at: 'ASC', id: 'ASC' } }),
       this.dataSource.manager.find(MessageEntity, { where: { session_id: sessionId }, order: { created_at: 'ASC', id: 'ASC' } }),

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { type Caller, ownedBy, userCaller } from '../auth/caller.js';
 import { NotFoundError } from '../common/errors.js';
 import { DatabaseService } from '../database/database.service.js';
 import { insertedId } from '../database/inserted-id.js';
@@ -15,45 +16,48 @@ export class SessionsService {
     private readonly teams: TeamsService,
   ) {}
 
-  /** The user's sessions, newest first. */
-  list(userId: string): Promise<SessionEntity[]> {
-    return this.dataSource.getRepository(SessionEntity).find({ where: { user_id: userId }, order: { created_at: 'DESC', id: 'DESC' } });
+  /** The sessions the caller may see, newest first. */
+  list(caller: Caller): Promise<SessionEntity[]> {
+    return this.dataSource.getRepository(SessionEntity).find({ where: ownedBy(caller), order: { created_at: 'DESC', id: 'DESC' } });
   }
 
-  /** The caller's session; NotFoundError when missing or someone else's. */
-  async get(id: number, userId: string, em: EntityManager = this.dataSource.manager): Promise<SessionEntity> {
-    const session = await em.findOneBy(SessionEntity, { id, user_id: userId });
+  /** A session the caller may see; NotFoundError when missing or someone else's. */
+  async get(id: number, caller: Caller, em: EntityManager = this.dataSource.manager): Promise<SessionEntity> {
+    const session = await em.findOneBy(SessionEntity, { id, ...ownedBy(caller) });
     if (!session) throw new NotFoundError('Session', id);
     return session;
   }
 
-  /** Creates a session on one of the caller's teams (NotFoundError for anyone else's team). */
-  async create(userId: string, input: CreateSession): Promise<SessionEntity> {
+  /**
+   * Creates a session on a team the caller may see (NotFoundError for anyone else's team). The
+   * session belongs to the team's owner, so an admin working on a user's team keeps it theirs.
+   */
+  async create(caller: Caller, input: CreateSession): Promise<SessionEntity> {
     const id = await this.db.transaction(async (em) => {
-      await this.teams.get(input.team_id, userId, em);
-      const result = await em.insert(SessionEntity, { user_id: userId, team_id: input.team_id, name: input.name });
+      const team = await this.teams.get(input.team_id, caller, em);
+      const result = await em.insert(SessionEntity, { user_id: team.user_id, team_id: input.team_id, name: input.name });
       return insertedId(result.identifiers);
     });
-    return this.get(id, userId);
+    return this.get(id, caller);
   }
 
-  /** Updates the session named in the path; a new team must be the caller's too. */
-  async update(id: number, userId: string, input: UpdateSession): Promise<SessionEntity> {
+  /** Updates the session named in the path; a new team must belong to the session's owner too. */
+  async update(id: number, caller: Caller, input: UpdateSession): Promise<SessionEntity> {
     await this.db.transaction(async (em) => {
-      await this.get(id, userId, em);
-      if (input.team_id !== undefined) await this.teams.get(input.team_id, userId, em);
+      const session = await this.get(id, caller, em);
+      if (input.team_id !== undefined) await this.teams.get(input.team_id, userCaller(session.user_id), em);
       const changes: Partial<Pick<SessionEntity, 'name' | 'team_id'>> = {};
       if (input.name !== undefined) changes.name = input.name;
       if (input.team_id !== undefined) changes.team_id = input.team_id;
-      if (Object.keys(changes).length > 0) await em.update(SessionEntity, { id, user_id: userId }, changes);
+      if (Object.keys(changes).length > 0) await em.update(SessionEntity, { id }, changes);
     });
-    return this.get(id, userId);
+    return this.get(id, caller);
   }
 
   /** Deletes the session; the database cascades to its runs and messages. */
-  async delete(id: number, userId: string): Promise<void> {
+  async delete(id: number, caller: Caller): Promise<void> {
     await this.db.transaction(async (em) => {
-      const result = await em.delete(SessionEntity, { id, user_id: userId });
+      const result = await em.delete(SessionEntity, { id, ...ownedBy(caller) });
       if (!result.affected) throw new NotFoundError('Session', id);
     });
   }

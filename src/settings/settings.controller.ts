@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Caller } from '../auth/caller.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { type Envelope, envelopeOf, ok } from '../common/envelope.js';
 import { userQuerySchema } from '../common/row.js';
@@ -13,13 +14,13 @@ export class SettingsController {
 
   @Get()
   @ApiOkResponse({ standardSchema: envelopeOf(settingsSchema) })
-  async get(@Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() userId: string): Promise<Envelope<SettingsDto>> {
-    return ok(toSettingsDto(await this.settings.get(userId)));
+  async get(@Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<SettingsDto>> {
+    return ok(toSettingsDto(await this.settings.get(caller)));
   }
 
   @Put()
   @ApiOkResponse({ standardSchema: envelopeOf(settingsSchema) })
-  async put(@Body({ schema: putSettingsSchema }) body: PutSettings, @CurrentUser() userId: string): Promise<Envelope<SettingsDto>> {
-    return ok(toSettingsDto(await this.settings.put(userId, body.config)), 'Settings updated successfully');
+  async put(@Body({ schema: putSettingsSchema }) body: PutSettings, @CurrentUser() caller: Caller): Promise<Envelope<SettingsDto>> {
+    return ok(toSettingsDto(await this.settings.put(caller, body.config)), 'Settings updated successfully');
   }
 }

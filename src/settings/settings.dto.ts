@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { componentSchema } from '../common/component.js';
 import { openObject } from '../common/json.js';
 import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
+import { redactSecrets } from '../common/secrets.js';
 import type { SettingsEntity } from './settings.entity.js';
 
 export const uiSettingsSchema = openObject({
@@ -25,6 +26,7 @@ export type PutSettings = z.infer<typeof putSettingsSchema>;
 export const settingsSchema = rowSchema.extend({ config: settingsConfigSchema });
 export type SettingsDto = z.infer<typeof settingsSchema>;
 
+/** The row as it leaves the service: secrets inside the JSON read as the redaction marker. */
 export function toSettingsDto(row: SettingsEntity): SettingsDto {
-  return { ...rowFields(row), config: settingsConfigSchema.parse(row.config) };
+  return { ...rowFields(row), config: redactSecrets(settingsConfigSchema.parse(row.config)) };
 }

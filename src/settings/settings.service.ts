@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Caller } from '../auth/caller.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { restoreSecrets } from '../common/secrets.js';
 import { DatabaseService } from '../database/database.service.js';
 import type { SettingsConfig } from './settings.dto.js';
 import { SettingsEntity } from './settings.entity.js';
@@ -34,8 +36,12 @@ export class SettingsService {
     };
   }
 
-  /** The user's settings row, created with the defaults on first read (once, even if raced). */
-  async get(userId: string): Promise<SettingsEntity> {
+  /**
+   * The caller's own settings row, created with the defaults on first read (once, even if raced).
+   * Settings are per user even for an admin: they configure the caller's own playground.
+   */
+  async get(caller: Caller): Promise<SettingsEntity> {
+    const userId = caller.userId;
     const existing = await this.dataSource.manager.findOneBy(SettingsEntity, { user_id: userId });
     if (existing) return existing;
     await this.db.transaction(async (em) => {
@@ -46,10 +52,11 @@ export class SettingsService {
     return this.dataSource.manager.findOneByOrFail(SettingsEntity, { user_id: userId });
   }
 
-  /** Replaces the user's settings config; returns the saved row. */
-  async put(userId: string, config: SettingsConfig): Promise<SettingsEntity> {
-    await this.get(userId);
-    await this.db.transaction((em) => em.update(SettingsEntity, { user_id: userId }, { config }));
-    return this.get(userId);
+  /** Replaces the caller's settings config (a secret sent back as the marker keeps its value); returns the saved row. */
+  async put(caller: Caller, config: SettingsConfig): Promise<SettingsEntity> {
+    const stored = await this.get(caller);
+    const saved = restoreSecrets(config, stored.config);
+    await this.db.transaction((em) => em.update(SettingsEntity, { user_id: caller.userId }, { config: saved }));
+    return this.get(caller);
   }
 }

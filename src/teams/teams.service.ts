@@ -1,13 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { type Caller, ownedBy } from '../auth/caller.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { NotFoundError } from '../common/errors.js';
+import { restoreSecrets } from '../common/secrets.js';
 import { DatabaseService } from '../database/database.service.js';
 import { insertedId } from '../database/inserted-id.js';
 import { defaultTeam } from '../gallery/default-gallery.js';
 import { TeamEntity } from './team.entity.js';
 import type { UpsertTeam } from './teams.dto.js';
 
+/** Teams, scoped to the caller through {@link ownedBy} (an admin sees every user's). */
 @Injectable()
 export class TeamsService {
   constructor(
@@ -20,43 +23,51 @@ export class TeamsService {
     return this.dataSource.getRepository(TeamEntity);
   }
 
-  /** The user's teams, newest first. A user with none gets the default team, exactly once. */
-  async list(userId: string): Promise<TeamEntity[]> {
-    const teams = await this.repo.find({ where: { user_id: userId }, order: { created_at: 'DESC', id: 'DESC' } });
-    if (teams.length > 0) return teams;
+  /** The teams the caller may see, newest first. A caller with none of their own gets the default team, exactly once. */
+  async list(caller: Caller): Promise<TeamEntity[]> {
+    const find = () => this.repo.find({ where: ownedBy(caller), order: { created_at: 'DESC', id: 'DESC' } });
+    if (!caller.isAdmin) {
+      const teams = await find();
+      if (teams.length > 0) return teams;
+    }
+    const userId = caller.userId;
     await this.db.transaction(async (em) => {
       // Concurrent first calls queue on this lock; the later ones find the team already made.
       await this.db.lockKey(em, `default-team:${userId}`);
       if ((await em.countBy(TeamEntity, { user_id: userId })) > 0) return;
       await em.insert(TeamEntity, { user_id: userId, component: defaultTeam({ useOpenAI: !!this.config.openai.apiKey }) });
     });
-    return this.repo.find({ where: { user_id: userId }, order: { created_at: 'DESC', id: 'DESC' } });
+    return find();
   }
 
-  /** The caller's team; NotFoundError when missing or someone else's. */
-  async get(id: number, userId: string, em: EntityManager = this.dataSource.manager): Promise<TeamEntity> {
-    const team = await em.findOneBy(TeamEntity, { id, user_id: userId });
+  /** A team the caller may see; NotFoundError when missing or someone else's. */
+  async get(id: number, caller: Caller, em: EntityManager = this.dataSource.manager): Promise<TeamEntity> {
+    const team = await em.findOneBy(TeamEntity, { id, ...ownedBy(caller) });
     if (!team) throw new NotFoundError('Team', id);
     return team;
   }
 
-  async upsert(userId: string, input: UpsertTeam): Promise<TeamEntity> {
+  /**
+   * Creates a team owned by the caller, or updates team `id` (keeping its owner). Secrets sent
+   * back as the redaction marker keep their stored value.
+   */
+  async upsert(caller: Caller, input: UpsertTeam): Promise<TeamEntity> {
     const id = await this.db.transaction(async (em) => {
       if (input.id === undefined) {
-        const result = await em.insert(TeamEntity, { user_id: userId, component: input.component });
+        const result = await em.insert(TeamEntity, { user_id: caller.userId, component: restoreSecrets(input.component, undefined) });
         return insertedId(result.identifiers);
       }
-      await this.get(input.id, userId, em);
-      await em.update(TeamEntity, { id: input.id, user_id: userId }, { component: input.component });
+      const stored = await this.get(input.id, caller, em);
+      await em.update(TeamEntity, { id: input.id }, { component: restoreSecrets(input.component, stored.component) });
       return input.id;
     });
-    return this.get(id, userId);
+    return this.get(id, caller);
   }
 
   /** Deletes the team; the database cascades to its sessions, their runs and messages. */
-  async delete(id: number, userId: string): Promise<void> {
+  async delete(id: number, caller: Caller): Promise<void> {
     await this.db.transaction(async (em) => {
-      const result = await em.delete(TeamEntity, { id, user_id: userId });
+      const result = await em.delete(TeamEntity, { id, ...ownedBy(caller) });
       if (!result.affected) throw new NotFoundError('Team', id);
     });
   }

@@ -28,7 +28,8 @@ export interface TestApp {
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'error', ...options.env }), database: database.config };
+  // The REST rate limit is off unless a test sets it: suites make hundreds of requests from one IP.
+  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '0', ...options.env }), database: database.config };
   const app = await createApp(config, { logger: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();

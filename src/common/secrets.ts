@@ -1,0 +1,85 @@
+/**
+ * Secrets inside stored JSON (team configs, gallery components, settings) never leave the
+ * service: reads replace them with {@link SECRET_MARKER}, and a save that sends the marker back
+ * (the front-end saves what it read) keeps the stored value instead of overwriting it.
+ */
+import type { JsonValue } from './json.js';
+
+/** What a secret reads as. A client that sends it back means "unchanged". */
+export const SECRET_MARKER = '********';
+
+/** Keys that hold a secret wherever they appear (compared lower-case, without `_` and `-`). */
+const SECRET_KEYS = new Set([
+  'apikey',
+  'azureadtoken',
+  'password',
+  'passwd',
+  'secret',
+  'clientsecret',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'bearertoken',
+  'authorization',
+  'xapikey',
+  'privatekey',
+]);
+
+/**
+ * Inside `env` (MCP stdio server environment) and `headers` (MCP HTTP headers) the names are
+ * free-form (`GITHUB_TOKEN`, `X-Api-Key`), so any name that looks like a credential counts.
+ */
+const FREE_FORM_PARENTS = new Set(['env', 'headers']);
+const CREDENTIAL_WORDS = /key|token|secret|passw|auth|credential|cookie/i;
+
+function normalise(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
+}
+
+/** Whether `key` (a child of `parentKey`) holds a secret. `max_total_token` and `max_tokens` do not. */
+export function isSecretKey(key: string, parentKey: string | undefined): boolean {
+  if (SECRET_KEYS.has(normalise(key))) return true;
+  return parentKey !== undefined && FREE_FORM_PARENTS.has(parentKey) && CREDENTIAL_WORDS.test(key);
+}
+
+/** A deep copy of `value` with every non-empty string secret replaced by the marker. */
+export function redactSecrets<T extends JsonValue>(value: T): T {
+  return redact(value, undefined) as T;
+}
+
+function redact(value: JsonValue, parentKey: string | undefined): JsonValue {
+  if (Array.isArray(value)) return value.map((v) => redact(v, undefined));
+  if (value === null || typeof value !== 'object') return value;
+  // fromEntries defines own properties, so a `__proto__` key stays a key (no prototype change).
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [key, typeof v === 'string' && v !== '' && isSecretKey(key, parentKey) ? SECRET_MARKER : redact(v, key)]),
+  );
+}
+
+/**
+ * `incoming` with each marker put back to the value at the same path in `stored`. A marker with
+ * nothing stored behind it (a new row, or a path that moved) is dropped rather than saved as the
+ * key "********": the model client then falls back to the server's own key (OPENAI_API_KEY).
+ * `stored` must be the row being updated, already checked to be the caller's.
+ */
+export function restoreSecrets<T extends JsonValue>(incoming: T, stored: JsonValue | undefined): T {
+  return restore(incoming, stored, undefined) as T;
+}
+
+function restore(incoming: JsonValue, stored: JsonValue | undefined, parentKey: string | undefined): JsonValue {
+  if (Array.isArray(incoming)) {
+    return incoming.map((v, i) => restore(v, Array.isArray(stored) ? stored[i] : undefined, undefined));
+  }
+  if (incoming === null || typeof incoming !== 'object') return incoming;
+  const storedObject = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? stored : undefined;
+  const entries: [string, JsonValue][] = [];
+  for (const [key, v] of Object.entries(incoming)) {
+    const before = Object.hasOwn(storedObject ?? {}, key) ? storedObject?.[key] : undefined;
+    if (v === SECRET_MARKER && isSecretKey(key, parentKey)) {
+      if (typeof before === 'string') entries.push([key, before]);
+      continue;
+    }
+    entries.push([key, restore(v, before, key)]);
+  }
+  return Object.fromEntries(entries);
+}
