@@ -10,7 +10,7 @@
  *          --only service|bare
  * Build first: `npm run bench` does `nest build` then this script.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
@@ -132,6 +132,16 @@ async function load(target, server) {
   return result;
 }
 
+/** The commit benchmarked, and whether src/ had uncommitted changes. */
+function revision() {
+  try {
+    const git = (...a) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
+    return { commit: git('rev-parse', 'HEAD'), srcDirty: git('status', '--porcelain', '--', 'src') !== '' };
+  } catch {
+    return null;
+  }
+}
+
 function machine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   return {
@@ -210,7 +220,7 @@ async function main() {
     }
   }
   const { ratios, targets } = verdicts(service, bare);
-  const out = { started, finished: new Date().toISOString(), machine: machine(), options: opt, results, ratios, targets };
+  const out = { started, finished: new Date().toISOString(), revision: revision(), machine: machine(), options: opt, results, ratios, targets };
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(out, null, 2));
   console.log(`\n${table(results)}\n`);
   for (const [n, r] of Object.entries(ratios)) {
