@@ -15,7 +15,7 @@ export class RateLimiter {
   /** `limitPerMinute` 0 disables the limiter. `now` is replaceable so specs need not wait a minute. */
   constructor(
     private readonly limitPerMinute: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** Counts one request for `key`; throws TooManyRequestsError (with Retry-After) when over. */

@@ -28,8 +28,9 @@ function httpExceptionMessage(err: HttpException): string {
   return typeof message === 'string' ? message : err.message;
 }
 
-/** body-parser's refusal of a body over HTTP_BODY_LIMIT (an http-errors object, not an HttpException). */
+/** body-parser's refusal of a body over HTTP_BODY_LIMIT (Nest hands it over as a 413 HttpException). */
 function isBodyTooLarge(err: unknown): boolean {
+  if (err instanceof HttpException) return err.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE;
   return err !== null && typeof err === 'object' && (err as { type?: unknown }).type === 'entity.too.large';
 }
 

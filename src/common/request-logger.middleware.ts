@@ -12,6 +12,7 @@ export class RequestLoggerMiddleware implements NestMiddleware {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const line = JSON.stringify({
         method: req.method,
+        // Never the query string: it carries `?token=<jwt>` (the AGS socket and SSE clients).
         path: req.originalUrl.split('?')[0],
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
