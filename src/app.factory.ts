@@ -1,4 +1,5 @@
 import type { INestApplication, LogLevel } from '@nestjs/common';
+import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
@@ -34,6 +35,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useWebSocketAdapter(new PathWsAdapter(app));
   app.enableCors();
   setupOpenApi(app, readAppVersion());
+  // The playground page (scripts/build-web.mjs): <root>/dist/web, from src/ (tests) and dist/ (npm start) alike.
+  app.useStaticAssets(fileURLToPath(new URL('../dist/web', import.meta.url)));
   await app.init();
   return app;
 }

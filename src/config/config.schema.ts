@@ -59,7 +59,24 @@ export const envSchema = z.object({
   RUN_ON_DISCONNECT: z.enum(['detach', 'stop']).default('detach'),
   /** Seconds a run waits for a human-input answer before it ends stopped. */
   RUN_INPUT_TIMEOUT_S: z.coerce.number().int().min(1).max(86_400).default(180),
+  /** Live runs this process runs at once, in total and per user; a start over either is refused. */
+  MAX_LIVE_RUNS: z.coerce.number().int().min(1).max(100_000).default(200),
+  MAX_LIVE_RUNS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Largest client frame on the run socket, in bytes (an `error` frame past it; 1009 past 64 MiB). */
+  WS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(16 * 1024 * 1024),
+  /** Largest task text (characters) and decoded uploaded file (bytes) in a `start` frame. */
+  MAX_TASK_CHARS: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  MAX_FILE_BYTES: z.coerce.number().int().min(1).max(64 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** WebSocket ping interval in ms; a socket that misses a whole interval is dropped. 0 disables. */
+  WS_PING_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** A viewer's unsent bytes past which its chunks are merged, and past which it is closed 1013. */
+  WS_VIEWER_SOFT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  WS_VIEWER_HARD_LIMIT_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
   MCP_STDIO_ALLOW: optionalString.transform((v) => (v ? v.split(',').map((c) => c.trim()).filter(Boolean) : [])),
+  /** Label of the default-gallery team that the plain-text chat socket /ws/chat runs. */
+  CHAT_DEFAULT_TEAM: z.string().trim().min(1).default('Weather chat'),
+  /** Label of the default-gallery team that POST /chat/completions converses with. */
+  CHAT_COMPLETIONS_TEAM: z.string().trim().min(1).default('Customer support'),
 });
 
 export type Env = z.input<typeof envSchema>;

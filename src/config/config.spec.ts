@@ -24,7 +24,21 @@ describe(loadConfig.name, () => {
       auth: { type: 'none', jwtSecret: undefined },
       openai: { apiKey: undefined, baseUrl: undefined },
       engine: { toolsDir: undefined, mcpStdioAllow: [] },
-      runs: { chunkFlushMs: 50, chunkFlushMax: 64, onDisconnect: 'detach', inputTimeoutS: 180 },
+      runs: {
+        chunkFlushMs: 50,
+        chunkFlushMax: 64,
+        onDisconnect: 'detach',
+        inputTimeoutS: 180,
+        maxLiveRuns: 200,
+        maxLiveRunsPerUser: 20,
+        maxFrameBytes: 16 * 1024 * 1024,
+        maxTaskChars: 100_000,
+        maxFileBytes: 10 * 1024 * 1024,
+        pingIntervalMs: 30_000,
+        viewerSoftLimitBytes: 1024 * 1024,
+        viewerHardLimitBytes: 16 * 1024 * 1024,
+      },
+      chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
     });
   });
 

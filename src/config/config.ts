@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
+import type { StreamingOptions } from '../runs/streaming-options.js';
 import { envSchema, type LogLevelName } from './config.schema.js';
 
 /** Where the data lives: a SQLite file, or a PostgreSQL URL (with an optional schema). */
@@ -18,7 +19,9 @@ export interface AppConfig {
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
   engine: { toolsDir: string | undefined; mcpStdioAllow: string[] };
   /** Tunables of the run streaming layer (protocol Part 2). */
-  runs: { chunkFlushMs: number; chunkFlushMax: number; onDisconnect: 'detach' | 'stop'; inputTimeoutS: number };
+  runs: StreamingOptions;
+  /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
+  chat: { socketTeam: string; completionsTeam: string };
 }
 
 /** Injection token for {@link AppConfig}. */
@@ -53,6 +56,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.DATABASE_SCHEMA && e.DATABASE_URL.startsWith('sqlite:')) {
     problems.push('DATABASE_SCHEMA: only meaningful with a postgres:// DATABASE_URL');
   }
+  if (e.WS_VIEWER_SOFT_LIMIT_BYTES >= e.WS_VIEWER_HARD_LIMIT_BYTES) {
+    problems.push('WS_VIEWER_SOFT_LIMIT_BYTES: must be below WS_VIEWER_HARD_LIMIT_BYTES');
+  }
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   return {
@@ -69,7 +75,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       chunkFlushMax: e.RUN_CHUNK_FLUSH_MAX,
       onDisconnect: e.RUN_ON_DISCONNECT,
       inputTimeoutS: e.RUN_INPUT_TIMEOUT_S,
+      maxLiveRuns: e.MAX_LIVE_RUNS,
+      maxLiveRunsPerUser: e.MAX_LIVE_RUNS_PER_USER,
+      maxFrameBytes: e.WS_MAX_FRAME_BYTES,
+      maxTaskChars: e.MAX_TASK_CHARS,
+      maxFileBytes: e.MAX_FILE_BYTES,
+      pingIntervalMs: e.WS_PING_INTERVAL_MS,
+      viewerSoftLimitBytes: e.WS_VIEWER_SOFT_LIMIT_BYTES,
+      viewerHardLimitBytes: e.WS_VIEWER_HARD_LIMIT_BYTES,
     },
+    chat: { socketTeam: e.CHAT_DEFAULT_TEAM, completionsTeam: e.CHAT_COMPLETIONS_TEAM },
   };
 }
 

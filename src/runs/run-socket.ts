@@ -8,22 +8,33 @@ import { WebSocket, type RawData } from 'ws';
 import { RunRequestError } from './run-errors.js';
 import type { RunEntity } from './run.entity.js';
 import type { RunStarter } from './run-starter.js';
+import type { StreamingOptions } from './streaming-options.js';
+import { ViewerOutbox } from './viewer-outbox.js';
 import type { Viewer, WebSocketManager } from './websocket-manager.js';
 import { ClientFrameSchema, DEFAULT_STOP_REASON, describeFrameError, frames, type ClientFrame, type RunFrame } from './ws-frames.js';
 
 export class RunSocket implements Viewer {
   private static readonly logger = new Logger(RunSocket.name);
   private queue: Promise<void> = Promise.resolve();
+  private readonly outbox: ViewerOutbox;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly run: RunEntity,
     private readonly manager: WebSocketManager,
     private readonly starter: RunStarter,
-  ) {}
+    private readonly options: StreamingOptions,
+  ) {
+    this.outbox = new ViewerOutbox(socket, {
+      softLimitBytes: options.viewerSoftLimitBytes,
+      hardLimitBytes: options.viewerHardLimitBytes,
+      drainCheckMs: 20,
+    });
+    socket.once('close', () => this.outbox.dispose());
+  }
 
-  send(_frame: RunFrame, json: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(json);
+  send(frame: RunFrame, json: string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.outbox.push(frame, json);
   }
 
   end(code: 1000 | 1001 = 1000): void {
@@ -43,6 +54,10 @@ export class RunSocket implements Viewer {
     let frame: ClientFrame;
     try {
       if (isBinary) throw new RunRequestError('bad_request', 'Binary frames are not supported; send JSON text');
+      const size = rawSize(data);
+      if (size > this.options.maxFrameBytes) {
+        throw new RunRequestError('bad_request', `Frame of ${size} bytes is over the limit of ${this.options.maxFrameBytes} bytes`);
+      }
       frame = this.parse(data.toString());
       await this.dispatch(frame);
     } catch (error) {
@@ -69,11 +84,16 @@ export class RunSocket implements Viewer {
       case 'ping':
         return this.sendJson(frames.pong());
       case 'start':
-        return this.starter.start(this.run, frame);
+        return this.starter.start(this.run, frame, this.options);
       case 'stop':
         return this.manager.stop(this.run.id, frame.reason ?? DEFAULT_STOP_REASON);
       case 'input_response':
         return this.manager.respond(this.run.id, frame.response, frame.request_id);
     }
   }
+}
+
+function rawSize(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }

@@ -12,7 +12,7 @@ import { SessionEntity } from '../sessions/session.entity.js';
 import { TeamEntity } from '../teams/team.entity.js';
 import { RunRequestError } from './run-errors.js';
 import { RunEntity } from './run.entity.js';
-import { buildTaskMessages } from './task-messages.js';
+import { buildTaskMessages, type TaskLimits } from './task-messages.js';
 import { TeamManager } from './team-manager.js';
 import { WebSocketManager } from './websocket-manager.js';
 import type { StartFrame } from './ws-frames.js';
@@ -25,11 +25,11 @@ export class RunStarter {
     private readonly teams: TeamManager,
   ) {}
 
-  async start(run: RunEntity, frame: StartFrame): Promise<void> {
+  async start(run: RunEntity, frame: StartFrame, limits: TaskLimits): Promise<void> {
     if (run.status !== 'created' || this.manager.isLive(run.id)) {
       throw new RunRequestError('conflict', `Run ${run.id} has already been started`);
     }
-    const task = buildTaskMessages(frame.task, frame.files);
+    const task = buildTaskMessages(frame.task, frame.files, limits);
     const stored = await this.sessionTeam(run.session_id);
     // The front-end sends the team as it read it, secrets redacted: put the stored ones back.
     const component = frame.team_config == null ? stored : restoreSecrets(frame.team_config as JsonValue, stored as JsonValue | undefined);

@@ -4,7 +4,7 @@
  * (4004 run not found) rather than AGS's unreadable 1006.
  */
 import type { IncomingMessage } from 'node:http';
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { CallerResolver } from '../auth/caller.resolver.js';
@@ -12,6 +12,7 @@ import { DatabaseService } from '../database/database.service.js';
 import { RunEntity } from './run.entity.js';
 import { RunSocket } from './run-socket.js';
 import { RunStarter } from './run-starter.js';
+import { STREAMING_OPTIONS, type StreamingOptions } from './streaming-options.js';
 import { WebSocketManager } from './websocket-manager.js';
 import { frames } from './ws-frames.js';
 
@@ -26,7 +27,13 @@ export function parseRunSocketUrl(url: string): { runId: number; after: number }
   return { runId: Number(id), after: Number(after) };
 }
 
-@WebSocketGateway({ path: '/api/ws/runs/:id' })
+/**
+ * The transport's own cap: a frame over it closes the socket with 1009. The configurable
+ * application limit (an `error` frame, socket kept) sits below it, in RunSocket.
+ */
+export const TRANSPORT_MAX_PAYLOAD = 64 * 1024 * 1024;
+
+@WebSocketGateway({ path: '/api/ws/runs/:id', maxPayload: TRANSPORT_MAX_PAYLOAD })
 export class RunsGateway implements OnGatewayConnection {
   private readonly logger = new Logger(RunsGateway.name);
 
@@ -35,6 +42,7 @@ export class RunsGateway implements OnGatewayConnection {
     private readonly manager: WebSocketManager,
     private readonly starter: RunStarter,
     private readonly callers: CallerResolver,
+    @Inject(STREAMING_OPTIONS) private readonly options: StreamingOptions,
   ) {}
 
   async handleConnection(socket: WebSocket, request: IncomingMessage): Promise<void> {
@@ -48,8 +56,9 @@ export class RunsGateway implements OnGatewayConnection {
     if (refusal) return socket.close(refusal.code, refusal.reason);
     if (!target || !run) return socket.close(RUN_NOT_FOUND.code, RUN_NOT_FOUND.reason);
 
-    const viewer = new RunSocket(socket, run, this.manager, this.starter);
+    const viewer = new RunSocket(socket, run, this.manager, this.starter, this.options);
     viewer.sendJson(frames.connected());
+    keepAlive(socket, this.options.pingIntervalMs);
     let detach: (() => void) | undefined;
     let closed = false;
     socket.once('close', () => {
@@ -67,4 +76,18 @@ export class RunsGateway implements OnGatewayConnection {
     socket.on('message', (data, isBinary) => viewer.receive(data, isBinary));
     for (const [data, isBinary] of held) viewer.receive(data, isBinary);
   }
+}
+
+/** Pings the socket every interval and drops it when the previous ping went unanswered. */
+function keepAlive(socket: WebSocket, intervalMs: number): void {
+  if (intervalMs <= 0) return;
+  let answered = true;
+  socket.on('pong', () => (answered = true));
+  const timer = setInterval(() => {
+    if (!answered) return socket.terminate();
+    answered = false;
+    socket.ping();
+  }, intervalMs);
+  timer.unref();
+  socket.once('close', () => clearInterval(timer));
 }

@@ -36,6 +36,8 @@ export class WebSocketManager implements BeforeApplicationShutdown {
   /** Viewers per run, counted apart from `live` because a viewer may attach before `start`. */
   private readonly viewers = new Map<number, number>();
   private readonly attached = new Set<Viewer>();
+  /** Runs between the capacity check and their LiveRun (run id → user id). */
+  private readonly starting = new Map<number, string>();
 
   constructor(
     private readonly journal: RunJournal,
@@ -64,10 +66,33 @@ export class WebSocketManager implements BeforeApplicationShutdown {
    */
   async start(request: StartRequest): Promise<void> {
     const runId = request.run.id;
-    if (this.live.has(runId)) throw new RunRequestError('conflict', `Run ${runId} has already been started`);
-    if (!(await this.journal.activate(runId, request.task))) {
-      throw new RunRequestError('conflict', `Run ${runId} has already been started`);
+    if (this.live.has(runId) || this.starting.has(runId)) throw new RunRequestError('conflict', `Run ${runId} has already been started`);
+    this.checkCapacity(request.run.userId);
+    // Hold the slot while the run is activated, so concurrent starts cannot overshoot a limit.
+    this.starting.set(runId, request.run.userId);
+    try {
+      if (!(await this.journal.activate(runId, request.task))) {
+        throw new RunRequestError('conflict', `Run ${runId} has already been started`);
+      }
+      await this.launch(request);
+    } finally {
+      this.starting.delete(runId);
     }
+  }
+
+  private checkCapacity(userId: string): void {
+    const { maxLiveRuns, maxLiveRunsPerUser } = this.options;
+    if (this.live.size + this.starting.size >= maxLiveRuns) {
+      throw new RunRequestError('limit', `The server is already running its limit of ${maxLiveRuns} runs (MAX_LIVE_RUNS); try again later`);
+    }
+    const mine = this.liveCount((run) => run.userId === userId) + [...this.starting.values()].filter((u) => u === userId).length;
+    if (mine >= maxLiveRunsPerUser) {
+      throw new RunRequestError('limit', `You already have ${mine} live runs, the limit per user (MAX_LIVE_RUNS_PER_USER); stop one or wait for it to end`);
+    }
+  }
+
+  private async launch(request: StartRequest): Promise<void> {
+    const runId = request.run.id;
     const options: LiveRunOptions = {
       chunkFlushMs: this.options.chunkFlushMs,
       chunkFlushMax: this.options.chunkFlushMax,
