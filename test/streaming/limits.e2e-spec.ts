@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teamFixture } from '../support/fixtures.js';
 import { RunViewer, type Frame } from '../support/run-viewer.js';
-import { createRun } from '../support/runs.js';
+import { openRun } from '../support/runs.js';
 import { longReplayTeam } from '../support/teams.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -27,12 +27,7 @@ describe('run socket limits', () => {
     await t?.close();
   });
 
-  async function open(component: object) {
-    const { runId } = await createRun(t, component);
-    const viewer = await RunViewer.open(t.baseUrl, runId);
-    await viewer.waitFor((f) => f.type === 'system');
-    return { runId, viewer };
-  }
+  const open = (component: object) => openRun(t, component);
 
   it('refuses a start over the per-user live-run limit, leaving the run created', async () => {
     const team = teamFixture('human-in-the-loop');

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startChatCompletionsServer, type ChatCompletionsServer } from '../fakes/chat-completions-server.js';
 import { teamFixture } from '../support/fixtures.js';
 import { RunViewer } from '../support/run-viewer.js';
-import { createRun } from '../support/runs.js';
+import { openRun } from '../support/runs.js';
 import { openAiTeam } from '../support/teams.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -25,12 +25,7 @@ describe('run control', () => {
     await t?.close();
   });
 
-  async function open(component: object) {
-    const { runId } = await createRun(t, component);
-    const viewer = await RunViewer.open(t.baseUrl, runId);
-    await viewer.waitFor((f) => f.type === 'system');
-    return { runId, viewer };
-  }
+  const open = (component: object) => openRun(t, component);
 
   const slowText = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
 

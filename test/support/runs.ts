@@ -1,4 +1,5 @@
 /** REST shortcuts for e2e tests: a team, a session on it and a run in that session. */
+import { RunViewer } from './run-viewer.js';
 import type { TestApp } from './test-app.js';
 
 export const GUEST = 'guestuser@gmail.com';
@@ -20,4 +21,12 @@ export async function createRun(t: TestApp, component: object, userId = GUEST): 
 export async function createRunIn(t: TestApp, sessionId: number, userId = GUEST): Promise<number> {
   const run = await t.http.post('/api/runs/').send({ user_id: userId, session_id: sessionId }).expect(200);
   return run.body.data.run_id;
+}
+
+/** A new run of `component` with a viewer already connected to it. */
+export async function openRun(t: TestApp, component: object): Promise<{ runId: number; viewer: RunViewer }> {
+  const { runId } = await createRun(t, component);
+  const viewer = await RunViewer.open(t.baseUrl, runId);
+  await viewer.waitFor((f) => f.type === 'system');
+  return { runId, viewer };
 }
