@@ -1,6 +1,7 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
+import { ChatModule } from './chat/chat.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { RequestLoggerMiddleware } from './common/request-logger.middleware.js';
 import { SchemaValidationPipe } from './common/validation.pipe.js';
@@ -34,6 +35,7 @@ export class AppModule implements NestModule {
         ValidateModule,
         SettingsModule,
         GalleryModule,
+        ChatModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: SchemaValidationPipe },

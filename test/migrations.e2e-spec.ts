@@ -4,7 +4,7 @@ import { createDataSource } from '../src/database/data-source.factory.js';
 import { MIGRATIONS } from '../src/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
-const TABLES = ['galleries', 'messages', 'run_events', 'runs', 'sessions', 'settings', 'teams'];
+const TABLES = ['chat_conversations', 'galleries', 'messages', 'run_events', 'runs', 'sessions', 'settings', 'teams'];
 
 describe('migrations', () => {
   let db: TestDatabase;

@@ -1,3 +1,4 @@
+import { ChatConversationEntity } from '../chat/conversation.entity.js';
 import { GalleryEntity } from '../gallery/gallery.entity.js';
 import { MessageEntity } from '../runs/message.entity.js';
 import { RunEventEntity } from '../runs/run-event.entity.js';
@@ -15,4 +16,5 @@ export const ENTITIES = [
   RunEventEntity,
   SettingsEntity,
   GalleryEntity,
+  ChatConversationEntity,
 ];

@@ -7,6 +7,8 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 export interface TestAppOptions {
   /** Extra environment for the config (e.g. `{ OPENAI_API_KEY: 'sk-test' }`). */
   env?: NodeJS.ProcessEnv;
+  /** Boot on this database instead of a fresh one (restart tests); `close()` then leaves it to its owner. */
+  database?: TestDatabase;
 }
 
 /** A running app on a real HTTP port with its own fresh database. */
@@ -27,7 +29,7 @@ export interface TestApp {
  * Call `close()` in afterAll; it stops the server and drops the database.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = options.database ?? (await createTestDatabase());
   // The REST rate limit is off unless a test sets it: suites make hundreds of requests from one IP.
   const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '0', ...options.env }), database: database.config };
   const app = await createApp(config, { logger: false });
@@ -43,7 +45,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     http: request(baseUrl),
     close: async () => {
       await app.close();
-      await database.drop();
+      if (!options.database) await database.drop();
     },
   };
 }
