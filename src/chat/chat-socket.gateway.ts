@@ -1,10 +1,13 @@
 /**
  * `/ws/chat`: the plain-text chat socket (protocol §2.8). Each connection gets its own
- * ChatSocket; this class only turns raw frames into text and closes sockets on shutdown.
+ * ChatSocket; this class only checks the caller, turns raw frames into text and closes sockets
+ * on shutdown.
  */
+import type { IncomingMessage } from 'node:http';
 import { type BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import WebSocket, { type RawData } from 'ws';
+import { CallerResolver } from '../auth/caller.resolver.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ChatSocket } from './chat-socket.js';
 import { ChatTeams } from './chat-teams.js';
@@ -14,19 +17,27 @@ function rawText(data: RawData): string {
   return Buffer.from(data as ArrayBuffer).toString('utf8');
 }
 
-@WebSocketGateway({ path: '/ws/chat' })
+/** Plain-text tasks and answers are small; a frame over this closes the socket with 1009. */
+export const CHAT_SOCKET_MAX_PAYLOAD = 1024 * 1024;
+
+@WebSocketGateway({ path: '/ws/chat', maxPayload: CHAT_SOCKET_MAX_PAYLOAD })
 export class ChatSocketGateway implements OnGatewayConnection, BeforeApplicationShutdown {
   private readonly logger = new Logger(ChatSocketGateway.name);
   private readonly open = new Map<WebSocket, ChatSocket>();
 
   constructor(
     private readonly teams: ChatTeams,
+    private readonly callers: CallerResolver,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  handleConnection(socket: WebSocket): void {
+  handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    // With AUTH_TYPE=jwt a missing or bad token closes the socket with 4001 (protocol §2.7).
+    const refusal = this.callers.refuseRunSocket(request, null);
+    if (refusal) return socket.close(refusal.code, refusal.reason);
     const channel = { send: (text: string) => socket.readyState === WebSocket.OPEN && socket.send(text) };
-    const chat = new ChatSocket(channel, this.teams.socket, { inputTimeoutS: this.config.runs.inputTimeoutS }, this.logger);
+    const { inputTimeoutS, maxTaskChars } = this.config.runs;
+    const chat = new ChatSocket(channel, this.teams.socket, { inputTimeoutS, maxTaskChars }, this.logger);
     this.open.set(socket, chat);
     socket.on('message', (data, isBinary) => chat.receive(isBinary ? { kind: 'binary' } : { kind: 'text', text: rawText(data) }));
     socket.once('close', () => {

@@ -36,6 +36,8 @@ type State = { kind: 'idle' } | Running;
 export interface ChatSocketOptions {
   /** How long a human may take to answer before the run is stopped. */
   inputTimeoutS: number;
+  /** The longest task accepted (MAX_TASK_CHARS, as on the run socket). */
+  maxTaskChars: number;
 }
 
 export const NO_INPUT_PENDING =
@@ -101,6 +103,9 @@ export class ChatSocket implements IOStream {
 
   private start(task: string): void {
     if (task.trim() === '') return this.channel.send('Error: the task is empty; send the task as a text frame');
+    if (task.length > this.options.maxTaskChars) {
+      return this.channel.send(`Error: the task is longer than ${this.options.maxTaskChars} characters (MAX_TASK_CHARS)`);
+    }
     const running: Running = { kind: 'running', controller: new AbortController(), input: null };
     this.state = running;
     this.current = this.execute(task, running)

@@ -23,7 +23,7 @@ describe(ChatSocketGateway.name, () => {
   describe('with the default team (weather chat)', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp();
+      t = await startTestApp({ env: { MAX_TASK_CHARS: '100' } });
     });
     afterAll(async () => {
       await t?.close();
@@ -46,14 +46,16 @@ describe(ChatSocketGateway.name, () => {
       await client.close();
     });
 
-    it('refuses a binary frame and an empty task with an Error frame, and stays open', async () => {
+    it('refuses a binary frame, an empty task and one over MAX_TASK_CHARS with Error frames, and stays open', async () => {
       const client = await TextSocket.open(t.baseUrl);
       client.send(Buffer.from([1, 2, 3]));
       await client.waitFor((f) => f === 'Error: send text frames only');
       client.send('   ');
       await client.waitFor((f) => f === 'Error: the task is empty; send the task as a text frame');
+      client.send('x'.repeat(101));
+      await client.waitFor((f) => f === 'Error: the task is longer than 100 characters (MAX_TASK_CHARS)');
       client.send('What is the weather in Paris?');
-      expect(await client.untilEnd(2)).toEqual(WEATHER_RUN);
+      expect(await client.untilEnd(3)).toEqual(WEATHER_RUN);
       await client.close();
     });
   });
