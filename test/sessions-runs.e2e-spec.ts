@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMessage } from '../src/engine/index.js';
+import { RunJournal, type RunFinish } from '../src/runs/run-journal.js';
 import { RunsService } from '../src/runs/runs.service.js';
 import { ISO_UTC, teamFixture } from './support/fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -96,14 +98,16 @@ describe('sessions and runs REST', () => {
 
   it("lists a session's runs oldest first, each with its messages oldest first", async () => {
     const sessionId = await newSession();
-    const runs = t.app.get(RunsService);
+    const journal = t.app.get(RunJournal);
     const first = (await t.http.post('/api/runs/').send({ user_id: ALICE, session_id: sessionId })).body.data.run_id as number;
     const second = (await t.http.post('/api/runs/').send({ user_id: ALICE, session_id: sessionId })).body.data.run_id as number;
-    const ref = { id: first, session_id: sessionId, user_id: ALICE };
-    const task = { id: 'm0', type: 'TextMessage', source: 'user', content: 'hello', metadata: {}, models_usage: null, created_at: new Date().toISOString() };
-    expect(await runs.markActive(first, [task])).toBe(true);
-    await runs.appendMessages(ref, [task, { ...task, id: 'm1', source: 'assistant_agent', content: 'hi there' }]);
-    expect(await runs.finish(first, { status: 'complete', teamResult: { task_result: { messages: [], stop_reason: 'done' }, usage: null, duration: 0.1 }, stopReason: 'done' })).toBe(true);
+    const ref = { id: first, sessionId, userId: ALICE };
+    const task = createMessage('TextMessage', 'user', { content: 'hello' }, { id: 'm0' });
+    expect(await journal.activate(first, [task])).toBe(true);
+    await journal.write(ref, { frames: [], messages: [task, { ...task, id: 'm1', source: 'assistant_agent', content: 'hi there' }] });
+    const usage = { prompt_tokens: 0, completion_tokens: 0 };
+    const finish: RunFinish = { status: 'complete', stop_reason: 'done', error_message: null, team_result: { task_result: { messages: [], stop_reason: 'done' }, usage, duration: 0.1 } };
+    await journal.write(ref, { frames: [], finish });
 
     const res = await t.http.get(`/api/sessions/${sessionId}/runs/`).query({ user_id: ALICE }).expect(200);
     expect(res.body.status).toBe(true);
@@ -122,12 +126,13 @@ describe('sessions and runs REST', () => {
   it('deleting a session deletes its runs, messages and run events', async () => {
     const sessionId = await newSession();
     const runs = t.app.get(RunsService);
+    const journal = t.app.get(RunJournal);
     const runId = (await t.http.post('/api/runs/').send({ user_id: ALICE, session_id: sessionId })).body.data.run_id as number;
-    await runs.appendMessage({ id: runId, session_id: sessionId, user_id: ALICE }, { type: 'TextMessage', content: 'x' });
-    await runs.appendEvents(runId, [{ seq: 1, type: 'message', frame: { type: 'message', data: { content: 'x' } } }]);
+    const message = createMessage('TextMessage', 'user', { content: 'x' });
+    await journal.write({ id: runId, sessionId, userId: ALICE }, { frames: [{ type: 'message', data: message, run_id: runId, seq: 1 }], messages: [message] });
     await t.http.delete(`/api/sessions/${sessionId}`).query({ user_id: ALICE }).expect(200);
     await t.http.get(`/api/runs/${runId}`).query({ user_id: ALICE }).expect(404);
-    expect(await runs.eventsAfter(runId)).toEqual([]);
+    expect(await journal.framesAfter(runId, 0)).toEqual([]);
     expect(await runs.findById(runId)).toBeNull();
   });
 });

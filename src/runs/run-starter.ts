@@ -7,9 +7,9 @@
 import { Injectable } from '@nestjs/common';
 import type { JsonValue } from '../common/json.js';
 import { restoreSecrets } from '../common/secrets.js';
-import { DatabaseService } from '../database/database.service.js';
-import { SessionEntity } from '../sessions/session.entity.js';
-import { TeamEntity } from '../teams/team.entity.js';
+import { userCaller } from '../auth/caller.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { TeamsService } from '../teams/teams.service.js';
 import { RunRequestError } from './run-errors.js';
 import { RunEntity } from './run.entity.js';
 import { buildTaskMessages, type TaskLimits } from './task-messages.js';
@@ -20,7 +20,8 @@ import type { StartFrame } from './ws-frames.js';
 @Injectable()
 export class RunStarter {
   constructor(
-    private readonly db: DatabaseService,
+    private readonly sessions: SessionsService,
+    private readonly savedTeams: TeamsService,
     private readonly manager: WebSocketManager,
     private readonly teams: TeamManager,
   ) {}
@@ -30,7 +31,7 @@ export class RunStarter {
       throw new RunRequestError('conflict', `Run ${run.id} has already been started`);
     }
     const task = buildTaskMessages(frame.task, frame.files, limits);
-    const stored = await this.sessionTeam(run.session_id);
+    const stored = await this.sessionTeam(run);
     // The front-end sends the team as it read it, secrets redacted: put the stored ones back.
     const component = frame.team_config == null ? stored : restoreSecrets(frame.team_config as JsonValue, stored as JsonValue | undefined);
     if (component === undefined || component === null) {
@@ -45,10 +46,10 @@ export class RunStarter {
     });
   }
 
-  private async sessionTeam(sessionId: number): Promise<unknown> {
-    const session = await this.db.dataSource.getRepository(SessionEntity).findOne({ where: { id: sessionId } });
-    if (!session) return undefined;
-    const team = await this.db.dataSource.getRepository(TeamEntity).findOne({ where: { id: session.team_id } });
-    return team?.component;
+  /** The team stored for the run's session, read as its owner (the run and session share one). */
+  private async sessionTeam(run: RunEntity): Promise<unknown> {
+    const owner = userCaller(run.user_id);
+    const session = await this.sessions.get(run.session_id, owner);
+    return (await this.savedTeams.get(session.team_id, owner)).component;
   }
 }

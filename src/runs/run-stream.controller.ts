@@ -11,11 +11,10 @@ import type { Caller } from '../auth/caller.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { type Envelope, envelopeOf, ok } from '../common/envelope.js';
 import { idParamSchema } from '../common/params.js';
-import { RunAccess } from './run-access.js';
 import { SseViewer } from './sse-viewer.js';
 import { WebSocketManager } from './websocket-manager.js';
 import { DEFAULT_STOP_REASON } from './ws-frames.js';
-import { RunJournal } from './run-journal.js';
+import { RunsService } from './runs.service.js';
 
 const afterSchema = z
   .string()
@@ -30,9 +29,8 @@ const frameSchema = z.looseObject({ type: z.string(), run_id: z.number().int(), 
 @Controller('api/runs')
 export class RunStreamController {
   constructor(
-    private readonly access: RunAccess,
+    private readonly runs: RunsService,
     private readonly manager: WebSocketManager,
-    private readonly journal: RunJournal,
   ) {}
 
   @Post(':id/stop')
@@ -43,9 +41,9 @@ export class RunStreamController {
     @Body({ schema: stopBodySchema }) body: z.infer<typeof stopBodySchema>,
     @CurrentUser() caller: Caller,
   ): Promise<Envelope<{ run_id: number; status: string }>> {
-    await this.access.run(id, caller);
+    await this.runs.get(id, caller);
     await this.manager.stop(id, body.reason ?? DEFAULT_STOP_REASON);
-    return ok({ run_id: id, status: (await this.access.run(id, caller)).status }, 'Run stopped');
+    return ok({ run_id: id, status: (await this.runs.get(id, caller)).status }, 'Run stopped');
   }
 
   @Post(':id/input')
@@ -56,7 +54,7 @@ export class RunStreamController {
     @Body({ schema: inputBodySchema }) body: z.infer<typeof inputBodySchema>,
     @CurrentUser() caller: Caller,
   ): Promise<Envelope<{ run_id: number }>> {
-    await this.access.run(id, caller);
+    await this.runs.get(id, caller);
     this.manager.respond(id, body.response, body.request_id);
     return ok({ run_id: id }, 'Input delivered');
   }
@@ -68,11 +66,8 @@ export class RunStreamController {
     @Query({ schema: eventsQuerySchema }) query: z.infer<typeof eventsQuerySchema>,
     @CurrentUser() caller: Caller,
   ): Promise<Envelope<unknown[]>> {
-    await this.access.run(id, caller);
-    const stored = await this.journal.framesAfter(id, query.after ?? 0);
-    const pending = this.manager.liveRun(id)?.pendingFrames() ?? [];
-    const lastStored = stored.at(-1)?.seq ?? query.after ?? 0;
-    return ok([...stored, ...pending.filter((f) => f.seq > lastStored)]);
+    await this.runs.get(id, caller);
+    return ok(await this.manager.framesAfter(id, query.after ?? 0));
   }
 
   /** Server-Sent Events: `id:` is the frame's seq, so a browser resumes with Last-Event-ID. */
@@ -85,7 +80,7 @@ export class RunStreamController {
     @Req() request: IncomingMessage,
     @Res() response: ServerResponse,
   ): Promise<void> {
-    await this.access.run(id, caller);
+    await this.runs.get(id, caller);
     const resumeFrom = lastEventId && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : (query.after ?? 0);
     const viewer = new SseViewer(response);
     const detach = await this.manager.attach(id, viewer, resumeFrom);

@@ -8,10 +8,9 @@ import { Inject, Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { CallerResolver } from '../auth/caller.resolver.js';
-import { DatabaseService } from '../database/database.service.js';
-import { RunEntity } from './run.entity.js';
 import { RunSocket } from './run-socket.js';
 import { RunStarter } from './run-starter.js';
+import { RunsService } from './runs.service.js';
 import { STREAMING_OPTIONS, type StreamingOptions } from './streaming-options.js';
 import { WebSocketManager } from './websocket-manager.js';
 import { frames } from './ws-frames.js';
@@ -38,7 +37,7 @@ export class RunsGateway implements OnGatewayConnection {
   private readonly logger = new Logger(RunsGateway.name);
 
   constructor(
-    private readonly db: DatabaseService,
+    private readonly runs: RunsService,
     private readonly manager: WebSocketManager,
     private readonly starter: RunStarter,
     private readonly callers: CallerResolver,
@@ -51,7 +50,7 @@ export class RunsGateway implements OnGatewayConnection {
     const hold = (data: Parameters<RunSocket['receive']>[0], isBinary: boolean) => held.push([data, isBinary]);
     socket.on('message', hold);
     const target = parseRunSocketUrl(request.url ?? '');
-    const run = target && (await this.db.dataSource.getRepository(RunEntity).findOne({ where: { id: target.runId } }));
+    const run = target && (await this.runs.findById(target.runId));
     const refusal = this.callers.refuseRunSocket(request, run); // 4001: bad token, or not the caller's run (§2.7)
     if (refusal) return socket.close(refusal.code, refusal.reason);
     if (!target || !run) return socket.close(RUN_NOT_FOUND.code, RUN_NOT_FOUND.reason);

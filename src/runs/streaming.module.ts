@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { TeamsModule } from '../teams/teams.module.js';
+import { RunsModule } from './runs.module.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ENGINE_CONTEXT, engineContextProvider } from './engine-context.provider.js';
 import { InProcessRunBus, RunBus } from './run-bus.js';
-import { RunAccess } from './run-access.js';
 import { RunJournal } from './run-journal.js';
 import { RunRecovery } from './run-recovery.js';
 import { RunStarter } from './run-starter.js';
@@ -15,6 +17,7 @@ import { WebSocketManager } from './websocket-manager.js';
 
 /** Running teams and streaming their runs: the socket, the manager, the journal, the REST extras. */
 @Module({
+  imports: [RunsModule, SessionsModule, TeamsModule],
   controllers: [RunStreamController],
   providers: [
     engineContextProvider,
@@ -28,7 +31,6 @@ import { WebSocketManager } from './websocket-manager.js';
     TeamManager,
     WebSocketManager,
     RunStarter,
-    RunAccess,
     RunRecovery,
     RunsGateway,
   ],

@@ -56,9 +56,6 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     return n;
   }
 
-  liveRun(runId: number): LiveRun | undefined {
-    return this.live.get(runId)?.run;
-  }
 
   /**
    * Starts a run that is `created`. The run executes in the server from here on; its frames
@@ -128,6 +125,17 @@ export class WebSocketManager implements BeforeApplicationShutdown {
   }
 
   /**
+   * Every frame of the run with seq > `after` that exists now: those in the journal, then those
+   * published but not yet written (chunks waiting for their batch), in seq order.
+   */
+  async framesAfter(runId: number, after: number): Promise<RunFrame[]> {
+    const stored = await this.journal.framesAfter(runId, after);
+    const lastStored = stored.at(-1)?.seq ?? after;
+    const pending = this.live.get(runId)?.run.pendingFrames() ?? [];
+    return [...stored, ...pending.filter((frame) => frame.seq > lastStored)];
+  }
+
+  /**
    * Attaches a viewer: replays every frame with seq > `after`, then streams live. For a run that
    * has already finished, the viewer is ended after the replay. Returns the detach function.
    */
@@ -161,9 +169,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       if (run && run.options.onDisconnect === 'stop' && !run.finished) run.cancel('All viewers disconnected');
     };
     try {
-      const stored = await this.journal.framesAfter(runId, after);
-      const pending = this.live.get(runId)?.run.pendingFrames() ?? [];
-      const backlog = [...stored, ...pending, ...buffered].sort((a, b) => a.seq - b.seq);
+      const backlog = [...(await this.framesAfter(runId, after)), ...buffered].sort((a, b) => a.seq - b.seq);
       for (const frame of backlog) deliver(frame, jsonOf.get(frame.seq) ?? JSON.stringify(frame));
     } catch (error) {
       detach();

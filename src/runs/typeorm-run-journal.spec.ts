@@ -1,0 +1,120 @@
+/**
+ * The streaming layer's one write path, on a real database (a SQLite file, or PostgreSQL when
+ * TEST_DATABASE_URL is set): runs start once, terminal statuses are final, frames are written
+ * all or nothing, and a crash's leftovers are ended at start-up with their terminal frame.
+ */
+import type { INestApplication } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../app.factory.js';
+import { userCaller } from '../auth/caller.js';
+import { loadConfig } from '../config/config.js';
+import { createMessage, type AgentMessage } from '../engine/index.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { TeamsService } from '../teams/teams.service.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { RunRecovery } from './run-recovery.js';
+import { RunJournal, type JournalRun, type RunFinish } from './run-journal.js';
+import { RunsService } from './runs.service.js';
+import type { RunFrame } from './ws-frames.js';
+
+const USER = userCaller('journal@example.com');
+const text = (id: string, content: string): AgentMessage => createMessage('TextMessage', 'assistant_agent', { content }, { id });
+const finish = (status: RunFinish['status'], reason: string): RunFinish => ({
+  status,
+  stop_reason: reason,
+  error_message: status === 'error' ? reason : null,
+  team_result: { task_result: { messages: [], stop_reason: reason }, usage: { prompt_tokens: 0, completion_tokens: 0 }, duration: 0 },
+});
+
+describe(RunJournal.name, () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let journal: RunJournal;
+  let runs: RunsService;
+  let sessionId: number;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createApp({ ...loadConfig({}), database: db.config }, { logger: false });
+    journal = app.get(RunJournal);
+    runs = app.get(RunsService);
+    const team = await app.get(TeamsService).upsert(USER, { component: { provider: 'autogen_agentchat.teams.RoundRobinGroupChat', config: {} } });
+    sessionId = (await app.get(SessionsService).create(USER, { team_id: team.id, name: 's' })).id;
+  });
+  afterAll(async () => {
+    await app.close();
+    await db.drop();
+  });
+
+  const newRun = async (): Promise<JournalRun> => {
+    const row = await runs.create(USER, sessionId);
+    return { id: row.id, sessionId: row.session_id, userId: row.user_id };
+  };
+  const frame = (run: JournalRun, seq: number, type: 'message' | 'message_chunk' = 'message'): RunFrame =>
+    type === 'message'
+      ? { type, data: text(`m${seq}`, `n${seq}`), run_id: run.id, seq }
+      : { type, data: createMessage('ModelClientStreamingChunkEvent', 'a', { content: `c${seq}`, full_message_id: 'm' }), run_id: run.id, seq };
+
+  it('activates a run once, storing its task', async () => {
+    const run = await newRun();
+    const task = [createMessage('TextMessage', 'user', { content: 'do it' }, { id: 't1' })];
+    expect(await journal.activate(run.id, task)).toBe(true);
+    expect(await journal.activate(run.id, task)).toBe(false);
+    expect(await runs.get(run.id, USER)).toMatchObject({ status: 'active', task });
+  });
+
+  it('finishes once: a terminal status is never overwritten', async () => {
+    const run = await newRun();
+    await journal.activate(run.id, []);
+    await journal.write(run, { frames: [], finish: finish('stopped', 'User requested stop') });
+    await journal.write(run, { frames: [], finish: finish('complete', 'late') });
+    await journal.write(run, { frames: [], finish: finish('error', 'boom') });
+    expect(await runs.get(run.id, USER)).toMatchObject({
+      status: 'stopped',
+      stop_reason: 'User requested stop',
+      error_message: null,
+      team_result: { task_result: { stop_reason: 'User requested stop' } },
+    });
+  });
+
+  it('lets exactly one of two racing finishes win, with its own result', async () => {
+    const run = await newRun();
+    await journal.activate(run.id, []);
+    await Promise.all([journal.write(run, { frames: [], finish: finish('complete', 'done') }), journal.write(run, { frames: [], finish: finish('stopped', 'stop') })]);
+    const row = await runs.get(run.id, USER);
+    expect(['complete', 'stopped']).toContain(row.status);
+    expect(row.stop_reason).toBe(row.status === 'complete' ? 'done' : 'stop');
+  });
+
+  it('stores message rows in order and reads them oldest first', async () => {
+    const run = await newRun();
+    await journal.write(run, { frames: [], messages: [text('a', 'one'), text('b', 'two')] });
+    await journal.write(run, { frames: [], messages: [text('c', 'three')] });
+    const rows = await runs.messages(run.id, USER);
+    expect(rows.map((m) => m.config.id)).toEqual(['a', 'b', 'c']);
+    expect(rows[2]).toMatchObject({ run_id: run.id, session_id: sessionId, user_id: USER.userId, message_meta: {} });
+  });
+
+  it('writes frames all-or-nothing and reads them after a seq', async () => {
+    const run = await newRun();
+    expect(await journal.lastSeq(run.id)).toBe(0);
+    const written = [frame(run, 1), frame(run, 2, 'message_chunk'), frame(run, 3)];
+    await journal.write(run, { frames: written });
+    // A batch with a duplicate seq is refused whole: seq 4, and the message with it, are not stored.
+    await expect(journal.write(run, { frames: [frame(run, 4), frame(run, 3)], messages: [text('x', 'lost')] })).rejects.toThrow();
+    expect((await journal.framesAfter(run.id, 0)).map((f) => f.seq)).toEqual([1, 2, 3]);
+    expect(await journal.framesAfter(run.id, 1)).toEqual(written.slice(1));
+    expect(await journal.lastSeq(run.id)).toBe(3);
+    expect(await runs.messages(run.id, USER)).toEqual([]);
+  });
+
+  it('ends runs left active by a crash as error, adding their terminal frame', async () => {
+    const run = await newRun();
+    await journal.activate(run.id, []);
+    await journal.write(run, { frames: [frame(run, 1)] });
+    expect(await app.get(RunRecovery).recoverInterruptedRuns()).toBeGreaterThanOrEqual(1);
+    expect(await runs.get(run.id, USER)).toMatchObject({ status: 'error', error_message: 'Interrupted by server restart' });
+    const [, end] = await journal.framesAfter(run.id, 0);
+    expect(end).toMatchObject({ type: 'completion', status: 'error', seq: 2, run_id: run.id });
+  });
+});
