@@ -32,7 +32,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // unbounded body is memory anyone can make us allocate). Over it: 413 from the exception filter.
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.enableShutdownHooks();
-  app.useWebSocketAdapter(new PathWsAdapter(app));
+  app.useWebSocketAdapter(new PathWsAdapter(app, { pingIntervalMs: config.runs.pingIntervalMs }));
   app.enableCors();
   setupOpenApi(app, readAppVersion());
   // The playground page (scripts/build-web.mjs): <root>/dist/web, from src/ (tests) and dist/ (npm start) alike.

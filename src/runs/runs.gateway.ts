@@ -57,7 +57,6 @@ export class RunsGateway implements OnGatewayConnection {
 
     const viewer = new RunSocket(socket, run, this.manager, this.starter, this.options);
     viewer.sendJson(frames.connected());
-    keepAlive(socket, this.options.pingIntervalMs);
     let detach: (() => void) | undefined;
     let closed = false;
     socket.once('close', () => {
@@ -77,16 +76,3 @@ export class RunsGateway implements OnGatewayConnection {
   }
 }
 
-/** Pings the socket every interval and drops it when the previous ping went unanswered. */
-function keepAlive(socket: WebSocket, intervalMs: number): void {
-  if (intervalMs <= 0) return;
-  let answered = true;
-  socket.on('pong', () => (answered = true));
-  const timer = setInterval(() => {
-    if (!answered) return socket.terminate();
-    answered = false;
-    socket.ping();
-  }, intervalMs);
-  timer.unref();
-  socket.once('close', () => clearInterval(timer));
-}

@@ -2,12 +2,13 @@
  * @nestjs/platform-ws matches a gateway's `path` exactly, so `/api/ws/runs/:id` would never
  * match `/api/ws/runs/7`. This adapter routes upgrades by pattern instead (`:name` matches one
  * segment), and leaves message dispatch to the gateways themselves: our frames are dispatched on
- * `type` after zod validation, not on Nest's `event` key.
+ * `type` after zod validation, not on Nest's `event` key. It also keeps every socket it accepts
+ * healthy (protocol §2.6): a ping each interval, and a socket that missed a whole one is dropped.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WsAdapter } from '@nestjs/platform-ws';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 
 type RoutedServer = WebSocketServer & { path: string; pattern?: RegExp };
 
@@ -23,7 +24,10 @@ export class PathWsAdapter extends WsAdapter {
   private readonly routedServers = new Map<number, RoutedServer[]>();
   private readonly listeners = new Map<Server, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
 
-  constructor(app: ConstructorParameters<typeof WsAdapter>[0]) {
+  constructor(
+    app: ConstructorParameters<typeof WsAdapter>[0],
+    private readonly options: { pingIntervalMs: number },
+  ) {
     // Returning nothing makes Nest's own dispatcher ignore every message; gateways listen themselves.
     super(app, { messageParser: () => undefined });
   }
@@ -46,7 +50,10 @@ export class PathWsAdapter extends WsAdapter {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      target.handleUpgrade(request, socket, head, (ws) => target.emit('connection', ws, request));
+      target.handleUpgrade(request, socket, head, (ws) => {
+        keepAlive(ws, this.options.pingIntervalMs);
+        target.emit('connection', ws, request);
+      });
     };
     httpServer.on('upgrade', onUpgrade);
     this.listeners.set(httpServer, onUpgrade);
@@ -59,4 +66,18 @@ export class PathWsAdapter extends WsAdapter {
     this.routedServers.clear();
     await super.dispose();
   }
+}
+
+/** Pings the socket every interval and drops it when the previous ping went unanswered. */
+function keepAlive(socket: WebSocket, intervalMs: number): void {
+  if (intervalMs <= 0) return;
+  let answered = true;
+  socket.on('pong', () => (answered = true));
+  const timer = setInterval(() => {
+    if (!answered) return socket.terminate();
+    answered = false;
+    socket.ping();
+  }, intervalMs);
+  timer.unref();
+  socket.once('close', () => clearInterval(timer));
 }
