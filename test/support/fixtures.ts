@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Component } from '../../src/common/component.js';
+import { FIXTURES_DIR } from '../../src/engine/testing/fixtures.js';
 
-/** An AutoGen Studio team config from test/fixtures/teams (copies of ../shared/fixtures/teams). */
+/** An AutoGen Studio team config from the shared fixtures (../shared/fixtures/teams). */
 export function teamFixture(name: string): Component {
-  const url = new URL(`../fixtures/teams/${name}.json`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as Component;
+  return JSON.parse(readFileSync(join(FIXTURES_DIR, `${name}.json`), 'utf8')) as Component;
 }
 
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;

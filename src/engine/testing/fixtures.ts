@@ -4,14 +4,15 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { builtinTools } from '../tools/builtins.js';
 import { tool, type Tool } from '../tools/tool.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import type { LoadContext } from '../components/registry-types.js';
 
-/** Where the shared fixtures live, relative to the repository root (the test's cwd). */
-export const FIXTURES_DIR = path.resolve(process.cwd(), '../shared/fixtures/teams');
+/** The shared fixtures: `../shared/fixtures/teams` beside the repository, the one copy every test reads. */
+export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/teams', import.meta.url));
 
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURES_DIR)
