@@ -97,6 +97,9 @@ async function startService() {
     LOG_LEVEL: 'warn',
     // Creating the runs over REST is set-up, not what is measured: no per-client request cap.
     RATE_LIMIT_PER_MINUTE: '0',
+    // Every benchmark run belongs to one (guest) user: lift the live-run limits above the load.
+    MAX_LIVE_RUNS: '10000',
+    MAX_LIVE_RUNS_PER_USER: '10000',
   });
   const url = `http://127.0.0.1:${port}`;
   await until(async () => {
