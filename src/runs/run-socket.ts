@@ -9,6 +9,7 @@ import { RunRequestError } from './run-errors.js';
 import type { RunEntity } from './run.entity.js';
 import type { RunStarter } from './run-starter.js';
 import type { StreamingOptions } from './streaming-options.js';
+import { batchWritesThisTurn, flushWrites } from '../websocket/write-batching.js';
 import { ViewerOutbox } from './viewer-outbox.js';
 import type { Viewer, WebSocketManager } from './websocket-manager.js';
 import { ClientFrameSchema, DEFAULT_STOP_REASON, describeFrameError, frames, type ClientFrame, type RunFrame } from './ws-frames.js';
@@ -34,10 +35,13 @@ export class RunSocket implements Viewer {
   }
 
   send(frame: RunFrame, json: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.outbox.push(frame, json);
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    batchWritesThisTurn(this.socket);
+    this.outbox.push(frame, json);
   }
 
   end(code: 1000 | 1001 = 1000): void {
+    flushWrites(this.socket);
     this.socket.close(code, code === 1000 ? 'Run finished' : 'Server shutdown');
   }
 

@@ -9,6 +9,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { recordTransport } from './write-batching.js';
 
 type RoutedServer = WebSocketServer & { path: string; pattern?: RegExp };
 
@@ -51,6 +52,7 @@ export class PathWsAdapter extends WsAdapter {
         return;
       }
       target.handleUpgrade(request, socket, head, (ws) => {
+        recordTransport(ws, socket);
         keepAlive(ws, this.options.pingIntervalMs);
         target.emit('connection', ws, request);
       });

@@ -29,6 +29,9 @@ export const ReplayResultSchema = z.object({
 export const ReplayEntrySchema = z.union([z.string(), ReplayResultSchema]);
 export type ReplayEntry = z.infer<typeof ReplayEntrySchema>;
 
+/** Tokens streamed between two yields to the event loop. */
+const YIELD_EVERY_TOKENS = 16;
+
 const REPLAY_MODEL_INFO: ModelInfo = {
   vision: true,
   function_calling: true,
@@ -64,8 +67,9 @@ export class ReplayChatCompletionClient implements ChatCompletionClient {
     if (typeof entry === 'string') {
       const tokens = splitTokens(entry);
       for (let i = 0; i < tokens.length; i++) {
-        // Yield to the event loop between chunks so a stop or a slow viewer can act mid-stream.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // Yield to the event loop now and then, so a stop or a slow viewer can act mid-stream;
+        // not on every token, which would make a scripted model slower than any real one.
+        if (i % YIELD_EVERY_TOKENS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         throwIfAborted(options.signal);
         yield i < tokens.length - 1 ? `${tokens[i]} ` : tokens[i]!;
       }
