@@ -71,7 +71,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       if (!(await this.journal.activate(runId, request.task))) {
         throw new RunRequestError('conflict', `Run ${runId} has already been started`);
       }
-      await this.launch(request);
+      this.launch(request);
     } finally {
       this.starting.delete(runId);
     }
@@ -88,7 +88,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     }
   }
 
-  private async launch(request: StartRequest): Promise<void> {
+  private launch(request: StartRequest): void {
     const runId = request.run.id;
     const options: LiveRunOptions = {
       chunkFlushMs: this.options.chunkFlushMs,
@@ -96,7 +96,8 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       onDisconnect: request.onDisconnect ?? this.options.onDisconnect,
       inputTimeoutS: request.inputTimeoutS ?? this.options.inputTimeoutS,
     };
-    const run = new LiveRun(request.run, await this.journal.lastSeq(runId), options, this.journal, this.bus);
+    // A run that was `created` has no frames yet: only a LiveRun writes them, after activate().
+    const run = new LiveRun(request.run, 0, options, this.journal, this.bus);
     const entry = { run, done: Promise.resolve() };
     this.live.set(runId, entry);
     entry.done = this.teams
