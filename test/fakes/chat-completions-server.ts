@@ -201,6 +201,9 @@ async function streamReply(
   if (!(await send(delta({ role: 'assistant', content: '' })))) return;
   if (reply.type === 'drop') {
     for (const piece of splitText(reply.text ?? '')) if (!(await send(delta({ content: piece })))) return;
+    // Let the headers and chunks reach the client first, so this is a drop mid-stream, not a
+    // refused request: destroying at once would discard the writes still buffered.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     markDropped();
     res.socket?.destroy();
     return;
