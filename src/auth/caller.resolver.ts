@@ -63,15 +63,24 @@ export class CallerResolver {
    */
   refuseRunSocket(request: IncomingMessage, run: { user_id: string } | null | undefined): SocketRefusal | null {
     if (this.config.auth.type === 'none') return null;
-    const query = new URL(request.url ?? '/', 'ws://localhost').searchParams;
     let caller: Caller;
     try {
-      caller = this.fromToken(bearerToken(request.headers.authorization) ?? (query.get('token') || undefined));
+      caller = this.socketCaller(request);
     } catch (err) {
       if (err instanceof UnauthorizedError) return { code: SOCKET_UNAUTHORIZED.code, reason: `Unauthorized: ${err.message}`.slice(0, 120) };
       throw err;
     }
     return run && !canSee(caller, run) ? SOCKET_UNAUTHORIZED : null;
+  }
+
+  /**
+   * The caller of a WebSocket upgrade: the guest with auth off (sockets carry no `user_id`),
+   * else the user its token names. Throws UnauthorizedError for a missing or bad token.
+   */
+  socketCaller(request: IncomingMessage): Caller {
+    if (this.config.auth.type === 'none') return userCaller(GUEST_USER_ID);
+    const query = new URL(request.url ?? '/', 'ws://localhost').searchParams;
+    return this.fromToken(bearerToken(request.headers.authorization) ?? (query.get('token') || undefined));
   }
 
   /** Whether a path needs no identity under jwt. */

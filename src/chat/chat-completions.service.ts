@@ -16,6 +16,7 @@ import {
   type Team,
 } from '../engine/index.js';
 import { RunRequestError } from '../runs/run-errors.js';
+import { RunSlots } from '../runs/run-slots.js';
 import type { ChatCompletionBody } from './chat-completions.dto.js';
 import { ChatTeams } from './chat-teams.js';
 import { CompletionLines, errorLine, nextSpeakerAfter } from './completion-lines.js';
@@ -41,6 +42,7 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
   constructor(
     private readonly teams: ChatTeams,
     private readonly store: ConversationStore,
+    private readonly slots: RunSlots,
   ) {}
 
   /**
@@ -53,6 +55,7 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
     if (this.busy.has(key)) {
       throw new RunRequestError('conflict', `Conversation "${body.conversation_id}" is still answering its previous message; send the next one when that reply has ended`);
     }
+    const release = this.slots.acquire(userId);
     const controller = new AbortController();
     this.busy.set(key, controller);
     const onClientGone = () => controller.abort(out.signal.reason);
@@ -73,6 +76,7 @@ export class ChatCompletionsService implements BeforeApplicationShutdown {
     } finally {
       out.signal.removeEventListener('abort', onClientGone);
       this.busy.delete(key);
+      release();
       await team?.close().catch((error: unknown) => this.logger.warn(`Closing the team of ${body.conversation_id}: ${String(error)}`));
       out.end();
     }

@@ -9,6 +9,7 @@ import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import WebSocket, { type RawData } from 'ws';
 import { CallerResolver } from '../auth/caller.resolver.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { RunSlots } from '../runs/run-slots.js';
 import { ChatSocket } from './chat-socket.js';
 import { ChatTeams } from './chat-teams.js';
 
@@ -28,6 +29,7 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
   constructor(
     private readonly teams: ChatTeams,
     private readonly callers: CallerResolver,
+    private readonly slots: RunSlots,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -35,9 +37,11 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
     // With AUTH_TYPE=jwt a missing or bad token closes the socket with 4001 (protocol §2.7).
     const refusal = this.callers.refuseRunSocket(request, null);
     if (refusal) return socket.close(refusal.code, refusal.reason);
+    const userId = this.callers.socketCaller(request).userId;
     const channel = { send: (text: string) => socket.readyState === WebSocket.OPEN && socket.send(text) };
     const { inputTimeoutS, maxTaskChars } = this.config.runs;
-    const chat = new ChatSocket(channel, this.teams.socket, { inputTimeoutS, maxTaskChars }, this.logger);
+    const takeSlot = () => this.slots.acquire(userId);
+    const chat = new ChatSocket(channel, this.teams.socket, { inputTimeoutS, maxTaskChars, takeSlot }, this.logger);
     this.open.set(socket, chat);
     socket.on('message', (data, isBinary) => chat.receive(isBinary ? { kind: 'binary' } : { kind: 'text', text: rawText(data) }));
     socket.once('close', () => {

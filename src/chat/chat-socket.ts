@@ -38,6 +38,8 @@ export interface ChatSocketOptions {
   inputTimeoutS: number;
   /** The longest task accepted (MAX_TASK_CHARS, as on the run socket). */
   maxTaskChars: number;
+  /** Takes a live-run slot (MAX_LIVE_RUNS…) or throws; returns its release function. */
+  takeSlot: () => () => void;
 }
 
 export const NO_INPUT_PENDING =
@@ -106,11 +108,18 @@ export class ChatSocket implements IOStream {
     if (task.length > this.options.maxTaskChars) {
       return this.channel.send(`Error: the task is longer than ${this.options.maxTaskChars} characters (MAX_TASK_CHARS)`);
     }
+    let release: () => void;
+    try {
+      release = this.options.takeSlot();
+    } catch (error) {
+      return this.channel.send(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const running: Running = { kind: 'running', controller: new AbortController(), input: null };
     this.state = running;
     this.current = this.execute(task, running)
       .catch((error: unknown) => this.logger.error(`/ws/chat run failed unexpectedly: ${String(error)}`))
       .finally(() => {
+        release();
         this.state = { kind: 'idle' };
       });
   }

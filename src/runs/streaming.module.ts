@@ -7,6 +7,7 @@ import { ENGINE_CONTEXT, engineContextProvider } from './engine-context.provider
 import { InProcessRunBus, RunBus } from './run-bus.js';
 import { RunJournal } from './run-journal.js';
 import { RunRecovery } from './run-recovery.js';
+import { RunSlots } from './run-slots.js';
 import { RunStarter } from './run-starter.js';
 import { RunStreamController } from './run-stream.controller.js';
 import { RunsGateway } from './runs.gateway.js';
@@ -31,9 +32,10 @@ import { WebSocketManager } from './websocket-manager.js';
     TeamManager,
     WebSocketManager,
     RunStarter,
+    RunSlots,
     RunRecovery,
     RunsGateway,
   ],
-  exports: [WebSocketManager, TeamManager, ENGINE_CONTEXT],
+  exports: [WebSocketManager, TeamManager, RunSlots, ENGINE_CONTEXT],
 })
 export class StreamingModule {}

@@ -8,6 +8,7 @@ import type { ChatMessage, Team } from '../engine/index.js';
 import { LiveRun, type LiveRunOptions } from './live-run.js';
 import { RunBus } from './run-bus.js';
 import { RunRequestError } from './run-errors.js';
+import { RunSlots } from './run-slots.js';
 import { RunJournal, type JournalRun } from './run-journal.js';
 import { STREAMING_OPTIONS, type StreamingOptions } from './streaming-options.js';
 import { TeamManager } from './team-manager.js';
@@ -36,13 +37,12 @@ export class WebSocketManager implements BeforeApplicationShutdown {
   /** Viewers per run, counted apart from `live` because a viewer may attach before `start`. */
   private readonly viewers = new Map<number, number>();
   private readonly attached = new Set<Viewer>();
-  /** Runs between the capacity check and their LiveRun (run id → user id). */
-  private readonly starting = new Map<number, string>();
 
   constructor(
     private readonly journal: RunJournal,
     private readonly bus: RunBus,
     private readonly teams: TeamManager,
+    private readonly slots: RunSlots,
     @Inject(STREAMING_OPTIONS) private readonly options: StreamingOptions,
   ) {}
 
@@ -50,11 +50,6 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     return this.live.has(runId);
   }
 
-  liveCount(predicate: (run: JournalRun) => boolean = () => true): number {
-    let n = 0;
-    for (const entry of this.live.values()) if (predicate(entry.run.run)) n++;
-    return n;
-  }
 
 
   /**
@@ -63,32 +58,21 @@ export class WebSocketManager implements BeforeApplicationShutdown {
    */
   async start(request: StartRequest): Promise<void> {
     const runId = request.run.id;
-    if (this.live.has(runId) || this.starting.has(runId)) throw new RunRequestError('conflict', `Run ${runId} has already been started`);
-    this.checkCapacity(request.run.userId);
-    // Hold the slot while the run is activated, so concurrent starts cannot overshoot a limit.
-    this.starting.set(runId, request.run.userId);
+    if (this.live.has(runId)) throw new RunRequestError('conflict', `Run ${runId} has already been started`);
+    // The slot is held from here, so concurrent starts cannot overshoot a limit.
+    const release = this.slots.acquire(request.run.userId);
     try {
       if (!(await this.journal.activate(runId, request.task))) {
         throw new RunRequestError('conflict', `Run ${runId} has already been started`);
       }
-      this.launch(request);
-    } finally {
-      this.starting.delete(runId);
+    } catch (error) {
+      release();
+      throw error;
     }
+    this.launch(request, release);
   }
 
-  private checkCapacity(userId: string): void {
-    const { maxLiveRuns, maxLiveRunsPerUser } = this.options;
-    if (this.live.size + this.starting.size >= maxLiveRuns) {
-      throw new RunRequestError('limit', `The server is already running its limit of ${maxLiveRuns} runs (MAX_LIVE_RUNS); try again later`);
-    }
-    const mine = this.liveCount((run) => run.userId === userId) + [...this.starting.values()].filter((u) => u === userId).length;
-    if (mine >= maxLiveRunsPerUser) {
-      throw new RunRequestError('limit', `You already have ${mine} live runs, the limit per user (MAX_LIVE_RUNS_PER_USER); stop one or wait for it to end`);
-    }
-  }
-
-  private launch(request: StartRequest): void {
+  private launch(request: StartRequest, release: () => void): void {
     const runId = request.run.id;
     const options: LiveRunOptions = {
       chunkFlushMs: this.options.chunkFlushMs,
@@ -103,7 +87,10 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     entry.done = this.teams
       .execute(run, request.loadTeam, request.task)
       .catch((error: unknown) => this.logger.error(`Run ${runId} could not record its end: ${String(error)}`))
-      .finally(() => this.live.delete(runId));
+      .finally(() => {
+        this.live.delete(runId);
+        release();
+      });
   }
 
   /** Cancels a live run with the caller's reason; resolves when its terminal frame is written. */
