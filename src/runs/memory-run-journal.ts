@@ -43,10 +43,6 @@ export class MemoryRunJournal extends RunJournal {
       .sort((a, b) => a.seq - b.seq);
   }
 
-  async lastSeq(runId: number): Promise<number> {
-    return this.get(runId).frames.reduce((max, f) => Math.max(max, f.seq), 0);
-  }
-
   async activate(runId: number, task: AgentMessage[]): Promise<boolean> {
     const stored = this.get(runId);
     if (stored.status !== 'created') return false;

@@ -35,7 +35,6 @@ export abstract class RunJournal {
   abstract write(run: JournalRun, write: JournalWrite): Promise<void>;
   /** Frames with seq > after, in seq order. */
   abstract framesAfter(runId: number, after: number): Promise<RunFrame[]>;
-  abstract lastSeq(runId: number): Promise<number>;
   /** created → active, storing the task; false when the run was not `created`. */
   abstract activate(runId: number, task: AgentMessage[]): Promise<boolean>;
 }

@@ -5,7 +5,7 @@
  */
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service.js';
-import { createMessage } from '../engine/index.js';
+import { addUsage, createMessage, ZERO_USAGE } from '../engine/index.js';
 import { RunJournal } from './run-journal.js';
 import { RunEntity } from './run.entity.js';
 import { frames, type TeamResult } from './ws-frames.js';
@@ -30,13 +30,16 @@ export class RunRecovery implements OnApplicationBootstrap {
   async recoverInterruptedRuns(): Promise<number> {
     const runs = await this.db.dataSource.getRepository(RunEntity).find({ where: { status: 'active' } });
     for (const run of runs) {
-      const seq = (await this.journal.lastSeq(run.id)) + 1;
+      // The saved frames give both where numbering goes on and the tokens the run had used.
+      const saved = await this.journal.framesAfter(run.id, 0);
+      const seq = (saved.at(-1)?.seq ?? 0) + 1;
+      const usage = saved.reduce((sum, f) => (f.type === 'message' ? addUsage(sum, f.data.models_usage) : sum), { ...ZERO_USAGE });
       const team_result: TeamResult = {
         task_result: {
           messages: [createMessage('TextMessage', 'system', { content: INTERRUPTED_REASON })],
           stop_reason: INTERRUPTED_REASON,
         },
-        usage: { prompt_tokens: 0, completion_tokens: 0 },
+        usage,
         duration: (Date.now() - run.created_at.getTime()) / 1000,
       };
       const frame = { ...frames.completion('error', team_result), run_id: run.id, seq };

@@ -97,24 +97,28 @@ describe(RunJournal.name, () => {
 
   it('writes frames all-or-nothing and reads them after a seq', async () => {
     const run = await newRun();
-    expect(await journal.lastSeq(run.id)).toBe(0);
+    expect(await journal.framesAfter(run.id, 0)).toEqual([]);
     const written = [frame(run, 1), frame(run, 2, 'message_chunk'), frame(run, 3)];
     await journal.write(run, { frames: written });
     // A batch with a duplicate seq is refused whole: seq 4, and the message with it, are not stored.
     await expect(journal.write(run, { frames: [frame(run, 4), frame(run, 3)], messages: [text('x', 'lost')] })).rejects.toThrow();
     expect((await journal.framesAfter(run.id, 0)).map((f) => f.seq)).toEqual([1, 2, 3]);
     expect(await journal.framesAfter(run.id, 1)).toEqual(written.slice(1));
-    expect(await journal.lastSeq(run.id)).toBe(3);
+    expect((await journal.framesAfter(run.id, 0)).at(-1)?.seq).toBe(3);
     expect(await runs.messages(run.id, USER)).toEqual([]);
   });
 
   it('ends runs left active by a crash as error, adding their terminal frame', async () => {
     const run = await newRun();
     await journal.activate(run.id, []);
-    await journal.write(run, { frames: [frame(run, 1)] });
+    const usage = { prompt_tokens: 7, completion_tokens: 3 };
+    const costly = createMessage('TextMessage', 'assistant_agent', { content: 'paid for' }, { models_usage: usage });
+    await journal.write(run, { frames: [frame(run, 1), { type: 'message', data: costly, run_id: run.id, seq: 2 }] });
     expect(await app.get(RunRecovery).recoverInterruptedRuns()).toBeGreaterThanOrEqual(1);
     expect(await runs.get(run.id, USER)).toMatchObject({ status: 'error', error_message: 'Interrupted by server restart' });
-    const [, end] = await journal.framesAfter(run.id, 0);
-    expect(end).toMatchObject({ type: 'completion', status: 'error', seq: 2, run_id: run.id });
+    const end = (await journal.framesAfter(run.id, 0)).at(-1);
+    expect(end).toMatchObject({ type: 'completion', status: 'error', seq: 3, run_id: run.id });
+    // Usage is real: what the run had spent before the crash.
+    expect(end).toMatchObject({ data: { usage } });
   });
 });

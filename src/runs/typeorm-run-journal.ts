@@ -77,16 +77,6 @@ export class TypeOrmRunJournal extends RunJournal {
     return rows.map((row) => row.frame as unknown as RunFrame);
   }
 
-  async lastSeq(runId: number): Promise<number> {
-    const row = await this.db.dataSource
-      .getRepository(RunEventEntity)
-      .createQueryBuilder('e')
-      .select('MAX(e.seq)', 'max')
-      .where('e.run_id = :runId', { runId })
-      .getRawOne<{ max: number | string | null }>();
-    return Number(row?.max ?? 0);
-  }
-
   async activate(runId: number, task: AgentMessage[]): Promise<boolean> {
     return this.db.transaction(async (em) => {
       const result = await em.update(

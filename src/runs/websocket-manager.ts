@@ -132,9 +132,11 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     const buffered: RunFrame[] = [];
     const jsonOf = new Map<number, string>();
     let lastSent = after;
+    let lastDelivered: RunFrame | undefined;
     const deliver = (frame: RunFrame, json: string) => {
       if (frame.seq <= lastSent) return;
       lastSent = frame.seq;
+      lastDelivered = frame;
       viewer.send(frame, json);
     };
     const unsubscribe = this.bus.subscribe(runId, (frame, json) => {
@@ -164,9 +166,12 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       throw error;
     }
     catchingUp = false;
-    if (!this.live.has(runId) && (await this.hasEnded(runId, lastSent))) {
-      detach();
-      viewer.end();
+    if (!this.live.has(runId)) {
+      const ended = lastDelivered ? isTerminalFrame(lastDelivered) : await this.hasEnded(runId, after);
+      if (ended) {
+        detach();
+        viewer.end();
+      }
     }
     return detach;
   }
@@ -182,9 +187,10 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     for (const viewer of [...this.attached]) viewer.end(1001);
   }
 
-  /** True when the run's log holds its terminal frame (so nothing more will come). */
-  private async hasEnded(runId: number, lastSent: number): Promise<boolean> {
-    const last = await this.journal.framesAfter(runId, Math.max(0, lastSent - 1));
+  /** True when the log's frame at `seq` (a viewer's `after`) is the run's terminal frame. */
+  private async hasEnded(runId: number, seq: number): Promise<boolean> {
+    if (seq === 0) return false;
+    const last = await this.journal.framesAfter(runId, seq - 1);
     const tail = last.at(-1);
     return tail !== undefined && isTerminalFrame(tail);
   }
