@@ -74,6 +74,22 @@ describe('runs that outlive their socket', () => {
     await again.close();
   });
 
+  it("with on_disconnect: 'stop', closing the last viewer stops the run; one of two leaving does not", async () => {
+    const team = teamFixture('human-in-the-loop');
+    const { runId } = await createRun(t, team);
+    const a = await RunViewer.open(t.baseUrl, runId);
+    const b = await RunViewer.open(t.baseUrl, runId);
+    a.send({ type: 'start', task: 'Poem', team_config: team, on_disconnect: 'stop' });
+    await b.waitFor((f) => f.type === 'input_request');
+    await a.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await t.http.get(`/api/runs/${runId}`)).body.data.status).toBe('active');
+    await b.close();
+    await expect
+      .poll(async () => (await t.http.get(`/api/runs/${runId}`)).body.data, { timeout: 5000 })
+      .toMatchObject({ status: 'stopped', stop_reason: 'All viewers disconnected' });
+  });
+
   it('two viewers get identical sequences; a third joining late gets the whole run', async () => {
     const team = longReplayTeam(300);
     const { runId } = await createRun(t, team);
