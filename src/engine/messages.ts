@@ -73,16 +73,28 @@ export type AgentEvent =
 export type AgentMessage = ChatMessage | AgentEvent;
 export type AgentMessageType = AgentMessage['type'];
 
-const CHAT_MESSAGE_TYPES: ReadonlySet<string> = new Set<ChatMessage['type']>([
+/** The `type` of every chat message, and of every message and event, as runtime lists. */
+export const CHAT_MESSAGE_TYPES = [
   'TextMessage',
   'MultiModalMessage',
   'StopMessage',
   'HandoffMessage',
   'ToolCallSummaryMessage',
-]);
+] as const satisfies readonly ChatMessage['type'][];
+export const AGENT_MESSAGE_TYPES = [
+  ...CHAT_MESSAGE_TYPES,
+  'ToolCallRequestEvent',
+  'ToolCallExecutionEvent',
+  'ModelClientStreamingChunkEvent',
+  'ThoughtEvent',
+  'SelectSpeakerEvent',
+  'UserInputRequestedEvent',
+] as const satisfies readonly AgentMessage['type'][];
+
+const CHAT_TYPES: ReadonlySet<string> = new Set(CHAT_MESSAGE_TYPES);
 
 export function isChatMessage(message: AgentMessage): message is ChatMessage {
-  return CHAT_MESSAGE_TYPES.has(message.type);
+  return CHAT_TYPES.has(message.type);
 }
 
 /** The outcome of a team run (AgentChat's TaskResult). */

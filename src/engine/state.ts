@@ -5,29 +5,9 @@
  * trusted as the engine wrote them.
  */
 import { z } from 'zod';
-import type { AgentMessage, ChatMessage } from './messages.js';
+import { AGENT_MESSAGE_TYPES, CHAT_MESSAGE_TYPES, type AgentMessage, type ChatMessage } from './messages.js';
 import type { LLMMessage } from './models/model-client.js';
 
-const AGENT_MESSAGE_TYPES = [
-  'TextMessage',
-  'MultiModalMessage',
-  'StopMessage',
-  'HandoffMessage',
-  'ToolCallSummaryMessage',
-  'ToolCallRequestEvent',
-  'ToolCallExecutionEvent',
-  'ModelClientStreamingChunkEvent',
-  'ThoughtEvent',
-  'SelectSpeakerEvent',
-  'UserInputRequestedEvent',
-] as const satisfies readonly AgentMessage['type'][];
-const CHAT_MESSAGE_TYPES = [
-  'TextMessage',
-  'MultiModalMessage',
-  'StopMessage',
-  'HandoffMessage',
-  'ToolCallSummaryMessage',
-] as const satisfies readonly ChatMessage['type'][];
 const LLM_MESSAGE_TYPES = [
   'SystemMessage',
   'UserMessage',
