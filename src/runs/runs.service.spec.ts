@@ -1,12 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../app.factory.js';
 import { userCaller } from '../auth/caller.js';
+import { startSessionApp, type SessionApp } from '../../test/support/session-app.js';
 import { NotFoundError } from '../common/errors.js';
-import { loadConfig } from '../config/config.js';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
-import { SessionsService } from '../sessions/sessions.service.js';
-import { TeamsService } from '../teams/teams.service.js';
 import type { RunEntity } from './run.entity.js';
 import { RunsService } from './runs.service.js';
 
@@ -14,21 +10,17 @@ const USER = userCaller('runner@example.com');
 const SOMEONE_ELSE = userCaller('someone@else');
 
 describe(RunsService.name, () => {
-  let db: TestDatabase;
-  let app: INestApplication;
+  let setup: SessionApp;
   let runs: RunsService;
   let sessionId: number;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createApp({ ...loadConfig({}), database: db.config }, { logger: false });
-    runs = app.get(RunsService);
-    const team = await app.get(TeamsService).upsert(USER, { component: { provider: 'autogen_agentchat.teams.RoundRobinGroupChat', config: {} } });
-    sessionId = (await app.get(SessionsService).create(USER, { team_id: team.id, name: 's' })).id;
+    setup = await startSessionApp(USER);
+    runs = setup.app.get(RunsService);
+    sessionId = setup.sessionId;
   });
   afterAll(async () => {
-    await app.close();
-    await db.drop();
+    await setup?.close();
   });
 
   const newRun = async (): Promise<RunEntity> => runs.create(USER, sessionId);

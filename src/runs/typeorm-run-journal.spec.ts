@@ -5,13 +5,9 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../app.factory.js';
 import { userCaller } from '../auth/caller.js';
-import { loadConfig } from '../config/config.js';
+import { startSessionApp, type SessionApp } from '../../test/support/session-app.js';
 import { createMessage, type AgentMessage } from '../engine/index.js';
-import { SessionsService } from '../sessions/sessions.service.js';
-import { TeamsService } from '../teams/teams.service.js';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { RunRecovery } from './run-recovery.js';
 import { RunJournal, type JournalRun, type RunFinish } from './run-journal.js';
 import { RunsService } from './runs.service.js';
@@ -27,23 +23,20 @@ const finish = (status: RunFinish['status'], reason: string): RunFinish => ({
 });
 
 describe(RunJournal.name, () => {
-  let db: TestDatabase;
+  let setup: SessionApp;
   let app: INestApplication;
   let journal: RunJournal;
   let runs: RunsService;
   let sessionId: number;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createApp({ ...loadConfig({}), database: db.config }, { logger: false });
+    setup = await startSessionApp(USER);
+    ({ app, sessionId } = setup);
     journal = app.get(RunJournal);
     runs = app.get(RunsService);
-    const team = await app.get(TeamsService).upsert(USER, { component: { provider: 'autogen_agentchat.teams.RoundRobinGroupChat', config: {} } });
-    sessionId = (await app.get(SessionsService).create(USER, { team_id: team.id, name: 's' })).id;
   });
   afterAll(async () => {
-    await app.close();
-    await db.drop();
+    await setup?.close();
   });
 
   const newRun = async (): Promise<JournalRun> => {
