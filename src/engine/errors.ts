@@ -69,3 +69,17 @@ export function cancelledFrom(signal: AbortSignal): CancelledError {
   if (reason instanceof Error && reason.name !== 'AbortError') return new CancelledError(reason.message);
   return new CancelledError('Cancelled');
 }
+
+/**
+ * A UserProxyAgent asked for human input in a run that has no human to answer (a test run, a
+ * request/response endpoint): the run ends `error` with this, never waits.
+ */
+export class InputUnavailableError extends EngineError {
+  readonly code = 'input_unavailable';
+  /** The agent that asked (the UserProxyAgent's name). */
+  readonly source: string;
+  constructor(source: string) {
+    super(`${source} asked for human input, and this run has no one to answer it`);
+    this.source = source;
+  }
+}

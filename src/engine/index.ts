@@ -53,6 +53,10 @@ export { RoundRobinGroupChat } from './teams/round-robin-group-chat.js';
 export { SelectorGroupChat, DEFAULT_SELECTOR_PROMPT, type SelectorGroupChatOptions } from './teams/selector-group-chat.js';
 export { Swarm } from './teams/swarm.js';
 
+// Driving a run: the one loop every front end uses
+export { driveTeam, stopReasons, type DriveLimits, type DriveOptions, type TeamSource } from './driver/drive-team.js';
+export type { RunEvent, RunOutcome, RunStatus } from './driver/run-outcome.js';
+
 // Termination conditions
 export {
   TerminationCondition,

@@ -11,6 +11,11 @@ export interface InputOptions {
   requestId?: string;
   /** The name of the agent asking (the UserProxyAgent). */
   source?: string;
+  /**
+   * When the run stops waiting (set by the run driver's input timeout); a stream may show it.
+   * The stream itself need not enforce it: the driver aborts `signal` when it passes.
+   */
+  timeoutAt?: Date;
 }
 
 export interface IOStream {
