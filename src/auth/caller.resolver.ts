@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { BadInputError, UnauthorizedError } from '../common/errors.js';
+import { AppError, UnauthorizedError } from '../common/errors.js';
 import { formatIssues } from '../common/validation.pipe.js';
 import { ADMIN_ROLE, type Caller, canSee, GUEST_USER_ID, userCaller } from './caller.js';
 import { JwtError, verifyHs256Jwt } from './jwt.js';
@@ -31,7 +31,7 @@ export class CallerResolver {
 
   /**
    * The caller of an HTTP request, or null for an anonymous request to an excluded path under
-   * jwt. Throws UnauthorizedError for a missing or bad token, BadInputError for a bad `user_id`.
+   * jwt. Throws UnauthorizedError for a missing or bad token, AppError (bad_request) for a bad `user_id`.
    */
   resolve(req: Request): Caller | null {
     if (this.config.auth.type === 'none') return this.fromUserId(req);
@@ -109,7 +109,7 @@ export class CallerResolver {
     const body: unknown = req.body;
     const fromBody = body !== null && typeof body === 'object' ? (body as { user_id?: unknown }).user_id : undefined;
     const parsed = userIdSchema.safeParse(fromQuery ?? fromBody);
-    if (!parsed.success) throw new BadInputError(formatIssues(parsed.error.issues, 'user_id'));
+    if (!parsed.success) throw new AppError('bad_request', formatIssues(parsed.error.issues, 'user_id'));
     return userCaller(parsed.data ?? GUEST_USER_ID);
   }
 }

@@ -9,7 +9,7 @@ import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import WebSocket, { type RawData } from 'ws';
 import { CallerResolver } from '../auth/caller.resolver.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { RunSlots } from '../runs/run-slots.js';
+import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import { ChatSocket } from './chat-socket.js';
 import { ChatTeams } from './chat-teams.js';
 
@@ -29,7 +29,7 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
   constructor(
     private readonly teams: ChatTeams,
     private readonly callers: CallerResolver,
-    private readonly slots: RunSlots,
+    private readonly registry: LiveRunRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -39,9 +39,7 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
     if (refusal) return socket.close(refusal.code, refusal.reason);
     const userId = this.callers.socketCaller(request).userId;
     const channel = { send: (text: string) => socket.readyState === WebSocket.OPEN && socket.send(text) };
-    const { inputTimeoutS, maxTaskChars } = this.config.runs;
-    const takeSlot = () => this.slots.acquire(userId);
-    const chat = new ChatSocket(channel, this.teams.socket, { inputTimeoutS, maxTaskChars, takeSlot }, this.logger);
+    const chat = new ChatSocket(channel, this.teams.socket, this.registry, { userId, maxTaskChars: this.config.runs.maxTaskChars }, this.logger);
     this.open.set(socket, chat);
     socket.on('message', (data, isBinary) => chat.receive(isBinary ? { kind: 'binary' } : { kind: 'text', text: rawText(data) }));
     socket.once('close', () => {
@@ -50,13 +48,12 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
     });
   }
 
-  /** ws does not close its clients when the server closes, so a live run would outlive the app. */
+  /**
+   * The registry stops every run (each chat gets its `Stopped: Server shutdown` frame); then
+   * the sockets are closed, since ws does not close its clients when the server closes.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    const chats = [...this.open];
-    for (const [socket, chat] of chats) {
-      chat.close('Server shutdown');
-      socket.close(1001, 'Server shutdown');
-    }
-    await Promise.all(chats.map(([, chat]) => chat.settled()));
+    await this.registry.shutdown();
+    for (const socket of [...this.open.keys()]) socket.close(1001, 'Server shutdown');
   }
 }

@@ -1,20 +1,15 @@
 /**
  * One `/ws/chat` connection (protocol §2.8), the AG2 style of client: the first text frame is a
  * task for the configured team; every event comes back as one human-readable text frame; while
- * the team waits for a human, the next text frame is the answer. Closing the socket cancels the
+ * the team waits for a human, the next text frame is the answer. Closing the socket stops the
  * run (this client has no replay). After `Done: …` the next text frame starts a new run.
+ * The run itself is the run driver's; this class is its text adapter and its IOStream.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
-import {
-  CancelledError,
-  cancelledFrom,
-  isTaskResult,
-  RunStateError,
-  throwIfAborted,
-  type InputOptions,
-  type IOStream,
-  type Team,
-} from '../engine/index.js';
+import { describeError } from '../common/errors.js';
+import { cancelledFrom, driveTeam, RunStateError, throwIfAborted, type InputOptions, type IOStream, type RunOutcome } from '../engine/index.js';
+import type { LiveRunClaim, LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import type { ChatTeam } from './chat-teams.js';
 import { eventText } from './event-text.js';
 
@@ -27,31 +22,44 @@ export type IncomingFrame = { kind: 'text'; text: string } | { kind: 'binary' };
 
 interface Running {
   kind: 'running';
-  controller: AbortController;
+  claim: LiveRunClaim;
   /** Set while a UserProxyAgent waits; the next text frame resolves it. */
   input: ((answer: string) => void) | null;
 }
 type State = { kind: 'idle' } | Running;
 
 export interface ChatSocketOptions {
-  /** How long a human may take to answer before the run is stopped. */
-  inputTimeoutS: number;
+  /** Who is connected: the live-run limits are counted per user. */
+  userId: string;
   /** The longest task accepted (MAX_TASK_CHARS, as on the run socket). */
   maxTaskChars: number;
-  /** Takes a live-run slot (MAX_LIVE_RUNS…) or throws; returns its release function. */
-  takeSlot: () => () => void;
 }
 
 export const NO_INPUT_PENDING =
   'Error: a run is in progress and no input was asked for; wait for a prompt, or for "Done: …" before sending a new task';
 
+/** The last text frame of a run: `Done: <stop reason>`, `Stopped: <reason>` or `Error: <text>`. */
+export function outcomeText(outcome: RunOutcome): string {
+  switch (outcome.status) {
+    case 'complete':
+      return `Done: ${outcome.stopReason ?? 'the team stopped'}`;
+    case 'stopped':
+      return `Stopped: ${outcome.stopReason}`;
+    case 'error':
+      return `Error: ${outcome.stopReason}`;
+  }
+}
+
 export class ChatSocket implements IOStream {
   private state: State = { kind: 'idle' };
   private current: Promise<void> = Promise.resolve();
+  /** One registry key per connection: a connection runs one task at a time. */
+  private readonly key = `ws-chat:${randomUUID()}`;
 
   constructor(
     private readonly channel: TextChannel,
     private readonly team: ChatTeam,
+    private readonly registry: Pick<LiveRunRegistry, 'claim'>,
     private readonly options: ChatSocketOptions,
     private readonly logger: Pick<Logger, 'error' | 'warn'>,
   ) {}
@@ -67,9 +75,9 @@ export class ChatSocket implements IOStream {
     }
   }
 
-  /** The socket closed (or the server is shutting down): cancel the run, if any. */
+  /** The socket closed: stop the run, if any. */
   close(reason = 'Socket closed'): void {
-    if (this.state.kind === 'running') this.state.controller.abort(reason);
+    if (this.state.kind === 'running') this.state.claim.stop(reason);
   }
 
   /** Settles when the current run, if any, has ended. */
@@ -82,17 +90,14 @@ export class ChatSocket implements IOStream {
 
   send(): void {}
 
-  /** Sends the prompt as a text frame and waits for the next one (bounded by the input timeout). */
+  /** Sends the prompt as a text frame and waits for the next one; the driver bounds the wait. */
   input(prompt: string, options: InputOptions = {}): Promise<string> {
     const state = this.state;
     if (state.kind !== 'running') return Promise.reject(new RunStateError('No run is waiting for input'));
-    const signal = options.signal ?? state.controller.signal;
+    const signal = options.signal ?? state.claim.signal;
     throwIfAborted(signal);
-    const timeoutS = this.options.inputTimeoutS;
     return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => state.controller.abort(`Input timeout after ${timeoutS} seconds`), timeoutS * 1000);
       const settle = () => {
-        clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         state.input = null;
       };
@@ -108,41 +113,33 @@ export class ChatSocket implements IOStream {
     if (task.length > this.options.maxTaskChars) {
       return this.channel.send(`Error: the task is longer than ${this.options.maxTaskChars} characters (MAX_TASK_CHARS)`);
     }
-    let release: () => void;
+    let claim: LiveRunClaim;
     try {
-      release = this.options.takeSlot();
+      claim = this.registry.claim(this.key, this.options.userId);
     } catch (error) {
-      return this.channel.send(`Error: ${error instanceof Error ? error.message : String(error)}`);
+      return this.channel.send(`Error: ${describeError(error).message}`);
     }
-    const running: Running = { kind: 'running', controller: new AbortController(), input: null };
+    const running: Running = { kind: 'running', claim, input: null };
     this.state = running;
-    this.current = this.execute(task, running)
+    this.current = claim
+      .run(() => this.execute(task, running))
       .catch((error: unknown) => this.logger.error(`/ws/chat run failed unexpectedly: ${String(error)}`))
       .finally(() => {
-        release();
         this.state = { kind: 'idle' };
       });
   }
 
-  /** Runs the team to its end; every outcome becomes a text frame, nothing is thrown. */
+  /** Drives the team to its end; every event and the outcome become text frames. */
   private async execute(task: string, running: Running): Promise<void> {
-    const { signal } = running.controller;
-    let team: Team | undefined;
-    try {
-      team = this.team.load();
-      for await (const item of team.runStream(task, { signal, io: this })) {
-        if (isTaskResult(item)) {
-          this.channel.send(`Done: ${item.stop_reason ?? 'the team stopped'}`);
-          continue;
-        }
-        const text = eventText(item);
-        if (text !== null) this.channel.send(text);
+    const { signal, limits } = running.claim;
+    for await (const event of driveTeam(() => this.team.load(), task, { signal, io: this, limits })) {
+      if (event.type === 'outcome') {
+        if (event.outcome.status === 'error') this.logger.warn(`/ws/chat run failed: ${event.outcome.stopReason}`);
+        this.channel.send(outcomeText(event.outcome));
+        continue;
       }
-    } catch (error) {
-      if (signal.aborted || error instanceof CancelledError) this.channel.send(`Stopped: ${cancelledFrom(signal).reason}`);
-      else this.channel.send(`Error: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      await team?.close().catch((error: unknown) => this.logger.warn(`Closing the /ws/chat team: ${String(error)}`));
+      const text = eventText(event.message);
+      if (text !== null) this.channel.send(text);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
-import { createEngineContext } from '../runs/engine-context.provider.js';
+import { createEngineContext } from '../live-runs/engine-context.provider.js';
 import { ChatTeams } from './chat-teams.js';
 
 describe(ChatTeams.name, () => {

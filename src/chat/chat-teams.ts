@@ -9,7 +9,7 @@ import { componentSchema, type Component } from '../common/component.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { loadTeam, type LoadContext, type Team } from '../engine/index.js';
 import { defaultGalleryConfig } from '../gallery/default-gallery.js';
-import { ENGINE_CONTEXT } from '../runs/engine-context.provider.js';
+import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
 
 /** A team config to build a fresh team from, once per run (replay scripts start over each time). */
 export interface ChatTeam {

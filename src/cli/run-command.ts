@@ -1,21 +1,10 @@
 /**
- * `teamstream run`: load a team config, run it through IOConsole, map the outcome to an exit code.
+ * `teamstream run`: load a team config, drive it with the terminal as its IOStream, map the
+ * outcome to an exit code.
  */
 import { readFile } from 'node:fs/promises';
-import {
-  CancelledError,
-  ConfigError,
-  IOConsole,
-  ToolRegistry,
-  builtinTools,
-  cancelledFrom,
-  loadTeam,
-  loadToolsDir,
-  type InputOptions,
-  type IOStream,
-  type LoadContext,
-  type Team,
-} from '../engine/index.js';
+import { describeError, ERROR_TRANSPORT } from '../common/errors.js';
+import { ConfigError, IOConsole, ToolRegistry, builtinTools, driveTeam, loadTeam, loadToolsDir, type LoadContext, type Team } from '../engine/index.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, stopped: 130 } as const;
 
@@ -31,10 +20,15 @@ export interface RunCommandOptions {
   onInterrupt: (handler: () => void) => () => void;
 }
 
+/**
+ * Loads the team and drives it with the run driver, the terminal as its IOStream. Returns the
+ * exit code: 0 complete, 130 stopped (Ctrl-C, input timeout), else the error kind's CLI code
+ * (ERROR_TRANSPORT; 1 for a config that does not load).
+ */
 export async function runCommand(options: RunCommandOptions): Promise<number> {
-  const fail = (message: string): number => {
+  const fail = (message: string, code: number = EXIT.failed): number => {
     options.stderr.write(`teamstream: ${message}\n`);
-    return EXIT.failed;
+    return code;
   };
   let team: Team;
   try {
@@ -54,16 +48,26 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   };
   const removeInterrupt = options.onInterrupt(interrupt);
   const console = new IOConsole({ input: options.stdin, output: options.stdout, onInterrupt: interrupt });
-  const io = withInputTimeout(console, options.inputTimeoutSeconds, controller);
   try {
-    for await (const item of team.runStream(options.task, { signal: controller.signal, io })) io.send(item);
-    return EXIT.ok;
-  } catch (error) {
-    if (error instanceof CancelledError) {
-      console.print(`[stopped] ${error.reason}`);
-      return EXIT.stopped;
+    const limits = { inputTimeoutS: options.inputTimeoutSeconds };
+    for await (const event of driveTeam(team, options.task, { signal: controller.signal, io: console, limits })) {
+      if (event.type === 'message') {
+        console.send(event.message);
+        continue;
+      }
+      const { outcome } = event;
+      switch (outcome.status) {
+        case 'complete':
+          console.send({ messages: outcome.messages, stop_reason: outcome.stopReason });
+          return EXIT.ok;
+        case 'stopped':
+          console.print(`[stopped] ${outcome.stopReason}`);
+          return EXIT.stopped;
+        case 'error':
+          return fail(`run failed: ${outcome.stopReason}`, ERROR_TRANSPORT[describeError(outcome.error).kind].cliExit);
+      }
     }
-    return fail(`run failed: ${(error as Error).message}`);
+    return fail('run failed: the run driver ended without an outcome', EXIT.failed);
   } finally {
     removeInterrupt();
     console.close();
@@ -92,25 +96,5 @@ async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
     tools,
     env: { openaiApiKey: env.OPENAI_API_KEY || undefined, openaiBaseUrl: env.OPENAI_BASE_URL || undefined },
     mcpStdioAllow: (env.MCP_STDIO_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-  };
-}
-
-/** Stops the run (reason `Input timeout after <n> seconds`, as the server says) when nobody answers in time. */
-function withInputTimeout(inner: IOStream, seconds: number | undefined, controller: AbortController): IOStream {
-  if (seconds === undefined) return inner;
-  return {
-    print: (...objects) => inner.print(...objects),
-    send: (event) => inner.send(event),
-    async input(prompt: string, options: InputOptions = {}): Promise<string> {
-      const timer = setTimeout(() => controller.abort(`Input timeout after ${seconds} seconds`), seconds * 1000);
-      try {
-        return await inner.input(prompt, options);
-      } catch (error) {
-        if (controller.signal.aborted) throw cancelledFrom(controller.signal);
-        throw error;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
   };
 }

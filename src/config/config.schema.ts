@@ -59,6 +59,10 @@ export const envSchema = z.object({
   RUN_ON_DISCONNECT: z.enum(['detach', 'stop']).default('detach'),
   /** Seconds a run waits for a human-input answer before it ends stopped. */
   RUN_INPUT_TIMEOUT_S: z.coerce.number().int().min(1).max(86_400).default(180),
+  /** Agent turns one run may take, whatever its team's own termination; past it the run ends stopped. */
+  RUN_MAX_TURNS: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Wall-clock seconds one run may last; past it the run ends stopped. */
+  RUN_MAX_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(3600),
   /** Live runs this process runs at once, in total and per user; a start over either is refused. */
   MAX_LIVE_RUNS: z.coerce.number().int().min(1).max(100_000).default(200),
   MAX_LIVE_RUNS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),

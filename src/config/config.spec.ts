@@ -29,6 +29,8 @@ describe(loadConfig.name, () => {
         chunkFlushMax: 64,
         onDisconnect: 'detach',
         inputTimeoutS: 180,
+        maxTurns: 100,
+        maxSeconds: 3600,
         maxLiveRuns: 200,
         maxLiveRunsPerUser: 20,
         maxFrameBytes: 16 * 1024 * 1024,

@@ -1,13 +1,40 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
-import type { StreamingOptions } from '../runs/streaming-options.js';
 import { envSchema, type LogLevelName } from './config.schema.js';
 
 /** Where the data lives: a SQLite file, or a PostgreSQL URL (with an optional schema). */
 export type DatabaseConfig =
   | { kind: 'sqlite'; path: string; logging: boolean }
   | { kind: 'postgres'; url: string; schema: string | undefined; logging: boolean };
+
+/** Tunables and limits of running teams and streaming their runs (see README, Configuration). */
+export interface RunsConfig {
+  /** Unwritten chunks are flushed after this many milliseconds… */
+  chunkFlushMs: number;
+  /** …or once this many are waiting. */
+  chunkFlushMax: number;
+  /** What closing the last viewer does to a live run. */
+  onDisconnect: 'detach' | 'stop';
+  /** Default seconds a human has to answer an input request. */
+  inputTimeoutS: number;
+  /** Agent turns, and wall-clock seconds, one run may take before it ends `stopped`. */
+  maxTurns: number;
+  maxSeconds: number;
+  /** Live runs in this process, in total and per user; a start over either is refused. */
+  maxLiveRuns: number;
+  maxLiveRunsPerUser: number;
+  /** Largest client frame the run socket accepts, in bytes (an `error` frame past it). */
+  maxFrameBytes: number;
+  /** Largest task text (characters), and largest decoded file (bytes), in a `start` frame. */
+  maxTaskChars: number;
+  maxFileBytes: number;
+  /** WebSocket ping interval (ms); a socket that misses a whole interval is dropped. 0 disables. */
+  pingIntervalMs: number;
+  /** A viewer's send buffer (bytes) past which its chunks are merged, and past which it is closed 1013. */
+  viewerSoftLimitBytes: number;
+  viewerHardLimitBytes: number;
+}
 
 /** The typed, nested configuration every module injects through {@link APP_CONFIG}. */
 export interface AppConfig {
@@ -18,8 +45,8 @@ export interface AppConfig {
   auth: { type: 'none' | 'jwt'; jwtSecret: string | undefined };
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
   engine: { toolsDir: string | undefined; mcpStdioAllow: string[] };
-  /** Tunables of the run streaming layer (protocol Part 2). */
-  runs: StreamingOptions;
+  /** Running teams and streaming their runs (protocol Part 2). */
+  runs: RunsConfig;
   /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
   chat: { socketTeam: string; completionsTeam: string };
 }
@@ -75,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       chunkFlushMax: e.RUN_CHUNK_FLUSH_MAX,
       onDisconnect: e.RUN_ON_DISCONNECT,
       inputTimeoutS: e.RUN_INPUT_TIMEOUT_S,
+      maxTurns: e.RUN_MAX_TURNS,
+      maxSeconds: e.RUN_MAX_SECONDS,
       maxLiveRuns: e.MAX_LIVE_RUNS,
       maxLiveRunsPerUser: e.MAX_LIVE_RUNS_PER_USER,
       maxFrameBytes: e.WS_MAX_FRAME_BYTES,

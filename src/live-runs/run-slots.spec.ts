@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunRequestError } from './run-errors.js';
+import { AppError } from '../common/errors.js';
 import { RunSlots } from './run-slots.js';
 
 describe(RunSlots.name, () => {
@@ -27,8 +27,8 @@ describe(RunSlots.name, () => {
         return error;
       }
     })();
-    expect(refusal).toBeInstanceOf(RunRequestError);
-    expect((refusal as RunRequestError).kind).toBe('limit');
+    expect(refusal).toBeInstanceOf(AppError);
+    expect((refusal as AppError).kind).toBe('too_many');
     expect((refusal as Error).message).toMatch(/MAX_LIVE_RUNS/);
   });
 });

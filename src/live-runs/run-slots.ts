@@ -1,29 +1,32 @@
 /**
- * Live-run capacity of this process (MAX_LIVE_RUNS, MAX_LIVE_RUNS_PER_USER), shared by every way
- * a team can run: the run socket, /ws/chat and /chat/completions. A run takes a slot before it
- * starts and gives it back when it ends; a run over either limit is refused before anything
- * is written.
+ * Live-run capacity of this process (MAX_LIVE_RUNS, MAX_LIVE_RUNS_PER_USER). The LiveRunRegistry
+ * takes a slot for every run it admits, whichever front end asks, and gives it back when the
+ * run ends; a run over either limit is refused before anything is written.
  */
-import { Inject, Injectable } from '@nestjs/common';
-import { RunRequestError } from './run-errors.js';
-import { STREAMING_OPTIONS, type StreamingOptions } from './streaming-options.js';
+import { AppError } from '../common/errors.js';
 
-@Injectable()
+export interface SlotLimits {
+  /** Live runs in this process, in total. */
+  maxLiveRuns: number;
+  /** Live runs of one user. */
+  maxLiveRunsPerUser: number;
+}
+
 export class RunSlots {
   private total = 0;
   private readonly perUser = new Map<string, number>();
 
-  constructor(@Inject(STREAMING_OPTIONS) private readonly options: Pick<StreamingOptions, 'maxLiveRuns' | 'maxLiveRunsPerUser'>) {}
+  constructor(private readonly options: SlotLimits) {}
 
-  /** Takes a slot for `userId`, or throws a `limit` RunRequestError; returns the release function. */
+  /** Takes a slot for `userId`, or throws a `too_many` AppError; returns the release function (idempotent). */
   acquire(userId: string): () => void {
     const { maxLiveRuns, maxLiveRunsPerUser } = this.options;
     if (this.total >= maxLiveRuns) {
-      throw new RunRequestError('limit', `The server is already running its limit of ${maxLiveRuns} runs (MAX_LIVE_RUNS); try again later`);
+      throw new AppError('too_many', `The server is already running its limit of ${maxLiveRuns} runs (MAX_LIVE_RUNS); try again later`);
     }
     const mine = this.perUser.get(userId) ?? 0;
     if (mine >= maxLiveRunsPerUser) {
-      throw new RunRequestError('limit', `You already have ${mine} live runs, the limit per user (MAX_LIVE_RUNS_PER_USER); stop one or wait for it to end`);
+      throw new AppError('too_many', `You already have ${mine} live runs, the limit per user (MAX_LIVE_RUNS_PER_USER); stop one or wait for it to end`);
     }
     this.total++;
     this.perUser.set(userId, mine + 1);

@@ -5,7 +5,7 @@ import { MemoryRunJournal } from './memory-run-journal.js';
 import { InProcessRunBus } from './run-bus.js';
 import { frames, type RunFrame } from './ws-frames.js';
 
-const OPTIONS: LiveRunOptions = { chunkFlushMs: 10_000, chunkFlushMax: 3, onDisconnect: 'detach', inputTimeoutS: 60 };
+const OPTIONS: LiveRunOptions = { chunkFlushMs: 10_000, chunkFlushMax: 3, onDisconnect: 'detach' };
 const RUN = { id: 1, sessionId: 1, userId: 'u' };
 
 function setup(options: Partial<LiveRunOptions> = {}) {
@@ -14,7 +14,9 @@ function setup(options: Partial<LiveRunOptions> = {}) {
   const bus = new InProcessRunBus();
   const seen: RunFrame[] = [];
   bus.subscribe(RUN.id, (frame) => seen.push(frame));
-  const live = new LiveRun(RUN, 0, { ...OPTIONS, ...options }, journal, bus);
+  const controller = new AbortController();
+  const control = { signal: controller.signal, stop: (reason: string) => controller.abort(reason) };
+  const live = new LiveRun(RUN, 0, { ...OPTIONS, ...options }, control, journal, bus);
   return { journal, live, seen };
 }
 

@@ -6,6 +6,7 @@
  */
 import { Logger } from '@nestjs/common';
 import type { AgentMessage } from '../engine/index.js';
+import type { LiveRunClaim } from '../live-runs/live-run-registry.js';
 import { PendingInputs } from './pending-inputs.js';
 import type { RunBus } from './run-bus.js';
 import type { JournalRun, RunFinish, RunJournal } from './run-journal.js';
@@ -18,13 +19,13 @@ export interface LiveRunOptions {
   chunkFlushMax: number;
   /** What closing the last viewer does. */
   onDisconnect: 'detach' | 'stop';
-  /** Seconds a human has to answer an input request. */
-  inputTimeoutS: number;
 }
+
+/** How the run is stopped: its LiveRunRegistry claim. */
+export type RunControl = Pick<LiveRunClaim, 'signal' | 'stop'>;
 
 export class LiveRun {
   private static readonly logger = new Logger(LiveRun.name);
-  readonly abort = new AbortController();
   readonly inputs = new PendingInputs();
   /** Set once the terminal frame is queued: nothing may be emitted after it. */
   finished = false;
@@ -38,6 +39,7 @@ export class LiveRun {
     readonly run: JournalRun,
     lastSeq: number,
     readonly options: LiveRunOptions,
+    private readonly control: RunControl,
     private readonly journal: RunJournal,
     private readonly bus: RunBus,
   ) {
@@ -45,7 +47,7 @@ export class LiveRun {
   }
 
   get signal(): AbortSignal {
-    return this.abort.signal;
+    return this.control.signal;
   }
 
   /** Frames published but not yet in the journal, in seq order. */
@@ -86,9 +88,9 @@ export class LiveRun {
     });
   }
 
-  /** Cancels whatever the run is doing; the run loop turns this into its `completion` frame. */
+  /** Cancels whatever the run is doing; the run driver turns this into its `completion` frame. */
   cancel(reason: string): void {
-    if (!this.abort.signal.aborted) this.abort.abort(reason);
+    this.control.stop(reason);
   }
 
   private stamp(body: RunFrameBody): RunFrame {

@@ -1,7 +1,7 @@
 /**
  * The IOStream a run's UserProxyAgents talk to: `input()` becomes an `input_request` frame for
- * every viewer and waits for the matching `input_response` (socket or REST). The wait is bounded
- * by the server, not the browser: when it runs out the whole run is stopped with that reason.
+ * every viewer and waits for the matching `input_response` (socket or REST). The run driver
+ * owns the timeout (it aborts the run's signal when `timeoutAt` passes); this only asks and waits.
  */
 import { randomUUID } from 'node:crypto';
 import { cancelledFrom, type InputOptions, type IOStream } from '../engine/index.js';
@@ -19,17 +19,16 @@ export class RunIOStream implements IOStream {
   async input(prompt: string, options: InputOptions = {}): Promise<string> {
     const signal = options.signal ?? this.live.signal;
     if (signal.aborted) throw cancelledFrom(signal);
-    const timeoutS = this.live.options.inputTimeoutS;
     const request = {
       requestId: options.requestId ?? randomUUID(),
       source: options.source ?? 'user_proxy',
       prompt,
-      timeoutAt: new Date(Date.now() + timeoutS * 1000),
+      // Without a driver timeout the request never expires; the frame still needs a time.
+      timeoutAt: options.timeoutAt ?? new Date(8_640_000_000_000_000),
     };
     const answer = this.live.inputs.wait(request);
     const onAbort = () => this.live.inputs.cancel(request.requestId, cancelledFrom(signal));
     signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => this.live.cancel(`Input timeout after ${timeoutS} seconds`), timeoutS * 1000);
     try {
       await this.live.emit(
         frames.inputRequest({
@@ -41,7 +40,6 @@ export class RunIOStream implements IOStream {
       );
       return await answer;
     } finally {
-      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       // If the emit failed, the request must not stay answerable.
       this.live.inputs.cancel(request.requestId, new Error('Input request withdrawn'));

@@ -5,7 +5,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { WebSocket, type RawData } from 'ws';
-import { RunRequestError } from './run-errors.js';
+import { AppError, describeError } from '../common/errors.js';
 import type { RunEntity } from './run.entity.js';
 import type { RunStarter } from './run-starter.js';
 import type { StreamingOptions } from './streaming-options.js';
@@ -57,15 +57,18 @@ export class RunSocket implements Viewer {
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
     let frame: ClientFrame;
     try {
-      if (isBinary) throw new RunRequestError('bad_request', 'Binary frames are not supported; send JSON text');
+      if (isBinary) throw new AppError('bad_request', 'Binary frames are not supported; send JSON text');
       const size = rawSize(data);
       if (size > this.options.maxFrameBytes) {
-        throw new RunRequestError('bad_request', `Frame of ${size} bytes is over the limit of ${this.options.maxFrameBytes} bytes`);
+        throw new AppError('bad_request', `Frame of ${size} bytes is over the limit of ${this.options.maxFrameBytes} bytes`);
       }
       frame = this.parse(data.toString());
       await this.dispatch(frame);
     } catch (error) {
-      if (error instanceof RunRequestError) return this.sendJson(frames.error(error.message));
+      // Every refusal is an `error` frame and the socket stays open (protocol §1.4); only the
+      // text depends on the kind: an internal failure is logged, not shown.
+      const { kind, message } = describeError(error);
+      if (kind !== 'internal') return this.sendJson(frames.error(message));
       RunSocket.logger.error(`Run ${this.run.id}: frame failed: ${error instanceof Error ? error.stack : String(error)}`);
       this.sendJson(frames.error('Internal error while handling the frame'));
     }
@@ -76,10 +79,10 @@ export class RunSocket implements Viewer {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new RunRequestError('bad_request', 'Invalid JSON frame');
+      throw new AppError('bad_request', 'Invalid JSON frame');
     }
     const parsed = ClientFrameSchema.safeParse(json);
-    if (!parsed.success) throw new RunRequestError('bad_request', describeFrameError(parsed.error));
+    if (!parsed.success) throw new AppError('bad_request', describeFrameError(parsed.error));
     return parsed.data;
   }
 

@@ -4,7 +4,7 @@
  * the decoded text, each file's name in `metadata.filename`.
  */
 import { createMessage, type ChatMessage } from '../engine/index.js';
-import { RunRequestError } from './run-errors.js';
+import { AppError } from '../common/errors.js';
 import type { UploadedFile } from './ws-frames.js';
 
 export interface TaskLimits {
@@ -19,11 +19,11 @@ export function buildTaskMessages(
 ): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (task && task.length > limits.maxTaskChars) {
-    throw new RunRequestError('bad_request', `The task has ${task.length} characters; the limit is ${limits.maxTaskChars}`);
+    throw new AppError('bad_request', `The task has ${task.length} characters; the limit is ${limits.maxTaskChars}`);
   }
   if (task && task.trim().length > 0) messages.push(createMessage('TextMessage', 'user', { content: task }));
   for (const file of files ?? []) messages.push(fileMessage(file, limits.maxFileBytes));
-  if (messages.length === 0) throw new RunRequestError('bad_request', 'A start frame needs a non-empty task or at least one file');
+  if (messages.length === 0) throw new AppError('bad_request', 'A start frame needs a non-empty task or at least one file');
   return messages;
 }
 
@@ -31,15 +31,15 @@ function fileMessage(file: UploadedFile, maxBytes: number): ChatMessage {
   const metadata = { filename: file.name };
   const mime = file.type.toLowerCase();
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(file.content)) {
-    throw new RunRequestError('bad_request', `File "${file.name}" content is not base64`);
+    throw new AppError('bad_request', `File "${file.name}" content is not base64`);
   }
   const bytes = Math.floor((file.content.length * 3) / 4) - (file.content.endsWith('==') ? 2 : file.content.endsWith('=') ? 1 : 0);
-  if (bytes > maxBytes) throw new RunRequestError('bad_request', `File "${file.name}" has ${bytes} bytes; the limit is ${maxBytes}`);
+  if (bytes > maxBytes) throw new AppError('bad_request', `File "${file.name}" has ${bytes} bytes; the limit is ${maxBytes}`);
   if (/^image\/(png|jpeg|gif|webp)$/.test(mime)) {
     return createMessage('MultiModalMessage', 'user', { content: [{ url: `data:${mime};base64,${file.content}` }] }, { metadata });
   }
   if (mime.startsWith('text/')) {
     return createMessage('TextMessage', 'user', { content: Buffer.from(file.content, 'base64').toString('utf8') }, { metadata });
   }
-  throw new RunRequestError('bad_request', `File "${file.name}" has unsupported type "${file.type}"; send image/png, image/jpeg, image/gif, image/webp or text/* files`);
+  throw new AppError('bad_request', `File "${file.name}" has unsupported type "${file.type}"; send image/png, image/jpeg, image/gif, image/webp or text/* files`);
 }

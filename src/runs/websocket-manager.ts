@@ -1,14 +1,15 @@
 /**
- * The one place that knows which runs are live in this process. Per run id it owns the run's
- * LiveRun (cancellation, pending input, next seq, write-ahead pipeline) and attaches viewers
- * (sockets, SSE streams) with a gap-free replay: stored frames, then unflushed ones, then live.
+ * The run socket's runs: per run id the run's LiveRun (pending input, next seq, write-ahead
+ * pipeline), admitted and stopped through the process's LiveRunRegistry, and the viewers
+ * (sockets, SSE streams) attached with a gap-free replay: stored frames, then unflushed ones,
+ * then live.
  */
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { ChatMessage, Team } from '../engine/index.js';
-import { LiveRun, type LiveRunOptions } from './live-run.js';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { AppError } from '../common/errors.js';
+import type { ChatMessage } from '../engine/index.js';
+import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
+import { LiveRun } from './live-run.js';
 import { RunBus } from './run-bus.js';
-import { RunRequestError } from './run-errors.js';
-import { RunSlots } from './run-slots.js';
 import { RunJournal, type JournalRun } from './run-journal.js';
 import { STREAMING_OPTIONS, type StreamingOptions } from './streaming-options.js';
 import { TeamManager } from './team-manager.js';
@@ -25,15 +26,18 @@ export interface Viewer {
 export interface StartRequest {
   run: JournalRun;
   task: ChatMessage[];
-  loadTeam: () => Team;
+  /** The team's ComponentModel, as the client sent it (secrets restored) or as stored. */
+  component: unknown;
   onDisconnect?: 'detach' | 'stop';
   inputTimeoutS?: number;
 }
 
+/** The registry key of a run-socket run. */
+const keyOf = (runId: number): string => `run:${runId}`;
+
 @Injectable()
 export class WebSocketManager implements BeforeApplicationShutdown {
-  private readonly logger = new Logger(WebSocketManager.name);
-  private readonly live = new Map<number, { run: LiveRun; done: Promise<void> }>();
+  private readonly live = new Map<number, LiveRun>();
   /** Viewers per run, counted apart from `live` because a viewer may attach before `start`. */
   private readonly viewers = new Map<number, number>();
   private readonly attached = new Set<Viewer>();
@@ -42,7 +46,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     private readonly journal: RunJournal,
     private readonly bus: RunBus,
     private readonly teams: TeamManager,
-    private readonly slots: RunSlots,
+    private readonly registry: LiveRunRegistry,
     @Inject(STREAMING_OPTIONS) private readonly options: StreamingOptions,
   ) {}
 
@@ -50,64 +54,56 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     return this.live.has(runId);
   }
 
-
-
   /**
-   * Starts a run that is `created`. The run executes in the server from here on; its frames
-   * reach every attached viewer. Refused (conflict) when the run was started before.
+   * Starts a run that is `created`: claims it in the registry (the one atomic "already
+   * started?" decision in this process, and a live-run slot), moves it to `active` in the
+   * database (the decision across restarts), then runs it in the server from here on; its
+   * frames reach every attached viewer. Throws AppError conflict when started before,
+   * too_many over a live-run limit.
    */
   async start(request: StartRequest): Promise<void> {
     const runId = request.run.id;
-    if (this.live.has(runId)) throw new RunRequestError('conflict', `Run ${runId} has already been started`);
-    // The slot is held from here, so concurrent starts cannot overshoot a limit.
-    const release = this.slots.acquire(request.run.userId);
+    const claim = this.registry.claim(keyOf(runId), request.run.userId, `Run ${runId} has already been started`);
     try {
       if (!(await this.journal.activate(runId, request.task))) {
-        throw new RunRequestError('conflict', `Run ${runId} has already been started`);
+        throw new AppError('conflict', `Run ${runId} has already been started`);
       }
     } catch (error) {
-      release();
+      claim.release();
       throw error;
     }
-    this.launch(request, release);
-  }
-
-  private launch(request: StartRequest, release: () => void): void {
-    const runId = request.run.id;
-    const options: LiveRunOptions = {
+    const options = {
       chunkFlushMs: this.options.chunkFlushMs,
       chunkFlushMax: this.options.chunkFlushMax,
       onDisconnect: request.onDisconnect ?? this.options.onDisconnect,
-      inputTimeoutS: request.inputTimeoutS ?? this.options.inputTimeoutS,
     };
+    const limits = { ...claim.limits, inputTimeoutS: request.inputTimeoutS ?? claim.limits.inputTimeoutS };
     // A run that was `created` has no frames yet: only a LiveRun writes them, after activate().
-    const run = new LiveRun(request.run, 0, options, this.journal, this.bus);
-    const entry = { run, done: Promise.resolve() };
-    this.live.set(runId, entry);
-    entry.done = this.teams
-      .execute(run, request.loadTeam, request.task)
-      .catch((error: unknown) => this.logger.error(`Run ${runId} could not record its end: ${String(error)}`))
-      .finally(() => {
+    const run = new LiveRun(request.run, 0, options, claim, this.journal, this.bus);
+    this.live.set(runId, run);
+    claim.launch(async () => {
+      try {
+        await this.teams.execute(run, request.component, request.task, limits);
+      } finally {
         this.live.delete(runId);
-        release();
-      });
+      }
+    });
   }
 
   /** Cancels a live run with the caller's reason; resolves when its terminal frame is written. */
   async stop(runId: number, reason: string): Promise<void> {
-    const entry = this.live.get(runId);
-    if (!entry) throw new RunRequestError('conflict', `Run ${runId} is not running`);
-    entry.run.cancel(reason);
-    await entry.done;
+    if (!this.live.has(runId) || !(await this.registry.stop(keyOf(runId), reason))) {
+      throw new AppError('conflict', `Run ${runId} is not running`);
+    }
   }
 
-  /** Answers a pending input request: the one named, else the oldest (AGS behaviour). */
+/** Answers a pending input request: the one named, else the oldest (AGS behaviour). */
   respond(runId: number, response: string, requestId?: string): void {
-    const run = this.live.get(runId)?.run;
+    const run = this.live.get(runId);
     const pending = run?.inputs.find(requestId);
     if (!run || !pending) {
       const what = requestId ? `input request ${requestId}` : 'any input request';
-      throw new RunRequestError('conflict', `Run ${runId} is not waiting for ${what}`);
+      throw new AppError('conflict', `Run ${runId} is not waiting for ${what}`);
     }
     run.inputs.answer(pending.requestId, response);
   }
@@ -119,7 +115,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
   async framesAfter(runId: number, after: number): Promise<RunFrame[]> {
     const stored = await this.journal.framesAfter(runId, after);
     const lastStored = stored.at(-1)?.seq ?? after;
-    const pending = this.live.get(runId)?.run.pendingFrames() ?? [];
+    const pending = this.live.get(runId)?.pendingFrames() ?? [];
     return [...stored, ...pending.filter((frame) => frame.seq > lastStored)];
   }
 
@@ -155,7 +151,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       const left = (this.viewers.get(runId) ?? 1) - 1;
       if (left > 0) return void this.viewers.set(runId, left);
       this.viewers.delete(runId);
-      const run = this.live.get(runId)?.run;
+      const run = this.live.get(runId);
       if (run && run.options.onDisconnect === 'stop' && !run.finished) run.cancel('All viewers disconnected');
     };
     try {
@@ -181,9 +177,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
    * closed with 1001. This runs before Nest closes the HTTP and WebSocket servers.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    const entries = [...this.live.values()];
-    for (const entry of entries) entry.run.cancel('Server shutdown');
-    await Promise.all(entries.map((entry) => entry.done));
+    await this.registry.shutdown();
     for (const viewer of [...this.attached]) viewer.end(1001);
   }
 

@@ -4,6 +4,8 @@
  */
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Caller } from '../auth/caller.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { ValidationResult } from '../engine/index.js';
 import { testBodySchema, testResultSchema, validateBodySchema, validationResultSchema, type TestBody, type TestResult, type ValidateBody } from './validate.dto.js';
 import { ValidateService } from './validate.service.js';
@@ -23,7 +25,7 @@ export class ValidateController {
   @Post('test')
   @HttpCode(200)
   @ApiOkResponse({ standardSchema: testResultSchema })
-  test(@Body({ schema: testBodySchema }) body: TestBody): Promise<TestResult> {
-    return this.service.test(body.component, body.timeout);
+  test(@Body({ schema: testBodySchema }) body: TestBody, @CurrentUser() caller: Caller): Promise<TestResult> {
+    return this.service.test(body.component, body.timeout, caller.userId);
   }
 }

@@ -1,40 +1,43 @@
 /**
  * AGS's component validation: does a config load (`validate`), and does a team actually run
- * (`test`: once, on a short task, bounded by a timeout, with no human to ask).
+ * (`test`: once, on a short task, bounded by a timeout, with no human to ask). A test run is a
+ * run like any other: it takes a live-run slot and is driven by the run driver.
  */
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  CancelledError,
-  isTaskResult,
+  driveTeam,
+  InputUnavailableError,
   loadTeam,
   messageToText,
   validateComponent,
-  type IOStream,
   type LoadContext,
+  type RunOutcome,
   type ValidationResult,
 } from '../engine/index.js';
-import { ENGINE_CONTEXT } from '../runs/engine-context.provider.js';
+import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
+import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import type { TestResult } from './validate.dto.js';
 
 export const TEST_TASK = 'This is a test run. Reply briefly.';
 const NO_HUMAN = 'The test run reached a human input request';
 
-/** A test run has no human: the first input request ends it. */
-const noHumanIO: IOStream = {
-  print: () => undefined,
-  send: () => undefined,
-  input: () => Promise.reject(new CancelledError(NO_HUMAN)),
-};
-
 @Injectable()
 export class ValidateService {
-  constructor(@Inject(ENGINE_CONTEXT) private readonly engine: LoadContext) {}
+  constructor(
+    @Inject(ENGINE_CONTEXT) private readonly engine: LoadContext,
+    private readonly registry: LiveRunRegistry,
+  ) {}
 
   validate(component: unknown): ValidationResult {
     return validateComponent(component, this.engine);
   }
 
-  async test(component: unknown, timeoutS: number): Promise<TestResult> {
+  /**
+   * Runs a team once on TEST_TASK for at most `timeoutS` seconds, as `userId` (whose live-run
+   * slots it uses: AppError too_many over a limit). Other component kinds are only loaded.
+   */
+  async test(component: unknown, timeoutS: number, userId: string): Promise<TestResult> {
     const validation = this.validate(component);
     if (!validation.is_valid) {
       return { status: false, message: `Invalid component: ${validation.errors.map((e) => `${e.field}: ${e.error}`).join('; ')}`, logs: [] };
@@ -43,21 +46,30 @@ export class ValidateService {
     if (kind !== undefined && kind !== 'team') {
       return { status: true, message: `The ${String(kind)} component loads; only teams are test-run`, logs: [] };
     }
-    const logs: string[] = [];
-    const signal = AbortSignal.timeout(timeoutS * 1000);
-    const team = loadTeam(component, this.engine);
-    try {
-      for await (const item of team.runStream(TEST_TASK, { signal, io: noHumanIO })) {
-        if (isTaskResult(item)) return { status: true, message: `Team ran: ${item.stop_reason ?? 'finished'}`, data: item, logs };
-        if (item.type !== 'ModelClientStreamingChunkEvent') logs.push(`${item.source} (${item.type}): ${messageToText(item)}`);
-      }
-      return { status: false, message: 'The team stopped without a result', logs };
-    } catch (error) {
-      if (error instanceof CancelledError && error.reason === NO_HUMAN) return { status: true, message: NO_HUMAN, logs };
-      if (signal.aborted) return { status: false, message: `Test run timed out after ${timeoutS} seconds`, logs };
-      return { status: false, message: error instanceof Error ? error.message : String(error), logs };
-    } finally {
-      await team.close();
-    }
+    const claim = this.registry.claim(`validate:${randomUUID()}`, userId);
+    const timer = setTimeout(() => claim.stop(`Test run timed out after ${timeoutS} seconds`), timeoutS * 1000);
+    return claim
+      .run(async () => {
+        const logs: string[] = [];
+        for await (const event of driveTeam(() => loadTeam(component, this.engine), TEST_TASK, { signal: claim.signal, limits: claim.limits })) {
+          if (event.type === 'outcome') return testResult(event.outcome, logs);
+          if (event.message.type !== 'ModelClientStreamingChunkEvent') logs.push(`${event.message.source} (${event.message.type}): ${messageToText(event.message)}`);
+        }
+        throw new Error('unreachable: the run driver always ends with an outcome');
+      })
+      .finally(() => clearTimeout(timer));
+  }
+}
+
+/** AGS's answer for a test run's outcome: a human request counts as a pass (there is nobody to answer). */
+function testResult(outcome: RunOutcome, logs: string[]): TestResult {
+  switch (outcome.status) {
+    case 'complete':
+      return { status: true, message: `Team ran: ${outcome.stopReason ?? 'finished'}`, data: { messages: outcome.messages, stop_reason: outcome.stopReason }, logs };
+    case 'stopped':
+      return { status: false, message: outcome.stopReason, logs };
+    case 'error':
+      if (outcome.error instanceof InputUnavailableError) return { status: true, message: NO_HUMAN, logs };
+      return { status: false, message: outcome.stopReason, logs };
   }
 }

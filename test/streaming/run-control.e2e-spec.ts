@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startChatCompletionsServer, type ChatCompletionsServer } from '../fakes/chat-completions-server.js';
 import { teamFixture } from '../support/fixtures.js';
 import { RunViewer } from '../support/run-viewer.js';
-import { openRun } from '../support/runs.js';
+import { createRun, GUEST, openRun } from '../support/runs.js';
 import { openAiTeam } from '../support/teams.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -152,6 +152,18 @@ describe('run control', () => {
     expect(tasks.map((f) => f.data.content)).toEqual(['One']);
     viewer.send({ type: 'stop' });
     await viewer.terminal();
+    await viewer.close();
+  });
+
+  it('a refusal reaches the viewer with its own text, whatever its kind (here: not found)', async () => {
+    const team = teamFixture('round-robin-replay');
+    const { sessionId, runId } = await createRun(t, team);
+    const viewer = await RunViewer.open(t.baseUrl, runId);
+    await viewer.waitFor((f) => f.type === 'system');
+    await t.http.delete(`/api/sessions/${sessionId}`).query({ user_id: GUEST }).expect(200);
+    viewer.send({ type: 'start', task: 'Go', team_config: team });
+    // One error taxonomy: a not-found is said as such, not as an internal error.
+    expect((await viewer.nth('error', 1)).error).toBe(`Session ${sessionId} not found`);
     await viewer.close();
   });
 

@@ -1,0 +1,136 @@
+/**
+ * Every run live in this process, whichever front end started it (the run socket, /ws/chat,
+ * /chat/completions, /api/validate/test): one place that admits a run (its key, decided once and
+ * atomically, and a slot under MAX_LIVE_RUNS / MAX_LIVE_RUNS_PER_USER), stops it, and drains
+ * them all at shutdown. The registry does not know what a run does: the front end hands it the
+ * body, which drives the team with the claim's signal and limits.
+ */
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { AppError } from '../common/errors.js';
+import type { DriveLimits } from '../engine/index.js';
+import { RunSlots, type SlotLimits } from './run-slots.js';
+
+export const LIVE_RUN_OPTIONS = Symbol('LIVE_RUN_OPTIONS');
+
+export interface LiveRunOptions extends SlotLimits {
+  /** The server's caps for every run (RUN_INPUT_TIMEOUT_S, RUN_MAX_TURNS, RUN_MAX_SECONDS). */
+  limits: Required<DriveLimits>;
+}
+
+/** The stop reason every live run gets when the process shuts down gracefully (protocol §2.4). */
+export const SHUTDOWN_REASON = 'Server shutdown';
+
+/** An admitted run: its key and slot are held until `release`, or until the body given to `run`/`launch` settles. */
+export interface LiveRunClaim {
+  readonly key: string;
+  readonly userId: string;
+  /** Aborted by `stop`, the registry's `stop(key)` or shutdown; its reason is the stop reason. */
+  readonly signal: AbortSignal;
+  /** The server's run caps, to pass to driveTeam (a front end may narrow the input timeout). */
+  readonly limits: Required<DriveLimits>;
+  /** Runs the body as this claim's run and resolves or rejects like it; the claim is released when it settles. */
+  run<T>(body: () => Promise<T>): Promise<T>;
+  /** `run` in the background: a rejection is logged (the body is expected to report its own failures). */
+  launch(body: () => Promise<void>): void;
+  /** Aborts the run with `reason` (the first reason wins). */
+  stop(reason: string): void;
+  /** Gives the key and slot back without running (e.g. the database refused to activate the run). */
+  release(): void;
+}
+
+interface Entry {
+  claim: LiveRunClaim;
+  /** Settles when the run's body has (resolved at once for a claim not yet running). */
+  done: Promise<unknown>;
+}
+
+@Injectable()
+export class LiveRunRegistry implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(LiveRunRegistry.name);
+  private readonly live = new Map<string, Entry>();
+  private readonly slots: RunSlots;
+  private shuttingDown: Promise<void> | undefined;
+
+  constructor(@Inject(LIVE_RUN_OPTIONS) private readonly options: LiveRunOptions) {
+    this.slots = new RunSlots(options);
+  }
+
+  /**
+   * Admits a run under `key` for `userId`, synchronously, so two concurrent claims of one key
+   * cannot both succeed. Throws AppError `conflict` (with `conflictMessage`) when the key is live,
+   * `too_many` over a live-run limit, `unavailable` while shutting down.
+   */
+  claim(key: string, userId: string, conflictMessage = `${key} is already running`): LiveRunClaim {
+    if (this.shuttingDown) throw new AppError('unavailable', 'The server is shutting down; start the run again when it is back');
+    if (this.live.has(key)) throw new AppError('conflict', conflictMessage);
+    const releaseSlot = this.slots.acquire(userId);
+    const controller = new AbortController();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      releaseSlot();
+      if (this.live.get(key)?.claim === claim) this.live.delete(key);
+    };
+    const run = <T>(body: () => Promise<T>): Promise<T> => {
+      const done = (async () => body())().finally(release);
+      entry.done = done.catch(() => undefined);
+      return done;
+    };
+    const claim: LiveRunClaim = {
+      key,
+      userId,
+      signal: controller.signal,
+      limits: this.options.limits,
+      run,
+      launch: (body) => {
+        run(body).catch((error: unknown) => this.logger.error(`Run ${key} failed outside its own reporting: ${String(error)}`));
+      },
+      stop: (reason) => {
+        if (!controller.signal.aborted) controller.abort(reason);
+      },
+      release,
+    };
+    const entry: Entry = { claim, done: Promise.resolve() };
+    this.live.set(key, entry);
+    return claim;
+  }
+
+  isLive(key: string): boolean {
+    return this.live.has(key);
+  }
+
+  /**
+   * Stops the run under `key` with `reason` and resolves once its body has settled (its
+   * terminal frame written, for a run socket run). False when no run is live under `key`.
+   */
+  async stop(key: string, reason: string): Promise<boolean> {
+    const entry = this.live.get(key);
+    if (!entry) return false;
+    entry.claim.stop(reason);
+    await entry.done;
+    return true;
+  }
+
+  /** Live runs now: in total, or of one user. */
+  count(userId?: string): number {
+    return this.slots.count(userId);
+  }
+
+  /**
+   * Refuses new runs, stops every live one with SHUTDOWN_REASON and resolves when all have
+   * ended. Idempotent: every caller (each front end's own shutdown hook) waits for the same drain.
+   */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      const entries = [...this.live.values()];
+      for (const entry of entries) entry.claim.stop(SHUTDOWN_REASON);
+      await Promise.all(entries.map((entry) => entry.done));
+    })();
+    return this.shuttingDown;
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.shutdown();
+  }
+}
