@@ -22,8 +22,8 @@ function refusal(fn: () => unknown): AppError {
 describe(LiveRunRegistry.name, () => {
   it('admits one run per key: a second claim is a conflict with the caller’s message, until the first is released', () => {
     const runs = registry();
-    const first = runs.claim('run:1', 'ann', 'Run 1 has already been started');
-    const second = refusal(() => runs.claim('run:1', 'ann', 'Run 1 has already been started'));
+    const first = runs.claim('run:1', 'ann', { conflictMessage: 'Run 1 has already been started' });
+    const second = refusal(() => runs.claim('run:1', 'ann', { conflictMessage: 'Run 1 has already been started' }));
     expect(second).toMatchObject({ kind: 'conflict', message: 'Run 1 has already been started' });
     first.release();
     expect(runs.isLive('run:1')).toBe(false);
@@ -77,6 +77,23 @@ describe(LiveRunRegistry.name, () => {
     expect(runs.count()).toBe(0);
     expect(refusal(() => runs.claim('run:2', 'ann')).kind).toBe('unavailable');
     await expect(runs.shutdown()).resolves.toBeUndefined();
+  });
+
+  it('stopScope stops exactly the runs of a session or a team, and waits for them', async () => {
+    const runs = registry();
+    const reasons: Record<string, string[]> = {};
+    const start = (key: string, scope: { sessionId: number; teamId: number }) => {
+      const claim = runs.claim(key, 'ann', { scope });
+      reasons[key] = [];
+      claim.launch(untilStopped(claim.signal, reasons[key]));
+    };
+    start('run:1', { sessionId: 1, teamId: 10 });
+    start('run:2', { sessionId: 2, teamId: 10 });
+    start('run:3', { sessionId: 3, teamId: 11 });
+    await expect(runs.stopScope({ sessionId: 1 }, 'Session deleted')).resolves.toBe(1);
+    await expect(runs.stopScope({ teamId: 10 }, 'Team deleted')).resolves.toBe(1);
+    expect(reasons).toEqual({ 'run:1': ['Session deleted'], 'run:2': ['Team deleted'], 'run:3': [] });
+    expect(runs.isLive('run:3')).toBe(true);
   });
 
   it('hands every claim the server’s run caps', () => {

@@ -20,10 +20,23 @@ export interface LiveRunOptions extends SlotLimits {
 /** The stop reason every live run gets when the process shuts down gracefully (protocol §2.4). */
 export const SHUTDOWN_REASON = 'Server shutdown';
 
+/** What a run belongs to, so that deleting it can stop the run first. */
+export interface RunScope {
+  sessionId?: number;
+  teamId?: number;
+}
+
+export interface ClaimOptions {
+  /** The conflict's text when the key is already live (default: `<key> is already running`). */
+  conflictMessage?: string;
+  scope?: RunScope;
+}
+
 /** An admitted run: its key and slot are held until `release`, or until the body given to `run`/`launch` settles. */
 export interface LiveRunClaim {
   readonly key: string;
   readonly userId: string;
+  readonly scope: RunScope;
   /** Aborted by `stop`, the registry's `stop(key)` or shutdown; its reason is the stop reason. */
   readonly signal: AbortSignal;
   /** The server's run caps, to pass to driveTeam (a front end may narrow the input timeout). */
@@ -60,9 +73,9 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
    * cannot both succeed. Throws AppError `conflict` (with `conflictMessage`) when the key is live,
    * `too_many` over a live-run limit, `unavailable` while shutting down.
    */
-  claim(key: string, userId: string, conflictMessage = `${key} is already running`): LiveRunClaim {
+  claim(key: string, userId: string, options: ClaimOptions = {}): LiveRunClaim {
     if (this.shuttingDown) throw new AppError('unavailable', 'The server is shutting down; start the run again when it is back');
-    if (this.live.has(key)) throw new AppError('conflict', conflictMessage);
+    if (this.live.has(key)) throw new AppError('conflict', options.conflictMessage ?? `${key} is already running`);
     const releaseSlot = this.slots.acquire(userId);
     const controller = new AbortController();
     let released = false;
@@ -80,6 +93,7 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
     const claim: LiveRunClaim = {
       key,
       userId,
+      scope: options.scope ?? {},
       signal: controller.signal,
       limits: this.options.limits,
       run,
@@ -110,6 +124,19 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
     entry.claim.stop(reason);
     await entry.done;
     return true;
+  }
+
+  /**
+   * Stops every live run of a session or team (each field given must match) with `reason`, and
+   * resolves with how many once all have ended: what a delete does before the rows go.
+   */
+  async stopScope(scope: RunScope, reason: string): Promise<number> {
+    const matches = (claim: LiveRunClaim) =>
+      (scope.sessionId === undefined || claim.scope.sessionId === scope.sessionId) && (scope.teamId === undefined || claim.scope.teamId === scope.teamId);
+    const entries = [...this.live.values()].filter((entry) => matches(entry.claim));
+    for (const entry of entries) entry.claim.stop(reason);
+    await Promise.all(entries.map((entry) => entry.done));
+    return entries.length;
   }
 
   /** Live runs now: in total, or of one user. */

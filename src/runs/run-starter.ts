@@ -30,7 +30,7 @@ export class RunStarter {
       throw new AppError('conflict', `Run ${run.id} has already been started`);
     }
     const task = buildTaskMessages(frame.task, frame.files, limits);
-    const stored = await this.sessionTeam(run);
+    const { teamId, component: stored } = await this.sessionTeam(run);
     // The front-end sends the team as it read it, secrets redacted: put the stored ones back.
     const component = frame.team_config == null ? stored : restoreSecrets(frame.team_config as JsonValue, stored as JsonValue | undefined);
     if (component === undefined || component === null) {
@@ -40,15 +40,16 @@ export class RunStarter {
       run: { id: run.id, sessionId: run.session_id, userId: run.user_id },
       task,
       component,
+      teamId,
       onDisconnect: frame.on_disconnect,
       inputTimeoutS: frame.input_timeout_s,
     });
   }
 
   /** The team stored for the run's session, read as its owner (the run and session share one). */
-  private async sessionTeam(run: RunEntity): Promise<unknown> {
+  private async sessionTeam(run: RunEntity): Promise<{ teamId: number; component: unknown }> {
     const owner = userCaller(run.user_id);
     const session = await this.sessions.get(run.session_id, owner);
-    return (await this.savedTeams.get(session.team_id, owner)).component;
+    return { teamId: session.team_id, component: (await this.savedTeams.get(session.team_id, owner)).component };
   }
 }

@@ -28,6 +28,8 @@ export interface StartRequest {
   task: ChatMessage[];
   /** The team's ComponentModel, as the client sent it (secrets restored) or as stored. */
   component: unknown;
+  /** The stored team of the run's session (deleting it stops the run). */
+  teamId: number;
   onDisconnect?: 'detach' | 'stop';
   inputTimeoutS?: number;
 }
@@ -63,7 +65,10 @@ export class WebSocketManager implements BeforeApplicationShutdown {
    */
   async start(request: StartRequest): Promise<void> {
     const runId = request.run.id;
-    const claim = this.registry.claim(keyOf(runId), request.run.userId, `Run ${runId} has already been started`);
+    const claim = this.registry.claim(keyOf(runId), request.run.userId, {
+      conflictMessage: `Run ${runId} has already been started`,
+      scope: { sessionId: request.run.sessionId, teamId: request.teamId },
+    });
     try {
       if (!(await this.journal.activate(runId, request.task))) {
         throw new AppError('conflict', `Run ${runId} has already been started`);

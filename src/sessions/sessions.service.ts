@@ -4,6 +4,7 @@ import { type Caller, ownedBy, userCaller } from '../auth/caller.js';
 import { NotFoundError } from '../common/errors.js';
 import { DatabaseService } from '../database/database.service.js';
 import { insertedId } from '../database/inserted-id.js';
+import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import { TeamsService } from '../teams/teams.service.js';
 import { SessionEntity } from './session.entity.js';
 import type { CreateSession, UpdateSession } from './sessions.dto.js';
@@ -14,6 +15,7 @@ export class SessionsService {
     private readonly dataSource: DataSource,
     private readonly db: DatabaseService,
     private readonly teams: TeamsService,
+    private readonly liveRuns: LiveRunRegistry,
   ) {}
 
   /** The sessions the caller may see, newest first. */
@@ -54,8 +56,14 @@ export class SessionsService {
     return this.get(id, caller);
   }
 
-  /** Deletes the session; the database cascades to its runs and messages. */
+  /**
+   * Deletes the session; the database cascades to its runs and messages. Its live runs are
+   * stopped first (reason `Session deleted`), so their viewers get their terminal frame and
+   * nothing writes to the rows after they are gone. NotFoundError when missing or not the caller's.
+   */
   async delete(id: number, caller: Caller): Promise<void> {
+    await this.get(id, caller);
+    await this.liveRuns.stopScope({ sessionId: id }, 'Session deleted');
     await this.db.transaction(async (em) => {
       const result = await em.delete(SessionEntity, { id, ...ownedBy(caller) });
       if (!result.affected) throw new NotFoundError('Session', id);

@@ -6,6 +6,7 @@ import { NotFoundError } from '../common/errors.js';
 import { restoreSecrets } from '../common/secrets.js';
 import { DatabaseService } from '../database/database.service.js';
 import { insertedId } from '../database/inserted-id.js';
+import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import { defaultTeam } from '../gallery/default-gallery.js';
 import { TeamEntity } from './team.entity.js';
 import type { UpsertTeam } from './teams.dto.js';
@@ -17,6 +18,7 @@ export class TeamsService {
     private readonly dataSource: DataSource,
     private readonly db: DatabaseService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly liveRuns: LiveRunRegistry,
   ) {}
 
   private get repo() {
@@ -64,8 +66,13 @@ export class TeamsService {
     return this.get(id, caller);
   }
 
-  /** Deletes the team; the database cascades to its sessions, their runs and messages. */
+  /**
+   * Deletes the team; the database cascades to its sessions, their runs and messages. Its live
+   * runs are stopped first (reason `Team deleted`). NotFoundError when missing or not the caller's.
+   */
   async delete(id: number, caller: Caller): Promise<void> {
+    await this.get(id, caller);
+    await this.liveRuns.stopScope({ teamId: id }, 'Team deleted');
     await this.db.transaction(async (em) => {
       const result = await em.delete(TeamEntity, { id, ...ownedBy(caller) });
       if (!result.affected) throw new NotFoundError('Team', id);

@@ -2,6 +2,7 @@
  * validateComponent: AGS's /api/validate answer for a component config, by loading it.
  */
 import { ConfigError } from '../errors.js';
+import { isConfigurable } from './component-model.js';
 import { loadComponent } from './loader.js';
 import { ComponentConfigError, type LoadContext } from './registry-types.js';
 
@@ -25,8 +26,8 @@ export interface ValidationResult {
  */
 export function validateComponent(component: unknown, ctx: LoadContext): ValidationResult {
   try {
-    loadComponent(component, ctx);
-    return { is_valid: true, errors: [], warnings: [] };
+    const loaded = loadComponent(component, ctx);
+    return { is_valid: true, errors: [], warnings: warningsOf(loaded) };
   } catch (error) {
     if (!(error instanceof ConfigError)) {
       return { is_valid: false, errors: [{ field: 'component', error: error instanceof Error ? error.message : String(error) }], warnings: [] };
@@ -38,6 +39,23 @@ export function validateComponent(component: unknown, ctx: LoadContext): Validat
     }
     return { is_valid: false, errors: [issue], warnings: [] };
   }
+}
+
+/**
+ * What loads but will not behave as the user likely means: a team that cannot end by itself
+ * (AgentChat would run it forever; this server stops it at its run caps).
+ */
+function warningsOf(component: unknown): ValidationIssue[] {
+  if (!isConfigurable(component) || component.componentType !== 'team') return [];
+  const config = component.toConfig();
+  if (config.termination_condition !== undefined || config.max_turns != null) return [];
+  return [
+    {
+      field: 'config.termination_condition',
+      error: 'The team has no termination condition and no max_turns: it runs until the server stops it (RUN_MAX_TURNS, RUN_MAX_SECONDS)',
+      suggestion: 'Add a termination condition (e.g. TextMentionTermination or MaxMessageTermination) or set max_turns',
+    },
+  ];
 }
 
 function stripPath(error: ConfigError): string {
