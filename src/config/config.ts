@@ -1,13 +1,40 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
-import type { StreamingOptions } from '../runs/streaming-options.js';
 import { envSchema, type LogLevelName } from './config.schema.js';
 
 /** Where the data lives: a SQLite file, or a PostgreSQL URL (with an optional schema). */
 export type DatabaseConfig =
   | { kind: 'sqlite'; path: string; logging: boolean }
   | { kind: 'postgres'; url: string; schema: string | undefined; logging: boolean };
+
+/**
+ * Tunables and limits of the run streaming layer (protocol Part 2). Declared here, with the rest of
+ * the config, so that config/ imports no feature; src/runs consumes it as its StreamingOptions.
+ */
+export interface RunsConfig {
+  /** Unwritten chunks are flushed after this many milliseconds… */
+  chunkFlushMs: number;
+  /** …or once this many are waiting. */
+  chunkFlushMax: number;
+  /** What closing the last viewer does to a live run. */
+  onDisconnect: 'detach' | 'stop';
+  /** Default seconds a human has to answer an input request. */
+  inputTimeoutS: number;
+  /** Live runs in this process, in total and per user; a start over either is refused. */
+  maxLiveRuns: number;
+  maxLiveRunsPerUser: number;
+  /** Largest client frame the run socket accepts (an `error` frame past it). */
+  maxFrameBytes: number;
+  /** Largest task text, and largest decoded file, in a `start` frame. */
+  maxTaskChars: number;
+  maxFileBytes: number;
+  /** WebSocket ping interval; a socket that misses a whole interval is dropped. 0 disables. */
+  pingIntervalMs: number;
+  /** A viewer's send buffer past which its chunks are merged, and past which it is closed 1013. */
+  viewerSoftLimitBytes: number;
+  viewerHardLimitBytes: number;
+}
 
 /** The typed, nested configuration every module injects through {@link APP_CONFIG}. */
 export interface AppConfig {
@@ -19,7 +46,7 @@ export interface AppConfig {
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
   engine: { toolsDir: string | undefined; mcpStdioAllow: string[] };
   /** Tunables of the run streaming layer (protocol Part 2). */
-  runs: StreamingOptions;
+  runs: RunsConfig;
   /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
   chat: { socketTeam: string; completionsTeam: string };
 }
