@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataSource } from '../src/database/data-source.factory.js';
+import { ENTITIES } from '../src/entities.js';
 import { MIGRATIONS } from '../src/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -11,7 +12,7 @@ describe('migrations', () => {
   let ds: DataSource;
   beforeAll(async () => {
     db = await createTestDatabase();
-    ds = createDataSource(db.config);
+    ds = createDataSource(db.config, ENTITIES);
     await ds.initialize();
   });
   afterAll(async () => {

@@ -25,14 +25,12 @@ export class CallerGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<RequestWithCaller>();
     let caller: Caller | null = null;
-    let refusal: unknown;
     try {
       caller = this.resolver.resolve(req);
-    } catch (err) {
-      refusal = err;
+    } finally {
+      // Counted whether or not the caller resolved; a refusal (401) propagates after the count.
+      this.limiter.hit(caller && this.resolver.type === 'jwt' ? `user:${caller.userId}` : `ip:${req.ip ?? req.socket.remoteAddress ?? '?'}`);
     }
-    this.limiter.hit(caller && this.resolver.type === 'jwt' ? `user:${caller.userId}` : `ip:${req.ip ?? req.socket.remoteAddress ?? '?'}`);
-    if (refusal !== undefined) throw refusal;
     if (caller) req.caller = caller;
     return true;
   }

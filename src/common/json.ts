@@ -9,6 +9,7 @@ export type JsonValue = string | number | boolean | null | JsonArray | JsonObjec
 export interface JsonObject {
   [key: string]: JsonValue;
 }
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, not JsonValue[], for the reason above
 export interface JsonArray extends Array<JsonValue> {}
 
 /** Accepts any JSON object and keeps every key; the shape is checked further in, where it is used. */

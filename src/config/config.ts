@@ -8,7 +8,10 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; path: string; logging: boolean }
   | { kind: 'postgres'; url: string; schema: string | undefined; logging: boolean };
 
-/** Tunables and limits of running teams and streaming their runs (see README, Configuration). */
+/**
+ * Tunables and limits of running teams and streaming their runs (see README, Configuration).
+ * Declared here, with the rest of the config, so that config/ imports no feature.
+ */
 export interface RunsConfig {
   /** Unwritten chunks are flushed after this many milliseconds… */
   chunkFlushMs: number;

@@ -1,12 +1,17 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { type DatabaseConfig, ensureSqliteDirectory } from '../config/config.js';
 import { MIGRATIONS } from '../migrations/index.js';
-import { ENTITIES } from './entities.js';
+
+/**
+ * The entity classes to map. The list belongs to the composition root (src/entities.ts), which
+ * knows the features; this folder sits below them and imports none.
+ */
+export type EntityList = NonNullable<DataSourceOptions['entities']>;
 
 /** The DataSource options for a database config: explicit entity and migration lists, never synchronize. */
-export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+export function dataSourceOptions(db: DatabaseConfig, entities: EntityList): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
@@ -31,9 +36,9 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
  * On PostgreSQL, create/update-date columns map to `timestamptz` (the driver's default is a
  * zone-less `timestamp`), matching the migrations so that `migration:generate` finds no drift.
  */
-export function createDataSource(db: DatabaseConfig): DataSource {
+export function createDataSource(db: DatabaseConfig, entities: EntityList): DataSource {
   ensureSqliteDirectory(db);
-  const dataSource = new DataSource(dataSourceOptions(db));
+  const dataSource = new DataSource(dataSourceOptions(db, entities));
   if (db.kind === 'postgres') {
     const mapped = dataSource.driver.mappedDataTypes;
     mapped.createDate = 'timestamptz';
@@ -46,8 +51,8 @@ export function createDataSource(db: DatabaseConfig): DataSource {
  * Connects, creates the PostgreSQL schema if one is configured, and applies pending migrations.
  * The schema has to exist before TypeORM creates its migrations table in it.
  */
-export async function openDatabase(db: DatabaseConfig): Promise<DataSource> {
-  const dataSource = createDataSource(db);
+export async function openDatabase(db: DatabaseConfig, entities: EntityList): Promise<DataSource> {
+  const dataSource = createDataSource(db, entities);
   await dataSource.initialize();
   try {
     if (db.kind === 'postgres' && db.schema) {

@@ -11,7 +11,7 @@ export class TextSocket {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      this.frames.push(data.toString());
+      this.frames.push((data as Buffer).toString()); // ws's default binaryType: one Buffer per message
       for (const wake of this.waiters) wake();
     });
     this.closed = new Promise((resolve) => socket.once('close', (code) => resolve(code)));

@@ -38,7 +38,7 @@ describe('run streaming of the replay fixtures', () => {
     if (answer) {
       let answered = 0;
       viewer.socket.on('message', (data) => {
-        const frame = JSON.parse(data.toString()) as Frame;
+        const frame = JSON.parse((data as Buffer).toString()) as Frame; // ws's default binaryType: one Buffer
         if (frame.type === 'input_request') answer(viewer, { ...frame, n: ++answered });
       });
     }

@@ -19,7 +19,7 @@ export class RunViewer {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as Frame;
+      const frame = JSON.parse((data as Buffer).toString()) as Frame; // ws's default binaryType: one Buffer per message
       this.frames.push(frame);
       this.waiters = this.waiters.filter((w) => (w.test(frame) ? (w.resolve(frame), false) : true));
     });

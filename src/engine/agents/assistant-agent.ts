@@ -87,7 +87,10 @@ export class AssistantAgent implements ChatAgent {
     let messageId = randomUUID();
     let result = yield* this.callModel(ctx, messageId, tools);
     if (result.thought) yield emit(this.thoughtEvent(result.thought));
-    if (typeof result.content === 'string') return yield respond(this.textMessage(messageId, result));
+    if (typeof result.content === 'string') {
+      yield respond(this.textMessage(messageId, result));
+      return;
+    }
 
     const maxIterations = this.options.maxToolIterations ?? 1;
     let calls: FunctionCall[] = result.content;
@@ -101,16 +104,18 @@ export class AssistantAgent implements ChatAgent {
       // The first hand-off the model asked for wins (AgentChat warns about the others and ignores them).
       const handoff = calls.map((c) => tools.handoffByTool.get(c.name)).find((h) => h !== undefined);
       if (handoff) {
-        return yield respond(
-          createMessage('HandoffMessage', this.name, { content: handoff.message, target: handoff.target, context: [] }),
-        );
+        yield respond(createMessage('HandoffMessage', this.name, { content: handoff.message, target: handoff.target, context: [] }));
+        return;
       }
       if (iteration + 1 >= maxIterations) break;
 
       messageId = randomUUID();
       result = yield* this.callModel(ctx, messageId, tools);
       if (result.thought) yield emit(this.thoughtEvent(result.thought));
-      if (typeof result.content === 'string') return yield respond(this.textMessage(messageId, result));
+      if (typeof result.content === 'string') {
+        yield respond(this.textMessage(messageId, result));
+        return;
+      }
       calls = result.content;
     }
 
@@ -120,7 +125,8 @@ export class AssistantAgent implements ChatAgent {
       const reflection = yield* this.callModel(ctx, messageId, undefined);
       if (reflection.thought) yield emit(this.thoughtEvent(reflection.thought));
       if (typeof reflection.content !== 'string') throw new ModelError(`${this.name}: the reflection on tool use returned tool calls`);
-      return yield respond(this.textMessage(messageId, reflection));
+      yield respond(this.textMessage(messageId, reflection));
+      return;
     }
     const format = this.options.toolCallSummaryFormat ?? '{result}';
     const summary = createMessage('ToolCallSummaryMessage', this.name, {
