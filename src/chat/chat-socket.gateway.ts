@@ -6,17 +6,13 @@
 import type { IncomingMessage } from 'node:http';
 import { type BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
-import WebSocket, { type RawData } from 'ws';
+import WebSocket from 'ws';
 import { CallerResolver } from '../auth/caller.resolver.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
+import { rawText } from '../websocket/raw-data.js';
 import { ChatSocket } from './chat-socket.js';
 import { ChatTeams } from './chat-teams.js';
-
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
-}
 
 /** Plain-text tasks and answers are small; a frame over this closes the socket with 1009. */
 export const CHAT_SOCKET_MAX_PAYLOAD = 1024 * 1024;

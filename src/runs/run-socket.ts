@@ -9,6 +9,7 @@ import { AppError, describeError } from '../common/errors.js';
 import type { RunEntity } from './run.entity.js';
 import type { RunStarter } from './run-starter.js';
 import type { StreamingOptions } from './streaming-options.js';
+import { rawSize, rawText } from '../websocket/raw-data.js';
 import { batchWritesThisTurn, flushWrites } from '../websocket/write-batching.js';
 import { ViewerOutbox } from './viewer-outbox.js';
 import type { Viewer, WebSocketManager } from './websocket-manager.js';
@@ -62,7 +63,7 @@ export class RunSocket implements Viewer {
       if (size > this.options.maxFrameBytes) {
         throw new AppError('bad_request', `Frame of ${size} bytes is over the limit of ${this.options.maxFrameBytes} bytes`);
       }
-      frame = this.parse(data.toString());
+      frame = this.parse(rawText(data));
       await this.dispatch(frame);
     } catch (error) {
       // Every refusal is an `error` frame and the socket stays open (protocol §1.4); only the
@@ -98,9 +99,4 @@ export class RunSocket implements Viewer {
         return this.manager.respond(this.run.id, frame.response, frame.request_id);
     }
   }
-}
-
-function rawSize(data: RawData): number {
-  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
-  return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }

@@ -1,4 +1,3 @@
-import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userCaller } from '../auth/caller.js';
 import { startSessionApp, type SessionApp } from '../../test/support/session-app.js';

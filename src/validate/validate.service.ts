@@ -42,9 +42,10 @@ export class ValidateService {
     if (!validation.is_valid) {
       return { status: false, message: `Invalid component: ${validation.errors.map((e) => `${e.field}: ${e.error}`).join('; ')}`, logs: [] };
     }
-    const kind = (component as { component_type?: unknown }).component_type;
+    // Valid, so component_type is one of ComponentModel's strings when present.
+    const kind = (component as { component_type?: string }).component_type;
     if (kind !== undefined && kind !== 'team') {
-      return { status: true, message: `The ${String(kind)} component loads; only teams are test-run`, logs: [] };
+      return { status: true, message: `The ${kind} component loads; only teams are test-run`, logs: [] };
     }
     const claim = this.registry.claim(`validate:${randomUUID()}`, userId);
     const timer = setTimeout(() => claim.stop(`Test run timed out after ${timeoutS} seconds`), timeoutS * 1000);
