@@ -8,8 +8,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { finished, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { CheckedDestination } from './policy.js';
 import { sanitizedErrorBody } from './upstream-errors.js';
@@ -58,7 +57,7 @@ export function createPinnedFetch(check: (url: URL) => Promise<CheckedDestinatio
       });
       req.once('error', (error) => reject(signal.aborted ? abortReason(signal) : new TypeError('fetch failed', { cause: error })));
       req.once('response', (res) => {
-        toResponse(res, request.method).then(resolve, reject);
+        toResponse(res, request.method, signal).then(resolve, reject);
       });
       req.end(body);
     });
@@ -69,7 +68,7 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
-async function toResponse(res: IncomingMessage, method: string): Promise<Response> {
+async function toResponse(res: IncomingMessage, method: string, signal: AbortSignal): Promise<Response> {
   const status = res.statusCode ?? 502;
   const headers = new Headers();
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
@@ -92,8 +91,39 @@ async function toResponse(res: IncomingMessage, method: string): Promise<Respons
     headers.set('content-type', 'application/json');
     return new Response(clean, init);
   }
-  const web = Readable.toWeb(decoded) as unknown as NodeReadableStream<Uint8Array>;
-  return new Response(web as unknown as ReadableStream<Uint8Array>, init);
+  return new Response(toWebStream(decoded, signal), init);
+}
+
+/**
+ * The body as a web stream, with back-pressure. A body cut off before its end errors the
+ * stream the way undici does (`terminated`, caused by the closed connection), so SDKs report
+ * it as a failed stream; after an abort it errors with the abort reason.
+ */
+function toWebStream(body: Readable, signal: AbortSignal): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      body.on('data', (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 1) <= 0) body.pause();
+      });
+      finished(body, (error) => {
+        if (done) return;
+        done = true;
+        if (!error) return controller.close();
+        if (signal.aborted) return controller.error(abortReason(signal));
+        const cause = new Error('the server closed the connection before the answer was complete', { cause: error });
+        controller.error(new TypeError('terminated', { cause }));
+      });
+    },
+    pull() {
+      body.resume();
+    },
+    cancel() {
+      done = true;
+      body.destroy();
+    },
+  });
 }
 
 /** The body with its content-encoding undone (the header is removed: the body is now plain). */
