@@ -91,7 +91,8 @@ export const modelAndToolEntries: RegistryEntry[] = [
           `Register a tool named "${c.name}": export it from a JS module in the TOOLS_DIR directory, or add it to the ToolRegistry`,
         );
       }
-      return new FunctionTool(target, { ...raw, name: c.name });
+      // A tool that fetches gets the egress policy's fetch, like the model clients and MCP.
+      return new FunctionTool(target, { ...raw, name: c.name }, egressOf(scope.ctx).egress.fetch);
     },
   }),
   defineEntry({

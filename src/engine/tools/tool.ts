@@ -8,6 +8,12 @@ import type { ToolSchema } from '../models/model-client.js';
 
 export interface ToolContext {
   signal: AbortSignal;
+  /**
+   * fetch() under the server's egress policy (checked, pinned destination; see engine/egress).
+   * A tool that reaches the network for a run uses this, not the global fetch. Present when the
+   * tool was loaded from a config (FunctionTool).
+   */
+  fetch?: typeof globalThis.fetch;
 }
 
 export interface ToolResult {
