@@ -75,6 +75,11 @@ describe(EgressPolicy.name, () => {
       expect(policy.precheck('http://[::ffff:127.0.0.1]/')).toMatch(/loopback/);
       expect(policy.precheck('http://[fd12::1]/')).toMatch(/unique-local/);
       expect(policy.precheck('http://0.0.0.0:80/')).toMatch(/unspecified/);
+      // The URL parser turns other spellings of an IPv4 address into the dotted form first.
+      expect(policy.precheck('http://2130706433/')).toMatch(/loopback/);
+      expect(policy.precheck('http://0x7f.1/')).toMatch(/loopback/);
+      expect(policy.precheck('http://LOCALHOST./')).toMatch(/localhost/);
+      expect(policy.precheck('http://[::]/')).toMatch(/unspecified/);
       expect(policy.precheck('file:///etc/passwd')).toMatch(/scheme file:/);
       expect(policy.precheck('https://api.openai.com/v1')).toBeUndefined();
       expect(policy.precheck('http://8.8.8.8/')).toBeUndefined();

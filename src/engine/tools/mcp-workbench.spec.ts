@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMcpHttpServer, type McpHttpServer } from '../../../test/fakes/mcp-server.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { createFakeMcpServer, startMcpHttpServer, type McpHttpServer } from '../../../test/fakes/mcp-server.js';
 import { mcpStdioServerScript } from '../../../test/fakes/mcp-stdio-script.js';
 import { EgressPolicy, parseEgressAllow } from '../egress/index.js';
 import { CancelledError, ConfigError, ToolError } from '../errors.js';
@@ -181,6 +182,33 @@ describe(McpWorkbench.name, () => {
 
       await expect(workbench.close()).resolves.toBeUndefined();
       await expect(workbench.close()).resolves.toBeUndefined();
+    });
+  });
+
+  describe('over SSE', () => {
+    it('lists and calls tools through the egress fetch', async () => {
+      const sessions = new Map<string, SSEServerTransport>();
+      raw = createServer((req, res) => {
+        if (req.method === 'GET' && req.url === '/sse') {
+          const transport = new SSEServerTransport('/messages', res);
+          sessions.set(transport.sessionId, transport);
+          void createFakeMcpServer().connect(transport);
+          return;
+        }
+        const id = new URL(req.url ?? '', 'http://x').searchParams.get('sessionId') ?? '';
+        const transport = sessions.get(id);
+        if (!transport) return void res.writeHead(404).end();
+        void transport.handlePostMessage(req, res);
+      });
+      await new Promise<void>((ready) => raw!.listen(0, '127.0.0.1', ready));
+      const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/sse`;
+      const workbench = new McpWorkbench({ server_params: { type: 'SseServerParams', url } }, options);
+      open.push(workbench);
+
+      await expect(workbench.listTools()).resolves.toHaveLength(6);
+      await expect(workbench.callTool('add', { a: 20, b: 22 }, context())).resolves.toEqual({ content: '42', isError: false });
+      await workbench.close();
+      raw.closeAllConnections();
     });
   });
 
