@@ -12,9 +12,12 @@ Options:
   -h, --help                   show this help
 
 Environment:
-  OPENAI_API_KEY, OPENAI_BASE_URL   defaults for OpenAI model clients without api_key / base_url
+  OPENAI_API_KEY, OPENAI_BASE_URL   the key (sent only to that base URL) and endpoint for OpenAI
+                                    model clients without api_key / base_url
+  AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT   the same for Azure OpenAI model clients
+  EGRESS_ALLOW                      private addresses configs may reach, e.g. 127.0.0.1:11434
   TOOLS_DIR                         a directory of JS modules exporting the tools configs may name
-  MCP_STDIO_ALLOW                   comma-separated commands an McpWorkbench may start
+  MCP_SERVERS_FILE                  JSON file of the MCP stdio servers a config may start
 
 Exit codes: 0 success, 1 bad config or failed run, 2 bad usage, 130 stopped.
 `;

@@ -4,7 +4,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describeError, ERROR_TRANSPORT } from '../common/errors.js';
-import { ConfigError, IOConsole, ToolRegistry, builtinTools, driveTeam, loadTeam, loadToolsDir, type LoadContext, type Team } from '../engine/index.js';
+import {
+  ConfigError,
+  IOConsole,
+  ToolRegistry,
+  builtinTools,
+  credentialsFromEnv,
+  driveTeam,
+  loadTeam,
+  loadToolsDir,
+  parseEgressAllow,
+  readPinnedMcpServers,
+  serverEgressPolicy,
+  type LoadContext,
+  type Team,
+} from '../engine/index.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, stopped: 130 } as const;
 
@@ -89,12 +103,22 @@ async function readTeamFile(file: string): Promise<unknown> {
   }
 }
 
+/**
+ * The same context the server builds: keys bound to their endpoints, the egress policy with
+ * EGRESS_ALLOW, the pinned MCP servers of MCP_SERVERS_FILE.
+ * @throws Error for a bad EGRESS_ALLOW or MCP_SERVERS_FILE, or a leftover MCP_STDIO_ALLOW
+ */
 async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
+  if (env.MCP_STDIO_ALLOW?.trim()) {
+    throw new Error('MCP_STDIO_ALLOW was removed (an allowed npx/node ran any code); pin servers in a JSON file named by MCP_SERVERS_FILE');
+  }
   const tools = new ToolRegistry(builtinTools());
   if (env.TOOLS_DIR) for (const t of await loadToolsDir(env.TOOLS_DIR)) tools.register(t);
+  const credentials = credentialsFromEnv(env);
   return {
     tools,
-    env: { openaiApiKey: env.OPENAI_API_KEY || undefined, openaiBaseUrl: env.OPENAI_BASE_URL || undefined },
-    mcpStdioAllow: (env.MCP_STDIO_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    credentials,
+    egress: serverEgressPolicy(credentials, { allow: parseEgressAllow(env.EGRESS_ALLOW) }),
+    mcpServers: env.MCP_SERVERS_FILE?.trim() ? readPinnedMcpServers(env.MCP_SERVERS_FILE.trim()) : [],
   };
 }

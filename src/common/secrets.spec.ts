@@ -81,6 +81,60 @@ describe(restoreSecrets.name, () => {
     expect(restoreSecrets({ system_message: SECRET_MARKER }, { system_message: 'old' })).toEqual({ system_message: SECRET_MARKER });
   });
 
+  describe('bound to the destination it was saved with', () => {
+    const model = (config: JsonObject): JsonObject => ({ provider: 'OpenAIChatCompletionClient', config: { model: 'm', ...config } });
+    const mcp = (params: JsonObject): JsonObject => ({ provider: 'McpWorkbench', config: { server_params: params } });
+
+    it('restores the key while base_url stays the same', () => {
+      const stored = model({ api_key: 'sk-alice', base_url: 'https://models.example/v1' });
+      expect(restoreSecrets(model({ api_key: SECRET_MARKER, base_url: 'https://models.example/v1' }), stored)).toEqual(stored);
+    });
+
+    it.each([
+      ['base_url changed', { api_key: 'sk-alice', base_url: 'https://models.example/v1' }, { base_url: 'https://attacker.example/v1' }],
+      ['base_url added', { api_key: 'sk-alice' }, { base_url: 'https://attacker.example/v1' }],
+      ['base_url removed', { api_key: 'sk-alice', base_url: 'https://models.example/v1' }, {}],
+      ['azure_endpoint changed', { api_key: 'az-alice', azure_endpoint: 'https://a.openai.azure.com' }, { azure_endpoint: 'https://b.example' }],
+    ])('drops the key when %s', (_what, before, after) => {
+      const saved = restoreSecrets(model({ ...after, api_key: SECRET_MARKER }), model(before as JsonObject));
+      expect(saved).toEqual(model(after as JsonObject));
+      expect(JSON.stringify(saved)).not.toMatch(/alice/);
+    });
+
+    it('drops a header secret (also in default_headers) when the url or base_url it belonged to changed', () => {
+      const stored = mcp({ type: 'StreamableHttpServerParams', url: 'https://mcp.example/mcp', headers: { Authorization: 'Bearer alice', Accept: 'a' } });
+      const moved = restoreSecrets(mcp({ type: 'StreamableHttpServerParams', url: 'https://evil.example/mcp', headers: { Authorization: SECRET_MARKER, Accept: 'a' } }), stored);
+      expect(moved).toEqual(mcp({ type: 'StreamableHttpServerParams', url: 'https://evil.example/mcp', headers: { Accept: 'a' } }));
+      const kept = restoreSecrets(mcp({ type: 'StreamableHttpServerParams', url: 'https://mcp.example/mcp', headers: { Authorization: SECRET_MARKER, Accept: 'a' } }), stored);
+      expect(kept).toEqual(stored);
+
+      const withHeaders = model({ base_url: 'https://models.example/v1', default_headers: { Authorization: 'Bearer alice' } });
+      const edited = restoreSecrets(model({ base_url: 'https://evil.example/v1', default_headers: { Authorization: SECRET_MARKER } }), withHeaders);
+      expect(edited).toEqual(model({ base_url: 'https://evil.example/v1', default_headers: {} }));
+    });
+
+    it('drops an MCP env secret when the command or args that receive it changed', () => {
+      const stored = mcp({ command: 'npx', args: ['-y', 'github-server@1'], env: { GITHUB_TOKEN: 'ghp_alice' } });
+      const otherArgs = restoreSecrets(mcp({ command: 'npx', args: ['-y', 'other-server@1'], env: { GITHUB_TOKEN: SECRET_MARKER } }), stored);
+      expect(otherArgs).toEqual(mcp({ command: 'npx', args: ['-y', 'other-server@1'], env: {} }));
+      const same = restoreSecrets(mcp({ command: 'npx', args: ['-y', 'github-server@1'], env: { GITHUB_TOKEN: SECRET_MARKER } }), stored);
+      expect(same).toEqual(stored);
+    });
+
+    it('keeps a new key typed in with the new destination', () => {
+      const stored = model({ api_key: 'sk-alice', base_url: 'https://models.example/v1' });
+      const next = model({ api_key: 'sk-new', base_url: 'https://other.example/v1' });
+      expect(restoreSecrets(next, stored)).toEqual(next);
+    });
+
+    it('is not affected by a url far above the secret (a gallery’s own url)', () => {
+      const gallery = (url: string, key: string): JsonObject => ({ name: 'g', url, components: { models: [model({ api_key: key })] } });
+      expect(restoreSecrets(gallery('https://new.example/g.json', SECRET_MARKER), gallery('https://old.example/g.json', 'sk-alice'))).toEqual(
+        gallery('https://new.example/g.json', 'sk-alice'),
+      );
+    });
+  });
+
   it('never reads a stored value through the prototype chain', () => {
     expect(restoreSecrets({ constructor: { api_key: SECRET_MARKER } }, {})).toEqual({ constructor: {} });
   });

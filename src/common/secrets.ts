@@ -1,7 +1,8 @@
 /**
  * Secrets inside stored JSON (team configs, gallery components, settings) never leave the
  * service: reads replace them with {@link SECRET_MARKER}, and a save that sends the marker back
- * (the front-end saves what it read) keeps the stored value instead of overwriting it.
+ * (the front-end saves what it read) keeps the stored value instead of overwriting it, but only
+ * while the secret still goes where it went when it was saved (see {@link restoreSecrets}).
  */
 import type { JsonValue } from './json.js';
 
@@ -57,29 +58,49 @@ function redact(value: JsonValue, parentKey: string | undefined): JsonValue {
 }
 
 /**
- * `incoming` with each marker put back to the value at the same path in `stored`. A marker with
- * nothing stored behind it (a new row, or a path that moved) is dropped rather than saved as the
- * key "********": the model client then falls back to the server's own key (OPENAI_API_KEY).
+ * Fields that say where a secret is sent: a model's `base_url` / `azure_endpoint`, an MCP
+ * server's `url`, or the stdio `command` and `args` that receive its `env`.
+ */
+const DESTINATION_KEYS = ['base_url', 'azure_endpoint', 'url', 'command', 'args'];
+
+/**
+ * `incoming` with each marker put back to the value at the same path in `stored`, as long as
+ * the secret's destination is unchanged: when a destination field (DESTINATION_KEYS) of the
+ * object holding the secret, or of its parent (for `headers` / `env` / `default_headers`),
+ * differs from the stored one, the secret is dropped, so whoever edits or re-sends a team
+ * cannot send a stored key to an endpoint of their choosing; the user types it again.
+ * A dropped marker, or one with nothing stored behind it (a new row, a path that moved), is
+ * removed rather than saved as the key "********": the model client then has no key of its
+ * own, and gets the server's only for the endpoint that key belongs to.
  * `stored` must be the row being updated, already checked to be the caller's.
  */
 export function restoreSecrets<T extends JsonValue>(incoming: T, stored: JsonValue | undefined): T {
-  return restore(incoming, stored, undefined) as T;
+  return restore(incoming, stored, undefined, true) as T;
 }
 
-function restore(incoming: JsonValue, stored: JsonValue | undefined, parentKey: string | undefined): JsonValue {
+/** Whether every destination field of `incoming` equals the stored one (absent equals absent). */
+function sameDestination(incoming: { [key: string]: JsonValue }, stored: { [key: string]: JsonValue } | undefined): boolean {
+  if (!stored) return true;
+  const at = (o: { [key: string]: JsonValue }, key: string) => JSON.stringify(Object.hasOwn(o, key) ? o[key] : null);
+  return DESTINATION_KEYS.every((key) => at(incoming, key) === at(stored, key));
+}
+
+function restore(incoming: JsonValue, stored: JsonValue | undefined, parentKey: string | undefined, parentSameDestination: boolean): JsonValue {
   if (Array.isArray(incoming)) {
-    return incoming.map((v, i) => restore(v, Array.isArray(stored) ? stored[i] : undefined, undefined));
+    return incoming.map((v, i) => restore(v, Array.isArray(stored) ? stored[i] : undefined, undefined, true));
   }
   if (incoming === null || typeof incoming !== 'object') return incoming;
   const storedObject = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? stored : undefined;
+  const ownSameDestination = sameDestination(incoming, storedObject);
+  const restorable = ownSameDestination && parentSameDestination;
   const entries: [string, JsonValue][] = [];
   for (const [key, v] of Object.entries(incoming)) {
     const before = Object.hasOwn(storedObject ?? {}, key) ? storedObject?.[key] : undefined;
     if (v === SECRET_MARKER && isSecretKey(key, parentKey)) {
-      if (typeof before === 'string') entries.push([key, before]);
+      if (restorable && typeof before === 'string') entries.push([key, before]);
       continue;
     }
-    entries.push([key, restore(v, before, key)]);
+    entries.push([key, restore(v, before, key, ownSameDestination)]);
   }
   return Object.fromEntries(entries);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EgressAllowSchema } from '../engine/index.js';
 
 /** Log levels accepted by LOG_LEVEL, from the most to the least verbose. */
 export const LOG_LEVELS = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'] as const;
@@ -46,11 +47,21 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('log'),
   AUTH_TYPE: z.enum(['none', 'jwt']).default('none'),
   JWT_SECRET: optionalString,
+  /** The server's OpenAI key: sent only to OPENAI_BASE_URL, or to the official endpoint when that is unset. */
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** The server's Azure OpenAI key: sent only to AZURE_OPENAI_ENDPOINT (required with it). */
+  AZURE_OPENAI_API_KEY: optionalString,
+  AZURE_OPENAI_ENDPOINT: optionalString.pipe(z.url().optional()),
+  /**
+   * Non-public destinations configs may still name (comma-separated addresses, CIDR blocks,
+   * host names, each with an optional :port; `*` for all). See README, Security.
+   */
+  EGRESS_ALLOW: optionalString.pipe(EgressAllowSchema),
   /** Directory of operator-installed tool modules (.js/.mjs) that team configs may name. */
   TOOLS_DIR: optionalString,
-  /** Comma-separated commands an McpWorkbench stdio server may run; empty allows none. */
+  /** JSON file of the pinned MCP stdio servers configs may start (README, Security); unset: none. */
+  MCP_SERVERS_FILE: optionalString,
   /** Chunk frames are written to the event log in batches: at most this often (ms) … */
   RUN_CHUNK_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(50),
   /** … or as soon as this many chunks are pending. */
@@ -76,7 +87,6 @@ export const envSchema = z.object({
   /** A viewer's unsent bytes past which its chunks are merged, and past which it is closed 1013. */
   WS_VIEWER_SOFT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   WS_VIEWER_HARD_LIMIT_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
-  MCP_STDIO_ALLOW: optionalString.transform((v) => (v ? v.split(',').map((c) => c.trim()).filter(Boolean) : [])),
   /** Label of the default-gallery team that the plain-text chat socket /ws/chat runs. */
   CHAT_DEFAULT_TEAM: z.string().trim().min(1).default('Weather chat'),
   /** Label of the default-gallery team that POST /chat/completions converses with. */

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
 import { ConfigValidationError, describeDatabase, loadConfig } from './config.js';
@@ -23,7 +24,8 @@ describe(loadConfig.name, () => {
       log: { level: 'log' },
       auth: { type: 'none', jwtSecret: undefined },
       openai: { apiKey: undefined, baseUrl: undefined },
-      engine: { toolsDir: undefined, mcpStdioAllow: [] },
+      azure: { apiKey: undefined, endpoint: undefined },
+      engine: { toolsDir: undefined, egressAllow: [], mcpServers: [] },
       runs: {
         chunkFlushMs: 50,
         chunkFlushMax: 64,
@@ -48,8 +50,32 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ OPENAI_API_KEY: '', PORT: '9000' }).openai.apiKey).toBeUndefined();
   });
 
-  it('splits MCP_STDIO_ALLOW on commas', () => {
-    expect(loadConfig({ MCP_STDIO_ALLOW: 'npx, uvx,' }).engine.mcpStdioAllow).toEqual(['npx', 'uvx']);
+  it('refuses the removed MCP_STDIO_ALLOW, pointing to MCP_SERVERS_FILE', () => {
+    expect(problemsOf({ MCP_STDIO_ALLOW: 'npx' })).toEqual([expect.stringMatching(/^MCP_STDIO_ALLOW: removed .*MCP_SERVERS_FILE/)]);
+    expect(() => loadConfig({ MCP_STDIO_ALLOW: ' ' })).not.toThrow();
+  });
+
+  it('reads EGRESS_ALLOW into rules and names every bad entry', () => {
+    expect(loadConfig({ EGRESS_ALLOW: '127.0.0.1:11434, 10.0.0.0/8' }).engine.egressAllow.map((r) => r.text)).toEqual(['127.0.0.1:11434', '10.0.0.0/8']);
+    expect(problemsOf({ EGRESS_ALLOW: '10.0.0.0/99,ok,host:x' })).toEqual([
+      expect.stringMatching(/^EGRESS_ALLOW: "10\.0\.0\.0\/99"/),
+      expect.stringMatching(/^EGRESS_ALLOW: "host:x"/),
+    ]);
+  });
+
+  it('reads the pinned MCP servers of MCP_SERVERS_FILE, and reports a bad file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-mcp-'));
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify([{ name: 'files', command: 'npx', args: ['-y', 'server@1.0.0'] }]));
+    expect(loadConfig({ MCP_SERVERS_FILE: good }).engine.mcpServers).toEqual([{ name: 'files', command: 'npx', args: ['-y', 'server@1.0.0'], env: {}, allow_env: [] }]);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify([{ name: 'x', command: 'node', allow_env: ['LD_PRELOAD'] }]));
+    expect(problemsOf({ MCP_SERVERS_FILE: bad })).toEqual([expect.stringMatching(/^MCP_SERVERS_FILE .*LD_PRELOAD/)]);
+  });
+
+  it('requires AZURE_OPENAI_ENDPOINT with AZURE_OPENAI_API_KEY (the key is bound to it)', () => {
+    expect(problemsOf({ AZURE_OPENAI_API_KEY: 'k' })).toEqual([expect.stringMatching(/^AZURE_OPENAI_API_KEY: requires AZURE_OPENAI_ENDPOINT/)]);
+    expect(loadConfig({ AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com' }).azure).toEqual({ apiKey: 'k', endpoint: 'https://x.openai.azure.com' });
   });
 
   it('selects PostgreSQL for a postgres:// URL and keeps the schema', () => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
+import { readPinnedMcpServers, type EgressRule, type PinnedMcpServer } from '../engine/index.js';
 import { envSchema, type LogLevelName } from './config.schema.js';
 
 /** Where the data lives: a SQLite file, or a PostgreSQL URL (with an optional schema). */
@@ -46,8 +47,14 @@ export interface AppConfig {
   database: DatabaseConfig;
   log: { level: LogLevelName };
   auth: { type: 'none' | 'jwt'; jwtSecret: string | undefined };
+  /** The server's model keys; each is sent only to its own endpoint (README, Security). */
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
-  engine: { toolsDir: string | undefined; mcpStdioAllow: string[] };
+  azure: { apiKey: string | undefined; endpoint: string | undefined };
+  /**
+   * `egressAllow`: EGRESS_ALLOW's exceptions to the egress policy; `mcpServers`: the pinned MCP
+   * stdio servers read from MCP_SERVERS_FILE at boot (empty when unset).
+   */
+  engine: { toolsDir: string | undefined; egressAllow: EgressRule[]; mcpServers: PinnedMcpServer[] };
   /** Running teams and streaming their runs (protocol Part 2). */
   runs: RunsConfig;
   /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
@@ -89,6 +96,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.WS_VIEWER_SOFT_LIMIT_BYTES >= e.WS_VIEWER_HARD_LIMIT_BYTES) {
     problems.push('WS_VIEWER_SOFT_LIMIT_BYTES: must be below WS_VIEWER_HARD_LIMIT_BYTES');
   }
+  if (e.AZURE_OPENAI_API_KEY && !e.AZURE_OPENAI_ENDPOINT) {
+    problems.push('AZURE_OPENAI_API_KEY: requires AZURE_OPENAI_ENDPOINT (the key is only ever sent to that endpoint)');
+  }
+  // Removed, and refused rather than ignored, so nobody who relied on it is silently downgraded.
+  if (env.MCP_STDIO_ALLOW?.trim()) {
+    problems.push('MCP_STDIO_ALLOW: removed (an allowed npx/node ran any code); pin servers in a JSON file named by MCP_SERVERS_FILE (see README, Security)');
+  }
+  let mcpServers: PinnedMcpServer[] = [];
+  if (e.MCP_SERVERS_FILE) {
+    try {
+      mcpServers = readPinnedMcpServers(resolve(e.MCP_SERVERS_FILE));
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   return {
@@ -99,7 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     log: { level: e.LOG_LEVEL },
     auth: { type: e.AUTH_TYPE, jwtSecret: e.JWT_SECRET },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
-    engine: { toolsDir: e.TOOLS_DIR ? resolve(e.TOOLS_DIR) : undefined, mcpStdioAllow: e.MCP_STDIO_ALLOW },
+    azure: { apiKey: e.AZURE_OPENAI_API_KEY, endpoint: e.AZURE_OPENAI_ENDPOINT },
+    engine: { toolsDir: e.TOOLS_DIR ? resolve(e.TOOLS_DIR) : undefined, egressAllow: e.EGRESS_ALLOW, mcpServers },
     runs: {
       chunkFlushMs: e.RUN_CHUNK_FLUSH_MS,
       chunkFlushMax: e.RUN_CHUNK_FLUSH_MAX,

@@ -9,7 +9,7 @@ export * from './errors.js';
 // Model clients
 export * from './models/model-client.js';
 export { ReplayChatCompletionClient, ReplayEntrySchema, ReplayResultSchema, type ReplayEntry } from './models/replay-client.js';
-export { OpenAIChatCompletionClient, AzureOpenAIChatCompletionClient, type OpenAIClientEnv } from './models/openai-client.js';
+export { OpenAIChatCompletionClient, AzureOpenAIChatCompletionClient, type ModelClientOptions } from './models/openai-client.js';
 export {
   OpenAIClientConfigSchema,
   AzureOpenAIClientConfigSchema,
@@ -22,6 +22,17 @@ export { tool, isTool, type Tool, type ToolContext, type ToolDefinition, type To
 export { ToolRegistry } from './tools/tool-registry.js';
 export { StaticWorkbench, type Workbench } from './tools/workbench.js';
 export { McpWorkbench, McpWorkbenchConfigSchema, type McpWorkbenchConfig, type McpWorkbenchOptions } from './tools/mcp-workbench.js';
+export {
+  PinnedMcpServerSchema,
+  PinnedMcpServersSchema,
+  isLoadingEnvKey,
+  matchPinnedServer,
+  readPinnedMcpServers,
+  type PinnedMcpServer,
+} from './tools/mcp-pinned.js';
+
+// Egress: where requests made for a config may go, and which server credentials go with them
+export * from './egress/index.js';
 export { builtinTools } from './tools/builtins.js';
 export { loadToolsDir } from './tools/tools-dir.js';
 
@@ -91,7 +102,7 @@ export { validateComponent, type ValidationIssue, type ValidationResult } from '
 export { dumpComponent } from './components/dump.js';
 export { findEntry, knownProviders } from './components/registry.js';
 export { FunctionTool } from './components/function-tool.js';
-export { ComponentConfigError, type LoadContext, type ComponentTypeMap } from './components/registry-types.js';
+export { ComponentConfigError, egressOf, type LoadContext, type ComponentTypeMap } from './components/registry-types.js';
 
 // IO
 export {

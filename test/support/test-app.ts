@@ -31,7 +31,11 @@ export interface TestApp {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   // The REST rate limit is off unless a test sets it: suites make hundreds of requests from one IP.
-  const config: AppConfig = { ...loadConfig({ LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '0', ...options.env }), database: database.config };
+  // Team configs point at loopback fakes on random ports, which the egress policy allows only when told.
+  const config: AppConfig = {
+    ...loadConfig({ LOG_LEVEL: 'error', RATE_LIMIT_PER_MINUTE: '0', EGRESS_ALLOW: '127.0.0.1', ...options.env }),
+    database: database.config,
+  };
   const app = await createApp(config, { logger: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();

@@ -13,7 +13,7 @@ import { McpWorkbench, type McpWorkbenchConfig } from '../tools/mcp-workbench.js
 import { StaticWorkbench } from '../tools/workbench.js';
 import { ComponentModelSchema } from './component-model.js';
 import { FunctionTool } from './function-tool.js';
-import { ComponentConfigError, defineEntry, type RegistryEntry } from './registry-types.js';
+import { ComponentConfigError, defineEntry, egressOf, type RegistryEntry } from './registry-types.js';
 
 /** The model clients validate their own configs (naming the bad key), so only the shape is checked here. */
 const AnyConfig = z.record(z.string(), z.unknown());
@@ -44,18 +44,14 @@ export const modelAndToolEntries: RegistryEntry[] = [
     provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient',
     componentType: 'model',
     schema: AnyConfig,
-    load: (_c, scope, raw) =>
-      // Without env in the context the client reads OPENAI_API_KEY / OPENAI_BASE_URL itself.
-      new OpenAIChatCompletionClient(
-        raw as OpenAIClientConfig,
-        scope.ctx.env ? { apiKey: scope.ctx.env.openaiApiKey, baseUrl: scope.ctx.env.openaiBaseUrl } : undefined,
-      ),
+    // The server's key goes only to its own endpoint; every request passes the egress policy.
+    load: (_c, scope, raw) => new OpenAIChatCompletionClient(raw as OpenAIClientConfig, egressOf(scope.ctx)),
   }),
   defineEntry({
     provider: 'autogen_ext.models.openai.AzureOpenAIChatCompletionClient',
     componentType: 'model',
     schema: AnyConfig,
-    load: (_c, _scope, raw) => new AzureOpenAIChatCompletionClient(raw as AzureOpenAIClientConfig),
+    load: (_c, scope, raw) => new AzureOpenAIChatCompletionClient(raw as AzureOpenAIClientConfig, egressOf(scope.ctx)),
   }),
   defineEntry({
     provider: 'autogen_ext.models.replay.ReplayChatCompletionClient',
@@ -95,7 +91,8 @@ export const modelAndToolEntries: RegistryEntry[] = [
           `Register a tool named "${c.name}": export it from a JS module in the TOOLS_DIR directory, or add it to the ToolRegistry`,
         );
       }
-      return new FunctionTool(target, { ...raw, name: c.name });
+      // A tool that fetches gets the egress policy's fetch, like the model clients and MCP.
+      return new FunctionTool(target, { ...raw, name: c.name }, egressOf(scope.ctx).egress.fetch);
     },
   }),
   defineEntry({
@@ -107,8 +104,15 @@ export const modelAndToolEntries: RegistryEntry[] = [
   defineEntry({
     provider: 'autogen_ext.tools.mcp.McpWorkbench',
     componentType: 'workbench',
-    // The workbench checks its own config (and refuses stdio commands the operator did not allow).
+    // The workbench checks its own config: a stdio server must be pinned, a URL must pass the policy.
     schema: AnyConfig,
-    load: (_c, scope, raw) => new McpWorkbench(raw as McpWorkbenchConfig, { stdioAllow: scope.ctx.mcpStdioAllow ?? [] }),
+    load: (_c, scope, raw) => {
+      const log = scope.ctx.log;
+      return new McpWorkbench(raw as McpWorkbenchConfig, {
+        servers: scope.ctx.mcpServers ?? [],
+        egress: egressOf(scope.ctx).egress,
+        ...(log ? { log: (line: string) => log.warn(line) } : {}),
+      });
+    },
   }),
 ];

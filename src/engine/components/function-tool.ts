@@ -24,10 +24,14 @@ export class FunctionTool implements Tool, Configurable {
   readonly description: string;
   readonly schema: ToolSchema;
 
-  /** `target` is the registered tool that does the work; `config` is the AGS config as loaded. */
+  /**
+   * `target` is the registered tool that does the work; `config` is the AGS config as loaded;
+   * `fetch` (the load context's egress fetch) is handed to the tool in its context.
+   */
   constructor(
     readonly target: Tool,
     private readonly config: FunctionToolConfig,
+    private readonly fetch?: typeof globalThis.fetch,
   ) {
     this.name = target.name;
     // The config's description is what the AGS user edited, so the model sees that one.
@@ -36,7 +40,7 @@ export class FunctionTool implements Tool, Configurable {
   }
 
   run(args: unknown, context: ToolContext): Promise<ToolResult> {
-    return this.target.run(args, context);
+    return this.target.run(args, this.fetch && !context.fetch ? { ...context, fetch: this.fetch } : context);
   }
 
   toConfig(): Record<string, unknown> {

@@ -10,6 +10,7 @@ import { knownProviders } from './registry.js';
 import { validateComponent } from './validate.js';
 
 const ctx = fixtureLoadContext();
+const pinnedNode = { name: 'node-s', command: 'node', args: ['s.js'], env: {}, allow_env: [] };
 const replay = (...chat_completions: string[]): ComponentModel => ({
   provider: 'autogen_ext.models.replay.ReplayChatCompletionClient',
   config: { chat_completions },
@@ -105,14 +106,14 @@ describe(loadComponent.name, () => {
     expect(configError(() => loadComponent({ provider: 'TokenUsageTermination', config: {} }, ctx)).path).toBe('config');
   });
 
-  it('loads a buffered model context, an OpenAI client with the context’s env, and an allowed MCP workbench', () => {
+  it('loads a buffered model context, an OpenAI client with the context’s credentials, and a pinned MCP workbench', () => {
     const agent = loadComponent(
       assistant('a', {
         model_client: { provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient', config: { model: 'gpt-4o-mini' } },
         model_context: { provider: 'BufferedChatCompletionContext', config: { buffer_size: 5 } },
         workbench: [{ provider: 'McpWorkbench', config: { server_params: { type: 'StdioServerParams', command: 'node', args: ['s.js'] } } }],
       }),
-      { ...ctx, env: { openaiApiKey: 'k' }, mcpStdioAllow: ['node'] },
+      { ...ctx, credentials: { openai: { apiKey: 'k', endpoint: 'https://api.openai.com/v1' } }, mcpServers: [pinnedNode] },
       'agent',
     );
     const config = (agent as AssistantAgent).toConfig();
@@ -121,7 +122,7 @@ describe(loadComponent.name, () => {
     expect(config.workbench).toMatchObject([{ provider: 'autogen_ext.tools.mcp.McpWorkbench' }]);
   });
 
-  it('refuses an MCP stdio command that is not allowed, at its path', () => {
+  it('refuses an MCP stdio command that is not pinned, at its path', () => {
     const error = configError(() =>
       loadTeam(
         team([assistant('a', { workbench: [{ provider: 'autogen_ext.tools.mcp.McpWorkbench', config: { server_params: { type: 'StdioServerParams', command: 'bash', args: [] } } }] })]),

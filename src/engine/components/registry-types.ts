@@ -12,16 +12,46 @@ import type { Team } from '../teams/team.js';
 import type { Tool } from '../tools/tool.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Workbench } from '../tools/workbench.js';
+import type { PinnedMcpServer } from '../tools/mcp-pinned.js';
+import { credentialsFromEnv, serverEgressPolicy, type EgressPolicy, type ServerCredentials } from '../egress/index.js';
 import type { ComponentType } from './component-model.js';
 
 /** What loading a config may draw on. Nothing in a config can reach past this. */
 export interface LoadContext {
   /** The tools a FunctionTool config may name. */
   tools: ToolRegistry;
-  /** Defaults for OpenAI clients whose config has no key / base URL. Absent: the process env is read. */
-  env?: { openaiApiKey?: string; openaiBaseUrl?: string };
-  /** The stdio commands an McpWorkbench config may start (the operator's MCP_STDIO_ALLOW). */
-  mcpStdioAllow?: readonly string[];
+  /**
+   * The server's model keys, each bound to the endpoint it belongs to (OPENAI_API_KEY to
+   * OPENAI_BASE_URL or the official endpoint, AZURE_OPENAI_API_KEY to AZURE_OPENAI_ENDPOINT).
+   * A model config without its own key gets one only when it names that endpoint.
+   * Absent: read from the process environment with credentialsFromEnv.
+   */
+  credentials?: ServerCredentials;
+  /**
+   * Where requests made for a config may go (model clients, MCP HTTP/SSE): build it with
+   * serverEgressPolicy(credentials, { allow }) so the operator's own endpoints are trusted.
+   * Absent: that policy with no EGRESS_ALLOW exceptions (public addresses only).
+   */
+  egress?: EgressPolicy;
+  /** The operator's pinned MCP stdio servers (MCP_SERVERS_FILE). Absent or empty: no stdio server may start. */
+  mcpServers?: readonly PinnedMcpServer[];
+  /** Server-side diagnostics that must not reach a client (an MCP server's stderr). Absent: console.warn. */
+  log?: { warn(message: string): void };
+}
+
+/** One default policy per context object: its fetch pools sockets, so it is shared by every client. */
+const defaultPolicies = new WeakMap<LoadContext, { credentials: ServerCredentials; egress: EgressPolicy }>();
+
+/** The credentials and egress policy a context gives, defaults filled in (see {@link LoadContext}). */
+export function egressOf(ctx: LoadContext): { credentials: ServerCredentials; egress: EgressPolicy } {
+  if (ctx.credentials && ctx.egress) return { credentials: ctx.credentials, egress: ctx.egress };
+  let resolved = defaultPolicies.get(ctx);
+  if (!resolved) {
+    const credentials = ctx.credentials ?? credentialsFromEnv(process.env);
+    resolved = { credentials, egress: ctx.egress ?? serverEgressPolicy(credentials) };
+    defaultPolicies.set(ctx, resolved);
+  }
+  return resolved;
 }
 
 /** The engine type each component_type loads into. */

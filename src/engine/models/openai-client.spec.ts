@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startChatCompletionsServer, type ChatCompletionsServer, type ScriptedReply } from '../../../test/fakes/chat-completions-server.js';
 import { CancelledError, ConfigError, ModelError } from '../errors.js';
 import type { CreateResult, LLMMessage, ModelStreamItem } from './model-client.js';
-import { AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient } from './openai-client.js';
+import { EgressPolicy, parseEgressAllow } from '../egress/index.js';
+import { AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient, type ModelClientOptions } from './openai-client.js';
+
+/** No server credentials; the loopback fakes allowed. */
+const local: ModelClientOptions = { credentials: {}, egress: new EgressPolicy({ allow: parseEgressAllow('127.0.0.1') }) };
 
 const messages: LLMMessage[] = [
   { type: 'SystemMessage', content: 'You are helpful.' },
@@ -21,7 +25,7 @@ async function serve(...script: ScriptedReply[]): Promise<ChatCompletionsServer>
 }
 
 function clientFor(s: ChatCompletionsServer, extra: Record<string, unknown> = {}): OpenAIChatCompletionClient {
-  return new OpenAIChatCompletionClient({ model: 'gpt-4o-mini', base_url: s.baseUrl, api_key: 'test-key', max_retries: 0, ...extra }, {});
+  return new OpenAIChatCompletionClient({ model: 'gpt-4o-mini', base_url: s.baseUrl, api_key: 'test-key', max_retries: 0, ...extra }, local);
 }
 
 async function collect(stream: AsyncIterable<ModelStreamItem>): Promise<{ deltas: string[]; result: CreateResult }> {
@@ -188,14 +192,15 @@ describe(OpenAIChatCompletionClient.name, () => {
 
   it('talks to a local server with no key when base_url is set', async () => {
     const s = await serve({ type: 'text', text: 'no key needed' });
-    const client = new OpenAIChatCompletionClient({ model: 'local-model', base_url: s.baseUrl }, {});
+    const client = new OpenAIChatCompletionClient({ model: 'local-model', base_url: s.baseUrl }, local);
 
     await expect(client.create(messages)).resolves.toMatchObject({ content: 'no key needed' });
   });
 
-  it('takes the base URL and key from env when the config has none, and never puts them in toConfig()', async () => {
+  it('takes the base URL and key from the server credentials when the config has none, and never puts them in toConfig()', async () => {
     const s = await serve({ type: 'text', text: 'from env' });
-    const client = new OpenAIChatCompletionClient({ model: 'gpt-4o', max_retries: 0 }, { apiKey: 'env-key', baseUrl: s.baseUrl });
+    const credentials = { openai: { apiKey: 'env-key', endpoint: s.baseUrl }, openaiBaseUrl: s.baseUrl };
+    const client = new OpenAIChatCompletionClient({ model: 'gpt-4o', max_retries: 0 }, { ...local, credentials });
 
     await expect(client.create(messages)).resolves.toMatchObject({ content: 'from env' });
     expect(s.requests[0]!.headers.authorization).toBe('Bearer env-key');
@@ -203,7 +208,7 @@ describe(OpenAIChatCompletionClient.name, () => {
   });
 
   it('fails at call time, naming OPENAI_API_KEY, when there is neither key nor base URL', async () => {
-    const client = new OpenAIChatCompletionClient({ model: 'gpt-4o' }, {});
+    const client = new OpenAIChatCompletionClient({ model: 'gpt-4o' }, local);
 
     await expect(client.create(messages)).rejects.toThrow(/OPENAI_API_KEY/);
   });
@@ -216,9 +221,9 @@ describe(OpenAIChatCompletionClient.name, () => {
 
   it('derives model info from the config, then from known model names', () => {
     const info = { vision: false, function_calling: false, json_output: false, family: 'custom' };
-    expect(new OpenAIChatCompletionClient({ model: 'x', model_info: info }, {}).modelInfo).toMatchObject(info);
-    expect(new OpenAIChatCompletionClient({ model: 'gpt-4o-mini' }, {}).modelInfo).toMatchObject({ vision: true, function_calling: true, json_output: true });
-    expect(new OpenAIChatCompletionClient({ model: 'llama3' }, {}).modelInfo).toMatchObject({ function_calling: true });
+    expect(new OpenAIChatCompletionClient({ model: 'x', model_info: info }, local).modelInfo).toMatchObject(info);
+    expect(new OpenAIChatCompletionClient({ model: 'gpt-4o-mini' }, local).modelInfo).toMatchObject({ vision: true, function_calling: true, json_output: true });
+    expect(new OpenAIChatCompletionClient({ model: 'llama3' }, local).modelInfo).toMatchObject({ function_calling: true });
   });
 });
 
@@ -227,7 +232,7 @@ describe(AzureOpenAIChatCompletionClient.name, () => {
     const s = await serve({ type: 'text', text: 'from azure' });
     const client = new AzureOpenAIChatCompletionClient(
       { model: 'gpt-4o', azure_endpoint: s.url, azure_deployment: 'my-deploy', api_version: '2024-06-01', api_key: 'azure-key', max_retries: 0 },
-      {},
+      local,
     );
     const { deltas, result } = await collect(client.createStream(messages));
 
@@ -238,7 +243,7 @@ describe(AzureOpenAIChatCompletionClient.name, () => {
   });
 
   it('fails at call time without a key, naming AZURE_OPENAI_API_KEY', async () => {
-    const client = new AzureOpenAIChatCompletionClient({ azure_endpoint: 'http://127.0.0.1:9', azure_deployment: 'd', api_version: 'v' }, {});
+    const client = new AzureOpenAIChatCompletionClient({ azure_endpoint: 'http://127.0.0.1:9', azure_deployment: 'd', api_version: 'v' }, local);
 
     await expect(client.create(messages)).rejects.toThrow(/AZURE_OPENAI_API_KEY/);
   });

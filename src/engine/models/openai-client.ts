@@ -1,11 +1,22 @@
 /**
  * Model clients for OpenAI-compatible Chat Completions servers (OpenAI itself, Azure OpenAI, and
- * any local server that speaks the format). This is the only module that imports the `openai`
- * SDK; the message mapping lives in openai-mapping.ts and is shared by both clients.
+ * any local server that speaks the format). This and openai-errors.ts are the only modules that
+ * import the `openai` SDK; the message mapping lives in openai-mapping.ts and is shared by both.
+ *
+ * Every request goes through the egress policy's fetch (checked, pinned destination), and the
+ * server's own key is attached only when the config's endpoint is the one that key belongs to.
  */
 import type { z } from 'zod';
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, AzureOpenAI } from 'openai';
-import { ConfigError, EngineError, ModelError, cancelledFrom, throwIfAborted } from '../errors.js';
+import OpenAI, { AzureOpenAI } from 'openai';
+import {
+  EgressPolicy,
+  OPENAI_DEFAULT_BASE_URL,
+  credentialsFromEnv,
+  keyFor,
+  serverEgressPolicy,
+  type ServerCredentials,
+} from '../egress/index.js';
+import { ConfigError, ModelError, throwIfAborted } from '../errors.js';
 import type { ChatCompletionClient, CreateOptions, CreateResult, LLMMessage, ModelInfo, ModelStreamItem } from './model-client.js';
 import {
   AzureOpenAIClientConfigSchema,
@@ -16,15 +27,36 @@ import {
   type AzureOpenAIClientConfig,
   type OpenAIClientConfig,
 } from './openai-config.js';
+import { toEngineError } from './openai-errors.js';
 import { StreamAccumulator, buildRequest, fromCompletion } from './openai-mapping.js';
 
-/** Where a key or base URL comes from when the config has none (the process env by default). */
-export interface OpenAIClientEnv {
-  apiKey?: string;
-  baseUrl?: string;
+/** What a model client may draw on beyond its config: the server's credentials and the egress policy. */
+export interface ModelClientOptions {
+  /**
+   * The server's keys, each bound to its endpoint. Absent: read from the process environment
+   * (OPENAI_API_KEY / OPENAI_BASE_URL, AZURE_OPENAI_API_KEY / AZURE_OPENAI_ENDPOINT).
+   */
+  credentials?: ServerCredentials;
+  /** Where requests may go. Absent: no exceptions beyond the endpoints of `credentials`. */
+  egress?: EgressPolicy;
 }
 
-/** A local server needs no key, but the SDK refuses to start without one. */
+/** The credentials and policy a client uses, defaults filled in. */
+function resolveOptions(options: ModelClientOptions | undefined): { credentials: ServerCredentials; egress: EgressPolicy } {
+  const credentials = options?.credentials ?? credentialsFromEnv(process.env);
+  return { credentials, egress: options?.egress ?? serverEgressPolicy(credentials) };
+}
+
+/**
+ * Refuses at load time an endpoint the policy refuses without DNS (a literal private address,
+ * `localhost`, a non-http scheme), so validation reports it before anything runs.
+ */
+function precheckEndpoint(egress: EgressPolicy, endpoint: string, path: string): void {
+  const refusal = egress.precheck(endpoint);
+  if (refusal) throw new ConfigError(path, `Refused by the egress policy: ${refusal}`);
+}
+
+/** Satisfies the SDK's constructor when no key is sent (the header itself is removed). */
 const PLACEHOLDER_API_KEY = 'not-needed';
 
 /** The shared half of both clients: request building, streaming, and error mapping. */
@@ -38,6 +70,12 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
     modelInfo: ModelInfo,
     /** The longest wait for the next chunk; the SDK's own timeout stops at the response headers. */
     private readonly streamIdleMs: number,
+    /** Checks and pins every request; its `fetch` is the SDK's. */
+    protected readonly egress: EgressPolicy,
+    /** The endpoint requests go to (base URL or Azure endpoint). */
+    private readonly endpoint: string,
+    /** Whether a real key goes with the requests (else a 401 is explained). */
+    private readonly keySent: boolean,
   ) {
     this.modelInfo = modelInfo;
   }
@@ -49,13 +87,15 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
     throwIfAborted(options.signal);
     const request = buildRequest(this.model, messages, options, this.createArgs);
     try {
-      const completion = await this.client().chat.completions.create(
+      const sdk = this.client(); // a missing key is reported before any network use
+      await this.checkDestination();
+      const completion = await sdk.chat.completions.create(
         { ...request, stream: false },
         { signal: options.signal },
       );
       return fromCompletion(completion);
     } catch (error) {
-      throw toEngineError(error, options.signal);
+      throw toEngineError(error, options.signal, this.keySent);
     }
   }
 
@@ -77,8 +117,10 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
       }, this.streamIdleMs);
     };
     try {
+      const sdk = this.client();
+      await this.checkDestination();
       // Until the headers arrive, the SDK's own timeout and retries apply.
-      const stream = await this.client().chat.completions.create(
+      const stream = await sdk.chat.completions.create(
         { ...request, stream: true, stream_options: { include_usage: true } },
         { signal: controller.signal },
       );
@@ -93,7 +135,7 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
       }
     } catch (error) {
       if (stalled && !options.signal?.aborted) throw stallError(this.streamIdleMs);
-      throw toEngineError(error, options.signal);
+      throw toEngineError(error, options.signal, this.keySent);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', forwardAbort);
@@ -112,6 +154,15 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
   private client(): OpenAI {
     this.sdk ??= this.makeSdk();
     return this.sdk;
+  }
+
+  /**
+   * Refuses a destination before the SDK sees it: a refusal inside the SDK's fetch would be
+   * retried as a connection error (max_retries times, with back-off). The fetch checks again
+   * and connects to the address it checked.
+   */
+  private async checkDestination(): Promise<void> {
+    await this.egress.check(this.endpoint);
   }
 }
 
@@ -151,29 +202,36 @@ function commonSdkOptions(config: {
 
 /**
  * AGS's `autogen_ext.models.openai.OpenAIChatCompletionClient`: any OpenAI-compatible server.
- * The key comes from `api_key`, else `env.apiKey`; the base URL from `base_url`, else `env.baseUrl`.
- * Without `env`, OPENAI_API_KEY and OPENAI_BASE_URL are read from the process environment.
+ * The endpoint is `base_url`, else the operator's OPENAI_BASE_URL, else the official one. The
+ * key is `api_key` (sent to whatever endpoint the config names, subject to the egress policy),
+ * else the server's OPENAI_API_KEY, but only when the endpoint is the one that key belongs to.
  */
 export class OpenAIChatCompletionClient extends ChatCompletionsClient {
   private readonly config: OpenAIClientConfig;
   private readonly settings: z.output<typeof OpenAIClientConfigSchema>;
   private readonly apiKey: string | undefined;
-  private readonly baseUrl: string | undefined;
+  private readonly baseUrl: string;
 
-  /** @throws ConfigError when the config is malformed (naming the key, e.g. `config.temperature`). */
-  constructor(config: OpenAIClientConfig, env?: OpenAIClientEnv) {
+  /**
+   * @throws ConfigError when the config is malformed (naming the key, e.g. `config.temperature`),
+   *   or when `base_url` is a destination the egress policy refuses without DNS (`config.base_url`).
+   */
+  constructor(config: OpenAIClientConfig, options?: ModelClientOptions) {
     const parsed = parseClientConfig(OpenAIClientConfigSchema, config);
-    super(parsed.model, pickCreateArgs(parsed), resolveModelInfo(parsed.model, parsed.model_info), idleMs(parsed));
-    const fallback = env ?? { apiKey: process.env.OPENAI_API_KEY, baseUrl: process.env.OPENAI_BASE_URL };
+    const { credentials, egress } = resolveOptions(options);
+    const baseUrl = parsed.base_url ?? credentials.openaiBaseUrl ?? OPENAI_DEFAULT_BASE_URL;
+    precheckEndpoint(egress, baseUrl, 'config.base_url');
+    const apiKey = parsed.api_key ?? keyFor(credentials.openai, baseUrl);
+    super(parsed.model, pickCreateArgs(parsed), resolveModelInfo(parsed.model, parsed.model_info), idleMs(parsed), egress, baseUrl, !!apiKey);
     this.config = structuredClone(config);
     this.settings = parsed;
-    this.apiKey = parsed.api_key ?? (fallback.apiKey || undefined);
-    this.baseUrl = parsed.base_url ?? (fallback.baseUrl || undefined);
+    this.apiKey = apiKey;
+    this.baseUrl = baseUrl;
   }
 
   /** Builds a client from an untyped config (a ComponentModel's `config`). */
-  static fromConfig(config: unknown, env?: OpenAIClientEnv): OpenAIChatCompletionClient {
-    return new OpenAIChatCompletionClient(parseClientConfig(OpenAIClientConfigSchema, config), env);
+  static fromConfig(config: unknown, options?: ModelClientOptions): OpenAIChatCompletionClient {
+    return new OpenAIChatCompletionClient(parseClientConfig(OpenAIClientConfigSchema, config), options);
   }
 
   /** The config this client was built from (never with a key taken from the environment). */
@@ -182,38 +240,60 @@ export class OpenAIChatCompletionClient extends ChatCompletionsClient {
   }
 
   protected makeSdk(): OpenAI {
-    if (!this.apiKey && !this.baseUrl) {
+    if (!this.apiKey && sameEndpointAsOfficial(this.baseUrl)) {
       throw new ModelError('No OpenAI API key: set api_key in the model client config or OPENAI_API_KEY in the environment');
     }
+    const common = commonSdkOptions(this.settings);
     return new OpenAI({
+      // A local server needs no key, but the SDK refuses to start without one ...
       apiKey: this.apiKey ?? PLACEHOLDER_API_KEY,
-      baseURL: this.baseUrl ?? 'https://api.openai.com/v1',
-      ...commonSdkOptions(this.settings),
+      baseURL: this.baseUrl,
+      fetch: this.egress.fetch,
+      ...common,
+      // ... and with none, no Authorization header is sent at all (null removes the SDK's).
+      ...(this.apiKey ? {} : { defaultHeaders: { Authorization: null, ...common.defaultHeaders } }),
     });
   }
 }
 
+function sameEndpointAsOfficial(url: string): boolean {
+  return new URL(url).hostname === new URL(OPENAI_DEFAULT_BASE_URL).hostname;
+}
+
 /**
  * AGS's `autogen_ext.models.openai.AzureOpenAIChatCompletionClient`: `azure_endpoint`,
- * `azure_deployment`, `api_version` and `api_key` (else `env.apiKey`, else AZURE_OPENAI_API_KEY).
+ * `azure_deployment`, `api_version` and `api_key`; without `api_key`, the server's
+ * AZURE_OPENAI_API_KEY only when `azure_endpoint` is the operator's AZURE_OPENAI_ENDPOINT.
  */
 export class AzureOpenAIChatCompletionClient extends ChatCompletionsClient {
   private readonly config: AzureOpenAIClientConfig;
   private readonly settings: z.output<typeof AzureOpenAIClientConfigSchema>;
   private readonly apiKey: string | undefined;
 
-  constructor(config: AzureOpenAIClientConfig, env?: Pick<OpenAIClientEnv, 'apiKey'>) {
+  /** @throws ConfigError for a malformed config or an `azure_endpoint` the egress policy refuses. */
+  constructor(config: AzureOpenAIClientConfig, options?: ModelClientOptions) {
     const parsed = parseClientConfig(AzureOpenAIClientConfigSchema, config);
     const deployment = parsed.azure_deployment ?? parsed.model;
     if (!deployment) throw new ConfigError('config.azure_deployment', 'azure_deployment (or model) is required');
-    super(deployment, pickCreateArgs(parsed), resolveModelInfo(parsed.model ?? deployment, parsed.model_info), idleMs(parsed));
+    const { credentials, egress } = resolveOptions(options);
+    precheckEndpoint(egress, parsed.azure_endpoint, 'config.azure_endpoint');
+    const apiKey = parsed.api_key ?? keyFor(credentials.azure, parsed.azure_endpoint);
+    super(
+      deployment,
+      pickCreateArgs(parsed),
+      resolveModelInfo(parsed.model ?? deployment, parsed.model_info),
+      idleMs(parsed),
+      egress,
+      parsed.azure_endpoint,
+      !!apiKey,
+    );
     this.config = structuredClone(config);
     this.settings = parsed;
-    this.apiKey = parsed.api_key ?? ((env ? env.apiKey : process.env.AZURE_OPENAI_API_KEY) || undefined);
+    this.apiKey = apiKey;
   }
 
-  static fromConfig(config: unknown, env?: Pick<OpenAIClientEnv, 'apiKey'>): AzureOpenAIChatCompletionClient {
-    return new AzureOpenAIChatCompletionClient(parseClientConfig(AzureOpenAIClientConfigSchema, config), env);
+  static fromConfig(config: unknown, options?: ModelClientOptions): AzureOpenAIChatCompletionClient {
+    return new AzureOpenAIChatCompletionClient(parseClientConfig(AzureOpenAIClientConfigSchema, config), options);
   }
 
   toConfig(): AzureOpenAIClientConfig {
@@ -222,7 +302,9 @@ export class AzureOpenAIChatCompletionClient extends ChatCompletionsClient {
 
   protected makeSdk(): OpenAI {
     if (!this.apiKey) {
-      throw new ModelError('No Azure OpenAI API key: set api_key in the model client config or AZURE_OPENAI_API_KEY in the environment');
+      throw new ModelError(
+        'No Azure OpenAI API key: set api_key in the model client config, or AZURE_OPENAI_API_KEY with AZURE_OPENAI_ENDPOINT equal to this azure_endpoint in the environment',
+      );
     }
     const { azure_endpoint, azure_deployment, model, api_version } = this.settings;
     return new AzureOpenAI({
@@ -230,35 +312,8 @@ export class AzureOpenAIChatCompletionClient extends ChatCompletionsClient {
       endpoint: azure_endpoint,
       deployment: azure_deployment ?? model ?? undefined,
       apiVersion: api_version,
+      fetch: this.egress.fetch,
       ...commonSdkOptions(this.settings),
     });
   }
-}
-
-/**
- * Every failure becomes an engine error: an abort is a CancelledError (the caller's stop, not a
- * model failure); an HTTP error a ModelError with the status and the server's own message.
- */
-function toEngineError(error: unknown, signal: AbortSignal | undefined): EngineError {
-  if (signal?.aborted) return cancelledFrom(signal);
-  if (error instanceof EngineError) return error;
-  if (error instanceof APIConnectionTimeoutError) return new ModelError('Model request timed out', { cause: error });
-  if (error instanceof APIConnectionError) {
-    return new ModelError(`Could not reach the model server: ${describe(error)}`, { cause: error });
-  }
-  if (error instanceof APIError) {
-    const body: unknown = error.error;
-    const serverMessage =
-      typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string' ? body.message : error.message;
-    if (error.status === undefined) return new ModelError(`Model stream failed: ${serverMessage}`, { cause: error });
-    return new ModelError(`Model request failed with HTTP ${error.status}: ${serverMessage}`, { status: error.status, cause: error });
-  }
-  // Anything else is the connection failing while the body streams (undici says "terminated").
-  return new ModelError(`Model stream failed: ${describe(error)}`, { cause: error });
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-  return `${error.message}${cause}`;
 }

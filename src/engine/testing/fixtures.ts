@@ -10,6 +10,7 @@ import { builtinTools } from '../tools/builtins.js';
 import { tool, type Tool } from '../tools/tool.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import type { LoadContext } from '../components/registry-types.js';
+import { EgressPolicy, parseEgressAllow } from '../egress/index.js';
 
 /** The shared fixtures: `../shared/fixtures/teams` beside the repository, the one copy every test reads. */
 export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/teams', import.meta.url));
@@ -49,7 +50,11 @@ export function demoStandInTools(): Tool[] {
   ];
 }
 
-/** A load context with the built-ins and the stand-ins, and no environment defaults. */
+/** A load context with the built-ins and the stand-ins, no server credentials, and 127.0.0.1 allowed (the local fakes). */
 export function fixtureLoadContext(): LoadContext {
-  return { tools: new ToolRegistry([...builtinTools(), ...demoStandInTools()]), env: {} };
+  return {
+    tools: new ToolRegistry([...builtinTools(), ...demoStandInTools()]),
+    credentials: {},
+    egress: new EgressPolicy({ allow: parseEgressAllow('127.0.0.1') }),
+  };
 }

@@ -79,20 +79,26 @@ export function contentToText(result: McpCallResult): string {
   const parts = (result.content as Record<string, unknown>[]).map((item) => {
     switch (item.type) {
       case 'text':
-        return String(item.text ?? '');
+        return textOf(item.text);
       case 'image':
       case 'audio':
-        return `[${item.type}: ${String(item.mimeType ?? 'unknown')}]`;
+        return `[${item.type}: ${textOf(item.mimeType) || 'unknown'}]`;
       case 'resource': {
         const resource = (item.resource ?? {}) as Record<string, unknown>;
-        return typeof resource.text === 'string' ? resource.text : `[resource: ${String(resource.uri ?? '')}]`;
+        return typeof resource.text === 'string' ? resource.text : `[resource: ${textOf(resource.uri)}]`;
       }
       case 'resource_link':
-        return `[resource: ${String(item.uri ?? '')}]`;
+        return `[resource: ${textOf(item.uri)}]`;
       default:
         return JSON.stringify(item);
     }
   });
   if (parts.length === 0 && result.structuredContent !== undefined) return JSON.stringify(result.structuredContent);
   return parts.join('\n');
+}
+
+/** A field of an MCP content item as text: strings as they are, anything else as JSON, nothing as ''. */
+function textOf(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

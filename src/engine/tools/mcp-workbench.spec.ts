@@ -1,29 +1,51 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMcpHttpServer, type McpHttpServer } from '../../../test/fakes/mcp-server.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { createFakeMcpServer, startMcpHttpServer, type McpHttpServer } from '../../../test/fakes/mcp-server.js';
 import { mcpStdioServerScript } from '../../../test/fakes/mcp-stdio-script.js';
+import { EgressPolicy, parseEgressAllow } from '../egress/index.js';
 import { CancelledError, ConfigError, ToolError } from '../errors.js';
-import { McpWorkbench } from './mcp-workbench.js';
+import { PinnedMcpServerSchema, type PinnedMcpServer } from './mcp-pinned.js';
+import { McpWorkbench, type McpWorkbenchOptions } from './mcp-workbench.js';
 
 const node = process.execPath;
 const context = () => ({ signal: new AbortController().signal });
+const loopback = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1') });
 
 let script: string;
+/** The fake server, pinned as the operator would pin it; a config's FAKE_TOKEN may pass. */
+let fake: PinnedMcpServer;
+/** A pinned server that writes a secret to stderr and exits before speaking MCP. */
+const crashing = PinnedMcpServerSchema.parse({
+  name: 'crashing',
+  command: node,
+  args: ['-e', 'console.error("DB_PASSWORD=hunter2 at /srv/internal/config.yml"); process.exit(3)'],
+});
+let logged: string[] = [];
+let options: McpWorkbenchOptions;
 beforeAll(async () => {
   script = await mcpStdioServerScript();
+  fake = PinnedMcpServerSchema.parse({ name: 'fake', command: node, args: [script], allow_env: ['FAKE_TOKEN'], env: { FAKE_FIXED: 'pinned' } });
+  options = { servers: [fake, crashing], egress: loopback, log: (line) => logged.push(line) };
 }, 30_000);
 
 const open: McpWorkbench[] = [];
 let http: McpHttpServer | undefined;
+let raw: Server | undefined;
 afterEach(async () => {
   await Promise.all(open.splice(0).map((w) => w.close()));
   await http?.close();
   http = undefined;
+  await new Promise((done) => (raw ? raw.close(done) : done(undefined)));
+  raw = undefined;
+  logged = [];
 });
 
 function stdioWorkbench(extra: Record<string, unknown> = {}, overrides?: Record<string, { name?: string; description?: string }>): McpWorkbench {
   const workbench = new McpWorkbench(
     { server_params: { type: 'StdioServerParams', command: node, args: [script], read_timeout_seconds: 10, ...extra }, tool_overrides: overrides },
-    { stdioAllow: [node] },
+    options,
   );
   open.push(workbench);
   return workbench;
@@ -72,10 +94,11 @@ describe(McpWorkbench.name, () => {
       await expect(workbench.callTool('echo', { text: 'still here' }, context())).resolves.toEqual({ content: 'still here', isError: false });
     });
 
-    it('gives the server the configured env on top of a safe default environment', async () => {
+    it('gives the server its pinned env and the allowed config env on top of a safe default environment', async () => {
       const workbench = stdioWorkbench({ env: { FAKE_TOKEN: 'abc123' } });
 
       await expect(workbench.callTool('get_env', { name: 'FAKE_TOKEN' }, context())).resolves.toEqual({ content: 'abc123', isError: false });
+      await expect(workbench.callTool('get_env', { name: 'FAKE_FIXED' }, context())).resolves.toEqual({ content: 'pinned', isError: false });
     });
 
     it('applies tool_overrides to names and descriptions, and maps the new name back on calls', async () => {
@@ -98,41 +121,52 @@ describe(McpWorkbench.name, () => {
       await expect(workbench.callTool('echo', { text: 'again' }, context())).resolves.toEqual({ content: 'again', isError: false });
     });
 
-    it('names the server when it cannot start', async () => {
-      const workbench = new McpWorkbench({ server_params: { type: 'StdioServerParams', command: node, args: ['-e', 'process.exit(3)'] } }, { stdioAllow: [node] });
+    it('names the pinned server when it cannot start, and logs its stderr instead of returning it', async () => {
+      const workbench = new McpWorkbench({ server_params: { type: 'StdioServerParams', command: node, args: crashing.args } }, options);
       open.push(workbench);
 
-      await expect(workbench.listTools()).rejects.toThrow(ToolError);
-      await expect(workbench.listTools()).rejects.toThrow(/cannot connect to stdio server/);
-      await expect(workbench.callTool('add', { a: 1, b: 2 }, context())).resolves.toMatchObject({ isError: true });
+      const error = (await workbench.listTools().catch((e: unknown) => e)) as ToolError;
+      expect(error).toBeInstanceOf(ToolError);
+      expect(error.message).toMatch(/cannot connect to pinned MCP server "crashing"/);
+      expect(error.message).not.toMatch(/hunter2|internal|stderr/);
+      const result = await workbench.callTool('add', { a: 1, b: 2 }, context());
+      expect(result).toMatchObject({ isError: true });
+      expect(result.content).not.toMatch(/hunter2/);
+      await expect(waitUntil(() => logged.some((l) => l.includes('hunter2')))).resolves.toBe(true);
+      expect(logged.find((l) => l.includes('hunter2'))).toMatch(/^MCP server "crashing" stderr: DB_PASSWORD=hunter2/);
     });
   });
 
-  describe('the stdio allow list', () => {
-    it('refuses a command that is not on the list, at construction', () => {
-      const build = () => new McpWorkbench({ server_params: { type: 'StdioServerParams', command: 'rm', args: ['-rf', '/'] } }, { stdioAllow: ['npx', node] });
+  describe('pinned stdio servers', () => {
+    it('refuses, at construction, a command nobody pinned', () => {
+      const build = () => new McpWorkbench({ server_params: { type: 'StdioServerParams', command: 'rm', args: ['-rf', '/'] } }, options);
 
       expect(build).toThrow(ConfigError);
-      expect(build).toThrow('config.server_params.command: MCP stdio command "rm" is not in MCP_STDIO_ALLOW');
+      expect(build).toThrow('config.server_params.command: MCP stdio command "rm" is not a pinned server');
     });
 
-    it('matches exactly: a bare name does not allow another path, nor the reverse', () => {
-      const config = (command: string) => ({ server_params: { type: 'StdioServerParams' as const, command } });
+    it('refuses the pinned command with other arguments (node -e)', () => {
+      const build = () => new McpWorkbench({ server_params: { type: 'StdioServerParams', command: node, args: ['-e', 'process.exit(0)'] } }, options);
 
-      expect(() => new McpWorkbench(config('/usr/bin/npx'), { stdioAllow: ['npx'] })).toThrow(ConfigError);
-      expect(() => new McpWorkbench(config('npx'), { stdioAllow: ['/usr/bin/npx'] })).toThrow(ConfigError);
-      expect(() => new McpWorkbench(config('npx'), { stdioAllow: ['npx'] })).not.toThrow();
+      expect(build).toThrow(/config\.server_params\.args: the arguments of .* match no pinned server/);
     });
 
-    it('refuses everything when the list is empty', () => {
-      expect(() => new McpWorkbench({ server_params: { type: 'StdioServerParams', command: node } }, { stdioAllow: [] })).toThrow(/allowed: empty/);
+    it('refuses a config env key that changes loading, naming it, before anything starts', () => {
+      const build = () => stdioWorkbench({ env: { NODE_OPTIONS: '--require /tmp/evil.js' } });
+
+      expect(build).toThrow(ConfigError);
+      expect(build).toThrow('config.server_params.env.NODE_OPTIONS: "NODE_OPTIONS" changes how the server program loads');
+    });
+
+    it('refuses everything when nothing is pinned', () => {
+      expect(() => new McpWorkbench({ server_params: { type: 'StdioServerParams', command: node, args: [script] } }, {})).toThrow(/pinned: none/);
     });
   });
 
   describe('over streamable HTTP', () => {
     it('lists and calls tools, sending the configured headers', async () => {
       http = await startMcpHttpServer();
-      const workbench = new McpWorkbench({ server_params: { type: 'StreamableHttpServerParams', url: http.url, headers: { 'x-api-key': 'secret' } } }, { stdioAllow: [] });
+      const workbench = new McpWorkbench({ server_params: { type: 'StreamableHttpServerParams', url: http.url, headers: { 'x-api-key': 'secret' } } }, options);
       open.push(workbench);
 
       await expect(workbench.listTools()).resolves.toHaveLength(6);
@@ -143,7 +177,7 @@ describe(McpWorkbench.name, () => {
 
     it('closes without error, twice', async () => {
       http = await startMcpHttpServer();
-      const workbench = new McpWorkbench({ server_params: { type: 'StreamableHttpServerParams', url: http.url } }, { stdioAllow: [] });
+      const workbench = new McpWorkbench({ server_params: { type: 'StreamableHttpServerParams', url: http.url } }, options);
       await workbench.listTools();
 
       await expect(workbench.close()).resolves.toBeUndefined();
@@ -151,15 +185,82 @@ describe(McpWorkbench.name, () => {
     });
   });
 
+  describe('over SSE', () => {
+    it('lists and calls tools through the egress fetch', async () => {
+      const sessions = new Map<string, SSEServerTransport>();
+      raw = createServer((req, res) => {
+        if (req.method === 'GET' && req.url === '/sse') {
+          const transport = new SSEServerTransport('/messages', res);
+          sessions.set(transport.sessionId, transport);
+          void createFakeMcpServer().connect(transport);
+          return;
+        }
+        const id = new URL(req.url ?? '', 'http://x').searchParams.get('sessionId') ?? '';
+        const transport = sessions.get(id);
+        if (!transport) return void res.writeHead(404).end();
+        void transport.handlePostMessage(req, res);
+      });
+      await new Promise<void>((ready) => raw!.listen(0, '127.0.0.1', ready));
+      const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/sse`;
+      const workbench = new McpWorkbench({ server_params: { type: 'SseServerParams', url } }, options);
+      open.push(workbench);
+
+      await expect(workbench.listTools()).resolves.toHaveLength(6);
+      await expect(workbench.callTool('add', { a: 20, b: 22 }, context())).resolves.toEqual({ content: '42', isError: false });
+      await workbench.close();
+      raw.closeAllConnections();
+    });
+  });
+
+  describe('over HTTP, under the egress policy', () => {
+    it('refuses a loopback or metadata URL at construction unless the operator allows it', () => {
+      const config = (url: string) => ({ server_params: { type: 'StreamableHttpServerParams' as const, url } });
+
+      expect(() => new McpWorkbench(config('http://127.0.0.1:3000/mcp'), {})).toThrow(/config\.server_params\.url: Refused by the egress policy: 127\.0\.0\.1 is a loopback address/);
+      expect(() => new McpWorkbench(config('http://169.254.169.254/latest'), options)).toThrow(/link-local/);
+      expect(() => new McpWorkbench({ server_params: { type: 'SseServerParams', url: 'http://localhost:3000/sse' } }, {})).toThrow(/localhost/);
+    });
+
+    it('refuses at call time a name that resolves to loopback, and sends nothing', async () => {
+      http = await startMcpHttpServer();
+      const egress = new EgressPolicy({ resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
+      const url = http.url.replace('127.0.0.1', 'mcp.example');
+      const workbench = new McpWorkbench({ server_params: { type: 'StreamableHttpServerParams', url } }, { egress });
+      open.push(workbench);
+
+      await expect(workbench.listTools()).rejects.toThrow(/Refused by the egress policy: http:\/\/mcp\.example:\d+: mcp\.example resolves to a loopback address/);
+      expect(http.requestHeaders).toHaveLength(0);
+    });
+
+    it('never returns an upstream HTML error page', async () => {
+      raw = createServer((req, res) => {
+        req.resume();
+        res.writeHead(404, { 'content-type': 'text/html' });
+        res.end('<html><body>Grafana admin — internal dashboards at 10.0.0.3</body></html>');
+      });
+      await new Promise<void>((ready) => raw!.listen(0, '127.0.0.1', ready));
+      const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/mcp`;
+      for (const type of ['StreamableHttpServerParams', 'SseServerParams'] as const) {
+        const workbench = new McpWorkbench({ server_params: { type, url } }, options);
+        open.push(workbench);
+
+        const error = (await workbench.listTools().catch((e: unknown) => e)) as ToolError;
+        expect(error).toBeInstanceOf(ToolError);
+        expect(error.message).toMatch(/404/);
+        expect(error.message).not.toMatch(/Grafana|html|10\.0\.0\.3/);
+      }
+    });
+  });
+
   describe('config', () => {
     it('round-trips an AGS config through toConfig()', () => {
       const config = { server_params: { type: 'SseServerParams' as const, url: 'http://127.0.0.1:1/sse', headers: {}, timeout: 5, sse_read_timeout: 300 } };
 
-      expect(McpWorkbench.fromConfig(config, { stdioAllow: [] }).toConfig()).toEqual(config);
+      expect(McpWorkbench.fromConfig(config, options).toConfig()).toEqual(config);
     });
 
     it('names the bad key of a malformed config', () => {
-      expect(() => McpWorkbench.fromConfig({ server_params: { type: 'StreamableHttpServerParams', url: 'not a url' } }, { stdioAllow: [] })).toThrow(
+      expect(() => McpWorkbench.fromConfig({ server_params: { type: 'StreamableHttpServerParams', url: 'not a url' } }, options)).toThrow(
         /config\.server_params\.url/,
       );
     });

@@ -1,25 +1,33 @@
 /**
  * McpWorkbench (AGS's `autogen_ext.tools.mcp.McpWorkbench`): the tools of an MCP server, over
  * stdio, streamable HTTP or SSE. A stdio server is a process this service would spawn from a
- * config, so its command must be on the operator's allow list (MCP_STDIO_ALLOW); that check runs
- * at construction, before anything can be started. The connection opens lazily on first use.
+ * config, so it must match one the operator pinned (MCP_SERVERS_FILE, see mcp-pinned.ts); an
+ * HTTP/SSE URL must pass the egress policy, whose fetch carries every request. Both checks run
+ * at construction, before anything can start. The connection opens lazily on first use.
+ * A stdio server's stderr is logged server-side and never returned to the client.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { EgressPolicy, EgressRefusedError, shorten } from '../egress/index.js';
 import { ConfigError, ToolError, cancelledFrom, throwIfAborted } from '../errors.js';
 import type { ToolSchema } from '../models/model-client.js';
 import { contentToText, parseMcpWorkbenchConfig, type McpServerParams, type McpWorkbenchConfig } from './mcp-config.js';
+import { matchPinnedServer, type PinnedLaunch, type PinnedMcpServer } from './mcp-pinned.js';
 import type { ToolContext, ToolResult } from './tool.js';
 import type { Workbench } from './workbench.js';
 
 export { McpWorkbenchConfigSchema, type McpWorkbenchConfig } from './mcp-config.js';
 
 export interface McpWorkbenchOptions {
-  /** Commands a stdio server may be started with, matched exactly as written in the config. */
-  stdioAllow: readonly string[];
+  /** The operator's pinned stdio servers (MCP_SERVERS_FILE); absent or empty: no stdio server may start. */
+  servers?: readonly PinnedMcpServer[];
+  /** Checks and pins HTTP/SSE requests. Absent: a policy with no exceptions (public addresses only). */
+  egress?: EgressPolicy;
+  /** Receives a stdio server's stderr, line by line (server-side logs only). Absent: console.warn. */
+  log?: (line: string) => void;
 }
 
 interface Connection {
@@ -28,26 +36,33 @@ interface Connection {
 }
 
 const CLIENT_INFO = { name: 'teamstream', version: '0.1.0' };
-/** How much of a stdio server's stderr to keep for error messages. */
-const STDERR_TAIL = 2000;
+/** Longest stderr line logged (a server printing megabytes on one line must not flood the log). */
+const STDERR_LINE_MAX = 2000;
 
 export class McpWorkbench implements Workbench {
   private readonly config: McpWorkbenchConfig;
   private readonly params: McpServerParams;
   private readonly overrides: Record<string, { name?: string | null; description?: string | null }>;
   private connection: Promise<Connection> | undefined;
-  private stderrTail = '';
+  /** The pinned server a stdio config matched (what is actually started). */
+  private readonly launch: PinnedLaunch | undefined;
+  private readonly egress: EgressPolicy;
+  private readonly log: (line: string) => void;
 
-  /** @throws ConfigError for a malformed config or a stdio command not on `options.stdioAllow`. */
-  constructor(config: McpWorkbenchConfig, options: McpWorkbenchOptions) {
+  /**
+   * @throws ConfigError for a malformed config, a stdio config that matches no pinned server or
+   *   sets an env key that changes loading (naming it), or an HTTP/SSE url the policy refuses
+   */
+  constructor(config: McpWorkbenchConfig, options: McpWorkbenchOptions = {}) {
     const parsed = parseMcpWorkbenchConfig(config);
     const params = parsed.server_params;
-    if (params.type === 'StdioServerParams' && !options.stdioAllow.includes(params.command)) {
-      const allowed = options.stdioAllow.length > 0 ? options.stdioAllow.join(', ') : 'empty';
-      throw new ConfigError(
-        'config.server_params.command',
-        `MCP stdio command "${params.command}" is not in MCP_STDIO_ALLOW (allowed: ${allowed}); ask the operator to add it`,
-      );
+    this.egress = options.egress ?? new EgressPolicy();
+    this.log = options.log ?? ((line) => console.warn(line));
+    if (params.type === 'StdioServerParams') {
+      this.launch = matchPinnedServer(params, options.servers ?? []);
+    } else {
+      const refusal = this.egress.precheck(params.url);
+      if (refusal) throw new ConfigError('config.server_params.url', `Refused by the egress policy: ${refusal}`);
     }
     this.config = structuredClone(config);
     this.params = params;
@@ -55,7 +70,7 @@ export class McpWorkbench implements Workbench {
   }
 
   /** Builds a workbench from an untyped config (a ComponentModel's `config`). */
-  static fromConfig(config: unknown, options: McpWorkbenchOptions): McpWorkbench {
+  static fromConfig(config: unknown, options: McpWorkbenchOptions = {}): McpWorkbench {
     parseMcpWorkbenchConfig(config); // throws the ConfigError for a bad config
     return new McpWorkbench(config as McpWorkbenchConfig, options);
   }
@@ -71,7 +86,7 @@ export class McpWorkbench implements Workbench {
     let cursor: string | undefined;
     do {
       const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: this.timeoutMs() }).catch((error: unknown) => {
-        throw new ToolError('McpWorkbench', `listing tools of ${this.target()} failed: ${message(error)}`, { cause: error });
+        throw new ToolError('McpWorkbench', `listing tools of ${this.target()} failed: ${describeError(error)}`, { cause: error });
       });
       for (const t of page.tools) {
         const override = this.overrides[t.name];
@@ -104,7 +119,7 @@ export class McpWorkbench implements Workbench {
       return { content: contentToText(result), isError: result.isError === true };
     } catch (error) {
       if (context.signal.aborted) throw cancelledFrom(context.signal);
-      return { content: `Error: ${message(error)}`, isError: true };
+      return { content: `Error: ${describeError(error)}`, isError: true };
     }
   }
 
@@ -136,8 +151,8 @@ export class McpWorkbench implements Workbench {
       await client.connect(transport, { timeout: this.timeoutMs() });
     } catch (error) {
       await client.close().catch(() => undefined);
-      const stderr = this.stderrTail.trim() ? `; server stderr: ${this.stderrTail.trim()}` : '';
-      throw new ToolError('McpWorkbench', `cannot connect to ${this.target()}: ${message(error)}${stderr}`, { cause: error });
+      // The server's stderr went to the server log (see makeTransport), never into this message.
+      throw new ToolError('McpWorkbench', `cannot connect to ${this.target()}: ${describeError(error)}`, { cause: error });
     }
     return { client, transport };
   }
@@ -146,25 +161,45 @@ export class McpWorkbench implements Workbench {
     const params = this.params;
     switch (params.type) {
       case 'StdioServerParams': {
+        const launch = this.launch!;
         const transport = new StdioClientTransport({
-          command: params.command,
-          args: params.args ?? [],
+          // The pinned command, args, env and cwd: what the config said only selected them.
+          command: launch.server.command,
+          args: launch.args,
           // Only the SDK's safe default variables are inherited, never the server's secrets.
-          env: { ...getDefaultEnvironment(), ...params.env },
-          ...(params.cwd ? { cwd: params.cwd } : {}),
+          env: { ...getDefaultEnvironment(), ...launch.env },
+          ...(launch.cwd ? { cwd: launch.cwd } : {}),
           stderr: 'pipe',
         });
-        this.stderrTail = '';
-        transport.stderr?.on('data', (chunk: Buffer) => {
-          this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
-        });
+        this.logStderr(transport, launch.server.name);
         return transport;
       }
       case 'StreamableHttpServerParams':
-        return new StreamableHTTPClientTransport(new URL(params.url), { requestInit: { headers: params.headers ?? {} } });
+        return new StreamableHTTPClientTransport(new URL(params.url), {
+          requestInit: { headers: params.headers ?? {} },
+          fetch: this.egress.fetch,
+        });
       case 'SseServerParams':
-        return new SSEClientTransport(new URL(params.url), { requestInit: { headers: params.headers ?? {} } });
+        return new SSEClientTransport(new URL(params.url), { requestInit: { headers: params.headers ?? {} }, fetch: this.egress.fetch });
     }
+  }
+
+  /** Sends the child's stderr to the server log, a line at a time, prefixed with the server's name. */
+  private logStderr(transport: StdioClientTransport, name: string): void {
+    let pending = '';
+    const emit = (line: string) => {
+      if (line.trim()) this.log(`MCP server "${name}" stderr: ${line.slice(0, STDERR_LINE_MAX)}`);
+    };
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString('utf8')).split(/\r?\n/);
+      pending = lines.pop() ?? '';
+      if (pending.length > STDERR_LINE_MAX) {
+        emit(pending);
+        pending = '';
+      }
+      lines.forEach(emit);
+    });
+    transport.stderr?.on('end', () => emit(pending));
   }
 
   /** Per-request timeout: AGS's read timeout for stdio, its SSE read timeout for HTTP; else the SDK's 60 s. */
@@ -179,10 +214,26 @@ export class McpWorkbench implements Workbench {
   }
 
   private target(): string {
-    return this.params.type === 'StdioServerParams' ? `stdio server "${this.params.command}"` : `MCP server ${this.params.url}`;
+    return this.launch ? `pinned MCP server "${this.launch.server.name}"` : `MCP server ${originOf(this.params)}`;
   }
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Scheme, host and port of an HTTP/SSE server (its path and query may carry tokens). */
+function originOf(params: McpServerParams): string {
+  return params.type === 'StdioServerParams' ? params.command : new URL(params.url).origin;
+}
+
+/**
+ * An MCP failure as the client may see it: the SDK's message (HTTP error bodies were already
+ * reduced to a short message by the egress fetch), cut short; an egress refusal as it is.
+ */
+function describeError(error: unknown): string {
+  if (error instanceof EgressRefusedError) return error.message;
+  const cause = error instanceof Error && error.cause instanceof EgressRefusedError ? error.cause : undefined;
+  if (cause) return cause.message;
+  const text = shorten(error instanceof Error ? error.message : String(error)).replace(/:\s*$/, '');
+  // The SDK's HTTP errors carry the status as `code`; their message may not say it (the body is gone).
+  const code = (error as { code?: unknown } | null)?.code;
+  const status = typeof code === 'number' && code >= 100 && code <= 599 ? code : undefined;
+  return status !== undefined && !text.includes(String(status)) ? `${text} (HTTP ${status})` : text;
 }

@@ -8,6 +8,12 @@ import type { ToolSchema } from '../models/model-client.js';
 
 export interface ToolContext {
   signal: AbortSignal;
+  /**
+   * fetch() under the server's egress policy (checked, pinned destination; see engine/egress).
+   * A tool that reaches the network for a run uses this, not the global fetch. Present when the
+   * tool was loaded from a config (FunctionTool).
+   */
+  fetch?: typeof globalThis.fetch;
 }
 
 export interface ToolResult {
@@ -27,7 +33,8 @@ export interface ToolDefinition<S extends z.ZodType> {
   name: string;
   description: string;
   parameters: S;
-  execute: (args: z.infer<S>, context: ToolContext) => Promise<unknown> | unknown;
+  /** Returns the result, or a promise of it. */
+  execute: (args: z.infer<S>, context: ToolContext) => unknown;
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

@@ -1,0 +1,94 @@
+/**
+ * The server's own model credentials, each bound to the one endpoint it belongs to. A model
+ * client whose config has no key gets the server's key only when the config's endpoint is that
+ * endpoint (normalised URL compare); a config that names another `base_url` / `azure_endpoint`
+ * gets no key, so the operator's key is never sent to an address a client chose.
+ */
+import { EgressPolicy, type EgressPolicyOptions } from './policy.js';
+
+/** The official OpenAI endpoint: where OPENAI_API_KEY goes when OPENAI_BASE_URL is not set. */
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** A server-owned key and the endpoint (a URL) it may be sent to, and only to. */
+export interface BoundCredential {
+  readonly apiKey: string;
+  readonly endpoint: string;
+}
+
+/** The server's credentials, from its environment (see {@link credentialsFromEnv}). */
+export interface ServerCredentials {
+  /** OPENAI_API_KEY, bound to OPENAI_BASE_URL or the official endpoint. */
+  readonly openai?: BoundCredential;
+  /** AZURE_OPENAI_API_KEY, bound to AZURE_OPENAI_ENDPOINT (no endpoint: no Azure credential). */
+  readonly azure?: BoundCredential;
+  /**
+   * Where an OpenAI client with no `base_url` goes (OPENAI_BASE_URL), even without a key: a
+   * keyless local server the operator chose. Absent: the official endpoint.
+   */
+  readonly openaiBaseUrl?: string;
+}
+
+/**
+ * A URL in a form two spellings of one endpoint share: scheme and host lower-case, default port
+ * dropped, trailing slashes, query and fragment removed. `HTTPS://API.openai.com:443/v1/` and
+ * `https://api.openai.com/v1` compare equal.
+ * @returns undefined when `url` is not a URL
+ */
+export function normaliseEndpoint(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  // URL already lower-cases the scheme and host and drops a default port.
+  const path = parsed.pathname.replace(/\/+$/, '');
+  return `${parsed.protocol}//${parsed.host}${path}`;
+}
+
+/** Whether two URLs name the same endpoint (see {@link normaliseEndpoint}); never true for a non-URL. */
+export function sameEndpoint(a: string | undefined | null, b: string | undefined | null): boolean {
+  if (!a || !b) return false;
+  const left = normaliseEndpoint(a);
+  return left !== undefined && left === normaliseEndpoint(b);
+}
+
+/**
+ * The credential for a request to `endpoint`, if the server has one bound to it.
+ * @returns the key, or undefined (send no key)
+ */
+export function keyFor(credential: BoundCredential | undefined, endpoint: string): string | undefined {
+  return credential && sameEndpoint(credential.endpoint, endpoint) ? credential.apiKey : undefined;
+}
+
+/** What the server's environment says (OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT). */
+export interface CredentialEnv {
+  OPENAI_API_KEY?: string | undefined;
+  OPENAI_BASE_URL?: string | undefined;
+  AZURE_OPENAI_API_KEY?: string | undefined;
+  AZURE_OPENAI_ENDPOINT?: string | undefined;
+}
+
+/** Builds {@link ServerCredentials} from environment values; blank values count as unset. */
+export function credentialsFromEnv(env: CredentialEnv): ServerCredentials {
+  const value = (v: string | undefined) => (v && v.trim() !== '' ? v.trim() : undefined);
+  const openaiKey = value(env.OPENAI_API_KEY);
+  const openaiBaseUrl = value(env.OPENAI_BASE_URL);
+  const azureKey = value(env.AZURE_OPENAI_API_KEY);
+  const azureEndpoint = value(env.AZURE_OPENAI_ENDPOINT);
+  return {
+    ...(openaiKey ? { openai: { apiKey: openaiKey, endpoint: openaiBaseUrl ?? OPENAI_DEFAULT_BASE_URL } } : {}),
+    ...(azureKey && azureEndpoint ? { azure: { apiKey: azureKey, endpoint: azureEndpoint } } : {}),
+    ...(openaiBaseUrl ? { openaiBaseUrl } : {}),
+  };
+}
+
+/** The endpoints the operator configured: trusted destinations even when they are private. */
+export function operatorEndpoints(credentials: ServerCredentials): string[] {
+  return [credentials.openaiBaseUrl, credentials.openai?.endpoint, credentials.azure?.endpoint].filter((u): u is string => !!u);
+}
+
+/** The server's policy: the operator's EGRESS_ALLOW rules, trusting the endpoints its credentials belong to. */
+export function serverEgressPolicy(credentials: ServerCredentials, options: Omit<EgressPolicyOptions, 'trust'> = {}): EgressPolicy {
+  return new EgressPolicy({ ...options, trust: operatorEndpoints(credentials) });
+}

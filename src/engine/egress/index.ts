@@ -1,0 +1,29 @@
+/**
+ * The egress policy: every outbound request made on behalf of a config (model clients, MCP over
+ * HTTP/SSE, tools) is checked and pinned here, and server credentials go only to the endpoint
+ * they belong to. See policy.ts for the rules and README (Security) for the operator's view.
+ */
+export { classifyAddress, parseIp, Cidr, type AddressClass, type IpBytes } from './ip-address.js';
+export { EgressAllowSchema, parseEgressAllow, parseEgressRule, type EgressRule } from './rules.js';
+export {
+  EgressPolicy,
+  EgressRefusedError,
+  systemResolver,
+  type CheckedDestination,
+  type EgressPolicyOptions,
+  type HostResolver,
+  type ResolvedAddress,
+} from './policy.js';
+export {
+  OPENAI_DEFAULT_BASE_URL,
+  credentialsFromEnv,
+  keyFor,
+  normaliseEndpoint,
+  operatorEndpoints,
+  sameEndpoint,
+  serverEgressPolicy,
+  type BoundCredential,
+  type CredentialEnv,
+  type ServerCredentials,
+} from './credentials.js';
+export { UPSTREAM_MESSAGE_MAX, sanitizedErrorBody, shorten, upstreamMessage } from './upstream-errors.js';

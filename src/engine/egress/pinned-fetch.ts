@@ -1,0 +1,168 @@
+/**
+ * A WHATWG `fetch` built on node:http / node:https that connects to an address checked
+ * beforehand. Node 20's global fetch (undici) takes no per-call `lookup`, so a check followed
+ * by a plain fetch would resolve the name twice, and a rebinding DNS server could answer a
+ * public address to the check and 127.0.0.1 to the connection. Here the socket is opened to
+ * the checked IP itself; the Host header and TLS SNI / certificate check keep the original name.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { finished, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { CheckedDestination } from './policy.js';
+import { sanitizedErrorBody } from './upstream-errors.js';
+
+/** How much of an error answer's body is read to find its message (the rest is dropped). */
+const ERROR_BODY_LIMIT = 64 * 1024;
+/** Statuses whose Response must have no body. */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * A fetch that asks `check` for every request's destination, then connects to the address it
+ * returns. Redirects are not followed; error answers (status ≥ 300) carry a sanitized body.
+ * Sockets are pooled per fetch (keyed by the checked IP and the TLS server name).
+ */
+export function createPinnedFetch(check: (url: URL) => Promise<CheckedDestination>): typeof globalThis.fetch {
+  const httpAgent = new HttpAgent({ keepAlive: true });
+  const httpsAgent = new HttpsAgent({ keepAlive: true });
+
+  return async function pinnedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const request = new Request(input, init);
+    const signal = request.signal;
+    if (signal.aborted) throw abortReason(signal);
+    const destination = await check(new URL(request.url));
+    if (signal.aborted) throw abortReason(signal);
+    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, key) => (headers[key] = value));
+    headers.host = destination.url.host;
+    if (body) headers['content-length'] = String(body.length);
+    const https = destination.url.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
+
+    return new Promise<Response>((resolve, reject) => {
+      const req = send({
+        host: destination.address,
+        family: destination.family,
+        port: destination.port,
+        method: request.method,
+        path: `${destination.url.pathname}${destination.url.search}`,
+        headers,
+        agent: https ? httpsAgent : httpAgent,
+        // SNI and the certificate check use the name the URL gave, not the IP connected to.
+        ...(https && isIP(destination.hostname) === 0 ? { servername: destination.hostname } : {}),
+        signal,
+      });
+      req.once('error', (error) =>
+        // Like WHATWG fetch: an abort rejects with the signal's reason as it is (the run driver reads it as the stop reason).
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(signal.aborted ? abortReason(signal) : new TypeError('fetch failed', { cause: error })),
+      );
+      req.once('response', (res) => {
+        toResponse(res, request.method, signal).then(resolve, reject);
+      });
+      req.end(body);
+    });
+  };
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+async function toResponse(res: IncomingMessage, method: string, signal: AbortSignal): Promise<Response> {
+  const status = res.statusCode ?? 502;
+  const headers = new Headers();
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+  const init = { status, statusText: res.statusMessage ?? '', headers };
+
+  if (NULL_BODY.has(status) || method === 'HEAD') {
+    res.resume();
+    return new Response(null, init);
+  }
+  const decoded = decode(res, headers);
+  if (status >= 300) {
+    // The raw body of an error answer never reaches the SDKs (they would echo it to the client).
+    const raw = await readCapped(decoded, ERROR_BODY_LIMIT);
+    const clean = sanitizedErrorBody(raw);
+    headers.delete('content-length');
+    if (clean === undefined) {
+      headers.delete('content-type');
+      return new Response(null, init);
+    }
+    headers.set('content-type', 'application/json');
+    return new Response(clean, init);
+  }
+  return new Response(toWebStream(decoded, signal), init);
+}
+
+/**
+ * The body as a web stream, with back-pressure. A body cut off before its end errors the
+ * stream the way undici does (`terminated`, caused by the closed connection), so SDKs report
+ * it as a failed stream; after an abort it errors with the abort reason.
+ */
+function toWebStream(body: Readable, signal: AbortSignal): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      body.on('data', (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 1) <= 0) body.pause();
+      });
+      finished(body, (error) => {
+        if (done) return;
+        done = true;
+        if (!error) return controller.close();
+        if (signal.aborted) return controller.error(abortReason(signal));
+        const cause = new Error('the server closed the connection before the answer was complete', { cause: error });
+        controller.error(new TypeError('terminated', { cause }));
+      });
+    },
+    pull() {
+      body.resume();
+    },
+    cancel() {
+      done = true;
+      body.destroy();
+    },
+  });
+}
+
+/** The body with its content-encoding undone (the header is removed: the body is now plain). */
+function decode(res: IncomingMessage, headers: Headers): Readable {
+  const encoding = (headers.get('content-encoding') ?? '').trim().toLowerCase();
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : undefined;
+  if (!decoder) return res;
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  res.once('error', (error) => decoder.destroy(error));
+  decoder.once('close', () => res.destroy());
+  return res.pipe(decoder);
+}
+
+/** Reads at most `limit` bytes as UTF-8, then stops reading (and closes the stream). */
+async function readCapped(stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      chunks.push(buffer);
+      size += buffer.length;
+      if (size >= limit) break;
+    }
+  } catch {
+    // A body cut off mid-way: what arrived is enough to look for a message.
+  }
+  stream.destroy();
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
