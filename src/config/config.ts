@@ -47,6 +47,8 @@ export interface AppConfig {
   engine: { toolsDir: string | undefined; mcpStdioAllow: string[] };
   /** Running teams and streaming their runs (protocol Part 2). */
   runs: RunsConfig;
+  /** What the service accepts at its edges (README, Security): browser origins, JSON depth, open sockets. */
+  edge: { corsOrigins: string[]; maxJsonDepth: number; maxSockets: number; maxSocketsPerUser: number };
   /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
   chat: { socketTeam: string; completionsTeam: string };
 }
@@ -112,6 +114,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pingIntervalMs: e.WS_PING_INTERVAL_MS,
       viewerSoftLimitBytes: e.WS_VIEWER_SOFT_LIMIT_BYTES,
       viewerHardLimitBytes: e.WS_VIEWER_HARD_LIMIT_BYTES,
+    },
+    edge: {
+      corsOrigins: e.CORS_ORIGINS,
+      maxJsonDepth: e.MAX_JSON_DEPTH,
+      maxSockets: e.WS_MAX_CONNECTIONS,
+      maxSocketsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
     },
     chat: { socketTeam: e.CHAT_DEFAULT_TEAM, completionsTeam: e.CHAT_COMPLETIONS_TEAM },
   };
