@@ -5,7 +5,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { WebSocket, type RawData } from 'ws';
-import { AppError, describeError } from '../common/errors.js';
+import { AppError, describeError, ERROR_TRANSPORT } from '../common/errors.js';
 import type { RunEntity } from './run.entity.js';
 import type { RunStarter } from './run-starter.js';
 import type { StreamingOptions } from './streaming-options.js';
@@ -49,9 +49,17 @@ export class RunSocket implements Viewer {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
   }
 
-  /** Queues a raw client frame; frames are handled strictly in arrival order. */
+  /**
+   * Queues a raw client frame; frames are handled strictly in arrival order. `handle` answers
+   * every failure with an `error` frame; should answering itself fail, the socket is closed 1011.
+   */
   receive(data: RawData, isBinary: boolean): void {
-    this.queue = this.queue.then(() => this.handle(data, isBinary));
+    this.queue = this.queue
+      .then(() => this.handle(data, isBinary))
+      .catch((error: unknown) => {
+        RunSocket.logger.error(`Run ${this.run.id}: socket failed: ${error instanceof Error ? error.stack : String(error)}`);
+        if (this.socket.readyState === WebSocket.OPEN) this.socket.close(ERROR_TRANSPORT.internal.socketClose, 'Internal server error');
+      });
   }
 
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
