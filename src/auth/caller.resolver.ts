@@ -8,7 +8,14 @@ import { formatIssues } from '../common/validation.pipe.js';
 import { ADMIN_ROLE, type Caller, canSee, GUEST_USER_ID, userCaller } from './caller.js';
 import { JwtError, verifyHs256Jwt } from './jwt.js';
 
-const userIdSchema = z.string().trim().min(1).max(255).optional();
+// The user id is stored as the owner of rows: a NUL (PostgreSQL cannot store it) is a 400.
+const userIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .refine((v) => !v.includes('\0'), 'must not contain the NUL character (\\u0000)')
+  .optional();
 
 /** How a run socket is refused (protocol §1.3, §2.7): a bad token, or a run that is not the caller's. */
 export const SOCKET_UNAUTHORIZED = { code: ERROR_TRANSPORT.unauthorized.socketClose, reason: 'Unauthorized' } as const;

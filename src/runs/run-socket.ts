@@ -6,6 +6,7 @@
 import { Logger } from '@nestjs/common';
 import { WebSocket, type RawData } from 'ws';
 import { AppError, describeError, ERROR_TRANSPORT } from '../common/errors.js';
+import { describeJsonInputProblem, findJsonInputProblem } from '../common/json-input.js';
 import type { RunEntity } from './run.entity.js';
 import type { RunStarter } from './run-starter.js';
 import type { StreamingOptions } from './streaming-options.js';
@@ -13,6 +14,9 @@ import { batchWritesThisTurn, flushWrites } from '../websocket/write-batching.js
 import { ViewerOutbox } from './viewer-outbox.js';
 import type { Viewer, WebSocketManager } from './websocket-manager.js';
 import { ClientFrameSchema, DEFAULT_STOP_REASON, describeFrameError, frames, type ClientFrame, type RunFrame } from './ws-frames.js';
+
+/** The streaming options, and MAX_JSON_DEPTH for the frames this socket parses. */
+export type RunSocketOptions = StreamingOptions & { maxJsonDepth: number };
 
 export class RunSocket implements Viewer {
   private static readonly logger = new Logger(RunSocket.name);
@@ -24,7 +28,7 @@ export class RunSocket implements Viewer {
     private readonly run: RunEntity,
     private readonly manager: WebSocketManager,
     private readonly starter: RunStarter,
-    private readonly options: StreamingOptions,
+    private readonly options: RunSocketOptions,
   ) {
     this.outbox = new ViewerOutbox(socket, {
       softLimitBytes: options.viewerSoftLimitBytes,
@@ -65,11 +69,8 @@ export class RunSocket implements Viewer {
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
     let frame: ClientFrame;
     try {
+      // No size check here: WS_MAX_FRAME_BYTES is the transport's limit (1009), set by the adapter.
       if (isBinary) throw new AppError('bad_request', 'Binary frames are not supported; send JSON text');
-      const size = rawSize(data);
-      if (size > this.options.maxFrameBytes) {
-        throw new AppError('bad_request', `Frame of ${size} bytes is over the limit of ${this.options.maxFrameBytes} bytes`);
-      }
       frame = this.parse(data.toString());
       await this.dispatch(frame);
     } catch (error) {
@@ -89,6 +90,9 @@ export class RunSocket implements Viewer {
     } catch {
       throw new AppError('bad_request', 'Invalid JSON frame');
     }
+    // Before zod (which recurses) sees it: nesting within MAX_JSON_DEPTH, no NUL in any string.
+    const problem = findJsonInputProblem(json, this.options.maxJsonDepth);
+    if (problem) throw new AppError('bad_request', problem.kind === 'nul' ? `Invalid frame: ${describeJsonInputProblem(problem, '(frame)')}` : describeJsonInputProblem(problem, 'Frame'));
     const parsed = ClientFrameSchema.safeParse(json);
     if (!parsed.success) throw new AppError('bad_request', describeFrameError(parsed.error));
     return parsed.data;
@@ -106,9 +110,4 @@ export class RunSocket implements Viewer {
         return this.manager.respond(this.run.id, frame.response, frame.request_id);
     }
   }
-}
-
-function rawSize(data: RawData): number {
-  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
-  return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }

@@ -16,6 +16,7 @@ import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { canSee, type Caller } from '../auth/caller.js';
 import { CallerResolver } from '../auth/caller.resolver.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { AppError, ERROR_TRANSPORT } from '../common/errors.js';
 import { MAX_ROW_ID, parseRowId, parseSeq } from '../common/params.js';
 import { socketRefusal } from '../websocket/socket-gate.js';
@@ -52,6 +53,7 @@ export class RunsGateway implements OnGatewayConnection {
     private readonly starter: RunStarter,
     private readonly callers: CallerResolver,
     @Inject(STREAMING_OPTIONS) private readonly options: StreamingOptions,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Nest ignores what this returns: every failure is caught here, logged, and closes the socket 1011. */
@@ -83,7 +85,7 @@ export class RunsGateway implements OnGatewayConnection {
     if (!canSee(caller, run)) return connection.refuse(ERROR_TRANSPORT.forbidden.socketClose, 'Unauthorized'); // §2.7
 
     const socket = connection.socket;
-    const viewer = new RunSocket(socket, run, this.manager, this.starter, this.options);
+    const viewer = new RunSocket(socket, run, this.manager, this.starter, { ...this.options, maxJsonDepth: this.config.edge.maxJsonDepth });
     viewer.sendJson(frames.connected());
     const detach = await this.manager.attach(run.id, viewer, target.after);
     connection.onClose(detach);
