@@ -76,7 +76,7 @@ export const envSchema = z.object({
   /** Live runs this process runs at once, in total and per user; a start over either is refused. */
   MAX_LIVE_RUNS: z.coerce.number().int().min(1).max(100_000).default(200),
   MAX_LIVE_RUNS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
-  /** Largest client frame on the run socket, in bytes (an `error` frame past it; 1009 past 64 MiB). */
+  /** Largest client frame on any socket, in bytes: the transport's limit (1009 past it, never buffered). */
   WS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(16 * 1024 * 1024),
   /** Largest task text (characters) and decoded uploaded file (bytes) in a `start` frame. */
   MAX_TASK_CHARS: z.coerce.number().int().min(1).max(10_000_000).default(100_000),

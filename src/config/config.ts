@@ -24,7 +24,7 @@ export interface RunsConfig {
   /** Live runs in this process, in total and per user; a start over either is refused. */
   maxLiveRuns: number;
   maxLiveRunsPerUser: number;
-  /** Largest client frame the run socket accepts, in bytes (an `error` frame past it). */
+  /** Largest client frame any socket may send, in bytes: the transport's limit (1009 past it). */
   maxFrameBytes: number;
   /** Largest task text (characters), and largest decoded file (bytes), in a `start` frame. */
   maxTaskChars: number;
