@@ -75,7 +75,12 @@ export class PathWsAdapter extends WsAdapter {
   protected override ensureHttpServerExists(port: number, httpServer?: Server): Server | undefined {
     if (!httpServer || this.listeners.has(httpServer)) return httpServer;
     const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const pathname = new URL(request.url ?? '/', 'ws://localhost').pathname;
+      // An 'upgrade' listener that throws takes the process down: a URL such as `//[` must not.
+      const pathname = pathnameOf(request.url);
+      if (pathname === null) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        return;
+      }
       const target = this.routedServers.get(port)?.find((server) => server.pattern?.test(pathname));
       if (!target) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -110,6 +115,15 @@ export class PathWsAdapter extends WsAdapter {
     for (const ws of this.refuser.clients) ws.terminate();
     this.refuser.close();
     await super.dispose();
+  }
+}
+
+/** The path of a request URL, or null when it does not parse. */
+function pathnameOf(url: string | undefined): string | null {
+  try {
+    return new URL(url ?? '/', 'ws://localhost').pathname;
+  } catch {
+    return null;
   }
 }
 

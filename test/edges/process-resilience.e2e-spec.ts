@@ -142,33 +142,51 @@ function peakRss(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-describe.skipIf(process.platform !== 'linux')('sockets refused at the upgrade (child process)', () => {
-  it('a socket without a valid token cannot make the server buffer a big frame', async () => {
-    const server = await startServerProcess({ ...JWT_ENV, DATABASE_URL: 'sqlite::memory:' });
-    try {
-      const before = peakRss(server.child.pid!);
-      const frameBytes = 32 * 1024 * 1024;
-      // 8 unauthenticated sockets each stream a 32 MiB frame right after the 101 (256 MiB in all).
-      const refused = await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          const raw = await rawUpgrade(server.baseUrl, '/api/ws/runs/1?token=forged');
-          await streamFrame(raw, frameBytes);
-          await raw.closed;
-          return raw.received();
-        }),
-      );
-      for (const data of refused) {
-        // The first thing the server sent is its close frame: 4001 (protocol §1.3, §2.7).
-        expect(data[0]! & 0x0f).toBe(0x8);
-        expect(data.readUInt16BE(2)).toBe(4001);
-      }
-      const growth = peakRss(server.child.pid!) - before;
-      expect(growth, `peak RSS grew by ${Math.round(growth / 2 ** 20)} MiB`).toBeLessThan(64 * 1024 * 1024);
-      expect(server.child.exitCode).toBeNull();
-    } finally {
-      await server.stop();
-    }
+describe('hostile sockets (child process)', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServerProcess({ ...JWT_ENV, DATABASE_URL: 'sqlite::memory:' });
   }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it.skipIf(process.platform !== 'linux')('a socket without a valid token cannot make the server buffer a big frame', async () => {
+    const before = peakRss(server.child.pid!);
+    const frameBytes = 32 * 1024 * 1024;
+    // 8 unauthenticated sockets each stream a 32 MiB frame right after the 101 (256 MiB in all).
+    const refused = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const raw = await rawUpgrade(server.baseUrl, '/api/ws/runs/1?token=forged');
+        await streamFrame(raw, frameBytes);
+        await raw.closed;
+        return raw.received();
+      }),
+    );
+    for (const data of refused) {
+      // The first thing the server sent is its close frame: 4001 (protocol §1.3, §2.7).
+      expect(data[0]! & 0x0f).toBe(0x8);
+      expect(data.readUInt16BE(2)).toBe(4001);
+    }
+    const growth = peakRss(server.child.pid!) - before;
+    expect(growth, `peak RSS grew by ${Math.round(growth / 2 ** 20)} MiB`).toBeLessThan(64 * 1024 * 1024);
+    expect(server.child.exitCode).toBeNull();
+  }, 60_000);
+
+  it('an upgrade whose URL does not parse is a 400, and the process goes on', async () => {
+    const { port } = new URL(server.baseUrl);
+    for (const path of ['//[', 'http://[', '//']) {
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(answer, path).toMatch(/^HTTP\/1\.1 400 /);
+    }
+    await request(server.baseUrl).get('/api/health').expect(200);
+    expect(server.child.exitCode).toBeNull();
+  });
 });
 
 describe('start-up warnings (child process)', () => {
