@@ -93,6 +93,8 @@ export default defineConfig(
       '@typescript-eslint/no-unnecessary-type-assertion': 'off',
       // An async method that implements a Promise-returning interface without awaiting is intended: throws become rejections.
       '@typescript-eslint/require-await': 'off',
+      // A variable a close handler reads before the code below assigns it (cleanup registered before the first await) must stay `let`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {

@@ -3,11 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { CallerResolver } from './auth/caller.resolver.js';
 import type { AppConfig } from './config/config.js';
 import { LOG_LEVELS } from './config/config.schema.js';
 import { readAppVersion } from './health/app-version.js';
 import { setupOpenApi } from './openapi.js';
 import { PathWsAdapter } from './websocket/path-ws-adapter.js';
+import { SocketGate } from './websocket/socket-gate.js';
 
 export interface CreateAppOptions {
   /** Nest logger: false silences it (tests); default, the levels at and above LOG_LEVEL. */
@@ -17,6 +19,28 @@ export interface CreateAppOptions {
 /** The Nest log levels at and above `level` (LOG_LEVEL=warn → warn, error, fatal). */
 export function logLevelsFrom(level: AppConfig['log']['level']): LogLevel[] {
   return LOG_LEVELS.slice(LOG_LEVELS.indexOf(level));
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '::1', '[::1]']);
+
+/** Whether HOST only listens on this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** What the start-up log must warn about: settings that expose the service. */
+export function startupWarnings(config: AppConfig): string[] {
+  const warnings: string[] = [];
+  if (config.auth.type === 'none' && !isLoopbackHost(config.http.host)) {
+    warnings.push(
+      `!!! AUTH_TYPE=none while listening on HOST=${config.http.host}: anyone who can reach this port can read, change and run ` +
+        'every team, session and run as any user. Set AUTH_TYPE=jwt (see README, Security) or HOST=127.0.0.1. !!!',
+    );
+  }
+  if (config.edge.corsOrigins.includes('*')) {
+    warnings.push('CORS_ORIGINS=*: pages on any site may call this API from a browser that can reach it.');
+  }
+  return warnings;
 }
 
 /**
@@ -32,8 +56,13 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // unbounded body is memory anyone can make us allocate). Over it: 413 from the exception filter.
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.enableShutdownHooks();
-  app.useWebSocketAdapter(new PathWsAdapter(app, { pingIntervalMs: config.runs.pingIntervalMs }));
-  app.enableCors();
+  // Every socket passes the gate at its upgrade (origin, token, connection caps) and may send
+  // frames of at most WS_MAX_FRAME_BYTES, whatever its path.
+  const gate = new SocketGate(app.get(CallerResolver), config.edge);
+  app.useWebSocketAdapter(new PathWsAdapter(app, { pingIntervalMs: config.runs.pingIntervalMs, maxPayload: config.runs.maxFrameBytes, gate }));
+  // CORS: none by default (same-origin pages need none); CORS_ORIGINS lists the others, or `*`.
+  const origins = config.edge.corsOrigins;
+  app.enableCors({ origin: origins.includes('*') ? '*' : origins.length > 0 ? [...origins] : false });
   setupOpenApi(app, readAppVersion());
   // The playground page (scripts/build-web.mjs): <root>/dist/web, from src/ (tests) and dist/ (npm start) alike.
   app.useStaticAssets(fileURLToPath(new URL('../dist/web', import.meta.url)));

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { createApp } from './app.factory.js';
+import { createApp, startupWarnings } from './app.factory.js';
 import { ConfigValidationError, describeDatabase, loadConfig } from './config/config.js';
 import { loadEnvFile } from './config/load-env-file.js';
 
@@ -19,7 +19,9 @@ async function bootstrap(): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.http.port, config.http.host);
   const url = `http://${config.http.host}:${config.http.port}`;
-  new Logger('Bootstrap').log(`TeamStream listening on ${url} (docs ${url}/api/docs), database: ${describeDatabase(config.database)}`);
+  const logger = new Logger('Bootstrap');
+  for (const warning of startupWarnings(config)) logger.warn(warning);
+  logger.log(`TeamStream listening on ${url} (docs ${url}/api/docs), database: ${describeDatabase(config.database)}`);
 }
 
 bootstrap().catch((err: unknown) => {

@@ -3,15 +3,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { AppError, UnauthorizedError } from '../common/errors.js';
+import { AppError, ERROR_TRANSPORT, UnauthorizedError } from '../common/errors.js';
 import { formatIssues } from '../common/validation.pipe.js';
 import { ADMIN_ROLE, type Caller, canSee, GUEST_USER_ID, userCaller } from './caller.js';
 import { JwtError, verifyHs256Jwt } from './jwt.js';
 
-const userIdSchema = z.string().trim().min(1).max(255).optional();
+// The user id is stored as the owner of rows: a NUL (PostgreSQL cannot store it) is a 400.
+const userIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .refine((v) => !v.includes('\0'), 'must not contain the NUL character (\\u0000)')
+  .optional();
 
 /** How a run socket is refused (protocol §1.3, §2.7): a bad token, or a run that is not the caller's. */
-export const SOCKET_UNAUTHORIZED = { code: 4001, reason: 'Unauthorized' } as const;
+export const SOCKET_UNAUTHORIZED = { code: ERROR_TRANSPORT.unauthorized.socketClose, reason: 'Unauthorized' } as const;
 export type SocketRefusal = { code: number; reason: string };
 
 /** Paths that need no identity: reported by GET /api/auth/type and skipped by the guard. */

@@ -70,6 +70,11 @@ describe(verifyHs256Jwt.name, () => {
     expect(refusal(signHs256Jwt({ ...valid, sub: 42 }, SECRET))).toMatch(/^Invalid token claims/);
   });
 
+  it('refuses a sub or email with a NUL (it would become a stored user id)', () => {
+    expect(refusal(signHs256Jwt({ ...valid, sub: 'ali\u0000ce' }, SECRET))).toMatch(/^Invalid token claims/);
+    expect(refusal(signHs256Jwt({ email: 'a\u0000@example.com', exp: NOW + 60 }, SECRET))).toMatch(/^Invalid token claims/);
+  });
+
   it('refuses malformed tokens without throwing anything but JwtError', () => {
     for (const token of ['', 'null', 'a.b', 'a.b.c.d', '!!!.e30.x', `${b64([1])}.${b64(valid)}.x`, 'e30.%%%.x', `${Buffer.from('{').toString('base64url')}.e30.x`]) {
       expect(refusal(token)).toMatch(/^(Malformed token|Invalid token signature)/);

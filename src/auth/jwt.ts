@@ -11,10 +11,13 @@ import { z } from 'zod';
 /** Seconds of clock difference tolerated between the token issuer and this server. */
 export const DEFAULT_CLOCK_SKEW_S = 30;
 
+const noNul = (value: string): boolean => !value.includes('\0');
+
 /** The claims this service reads (others are kept but ignored). */
 export const jwtClaimsSchema = z.looseObject({
-  sub: z.string().min(1).max(255).optional(),
-  email: z.string().min(1).max(255).optional(),
+  // The user id is stored as the owner of every row: a NUL (which PostgreSQL cannot store) is refused.
+  sub: z.string().min(1).max(255).refine(noNul).optional(),
+  email: z.string().min(1).max(255).refine(noNul).optional(),
   name: z.string().max(255).optional(),
   roles: z.array(z.string()).default([]),
   exp: z.number(),

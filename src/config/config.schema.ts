@@ -11,6 +11,16 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** `scheme://host[:port]` exactly as a browser sends it in `Origin` (no path, no trailing slash). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const databaseUrl = z
   .string()
   .trim()
@@ -77,7 +87,7 @@ export const envSchema = z.object({
   /** Live runs this process runs at once, in total and per user; a start over either is refused. */
   MAX_LIVE_RUNS: z.coerce.number().int().min(1).max(100_000).default(200),
   MAX_LIVE_RUNS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
-  /** Largest client frame on the run socket, in bytes (an `error` frame past it; 1009 past 64 MiB). */
+  /** Largest client frame on any socket, in bytes: the transport's limit (1009 past it, never buffered). */
   WS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(16 * 1024 * 1024),
   /** Largest task text (characters) and decoded uploaded file (bytes) in a `start` frame. */
   MAX_TASK_CHARS: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
@@ -87,6 +97,19 @@ export const envSchema = z.object({
   /** A viewer's unsent bytes past which its chunks are merged, and past which it is closed 1013. */
   WS_VIEWER_SOFT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   WS_VIEWER_HARD_LIMIT_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  /** Origins (scheme://host[:port], comma-separated, or `*`) a browser may call from; empty = same-origin only. */
+  CORS_ORIGINS: optionalString.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
+      .refine((list) => list.every((o) => o === '*' || isOrigin(o)), 'must be * or comma-separated origins such as https://app.example.com'),
+  ),
+  /** Deepest nesting of JSON accepted in a request body or socket frame (objects and arrays). */
+  MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(10_000).default(64),
+  /** Open WebSockets (every path) in total, and per verified user (per client IP without auth); over: close 1013. */
+  WS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(50),
   /** Label of the default-gallery team that the plain-text chat socket /ws/chat runs. */
   CHAT_DEFAULT_TEAM: z.string().trim().min(1).default('Weather chat'),
   /** Label of the default-gallery team that POST /chat/completions converses with. */

@@ -42,6 +42,7 @@ describe(loadConfig.name, () => {
         viewerSoftLimitBytes: 1024 * 1024,
         viewerHardLimitBytes: 16 * 1024 * 1024,
       },
+      edge: { corsOrigins: [], maxJsonDepth: 64, maxSockets: 1000, maxSocketsPerUser: 50 },
       chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
     });
   });
@@ -107,6 +108,9 @@ describe(loadConfig.name, () => {
     ['RUN_INPUT_TIMEOUT_S', { RUN_INPUT_TIMEOUT_S: '0' }],
     ['HTTP_BODY_LIMIT', { HTTP_BODY_LIMIT: 'lots' }],
     ['RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '-1' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'https://app.example.com/path' }],
+    ['MAX_JSON_DEPTH', { MAX_JSON_DEPTH: '1' }],
+    ['WS_MAX_CONNECTIONS', { WS_MAX_CONNECTIONS: '0' }],
   ])('names %s when it is bad', (key, env) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);
@@ -129,6 +133,13 @@ describe(loadConfig.name, () => {
 
   it('reads the REST limits', () => {
     expect(loadConfig({ HTTP_BODY_LIMIT: '512KB', RATE_LIMIT_PER_MINUTE: '0' }).http).toMatchObject({ bodyLimit: '512kb', rateLimitPerMinute: 0 });
+  });
+});
+
+describe('edge settings', () => {
+  it('splits CORS_ORIGINS on commas and accepts *', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://localhost:5173' }).edge.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).edge.corsOrigins).toEqual(['*']);
   });
 });
 

@@ -28,7 +28,7 @@ export interface RunsConfig {
   /** Live runs in this process, in total and per user; a start over either is refused. */
   maxLiveRuns: number;
   maxLiveRunsPerUser: number;
-  /** Largest client frame the run socket accepts, in bytes (an `error` frame past it). */
+  /** Largest client frame any socket may send, in bytes: the transport's limit (1009 past it). */
   maxFrameBytes: number;
   /** Largest task text (characters), and largest decoded file (bytes), in a `start` frame. */
   maxTaskChars: number;
@@ -57,6 +57,8 @@ export interface AppConfig {
   engine: { toolsDir: string | undefined; egressAllow: EgressRule[]; mcpServers: PinnedMcpServer[] };
   /** Running teams and streaming their runs (protocol Part 2). */
   runs: RunsConfig;
+  /** What the service accepts at its edges (README, Security): browser origins, JSON depth, open sockets. */
+  edge: { corsOrigins: string[]; maxJsonDepth: number; maxSockets: number; maxSocketsPerUser: number };
   /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
   chat: { socketTeam: string; completionsTeam: string };
 }
@@ -138,6 +140,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pingIntervalMs: e.WS_PING_INTERVAL_MS,
       viewerSoftLimitBytes: e.WS_VIEWER_SOFT_LIMIT_BYTES,
       viewerHardLimitBytes: e.WS_VIEWER_HARD_LIMIT_BYTES,
+    },
+    edge: {
+      corsOrigins: e.CORS_ORIGINS,
+      maxJsonDepth: e.MAX_JSON_DEPTH,
+      maxSockets: e.WS_MAX_CONNECTIONS,
+      maxSocketsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
     },
     chat: { socketTeam: e.CHAT_DEFAULT_TEAM, completionsTeam: e.CHAT_COMPLETIONS_TEAM },
   };

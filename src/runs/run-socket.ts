@@ -5,15 +5,19 @@
  */
 import { Logger } from '@nestjs/common';
 import { WebSocket, type RawData } from 'ws';
-import { AppError, describeError } from '../common/errors.js';
+import { AppError, describeError, ERROR_TRANSPORT } from '../common/errors.js';
+import { describeJsonInputProblem, findJsonInputProblem } from '../common/json-input.js';
 import type { RunEntity } from './run.entity.js';
 import type { RunStarter } from './run-starter.js';
 import type { StreamingOptions } from './streaming-options.js';
-import { rawSize, rawText } from '../websocket/raw-data.js';
+import { rawText } from '../websocket/raw-data.js';
 import { batchWritesThisTurn, flushWrites } from '../websocket/write-batching.js';
 import { ViewerOutbox } from './viewer-outbox.js';
 import type { Viewer, WebSocketManager } from './websocket-manager.js';
 import { ClientFrameSchema, DEFAULT_STOP_REASON, describeFrameError, frames, type ClientFrame, type RunFrame } from './ws-frames.js';
+
+/** The streaming options, and MAX_JSON_DEPTH for the frames this socket parses. */
+export type RunSocketOptions = StreamingOptions & { maxJsonDepth: number };
 
 export class RunSocket implements Viewer {
   private static readonly logger = new Logger(RunSocket.name);
@@ -25,7 +29,7 @@ export class RunSocket implements Viewer {
     private readonly run: RunEntity,
     private readonly manager: WebSocketManager,
     private readonly starter: RunStarter,
-    private readonly options: StreamingOptions,
+    private readonly options: RunSocketOptions,
   ) {
     this.outbox = new ViewerOutbox(socket, {
       softLimitBytes: options.viewerSoftLimitBytes,
@@ -50,19 +54,24 @@ export class RunSocket implements Viewer {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
   }
 
-  /** Queues a raw client frame; frames are handled strictly in arrival order. */
+  /**
+   * Queues a raw client frame; frames are handled strictly in arrival order. `handle` answers
+   * every failure with an `error` frame; should answering itself fail, the socket is closed 1011.
+   */
   receive(data: RawData, isBinary: boolean): void {
-    this.queue = this.queue.then(() => this.handle(data, isBinary));
+    this.queue = this.queue
+      .then(() => this.handle(data, isBinary))
+      .catch((error: unknown) => {
+        RunSocket.logger.error(`Run ${this.run.id}: socket failed: ${error instanceof Error ? error.stack : String(error)}`);
+        if (this.socket.readyState === WebSocket.OPEN) this.socket.close(ERROR_TRANSPORT.internal.socketClose, 'Internal server error');
+      });
   }
 
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
     let frame: ClientFrame;
     try {
+      // No size check here: WS_MAX_FRAME_BYTES is the transport's limit (1009), set by the adapter.
       if (isBinary) throw new AppError('bad_request', 'Binary frames are not supported; send JSON text');
-      const size = rawSize(data);
-      if (size > this.options.maxFrameBytes) {
-        throw new AppError('bad_request', `Frame of ${size} bytes is over the limit of ${this.options.maxFrameBytes} bytes`);
-      }
       frame = this.parse(rawText(data));
       await this.dispatch(frame);
     } catch (error) {
@@ -82,6 +91,9 @@ export class RunSocket implements Viewer {
     } catch {
       throw new AppError('bad_request', 'Invalid JSON frame');
     }
+    // Before zod (which recurses) sees it: nesting within MAX_JSON_DEPTH, no NUL in any string.
+    const problem = findJsonInputProblem(json, this.options.maxJsonDepth);
+    if (problem) throw new AppError('bad_request', problem.kind === 'nul' ? `Invalid frame: ${describeJsonInputProblem(problem, '(frame)')}` : describeJsonInputProblem(problem, 'Frame'));
     const parsed = ClientFrameSchema.safeParse(json);
     if (!parsed.success) throw new AppError('bad_request', describeFrameError(parsed.error));
     return parsed.data;

@@ -4,23 +4,20 @@
  * caller's, then makes one call.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { Caller } from '../auth/caller.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { type Envelope, envelopeOf, ok } from '../common/envelope.js';
-import { idParamSchema } from '../common/params.js';
+import { AppError } from '../common/errors.js';
+import { idParamSchema, MAX_ROW_ID, parseSeq, seqParamSchema } from '../common/params.js';
 import { SseViewer } from './sse-viewer.js';
 import { WebSocketManager } from './websocket-manager.js';
 import { DEFAULT_STOP_REASON } from './ws-frames.js';
 import { RunsService } from './runs.service.js';
 
-const afterSchema = z
-  .string()
-  .regex(/^\d{1,15}$/, 'must be a whole number')
-  .transform(Number);
-const eventsQuerySchema = z.looseObject({ after: afterSchema.optional() });
+const eventsQuerySchema = z.looseObject({ after: seqParamSchema.optional() });
 const stopBodySchema = z.looseObject({ reason: z.string().trim().min(1).max(1000).optional() });
 const inputBodySchema = z.looseObject({ response: z.string(), request_id: z.string().min(1).optional() });
 const frameSchema = z.looseObject({ type: z.string(), run_id: z.number().int(), seq: z.number().int() });
@@ -28,6 +25,8 @@ const frameSchema = z.looseObject({ type: z.string(), run_id: z.number().int(), 
 @ApiTags('runs')
 @Controller('api/runs')
 export class RunStreamController {
+  private readonly logger = new Logger(RunStreamController.name);
+
   constructor(
     private readonly runs: RunsService,
     private readonly manager: WebSocketManager,
@@ -70,7 +69,11 @@ export class RunStreamController {
     return ok(await this.manager.framesAfter(id, query.after ?? 0));
   }
 
-  /** Server-Sent Events: `id:` is the frame's seq, so a browser resumes with Last-Event-ID. */
+  /**
+   * Server-Sent Events: `id:` is the frame's seq, so a browser resumes with Last-Event-ID.
+   * The cleanup is registered before the first await: a client that leaves while the run is
+   * looked up or replayed is detached all the same (never a subscriber writing to nobody).
+   */
   @Get(':id/stream')
   async stream(
     @Param('id', { schema: idParamSchema }) id: number,
@@ -80,13 +83,27 @@ export class RunStreamController {
     @Req() request: IncomingMessage,
     @Res() response: ServerResponse,
   ): Promise<void> {
-    await this.runs.get(id, caller);
-    const resumeFrom = lastEventId && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : (query.after ?? 0);
-    const viewer = new SseViewer(response);
-    const detach = await this.manager.attach(id, viewer, resumeFrom);
-    request.once('close', () => {
-      detach();
-      viewer.close();
+    let gone = request.socket.destroyed || response.destroyed;
+    let viewer: SseViewer | undefined;
+    let detach: (() => void) | undefined;
+    response.once('close', () => {
+      gone = true;
+      detach?.();
+      viewer?.close();
     });
+    const resumeFrom = lastEventId === undefined ? (query.after ?? 0) : parseSeq(lastEventId.trim());
+    if (resumeFrom === null) throw new AppError('bad_request', `Last-Event-ID: must be a whole number up to ${MAX_ROW_ID}`);
+    await this.runs.get(id, caller);
+    if (gone) return;
+    viewer = new SseViewer(response);
+    try {
+      detach = await this.manager.attach(id, viewer, resumeFrom);
+    } catch (error) {
+      // The 200 and its headers are out: all that is left is to end the stream (and say why in the log).
+      this.logger.error(`Run ${id}: SSE replay failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      viewer.close();
+      return;
+    }
+    if (gone) detach();
   }
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { jsonObjectSchema } from '../common/json.js';
+import { rowIdSchema } from '../common/params.js';
 import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
 import type { MessageEntity } from './message.entity.js';
 import { RUN_STATUSES, type RunEntity } from './run.entity.js';
 
-export const createRunSchema = z.object({ user_id: bodyUserId, session_id: z.number().int().positive() });
+export const createRunSchema = z.object({ user_id: bodyUserId, session_id: rowIdSchema });
 export type CreateRun = z.infer<typeof createRunSchema>;
 
 export const createdRunSchema = z.object({ run_id: z.number().int() });

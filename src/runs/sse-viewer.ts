@@ -17,12 +17,20 @@ export class SseViewer implements Viewer {
       'x-accel-buffering': 'no',
     });
     response.write(': connected\n\n');
-    this.heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => {
+      if (this.isOpen()) response.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS);
     this.heartbeat.unref();
+    // However the stream ends (the client leaves, the server ends it), the heartbeat stops.
+    response.once('close', () => clearInterval(this.heartbeat));
+  }
+
+  private isOpen(): boolean {
+    return !this.response.writableEnded && !this.response.destroyed;
   }
 
   send(frame: RunFrame, json: string): void {
-    if (!this.response.writableEnded) this.response.write(`id: ${frame.seq}\ndata: ${json}\n\n`);
+    if (this.isOpen()) this.response.write(`id: ${frame.seq}\ndata: ${json}\n\n`);
   }
 
   end(): void {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { componentSchema } from '../common/component.js';
 import { openObject } from '../common/json.js';
 import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
-import { redactSecrets } from '../common/secrets.js';
+import { redactSecrets, SECRET_MARKER } from '../common/secrets.js';
 import type { SettingsEntity } from './settings.entity.js';
 
 export const uiSettingsSchema = openObject({
@@ -26,7 +26,33 @@ export type PutSettings = z.infer<typeof putSettingsSchema>;
 export const settingsSchema = rowSchema.extend({ config: settingsConfigSchema });
 export type SettingsDto = z.infer<typeof settingsSchema>;
 
-/** The row as it leaves the service: secrets inside the JSON read as the redaction marker. */
+/**
+ * The row as it leaves the service: secrets inside the JSON read as the redaction marker, and so
+ * does the value of every `environment` variable (AGS keeps API keys there, under any name).
+ */
 export function toSettingsDto(row: SettingsEntity): SettingsDto {
-  return { ...rowFields(row), config: redactSecrets(settingsConfigSchema.parse(row.config)) };
+  const config = redactSecrets(settingsConfigSchema.parse(row.config));
+  return { ...rowFields(row), config: { ...config, environment: config.environment.map(redactVariable) } };
+}
+
+type EnvironmentVariable = SettingsConfig['environment'][number];
+
+function redactVariable(variable: EnvironmentVariable): EnvironmentVariable {
+  return typeof variable.value === 'string' && variable.value !== '' ? { ...variable, value: SECRET_MARKER } : variable;
+}
+
+/**
+ * `incoming`'s environment with each variable whose value is the marker given back its stored
+ * value, matched by name (the front-end sends back what it read). A marker with no stored
+ * variable of that name behind it becomes an empty value rather than the text "********".
+ */
+export function restoreEnvironment(incoming: SettingsConfig, stored: unknown): SettingsConfig {
+  const before = settingsConfigSchema.safeParse(stored);
+  const storedValues = new Map((before.success ? before.data.environment : []).map((v) => [v.name, v.value] as const));
+  const environment = incoming.environment.map((variable) => {
+    if (variable.value !== SECRET_MARKER) return variable;
+    const value = storedValues.get(variable.name);
+    return { ...variable, value: typeof value === 'string' ? value : '' };
+  });
+  return { ...incoming, environment };
 }

@@ -4,7 +4,7 @@ import type { Caller } from '../auth/caller.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { restoreSecrets } from '../common/secrets.js';
 import { DatabaseService } from '../database/database.service.js';
-import type { SettingsConfig } from './settings.dto.js';
+import { restoreEnvironment, type SettingsConfig } from './settings.dto.js';
 import { SettingsEntity } from './settings.entity.js';
 
 @Injectable()
@@ -52,10 +52,13 @@ export class SettingsService {
     return this.dataSource.manager.findOneByOrFail(SettingsEntity, { user_id: userId });
   }
 
-  /** Replaces the caller's settings config (a secret sent back as the marker keeps its value); returns the saved row. */
+  /**
+   * Replaces the caller's settings config; a secret or environment value sent back as the marker
+   * keeps its stored value. Returns the saved row.
+   */
   async put(caller: Caller, config: SettingsConfig): Promise<SettingsEntity> {
     const stored = await this.get(caller);
-    const saved = restoreSecrets(config, stored.config);
+    const saved = restoreSecrets(restoreEnvironment(config, stored.config), stored.config);
     await this.db.transaction((em) => em.update(SettingsEntity, { user_id: caller.userId }, { config: saved }));
     return this.get(caller);
   }
