@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowIdSchema } from '../common/params.js';
 import { componentSchema } from '../common/component.js';
 import { openObject } from '../common/json.js';
 import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
@@ -36,7 +37,7 @@ export const galleryConfigSchema = openObject({
 });
 export type GalleryConfig = z.infer<typeof galleryConfigSchema>;
 
-export const saveGallerySchema = openObject({ user_id: bodyUserId, id: z.number().int().optional(), config: galleryConfigSchema });
+export const saveGallerySchema = openObject({ user_id: bodyUserId, id: rowIdSchema.optional(), config: galleryConfigSchema });
 export type SaveGallery = z.infer<typeof saveGallerySchema>;
 
 export const gallerySchema = rowSchema.extend({ config: galleryConfigSchema });

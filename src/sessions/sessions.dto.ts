@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowIdSchema } from '../common/params.js';
 import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
 import type { SessionEntity } from './session.entity.js';
 
@@ -6,7 +7,7 @@ const name = z.string().trim().min(1).max(255);
 
 export const createSessionSchema = z.object({
   user_id: bodyUserId,
-  team_id: z.number().int().positive(),
+  team_id: rowIdSchema,
   name,
 });
 export type CreateSession = z.infer<typeof createSessionSchema>;
@@ -14,7 +15,7 @@ export type CreateSession = z.infer<typeof createSessionSchema>;
 /** `PUT /api/sessions/{id}`: the path names the row; an `id` in the body is ignored. */
 export const updateSessionSchema = z.object({
   user_id: bodyUserId,
-  team_id: z.number().int().positive().optional(),
+  team_id: rowIdSchema.optional(),
   name: name.optional(),
 });
 export type UpdateSession = z.infer<typeof updateSessionSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowIdSchema } from '../common/params.js';
 import { componentSchema } from '../common/component.js';
 import { openObject } from '../common/json.js';
 import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
@@ -20,7 +21,7 @@ export const settingsConfigSchema = openObject({
 export type SettingsConfig = z.infer<typeof settingsConfigSchema>;
 
 /** `PUT /api/settings/`: the whole row as the front-end holds it; only `config` is taken. */
-export const putSettingsSchema = openObject({ user_id: bodyUserId, id: z.number().int().optional(), config: settingsConfigSchema });
+export const putSettingsSchema = openObject({ user_id: bodyUserId, id: rowIdSchema.optional(), config: settingsConfigSchema });
 export type PutSettings = z.infer<typeof putSettingsSchema>;
 
 export const settingsSchema = rowSchema.extend({ config: settingsConfigSchema });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rowIdSchema } from '../common/params.js';
 import { componentSchema } from '../common/component.js';
 import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
 import { redactSecrets } from '../common/secrets.js';
@@ -7,7 +8,7 @@ import type { TeamEntity } from './team.entity.js';
 /** `POST /api/teams/`: create, or update the caller's team `id` when given. */
 export const upsertTeamSchema = z.object({
   user_id: bodyUserId,
-  id: z.number().int().positive().optional(),
+  id: rowIdSchema.optional(),
   component: componentSchema,
 });
 export type UpsertTeam = z.infer<typeof upsertTeamSchema>;

@@ -84,6 +84,22 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(res.body.message).toMatch(/^session_id: /);
     });
 
+    it('every other row id in a body past the range is a 400 naming its field', async () => {
+      const { sessionId } = await createRun(t, teamFixture('round-robin-replay'));
+      const cases: [string, string, object, string][] = [
+        ['post', '/api/sessions/', { team_id: 2147483648, name: 's' }, 'team_id'],
+        ['put', `/api/sessions/${sessionId}`, { team_id: 2147483648 }, 'team_id'],
+        ['post', '/api/teams/', { id: 2147483648, component: teamFixture('round-robin-replay') }, 'id'],
+        ['put', '/api/settings/', { id: 2147483648, config: {} }, 'id'],
+        ['post', '/api/gallery/', { id: 2147483648, config: {} }, 'id'],
+      ];
+      for (const [method, path, body, field] of cases) {
+        const res = await call(method as 'post', path, body);
+        expect([path, res.status]).toEqual([path, 400]);
+        expect(res.body.message).toMatch(new RegExp(`^${field}: `));
+      }
+    });
+
     it('after and Last-Event-ID past the seq column, or not whole numbers, are 400', async () => {
       const { runId } = await createRun(t, teamFixture('round-robin-replay'));
       for (const after of ['2147483648', '-1', '1.5', 'abc']) {
