@@ -100,6 +100,9 @@ async function startService() {
     // Every benchmark run belongs to one (guest) user: lift the live-run limits above the load.
     MAX_LIVE_RUNS: '10000',
     MAX_LIVE_RUNS_PER_USER: '10000',
+    // Every socket of the load comes from one IP as the guest user.
+    WS_MAX_CONNECTIONS: '100000',
+    WS_MAX_CONNECTIONS_PER_USER: '100000',
   });
   const url = `http://127.0.0.1:${port}`;
   await until(async () => {
