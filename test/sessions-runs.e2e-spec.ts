@@ -113,7 +113,7 @@ describe('sessions and runs REST', () => {
     expect(res.body.status).toBe(true);
     expect(res.body.data.runs.map((r: { id: number }) => r.id)).toEqual([first, second]);
     const [r1, r2] = res.body.data.runs;
-    expect(r1).toMatchObject({ status: 'complete', task: [task], team_result: { task_result: { stop_reason: 'done' } }, stop_reason: 'done' });
+    expect(r1).toMatchObject({ status: 'complete', task: { source: 'user', content: [task], message_type: 'text' }, team_result: { task_result: { stop_reason: 'done' } }, stop_reason: 'done' });
     expect(r1.messages.map((m: { config: { id: string } }) => m.config.id)).toEqual(['m0', 'm1']);
     expect(r1.messages[0]).toMatchObject({ session_id: sessionId, run_id: first, user_id: ALICE, message_meta: {} });
     expect(Number.isInteger(r1.messages[0].id)).toBe(true);

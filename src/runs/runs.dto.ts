@@ -18,10 +18,14 @@ export const messageSchema = rowSchema.extend({
 });
 export type MessageDto = z.infer<typeof messageSchema>;
 
+const runTaskSchema = z.object({ source: z.literal('user'), content: z.array(jsonObjectSchema), message_type: z.literal('text') });
+export type RunTaskDto = z.infer<typeof runTaskSchema>;
+
 export const runSchema = rowSchema.extend({
   session_id: z.number().int(),
   status: z.enum(RUN_STATUSES),
-  task: z.array(jsonObjectSchema).nullable(),
+  /** AGS's MessageConfig of the task (protocol §1.8): the task's message dumps under `content`. */
+  task: runTaskSchema.nullable(),
   team_result: jsonObjectSchema.nullable(),
   error_message: z.string().nullable(),
   stop_reason: z.string().nullable(),
@@ -41,7 +45,7 @@ export function toRunDto(row: RunEntity): RunDto {
     ...rowFields(row),
     session_id: row.session_id,
     status: row.status,
-    task: row.task,
+    task: row.task === null ? null : { source: 'user', content: row.task, message_type: 'text' },
     team_result: row.team_result,
     error_message: row.error_message,
     stop_reason: row.stop_reason,

@@ -82,12 +82,14 @@ describe('run streaming of the replay fixtures', () => {
 
     const run = await t.http.get(`/api/runs/${runId}`).expect(200);
     expect(run.body.data).toMatchObject({ status: 'complete', stop_reason: "Text 'TERMINATE' mentioned", error_message: null });
-    expect(run.body.data.task).toEqual([echo.data]);
+    // AGS's MessageConfig dump of the task (protocol §1.8), not a bare array: AGS's history view
+    // renders this object, and would show only the first element of an array.
+    expect(run.body.data.task).toEqual({ source: 'user', content: [echo.data], message_type: 'text' });
     expect(run.body.data.team_result).toEqual(terminal.data);
     const messages = await t.http.get(`/api/runs/${runId}/messages`).expect(200);
     expect(messages.body.data.map((m: Frame) => m.config.id)).toEqual([echo.data.id, final.data.id]);
     const history = await t.http.get(`/api/sessions/${sessionId}/runs`).query({ user_id: 'guestuser@gmail.com' }).expect(200);
-    expect(history.body.data.runs[0]).toMatchObject({ id: runId, status: 'complete' });
+    expect(history.body.data.runs[0]).toMatchObject({ id: runId, status: 'complete', task: { source: 'user', content: [echo.data], message_type: 'text' } });
     expect(history.body.data.runs[0].messages).toHaveLength(2);
   });
 
