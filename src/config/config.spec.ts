@@ -39,6 +39,7 @@ describe(loadConfig.name, () => {
         pingIntervalMs: 30_000,
         viewerSoftLimitBytes: 1024 * 1024,
         viewerHardLimitBytes: 16 * 1024 * 1024,
+        dbRetryS: 30,
       },
       chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
     });
@@ -81,6 +82,7 @@ describe(loadConfig.name, () => {
     ['RUN_INPUT_TIMEOUT_S', { RUN_INPUT_TIMEOUT_S: '0' }],
     ['HTTP_BODY_LIMIT', { HTTP_BODY_LIMIT: 'lots' }],
     ['RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '-1' }],
+    ['DB_RETRY_S', { DB_RETRY_S: '-1' }],
   ])('names %s when it is bad', (key, env) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);
@@ -99,6 +101,10 @@ describe(loadConfig.name, () => {
   it('refuses a JWT_SECRET shorter than the 256 bits HS256 needs', () => {
     expect(problemsOf({ AUTH_TYPE: 'jwt', JWT_SECRET: 'short' })).toEqual(['JWT_SECRET: must be at least 32 characters for HS256 (RFC 7518 §3.2)']);
     expect(loadConfig({ AUTH_TYPE: 'jwt', JWT_SECRET: 'x'.repeat(32) }).auth).toEqual({ type: 'jwt', jwtSecret: 'x'.repeat(32) });
+  });
+
+  it('reads DB_RETRY_S in seconds, fractions allowed', () => {
+    expect(loadConfig({ DB_RETRY_S: '0.5' }).runs.dbRetryS).toBe(0.5);
   });
 
   it('reads the REST limits', () => {
