@@ -3,6 +3,14 @@ import { type DatabaseConfig, ensureSqliteDirectory } from '../config/config.js'
 import { MIGRATIONS } from '../migrations/index.js';
 import { ENTITIES } from './entities.js';
 
+/**
+ * SQLite's busy_timeout (ms): how long a statement waits for another connection's lock before it
+ * fails with SQLITE_BUSY. better-sqlite3 is synchronous, so the wait blocks the event loop: it is
+ * kept short, and a longer lock is waited out by DatabaseService.retrying (asynchronous backoff,
+ * up to DB_RETRY_S).
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 1_000;
+
 /** The DataSource options for a database config: explicit entity and migration lists, never synchronize. */
 export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   const common = {
@@ -14,7 +22,8 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   } as const;
   if (db.kind === 'sqlite') {
     // better-sqlite3 turns foreign_keys ON for every connection; WAL lets readers run during writes.
-    return { ...common, type: 'better-sqlite3', database: db.path, enableWAL: db.path !== ':memory:' };
+    // `timeout` is better-sqlite3's name for PRAGMA busy_timeout.
+    return { ...common, type: 'better-sqlite3', database: db.path, enableWAL: db.path !== ':memory:', timeout: SQLITE_BUSY_TIMEOUT_MS };
   }
   return {
     ...common,
