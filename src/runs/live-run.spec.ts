@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMessage } from '../engine/index.js';
-import { LiveRun, type LiveRunOptions } from './live-run.js';
+import { LiveRun, reservationSpan, type LiveRunOptions } from './live-run.js';
 import { MemoryRunJournal } from './memory-run-journal.js';
 import { InProcessRunBus } from './run-bus.js';
 import { frames, type RunFrame } from './ws-frames.js';
@@ -17,7 +17,7 @@ function setup(options: Partial<LiveRunOptions> = {}) {
   const controller = new AbortController();
   const control = { signal: controller.signal, stop: (reason: string) => controller.abort(reason) };
   const live = new LiveRun(RUN, 0, { ...OPTIONS, ...options }, control, journal, bus);
-  return { journal, live, seen };
+  return { journal, live, seen, bus };
 }
 
 const text = (content: string) => createMessage('TextMessage', 'a', { content });
@@ -97,5 +97,27 @@ describe(LiveRun.name, () => {
     live.cancel('second');
     expect(live.signal.aborted).toBe(true);
     expect(live.signal.reason).toBe('first');
+  });
+
+  it('keeps every seq it sends, plus one, durably reserved, raising the reservation inside its own writes', async () => {
+    const { live, journal, seen, bus } = setup({ chunkFlushMax: 3 });
+    const reserve = journal.reserve.bind(journal);
+    let reserveCalls = 0;
+    journal.reserve = (runId, through) => (reserveCalls++, reserve(runId, through));
+    const reservedWhenSent: [number, number][] = [];
+    bus.subscribe(RUN.id, (frame) => reservedWhenSent.push([frame.seq, journal.get(RUN.id).reserved]));
+    for (let i = 0; i < 2_500; i++) {
+      if (i % 97 === 0) await live.emit(frames.message(text(`m${i}`)), [text(`m${i}`)]);
+      else await live.emit(frames.message(chunk(`c${i} `)));
+    }
+    expect(seen).toHaveLength(2_500);
+    for (const [seq, reserved] of reservedWhenSent) expect(reserved).toBeGreaterThan(seq);
+    // Only the first frame of a run that started with nothing reserved needs a write of its own.
+    expect(reserveCalls).toBe(1);
+  });
+
+  it('spans at least SEQ_BLOCK seqs, and two chunk batches', () => {
+    expect(reservationSpan(64)).toBe(1000);
+    expect(reservationSpan(10_000)).toBe(20_002);
   });
 });
