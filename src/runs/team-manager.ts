@@ -28,7 +28,10 @@ export class TeamManager {
   /**
    * Runs the team of `component` to its end and writes the terminal frame. A config that does
    * not load ends the run with a `completion` error naming the problem, as AGS users expect to
-   * see it in the run. Rejects only when the journal cannot record the end.
+   * see it in the run. When a frame cannot be written (the journal retried for DB_RETRY_S, or the
+   * failure is not one that passes) the run cannot be recorded: it is abandoned (LiveRun.abandon:
+   * viewers get a `completion` error at once, the row is corrected later) and the team is stopped.
+   * Never rejects.
    */
   async execute(live: LiveRun, component: unknown, task: ChatMessage[], limits: DriveLimits): Promise<void> {
     const run = driveTeam(() => loadTeam(component, this.engine), task, { signal: live.signal, io: new RunIOStream(live), limits });
@@ -37,7 +40,13 @@ export class TeamManager {
         case 'message':
           // The input request reaches viewers as an `input_request` frame from the RunIOStream.
           if (event.message.type === 'UserInputRequestedEvent') continue;
-          await live.emit(frames.message(event.message), event.message.type === 'ModelClientStreamingChunkEvent' ? undefined : [event.message]);
+          try {
+            await live.emit(frames.message(event.message), event.message.type === 'ModelClientStreamingChunkEvent' ? undefined : [event.message]);
+          } catch (error) {
+            live.abandon(error);
+            // Leaving the loop ends the driver: it aborts the team and closes it.
+            return;
+          }
           break;
         case 'outcome':
           if (event.outcome.status === 'error') this.logger.warn(`Run ${live.run.id} failed: ${event.outcome.stopReason}`);

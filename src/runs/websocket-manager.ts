@@ -54,6 +54,11 @@ export function withGaps(runId: number, after: number, list: readonly RunFrame[]
 @Injectable()
 export class WebSocketManager implements BeforeApplicationShutdown {
   private readonly live = new Map<number, LiveRun>();
+  /**
+   * Runs that ended without the database (LiveRun.abandon), until their end is stored: replay
+   * serves their unstored frames from here, and `stop` does not call them "not running".
+   */
+  private readonly ending = new Map<number, LiveRun>();
   /** Viewers per run, kept apart from `live` because a viewer may attach before `start`. */
   private readonly viewers = new Map<number, Set<Viewer>>();
 
@@ -102,12 +107,19 @@ export class WebSocketManager implements BeforeApplicationShutdown {
         await this.teams.execute(run, request.component, request.task, limits);
       } finally {
         this.live.delete(runId);
+        if (run.abandoned) this.endAbandoned(run);
       }
     });
   }
 
-  /** Cancels a live run with the caller's reason; resolves when its terminal frame is written. */
+  /**
+   * Cancels a live run with the caller's reason; resolves when its terminal frame is written
+   * (for a run waiting on the database: when it has ended, at most DB_RETRY_S later). A run that
+   * has already ended without the database is not refused: its stored end is attempted now, so
+   * the caller then reads the corrected row. Throws AppError conflict when the run is not running.
+   */
   async stop(runId: number, reason: string): Promise<void> {
+    if (this.ending.has(runId)) return this.journal.flushDeferred();
     if (!this.live.has(runId) || !(await this.registry.stop(keyOf(runId), reason))) {
       throw new AppError('conflict', `Run ${runId} is not running`);
     }
@@ -126,8 +138,8 @@ export class WebSocketManager implements BeforeApplicationShutdown {
 
   /**
    * Every frame of the run with seq > `after` that exists now: those in the journal, then those
-   * published but not yet written (chunks waiting for their batch), in seq order, with a gap
-   * frame in place of missing seqs.
+   * published but not yet written (chunks waiting for their batch, or the end of a run that
+   * ended without the database), in seq order, with a gap frame in place of missing seqs.
    */
   async framesAfter(runId: number, after: number): Promise<ReplayFrame[]> {
     return withGaps(runId, after, await this.framesSince(runId, after));
@@ -197,6 +209,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     await this.registry.shutdown();
+    await this.journal.stopDeferred();
     for (const viewer of [...this.viewers.values()].flatMap((set) => [...set])) viewer.end(1001);
   }
 
@@ -204,15 +217,34 @@ export class WebSocketManager implements BeforeApplicationShutdown {
   private async framesSince(runId: number, after: number): Promise<RunFrame[]> {
     // Read what is unstored before what is stored: a batch committed in between is then in one
     // of the two, and anything published after this read reaches a subscribed viewer live.
-    const unstored = [...(this.live.get(runId)?.pendingFrames() ?? [])];
+    const unstored = [...((this.live.get(runId) ?? this.ending.get(runId))?.pendingFrames() ?? [])];
     const stored = await this.journal.framesAfter(runId, after);
     const lastStored = stored.at(-1)?.seq ?? after;
     return [...stored, ...unstored.filter((frame) => frame.seq > lastStored)];
   }
 
-  /** True when the run's last stored frame is its terminal frame. */
+  /** True when the run's last frame, stored or not, is its terminal frame. */
   private async hasEnded(runId: number): Promise<boolean> {
-    const last = await this.journal.lastFrame(runId);
+    const last = this.ending.get(runId)?.pendingFrames().at(-1) ?? (await this.journal.lastFrame(runId));
     return last !== undefined && isTerminalFrame(last);
+  }
+
+  /**
+   * A run that ended without the database: its viewers have its terminal frame; nothing more can
+   * happen in it, so they are closed normally (1000). It is served from `ending` until stored.
+   */
+  private endAbandoned(run: LiveRun): void {
+    const runId = run.run.id;
+    this.ending.set(runId, run);
+    void run.endStored?.then(() => {
+      if (this.ending.get(runId) === run) this.ending.delete(runId);
+    });
+    for (const viewer of [...(this.viewers.get(runId) ?? [])]) {
+      try {
+        viewer.end(1000);
+      } catch {
+        // A viewer that cannot be closed is gone already.
+      }
+    }
   }
 }
