@@ -13,6 +13,7 @@ import {
   type LoadContext,
   type RunOutcome,
 } from '../engine/index.js';
+import { storableText, storableTextOrNull } from '../database/storable-text.js';
 import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
 import type { LiveRun } from './live-run.js';
 import type { RunFinish } from './run-journal.js';
@@ -56,26 +57,32 @@ export class TeamManager {
   }
 }
 
-/** The terminal frame and the run row's end for an outcome (protocol §1.5, §2.4). */
+/**
+ * The terminal frame and the run row's end for an outcome (protocol §1.5, §2.4). The stop reason
+ * can carry a model's or a caller's text: it is made storable here, so viewers, the log and the
+ * row all get the same text.
+ */
 function terminalFrame(outcome: RunOutcome): [RunFrameBody, RunFinish] {
+  const stopReason = storableTextOrNull(outcome.stopReason);
   const teamResult = (messages: TeamResult['task_result']['messages']): TeamResult => ({
-    task_result: { messages, stop_reason: outcome.stopReason },
+    task_result: { messages, stop_reason: stopReason },
     usage: outcome.usage,
     duration: outcome.durationS,
   });
   switch (outcome.status) {
     case 'complete': {
       const result = teamResult(outcome.messages);
-      return [frames.result(result), { status: 'complete', team_result: result, stop_reason: outcome.stopReason, error_message: null }];
+      return [frames.result(result), { status: 'complete', team_result: result, stop_reason: stopReason, error_message: null }];
     }
     case 'stopped': {
       const result = teamResult(outcome.messages);
-      return [frames.completion('cancelled', result), { status: 'stopped', team_result: result, stop_reason: outcome.stopReason, error_message: null }];
+      return [frames.completion('cancelled', result), { status: 'stopped', team_result: result, stop_reason: stopReason, error_message: null }];
     }
     case 'error': {
       // AGS shows a failed run as one system message carrying the error text.
-      const result = teamResult([createMessage('TextMessage', 'system', { content: outcome.stopReason })]);
-      return [frames.completion('error', result), { status: 'error', team_result: result, stop_reason: outcome.stopReason, error_message: outcome.stopReason }];
+      const errorText = storableText(outcome.stopReason);
+      const result = teamResult([createMessage('TextMessage', 'system', { content: errorText })]);
+      return [frames.completion('error', result), { status: 'error', team_result: result, stop_reason: errorText, error_message: errorText }];
     }
   }
 }
