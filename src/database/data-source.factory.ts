@@ -31,7 +31,10 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     url: db.url,
     schema: db.schema,
     // Every session speaks UTC, so now() and timestamptz text agree whatever the server's zone.
-    extra: { options: '-c TimeZone=UTC' },
+    // A server that does not answer at all (no refusal, no reset) must still fail a connect, so
+    // that DatabaseService.retrying sees a transient error instead of waiting forever; keepAlive
+    // lets the OS notice a connection that went dead mid-query.
+    extra: { options: '-c TimeZone=UTC', connectionTimeoutMillis: 10_000, keepAlive: true },
   };
 }
 
