@@ -54,6 +54,8 @@ export const envSchema = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
+  /** Seconds a run's database writes are retried while the database does not answer; then the run ends error. */
+  DB_RETRY_S: z.coerce.number().min(0).max(3600).default(30),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('log'),
   AUTH_TYPE: z.enum(['none', 'jwt']).default('none'),
   JWT_SECRET: optionalString,

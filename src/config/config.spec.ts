@@ -41,6 +41,7 @@ describe(loadConfig.name, () => {
         pingIntervalMs: 30_000,
         viewerSoftLimitBytes: 1024 * 1024,
         viewerHardLimitBytes: 16 * 1024 * 1024,
+        dbRetryS: 30,
       },
       edge: { corsOrigins: [], maxJsonDepth: 64, maxSockets: 1000, maxSocketsPerUser: 50 },
       chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
@@ -111,6 +112,7 @@ describe(loadConfig.name, () => {
     ['CORS_ORIGINS', { CORS_ORIGINS: 'https://app.example.com/path' }],
     ['MAX_JSON_DEPTH', { MAX_JSON_DEPTH: '1' }],
     ['WS_MAX_CONNECTIONS', { WS_MAX_CONNECTIONS: '0' }],
+    ['DB_RETRY_S', { DB_RETRY_S: '-1' }],
   ])('names %s when it is bad', (key, env) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);
@@ -129,6 +131,10 @@ describe(loadConfig.name, () => {
   it('refuses a JWT_SECRET shorter than the 256 bits HS256 needs', () => {
     expect(problemsOf({ AUTH_TYPE: 'jwt', JWT_SECRET: 'short' })).toEqual(['JWT_SECRET: must be at least 32 characters for HS256 (RFC 7518 §3.2)']);
     expect(loadConfig({ AUTH_TYPE: 'jwt', JWT_SECRET: 'x'.repeat(32) }).auth).toEqual({ type: 'jwt', jwtSecret: 'x'.repeat(32) });
+  });
+
+  it('reads DB_RETRY_S in seconds, fractions allowed', () => {
+    expect(loadConfig({ DB_RETRY_S: '0.5' }).runs.dbRetryS).toBe(0.5);
   });
 
   it('reads the REST limits', () => {

@@ -38,6 +38,8 @@ export interface RunsConfig {
   /** A viewer's send buffer (bytes) past which its chunks are merged, and past which it is closed 1013. */
   viewerSoftLimitBytes: number;
   viewerHardLimitBytes: number;
+  /** Seconds a run's writes are retried while the database does not answer (DB_RETRY_S); then the run ends `error`. */
+  dbRetryS: number;
 }
 
 /** The typed, nested configuration every module injects through {@link APP_CONFIG}. */
@@ -140,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pingIntervalMs: e.WS_PING_INTERVAL_MS,
       viewerSoftLimitBytes: e.WS_VIEWER_SOFT_LIMIT_BYTES,
       viewerHardLimitBytes: e.WS_VIEWER_HARD_LIMIT_BYTES,
+      dbRetryS: e.DB_RETRY_S,
     },
     edge: {
       corsOrigins: e.CORS_ORIGINS,

@@ -8,6 +8,14 @@ import { MIGRATIONS } from '../migrations/index.js';
  */
 export type EntityList = NonNullable<DataSourceOptions['entities']>;
 
+/**
+ * SQLite's busy_timeout (ms): how long a statement waits for another connection's lock before it
+ * fails with SQLITE_BUSY. better-sqlite3 is synchronous, so the wait blocks the event loop: it is
+ * kept short, and a longer lock is waited out by DatabaseService.retrying (asynchronous backoff,
+ * up to DB_RETRY_S).
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 1_000;
+
 /** The DataSource options for a database config: explicit entity and migration lists, never synchronize. */
 export function dataSourceOptions(db: DatabaseConfig, entities: EntityList): DataSourceOptions {
   const common = {
@@ -19,7 +27,8 @@ export function dataSourceOptions(db: DatabaseConfig, entities: EntityList): Dat
   } as const;
   if (db.kind === 'sqlite') {
     // better-sqlite3 turns foreign_keys ON for every connection; WAL lets readers run during writes.
-    return { ...common, type: 'better-sqlite3', database: db.path, enableWAL: db.path !== ':memory:' };
+    // `timeout` is better-sqlite3's name for PRAGMA busy_timeout.
+    return { ...common, type: 'better-sqlite3', database: db.path, enableWAL: db.path !== ':memory:', timeout: SQLITE_BUSY_TIMEOUT_MS };
   }
   return {
     ...common,
@@ -27,7 +36,10 @@ export function dataSourceOptions(db: DatabaseConfig, entities: EntityList): Dat
     url: db.url,
     schema: db.schema,
     // Every session speaks UTC, so now() and timestamptz text agree whatever the server's zone.
-    extra: { options: '-c TimeZone=UTC' },
+    // A server that does not answer at all (no refusal, no reset) must still fail a connect, so
+    // that DatabaseService.retrying sees a transient error instead of waiting forever; keepAlive
+    // lets the OS notice a connection that went dead mid-query.
+    extra: { options: '-c TimeZone=UTC', connectionTimeoutMillis: 10_000, keepAlive: true },
   };
 }
 

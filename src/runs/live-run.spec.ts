@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMessage } from '../engine/index.js';
-import { LiveRun, type LiveRunOptions } from './live-run.js';
+import { DATABASE_UNAVAILABLE, LiveRun, reservationSpan, type LiveRunOptions } from './live-run.js';
 import { MemoryRunJournal } from './memory-run-journal.js';
 import { InProcessRunBus } from './run-bus.js';
 import { frames, type RunFrame } from './ws-frames.js';
@@ -17,7 +17,7 @@ function setup(options: Partial<LiveRunOptions> = {}) {
   const controller = new AbortController();
   const control = { signal: controller.signal, stop: (reason: string) => controller.abort(reason) };
   const live = new LiveRun(RUN, 0, { ...OPTIONS, ...options }, control, journal, bus);
-  return { journal, live, seen };
+  return { journal, live, seen, control, bus };
 }
 
 const text = (content: string) => createMessage('TextMessage', 'a', { content });
@@ -97,5 +97,88 @@ describe(LiveRun.name, () => {
     live.cancel('second');
     expect(live.signal.aborted).toBe(true);
     expect(live.signal.reason).toBe('first');
+  });
+
+  it('keeps every seq it sends, plus one, durably reserved, raising the reservation inside its own writes', async () => {
+    const { live, journal, seen, bus } = setup({ chunkFlushMax: 3 });
+    const reserve = journal.reserve.bind(journal);
+    let reserveCalls = 0;
+    journal.reserve = (runId, through) => (reserveCalls++, reserve(runId, through));
+    const reservedWhenSent: [number, number][] = [];
+    bus.subscribe(RUN.id, (frame) => reservedWhenSent.push([frame.seq, journal.get(RUN.id).reserved]));
+    for (let i = 0; i < 2_500; i++) {
+      if (i % 97 === 0) await live.emit(frames.message(text(`m${i}`)), [text(`m${i}`)]);
+      else await live.emit(frames.message(chunk(`c${i} `)));
+    }
+    expect(seen).toHaveLength(2_500);
+    for (const [seq, reserved] of reservedWhenSent) expect(reserved).toBeGreaterThan(seq);
+    // Only the first frame of a run that started with nothing reserved needs a write of its own.
+    expect(reserveCalls).toBe(1);
+  });
+
+  it('spans at least SEQ_BLOCK seqs, and two chunk batches', () => {
+    expect(reservationSpan(64)).toBe(1000);
+    expect(reservationSpan(10_000)).toBe(20_002);
+  });
+
+  it('abandon() ends the run without the database: viewers get a completion error on a reserved seq at once, the journal later', async () => {
+    const { live, journal, seen, control } = setup({ chunkFlushMax: 100 });
+    await journal.activate(RUN.id, [], 0);
+    await live.emit(frames.message(text('one')), [text('one')]);
+    await live.emit(frames.message(chunk('a ')));
+    await live.emit(frames.message(chunk('b')));
+    journal.holdDeferred = true;
+    live.abandon(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    live.abandon(new Error('second call: no effect'));
+
+    const end = seen.at(-1)!;
+    const reason = `${DATABASE_UNAVAILABLE}: connect ECONNREFUSED 127.0.0.1:5432`;
+    expect(end).toMatchObject({ type: 'completion', status: 'error', seq: 4, data: { task_result: { stop_reason: reason } } });
+    expect(end.type === 'completion' && end.data.task_result.messages).toEqual([expect.objectContaining({ type: 'TextMessage', source: 'system', content: reason })]);
+    expect(end.seq).toBeLessThanOrEqual(journal.get(RUN.id).reserved);
+    expect(seen.map((f) => f.seq)).toEqual([1, 2, 3, 4]);
+    expect(control.signal.aborted && control.signal.reason).toBe(reason);
+    expect(live.finished && live.abandoned).toBe(true);
+    await expect(live.emit(frames.message(text('late')))).rejects.toThrow(/already finished/);
+    // Nothing reached the journal yet; replay serves the unstored frames from memory.
+    expect(journal.get(RUN.id).frames.map((f) => f.seq)).toEqual([1]);
+    expect(journal.get(RUN.id).status).toBe('active');
+    expect(live.pendingFrames().map((f) => f.seq)).toEqual([2, 3, 4]);
+
+    await journal.flushDeferred();
+    await live.endStored;
+    expect(journal.get(RUN.id).frames).toEqual(seen);
+    expect(journal.get(RUN.id)).toMatchObject({ status: 'error', finish: { stop_reason: reason, error_message: reason } });
+  });
+
+  it('after a failed write the terminal frame still takes a seq nobody was given', async () => {
+    const { live, journal, seen } = setup();
+    await live.emit(frames.message(text('one')), [text('one')]);
+    journal.write = async () => {
+      throw new Error('connection terminated');
+    };
+    await expect(live.emit(frames.message(text('never sent')), [text('never sent')])).rejects.toThrow('connection terminated');
+    live.abandon(new Error('connection terminated'));
+    // Seq 2 went to the frame whose write failed (it may have committed after all): the end takes 3.
+    expect(seen.map((f) => [f.seq, f.type])).toEqual([
+      [1, 'message'],
+      [3, 'completion'],
+    ]);
+    expect(journal.get(RUN.id).reserved).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a finish whose write fails ends the run without the database instead, and resolves', async () => {
+    const { live, journal, seen } = setup();
+    await journal.activate(RUN.id, []);
+    await live.emit(frames.message(text('one')), [text('one')]);
+    journal.write = async () => {
+      throw new Error('Connection terminated unexpectedly');
+    };
+    const result = { task_result: { messages: [], stop_reason: 'done' }, usage: { prompt_tokens: 0, completion_tokens: 0 }, duration: 0 };
+    await expect(live.finish(frames.result(result), { status: 'complete', team_result: result, stop_reason: 'done', error_message: null })).resolves.toBeUndefined();
+    expect(seen.at(-1)).toMatchObject({ type: 'completion', status: 'error', seq: 3 });
+    expect(live.abandoned).toBe(true);
+    await live.endStored;
+    expect(journal.get(RUN.id)).toMatchObject({ status: 'error', finish: { stop_reason: 'Database unavailable: Connection terminated unexpectedly' } });
   });
 });

@@ -3,14 +3,25 @@
  * ordered pipeline every frame goes through — stamp `seq` → write ahead to the journal →
  * publish to viewers. Chunks are published at once and written in batches; every other frame
  * is written (with the chunks before it) before anyone sees it.
+ *
+ * Seq reservation (protocol §2.2: a seq is never reused, also across a crash). Chunks are sent
+ * before they are stored, so after a crash the log alone cannot say which seqs viewers already
+ * have. Before the run hands out seq N, seqs up to N + 1 are durably reserved (`runs.seq_reserved`),
+ * and recovery numbers its terminal frame after max(last stored seq, reservation). The reservation
+ * is raised a span at a time (at least SEQ_BLOCK, and twice a chunk batch) inside the writes the
+ * run makes anyway, whenever less than half a span is left; so a normal run pays no extra round
+ * trip, and only a batch of chunks longer than half a span forces a write of its own. The spare
+ * seq N + 1 is what lets the run end without the database: abandon()'s terminal frame takes it,
+ * and recovery never will. The price: after a crash, replay shows a gap up to the reservation.
  */
 import { Logger } from '@nestjs/common';
-import type { AgentMessage } from '../engine/index.js';
+import { storableText } from '../database/storable-text.js';
+import { addUsage, createMessage, ZERO_USAGE, type AgentMessage, type RequestUsage } from '../engine/index.js';
 import type { LiveRunClaim } from '../live-runs/live-run-registry.js';
 import { PendingInputs } from './pending-inputs.js';
 import type { RunBus } from './run-bus.js';
-import type { JournalRun, RunFinish, RunJournal } from './run-journal.js';
-import type { RunFrame, RunFrameBody } from './ws-frames.js';
+import type { JournalRun, JournalWrite, RunFinish, RunJournal } from './run-journal.js';
+import { frames, type RunFrame, type RunFrameBody, type TeamResult } from './ws-frames.js';
 
 export interface LiveRunOptions {
   /** Unwritten chunks are flushed after this many milliseconds… */
@@ -24,17 +35,41 @@ export interface LiveRunOptions {
 /** How the run is stopped: its LiveRunRegistry claim. */
 export type RunControl = Pick<LiveRunClaim, 'signal' | 'stop'>;
 
+/** The least number of seqs reserved at a time. */
+export const SEQ_BLOCK = 1000;
+
+/** Seqs a run reserves at a time with chunk batches of `chunkFlushMax`: at least SEQ_BLOCK, and two batches. */
+export function reservationSpan(chunkFlushMax: number): number {
+  return Math.max(SEQ_BLOCK, 2 * (chunkFlushMax + 1));
+}
+
+/** How the stop reason of a run that ended without the database starts. */
+export const DATABASE_UNAVAILABLE = 'Database unavailable';
+
 export class LiveRun {
   private static readonly logger = new Logger(LiveRun.name);
   readonly inputs = new PendingInputs();
   /** Set once the terminal frame is queued: nothing may be emitted after it. */
   finished = false;
   private nextSeq: number;
+  /** Seqs up to this one are durably reserved for this run. */
+  private reserved: number;
+  private readonly span: number;
   /** Published chunks not yet committed; replay reads them so a joining viewer sees no gap. */
-  private readonly unflushed: RunFrame[] = [];
+  private unflushed: RunFrame[] = [];
   private chain: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Usage of the messages published so far, for a terminal frame the run has to make itself. */
+  private usage: RequestUsage = { ...ZERO_USAGE };
+  private readonly startedAt = performance.now();
+  /** Set by abandon(): the frames viewers got that are not stored yet, and when they are. */
+  private ending: { frames: RunFrame[]; stored: Promise<void> } | undefined;
 
+  /**
+   * `lastSeq` is the run's last stored seq; `reservedSeq` its durable reservation (what
+   * `RunJournal.activate` reserved). The no-reuse guarantee needs `reservedSeq > lastSeq`; with
+   * less, the first frame reserves first.
+   */
   constructor(
     readonly run: JournalRun,
     lastSeq: number,
@@ -42,26 +77,43 @@ export class LiveRun {
     private readonly control: RunControl,
     private readonly journal: RunJournal,
     private readonly bus: RunBus,
+    reservedSeq = lastSeq,
   ) {
     this.nextSeq = lastSeq + 1;
+    this.reserved = reservedSeq;
+    this.span = reservationSpan(options.chunkFlushMax);
   }
 
   get signal(): AbortSignal {
     return this.control.signal;
   }
 
-  /** Frames published but not yet in the journal, in seq order. */
+  /** True once the run ended without the database ({@link abandon}). */
+  get abandoned(): boolean {
+    return this.ending !== undefined;
+  }
+
+  /** After {@link abandon}: settles when the run's end is stored (maybe never, while the database is away). */
+  get endStored(): Promise<void> | undefined {
+    return this.ending?.stored;
+  }
+
+  /** Frames published but not yet in the journal, in seq order (after abandon(), its terminal frame last). */
   pendingFrames(): readonly RunFrame[] {
-    return this.unflushed;
+    return this.ending?.frames ?? this.unflushed;
   }
 
   /**
    * Emits a frame; resolves once it is durable (non-chunk) or queued (chunk). Callers await it,
-   * which gives the run natural back-pressure from the database.
+   * which gives the run natural back-pressure from the database. Rejects when the journal write
+   * fails (after its retries); the frame is then not published, later frames still flow, and it
+   * is up to the run's owner to {@link abandon} it.
    */
   emit(body: RunFrameBody, messages?: AgentMessage[]): Promise<void> {
     if (this.finished) return Promise.reject(new Error(`Run ${this.run.id} has already finished`));
     return this.enqueue(async () => {
+      if (this.ending) throw new Error(`Run ${this.run.id} has already finished`);
+      await this.reserveAhead();
       const frame = this.stamp(body);
       if (frame.type === 'message_chunk') {
         this.unflushed.push(frame);
@@ -71,21 +123,66 @@ export class LiveRun {
         return;
       }
       await this.writeWithChunks({ frames: [frame], messages });
+      // abandon() may have ended the run meanwhile (a write of another task failed): its terminal frame stays the last one viewers get.
+      if (this.ending) return;
+      if (frame.type === 'message') this.usage = addUsage(this.usage, frame.data.models_usage);
       this.bus.publish(frame);
     });
   }
 
-  /** Emits the terminal frame and moves the run to its terminal status in one transaction. */
+  /**
+   * Emits the terminal frame and moves the run to its terminal status in one transaction. Never
+   * rejects: when that write fails (after its retries) the run is {@link abandon}ed instead.
+   */
   finish(body: RunFrameBody, finish: RunFinish): Promise<void> {
     if (this.finished) return Promise.resolve();
     this.finished = true;
     this.inputs.cancelAll(finish.stop_reason ?? finish.status);
     return this.enqueue(async () => {
-      const frame = this.stamp(body);
-      await this.writeWithChunks({ frames: [frame], finish });
-      this.bus.publish(frame);
-      clearTimeout(this.flushTimer);
+      if (this.ending) return;
+      try {
+        await this.reserveAhead();
+        const frame = this.stamp(body);
+        await this.writeWithChunks({ frames: [frame], finish });
+        this.bus.publish(frame);
+        clearTimeout(this.flushTimer);
+      } catch (error) {
+        this.abandon(error);
+      }
     });
+  }
+
+  /**
+   * Ends the run without the database, for when a write failed for good (`cause`): at once, and
+   * without waiting on the database, every viewer gets a `completion` frame with status `error`
+   * whose TeamResult holds one system message `Database unavailable: <cause>`; pending input
+   * requests are cancelled and the run's team is stopped (its registry claim). The frames viewers
+   * got that are not stored (unflushed chunks, that terminal frame) and the row's end (`error`,
+   * stop reason as above) are handed to `RunJournal.writeLater`, which stores them when the
+   * database answers again; a terminal status already there is not overwritten. Idempotent;
+   * never throws.
+   */
+  abandon(cause: unknown): void {
+    if (this.ending) return;
+    this.finished = true;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    const reason = storableText(`${DATABASE_UNAVAILABLE}: ${detail}`).slice(0, 1000);
+    LiveRun.logger.error(`Run ${this.run.id} ends without the database: ${reason}`);
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const result: TeamResult = {
+      task_result: { messages: [createMessage('TextMessage', 'system', { content: reason })], stop_reason: reason },
+      usage: this.usage,
+      duration: (performance.now() - this.startedAt) / 1000,
+    };
+    // nextSeq is reserved (the spare seq, see the class comment): recovery will never reuse it.
+    const frame = this.stamp(frames.completion('error', result));
+    const unstored = [...this.unflushed.splice(0), frame];
+    const write: JournalWrite = { frames: unstored, finish: { status: 'error', team_result: result, stop_reason: reason, error_message: reason } };
+    this.ending = { frames: unstored, stored: this.journal.writeLater(this.run, write) };
+    this.bus.publish(frame);
+    this.inputs.cancelAll(reason);
+    this.control.stop(reason);
   }
 
   /** Cancels whatever the run is doing; the run driver turns this into its `completion` frame. */
@@ -95,6 +192,14 @@ export class LiveRun {
 
   private stamp(body: RunFrameBody): RunFrame {
     return { ...body, run_id: this.run.id, seq: this.nextSeq++ } as RunFrame;
+  }
+
+  /** Before nextSeq is handed out: seqs up to nextSeq + 1 must be durably reserved (see the class comment). */
+  private async reserveAhead(): Promise<void> {
+    if (this.reserved > this.nextSeq) return;
+    const through = this.nextSeq + this.span;
+    await this.journal.reserve(this.run.id, through);
+    this.reserved = Math.max(this.reserved, through);
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
@@ -116,14 +221,20 @@ export class LiveRun {
   }
 
   private async flushChunks(): Promise<void> {
-    if (this.unflushed.length === 0) return;
+    if (this.ending || this.unflushed.length === 0) return;
     await this.writeWithChunks({ frames: [] });
   }
 
-  /** Writes the waiting chunks ahead of `write`'s frames; drops them from memory only once committed. */
-  private async writeWithChunks(write: Parameters<RunJournal['write']>[1]): Promise<void> {
+  /**
+   * Writes the waiting chunks ahead of `write`'s frames, raising the reservation in the same
+   * transaction when less than half a span is left; drops the chunks from memory once committed.
+   */
+  private async writeWithChunks(write: JournalWrite): Promise<void> {
     const chunkCount = this.unflushed.length;
-    await this.journal.write(this.run, { ...write, frames: [...this.unflushed, ...write.frames] });
+    const highest = this.nextSeq - 1;
+    const reserveThrough = this.reserved - highest < this.span / 2 ? highest + this.span : undefined;
+    await this.journal.write(this.run, { ...write, frames: [...this.unflushed, ...write.frames], ...(reserveThrough === undefined ? {} : { reserveThrough }) });
+    if (reserveThrough !== undefined) this.reserved = Math.max(this.reserved, reserveThrough);
     this.unflushed.splice(0, chunkCount);
     if (this.unflushed.length === 0 && this.flushTimer) {
       clearTimeout(this.flushTimer);

@@ -12,15 +12,21 @@ interface StoredRun {
   frames: RunFrame[];
   messages: AgentMessage[];
   finish: RunFinish | null;
+  /** The durable seq reservation (runs.seq_reserved). */
+  reserved: number;
 }
 
 export class MemoryRunJournal extends RunJournal {
   readonly runs = new Map<number, StoredRun>();
   /** How many write() calls reached the store (to observe batching). */
   writes = 0;
+  /** Deferred writes not applied yet; a test may hold them back by setting `holdDeferred`. */
+  private readonly later = new Map<number, { run: JournalRun; write: JournalWrite; done: () => void }>();
+  /** While true, writeLater() only queues (as if the database were away); flushDeferred() applies. */
+  holdDeferred = false;
 
   create(runId: number): void {
-    this.runs.set(runId, { status: 'created', task: null, frames: [], messages: [], finish: null });
+    this.runs.set(runId, { status: 'created', task: null, frames: [], messages: [], finish: null, reserved: 0 });
   }
 
   async write(run: JournalRun, write: JournalWrite): Promise<void> {
@@ -29,12 +35,32 @@ export class MemoryRunJournal extends RunJournal {
     for (const frame of write.frames) {
       if (stored.frames.some((f) => f.seq === frame.seq)) throw new Error(`Duplicate seq ${frame.seq} for run ${run.id}`);
     }
-    stored.frames.push(...write.frames);
-    stored.messages.push(...(write.messages ?? []));
-    if (write.finish && (stored.status === 'created' || stored.status === 'active')) {
-      stored.status = write.finish.status;
-      stored.finish = write.finish;
+    this.apply(stored, write);
+  }
+
+  writeLater(run: JournalRun, write: JournalWrite): Promise<void> {
+    return new Promise((done) => {
+      this.later.set(run.id, { run, write, done });
+      if (!this.holdDeferred) void this.flushDeferred();
+    });
+  }
+
+  async flushDeferred(): Promise<void> {
+    for (const [runId, { write, done }] of [...this.later]) {
+      this.later.delete(runId);
+      const stored = this.get(runId);
+      this.apply(stored, { ...write, frames: write.frames.filter((frame) => !stored.frames.some((f) => f.seq === frame.seq)) });
+      done();
     }
+  }
+
+  async stopDeferred(): Promise<void> {
+    await this.flushDeferred();
+  }
+
+  async reserve(runId: number, through: number): Promise<void> {
+    const stored = this.get(runId);
+    stored.reserved = Math.max(stored.reserved, through);
   }
 
   async framesAfter(runId: number, after: number): Promise<RunFrame[]> {
@@ -43,11 +69,16 @@ export class MemoryRunJournal extends RunJournal {
       .sort((a, b) => a.seq - b.seq);
   }
 
-  async activate(runId: number, task: AgentMessage[]): Promise<boolean> {
+  async lastFrame(runId: number): Promise<RunFrame | undefined> {
+    return (await this.framesAfter(runId, 0)).at(-1);
+  }
+
+  async activate(runId: number, task: AgentMessage[], reserveThrough = 0): Promise<boolean> {
     const stored = this.get(runId);
     if (stored.status !== 'created') return false;
     stored.status = 'active';
     stored.task = task;
+    stored.reserved = Math.max(stored.reserved, reserveThrough);
     return true;
   }
 
@@ -55,5 +86,17 @@ export class MemoryRunJournal extends RunJournal {
     const stored = this.runs.get(runId);
     if (!stored) throw new Error(`Run ${runId} not found`);
     return stored;
+  }
+
+  /** A write whose finish finds the run terminal stores nothing (see JournalWrite.finish). */
+  private apply(stored: StoredRun, write: JournalWrite): void {
+    if (write.finish) {
+      if (stored.status !== 'created' && stored.status !== 'active') return;
+      stored.status = write.finish.status;
+      stored.finish = write.finish;
+    }
+    stored.frames.push(...write.frames);
+    stored.messages.push(...(write.messages ?? []));
+    if (write.reserveThrough !== undefined) stored.reserved = Math.max(stored.reserved, write.reserveThrough);
   }
 }

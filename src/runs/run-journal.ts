@@ -27,14 +27,42 @@ export interface JournalWrite {
   frames: RunFrame[];
   /** AgentChat messages to store as `message` rows (AGS compatibility). */
   messages?: AgentMessage[];
-  /** Moves the run to a terminal status, unless it is already terminal. */
+  /**
+   * Moves the run to a terminal status, unless it is already terminal; then nothing of this
+   * write is stored (a run's log ends with the one terminal frame that won).
+   */
   finish?: RunFinish;
+  /** Raises the run's durable seq reservation to this seq, in the same transaction (never lowers it). */
+  reserveThrough?: number;
 }
 
 export abstract class RunJournal {
+  /**
+   * Writes atomically. Transient database failures (unreachable, restarting, locked) are retried
+   * with backoff for up to DB_RETRY_S; rejects with the last error after that, or at once for any
+   * other failure. Nothing of a rejected write is stored.
+   */
   abstract write(run: JournalRun, write: JournalWrite): Promise<void>;
+  /**
+   * Stores `write` once the database answers: tried now, then again after every committed
+   * transaction of anyone and on a backoff timer, until it is stored or the run is found terminal
+   * (or gone). Frames already stored with the same seq are skipped. Never rejects; resolves when
+   * done, which may be never while the database stays away.
+   */
+  abstract writeLater(run: JournalRun, write: JournalWrite): Promise<void>;
+  /** Tries every deferred write now; resolves when the attempt is over (each stored, or still deferred). Never rejects. */
+  abstract flushDeferred(): Promise<void>;
+  /** At shutdown: one last attempt at the deferred writes, then stops retrying them. */
+  abstract stopDeferred(): Promise<void>;
+  /** Durably reserves every seq up to `through` for the run (see LiveRun); retried like `write`. */
+  abstract reserve(runId: number, through: number): Promise<void>;
   /** Frames with seq > after, in seq order. */
   abstract framesAfter(runId: number, after: number): Promise<RunFrame[]>;
-  /** created → active, storing the task; false when the run was not `created`. */
-  abstract activate(runId: number, task: AgentMessage[]): Promise<boolean>;
+  /** The stored frame with the highest seq, if any. */
+  abstract lastFrame(runId: number): Promise<RunFrame | undefined>;
+  /**
+   * created → active, storing the task and reserving seqs 1..`reserveThrough` (default none);
+   * false when the run was not `created`.
+   */
+  abstract activate(runId: number, task: AgentMessage[], reserveThrough?: number): Promise<boolean>;
 }

@@ -39,4 +39,8 @@ export class RunEntity extends OwnedRow {
   /** Why the run ended (termination text, the caller's stop reason, …); not in AGS. */
   @Column({ type: 'text', nullable: true })
   stop_reason!: string | null;
+
+  /** The highest seq the live run may have sent (LiveRun's durable reservation); internal, not in API rows. */
+  @Column({ type: 'integer', default: 0, select: false })
+  seq_reserved?: number;
 }

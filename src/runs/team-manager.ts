@@ -13,6 +13,7 @@ import {
   type LoadContext,
   type RunOutcome,
 } from '../engine/index.js';
+import { storableText, storableTextOrNull } from '../database/storable-text.js';
 import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
 import type { LiveRun } from './live-run.js';
 import type { RunFinish } from './run-journal.js';
@@ -28,7 +29,10 @@ export class TeamManager {
   /**
    * Runs the team of `component` to its end and writes the terminal frame. A config that does
    * not load ends the run with a `completion` error naming the problem, as AGS users expect to
-   * see it in the run. Rejects only when the journal cannot record the end.
+   * see it in the run. When a frame cannot be written (the journal retried for DB_RETRY_S, or the
+   * failure is not one that passes) the run cannot be recorded: it is abandoned (LiveRun.abandon:
+   * viewers get a `completion` error at once, the row is corrected later) and the team is stopped.
+   * Never rejects.
    */
   async execute(live: LiveRun, component: unknown, task: ChatMessage[], limits: DriveLimits): Promise<void> {
     const run = driveTeam(() => loadTeam(component, this.engine), task, { signal: live.signal, io: new RunIOStream(live), limits });
@@ -37,7 +41,13 @@ export class TeamManager {
         case 'message':
           // The input request reaches viewers as an `input_request` frame from the RunIOStream.
           if (event.message.type === 'UserInputRequestedEvent') continue;
-          await live.emit(frames.message(event.message), event.message.type === 'ModelClientStreamingChunkEvent' ? undefined : [event.message]);
+          try {
+            await live.emit(frames.message(event.message), event.message.type === 'ModelClientStreamingChunkEvent' ? undefined : [event.message]);
+          } catch (error) {
+            live.abandon(error);
+            // Leaving the loop ends the driver: it aborts the team and closes it.
+            return;
+          }
           break;
         case 'outcome':
           if (event.outcome.status === 'error') this.logger.warn(`Run ${live.run.id} failed: ${event.outcome.stopReason}`);
@@ -47,26 +57,32 @@ export class TeamManager {
   }
 }
 
-/** The terminal frame and the run row's end for an outcome (protocol §1.5, §2.4). */
+/**
+ * The terminal frame and the run row's end for an outcome (protocol §1.5, §2.4). The stop reason
+ * can carry a model's or a caller's text: it is made storable here, so viewers, the log and the
+ * row all get the same text.
+ */
 function terminalFrame(outcome: RunOutcome): [RunFrameBody, RunFinish] {
+  const stopReason = storableTextOrNull(outcome.stopReason);
   const teamResult = (messages: TeamResult['task_result']['messages']): TeamResult => ({
-    task_result: { messages, stop_reason: outcome.stopReason },
+    task_result: { messages, stop_reason: stopReason },
     usage: outcome.usage,
     duration: outcome.durationS,
   });
   switch (outcome.status) {
     case 'complete': {
       const result = teamResult(outcome.messages);
-      return [frames.result(result), { status: 'complete', team_result: result, stop_reason: outcome.stopReason, error_message: null }];
+      return [frames.result(result), { status: 'complete', team_result: result, stop_reason: stopReason, error_message: null }];
     }
     case 'stopped': {
       const result = teamResult(outcome.messages);
-      return [frames.completion('cancelled', result), { status: 'stopped', team_result: result, stop_reason: outcome.stopReason, error_message: null }];
+      return [frames.completion('cancelled', result), { status: 'stopped', team_result: result, stop_reason: stopReason, error_message: null }];
     }
     case 'error': {
       // AGS shows a failed run as one system message carrying the error text.
-      const result = teamResult([createMessage('TextMessage', 'system', { content: outcome.stopReason })]);
-      return [frames.completion('error', result), { status: 'error', team_result: result, stop_reason: outcome.stopReason, error_message: outcome.stopReason }];
+      const errorText = storableText(outcome.stopReason);
+      const result = teamResult([createMessage('TextMessage', 'system', { content: errorText })]);
+      return [frames.completion('error', result), { status: 'error', team_result: result, stop_reason: errorText, error_message: errorText }];
     }
   }
 }

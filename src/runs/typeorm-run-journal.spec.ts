@@ -6,6 +6,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userCaller } from '../auth/caller.js';
+import { DatabaseService } from '../database/database.service.js';
 import { startSessionApp, type SessionApp } from '../../test/support/session-app.js';
 import { createMessage, type AgentMessage } from '../engine/index.js';
 import { RunRecovery } from './run-recovery.js';
@@ -113,5 +114,69 @@ describe(RunJournal.name, () => {
     expect(end).toMatchObject({ type: 'completion', status: 'error', seq: 3, run_id: run.id });
     // Usage is real: what the run had spent before the crash.
     expect(end).toMatchObject({ data: { usage } });
+  });
+
+  it('keeps a run\'s seq reservation, never lowers it, and recovery numbers its terminal frame after it', async () => {
+    const run = await newRun();
+    await journal.activate(run.id, [], 1000);
+    await journal.write(run, { frames: [frame(run, 1), frame(run, 2, 'message_chunk')], reserveThrough: 1500 });
+    await journal.reserve(run.id, 1200);
+    await app.get(RunRecovery).recoverInterruptedRuns();
+    // Seqs up to 1500 may have been sent as chunks that were never stored: the end takes 1501.
+    expect(await journal.lastFrame(run.id)).toMatchObject({ type: 'completion', status: 'error', seq: 1501 });
+    // The reservation is internal: rows as the API serialises them do not show it.
+    expect(JSON.parse(JSON.stringify(await runs.get(run.id, USER)))).not.toHaveProperty('seq_reserved');
+  });
+
+  it('stores nothing of a write whose finish finds the run already terminal', async () => {
+    const run = await newRun();
+    await journal.activate(run.id, []);
+    const stopped: RunFrame = { ...frame(run, 1), seq: 1 };
+    await journal.write(run, { frames: [stopped], finish: finish('stopped', 'stop') });
+    await journal.write(run, { frames: [frame(run, 2, 'message_chunk'), frame(run, 3)], messages: [text('late', 'late')], finish: finish('error', 'late') });
+    expect((await journal.framesAfter(run.id, 0)).map((f) => f.seq)).toEqual([1]);
+    expect(await runs.messages(run.id, USER)).toEqual([]);
+    expect(await runs.get(run.id, USER)).toMatchObject({ status: 'stopped' });
+  });
+
+  it('writeLater stores the end of a run, skipping frames already stored, or nothing once the run is terminal', async () => {
+    const run = await newRun();
+    await journal.activate(run.id, []);
+    await journal.write(run, { frames: [frame(run, 1), frame(run, 2, 'message_chunk')] });
+    await journal.writeLater(run, { frames: [frame(run, 2, 'message_chunk'), frame(run, 3)], finish: finish('error', 'Database unavailable: gone') });
+    expect((await journal.framesAfter(run.id, 0)).map((f) => f.seq)).toEqual([1, 2, 3]);
+    expect(await runs.get(run.id, USER)).toMatchObject({ status: 'error', stop_reason: 'Database unavailable: gone' });
+
+    await journal.writeLater(run, { frames: [frame(run, 4)], finish: finish('error', 'again') });
+    expect((await journal.lastFrame(run.id))?.seq).toBe(3);
+    expect(await runs.get(run.id, USER)).toMatchObject({ stop_reason: 'Database unavailable: gone' });
+  });
+
+  it('a write whose commit was lost with the connection is not stored twice when retried', async () => {
+    const run = await newRun();
+    const db = app.get(DatabaseService);
+    const real = db.transaction.bind(db);
+    let calls = 0;
+    // The first attempt commits, then the connection "drops" before the answer arrives.
+    db.transaction = async (work) => {
+      const result = await real(work);
+      if (calls++ === 0) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      return result;
+    };
+    try {
+      await journal.write(run, { frames: [frame(run, 1), frame(run, 2)], messages: [text('once', 'once')] });
+    } finally {
+      db.transaction = real;
+    }
+    expect(calls).toBe(2);
+    expect((await journal.framesAfter(run.id, 0)).map((f) => f.seq)).toEqual([1, 2]);
+    expect((await runs.messages(run.id, USER)).map((m) => m.config.id)).toEqual(['once']);
+  });
+
+  it('stores a stop reason and error text without U+0000 or lone surrogates', async () => {
+    const run = await newRun();
+    await journal.activate(run.id, []);
+    await journal.write(run, { frames: [], finish: finish('error', 'model said \u0000no\uD800') });
+    expect(await runs.get(run.id, USER)).toMatchObject({ status: 'error', stop_reason: 'model said no', error_message: 'model said no' });
   });
 });

@@ -2,12 +2,15 @@
  * The RunJournal on TypeORM: frames, message rows and the run's status change are written in
  * one transaction, so a frame is never visible without the rows it stands for, and a terminal
  * status never without its terminal frame. Terminal statuses are final: the UPDATE only
- * matches a run that is still `created` or `active`.
+ * matches a run that is still `created` or `active`, and a write whose finish matches nothing
+ * stores nothing. Writes are retried while the database does not answer (DatabaseService.retrying);
+ * a write that must wait for the database to come back is kept and retried in the background.
  */
-import { Injectable } from '@nestjs/common';
-import { In, MoreThan, type EntityManager } from 'typeorm';
+import { Injectable, Logger } from '@nestjs/common';
+import { In, MoreThan, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type { JsonObject } from '../common/json.js';
 import { DatabaseService } from '../database/database.service.js';
+import { storableTextOrNull } from '../database/storable-text.js';
 import type { AgentMessage } from '../engine/index.js';
 import { MessageEntity } from './message.entity.js';
 import { RunEventEntity } from './run-event.entity.js';
@@ -17,55 +20,79 @@ import type { RunFrame } from './ws-frames.js';
 
 const LIVE_STATUSES = ['created', 'active'] as const;
 
+/** Backoff of the deferred writes' timer (ms); they are also tried after every committed transaction. */
+const LATER_FIRST_DELAY_MS = 250;
+const LATER_MAX_DELAY_MS = 30_000;
+
+interface DeferredWrite {
+  run: JournalRun;
+  write: JournalWrite;
+  done: () => void;
+  failures: number;
+}
+
 @Injectable()
 export class TypeOrmRunJournal extends RunJournal {
+  private readonly logger = new Logger(TypeOrmRunJournal.name);
+  /** Deferred writes by run id, oldest first. */
+  private readonly later = new Map<number, DeferredWrite>();
+  private laterRunning: Promise<void> | undefined;
+  private laterTimer: NodeJS.Timeout | undefined;
+  private laterDelay = LATER_FIRST_DELAY_MS;
+
   constructor(private readonly db: DatabaseService) {
     super();
+    // "The next write by anyone": any committed transaction means the database answers again.
+    db.onAnswer(() => {
+      if (this.later.size > 0 && !this.laterRunning) void this.flushDeferred();
+    });
   }
 
   async write(run: JournalRun, write: JournalWrite): Promise<void> {
-    if (write.frames.length === 0 && !write.messages?.length && !write.finish) return;
-    await this.db.transaction(async (em) => {
-      if (write.frames.length > 0) await this.insertFrames(em, run.id, write.frames);
-      if (write.messages?.length) {
-        await em.insert(MessageEntity, write.messages.map((message) => messageRow(run, message)));
-      }
-      if (write.finish) {
-        const { status, team_result, stop_reason, error_message } = write.finish;
-        await em.update(
-          RunEntity,
-          { id: run.id, status: In([...LIVE_STATUSES]) },
-          { status, team_result: team_result as unknown as JsonObject, stop_reason, error_message },
-        );
-      }
+    if (write.frames.length === 0 && !write.messages?.length && !write.finish && write.reserveThrough === undefined) return;
+    let attempted = false;
+    await this.db.retrying(async (em) => {
+      // A connection lost during COMMIT leaves the outcome unknown. Seqs are never reused, so
+      // finding the batch's last frame stored means that attempt committed: do not insert it twice.
+      const last = write.frames.at(-1);
+      if (attempted && last && (await this.hasFrame(em, run.id, last.seq))) return;
+      attempted = true;
+      await this.apply(em, run, write, false);
+    });
+  }
+
+  writeLater(run: JournalRun, write: JournalWrite): Promise<void> {
+    return new Promise((done) => {
+      this.later.set(run.id, { run, write, done, failures: 0 });
+      void this.flushDeferred();
     });
   }
 
   /**
-   * The hot path of every run: chunks arrive in batches of every size, and TypeORM's insert
-   * builds and prepares new SQL for each size. One parameterised row statement, the same text
-   * every time, hits the driver's statement cache (SQLite); PostgreSQL takes one multi-row
-   * statement per batch, one round trip.
+   * Tries every deferred write now, one transaction each (no retry inside: the timer and the next
+   * committed transaction call again). Resolves when this attempt is over; never rejects.
    */
-  private async insertFrames(em: EntityManager, runId: number, frames: readonly RunFrame[]): Promise<void> {
-    const table = this.eventsTable(em);
-    const row = (frame: RunFrame) => [runId, frame.seq, frame.type, JSON.stringify(frame)];
-    if (!this.db.isPostgres) {
-      for (const frame of frames) await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES (?, ?, ?, ?)`, row(frame));
-      return;
-    }
-    const values = frames.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ');
-    await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES ${values}`, frames.flatMap(row));
+  flushDeferred(): Promise<void> {
+    this.laterRunning ??= this.tryDeferred().finally(() => {
+      this.laterRunning = undefined;
+      this.scheduleDeferred();
+    });
+    return this.laterRunning;
   }
 
-  /** `run_events`, schema-qualified and quoted as the database wants it. */
-  private eventsTable(em: EntityManager): string {
-    const { driver } = em.connection;
-    return em.connection
-      .getMetadata(RunEventEntity)
-      .tablePath.split('.')
-      .map((part) => driver.escape(part))
-      .join('.');
+  /** At shutdown: one last attempt at the deferred writes, then no more timers. */
+  async stopDeferred(): Promise<void> {
+    await this.flushDeferred();
+    clearTimeout(this.laterTimer);
+    this.laterTimer = undefined;
+    for (const entry of this.later.values()) {
+      this.logger.warn(`Run ${entry.run.id}: its end could not be stored before shutdown; the next start-up marks it as interrupted`);
+    }
+    this.later.clear();
+  }
+
+  async reserve(runId: number, through: number): Promise<void> {
+    await this.db.retrying((em) => this.raiseReservation(em, runId, through));
   }
 
   async framesAfter(runId: number, after: number): Promise<RunFrame[]> {
@@ -77,15 +104,110 @@ export class TypeOrmRunJournal extends RunJournal {
     return rows.map((row) => row.frame as unknown as RunFrame);
   }
 
-  async activate(runId: number, task: AgentMessage[]): Promise<boolean> {
+  async lastFrame(runId: number): Promise<RunFrame | undefined> {
+    const row = await this.db.dataSource.getRepository(RunEventEntity).findOne({
+      select: { frame: true, seq: true },
+      where: { run_id: runId },
+      order: { seq: 'DESC' },
+    });
+    return row ? (row.frame as unknown as RunFrame) : undefined;
+  }
+
+  async activate(runId: number, task: AgentMessage[], reserveThrough = 0): Promise<boolean> {
     return this.db.transaction(async (em) => {
       const result = await em.update(
         RunEntity,
         { id: runId, status: 'created' },
-        { status: 'active', task: task as unknown as JsonObject[] },
+        { status: 'active', task: task as unknown as JsonObject[], ...(reserveThrough > 0 ? { seq_reserved: reserveThrough } : {}) },
       );
       return (result.affected ?? 0) > 0;
     });
+  }
+
+  /** One write inside a transaction; `idempotent` skips frames already stored (deferred writes). */
+  private async apply(em: EntityManager, run: JournalRun, write: JournalWrite, idempotent: boolean): Promise<void> {
+    if (write.finish) {
+      const { status, team_result, stop_reason, error_message } = write.finish;
+      const result = await em.update(
+        RunEntity,
+        { id: run.id, status: In([...LIVE_STATUSES]) },
+        {
+          status,
+          team_result: team_result as unknown as JsonObject,
+          stop_reason: storableTextOrNull(stop_reason),
+          error_message: storableTextOrNull(error_message),
+        },
+      );
+      // Already terminal (or deleted): its end is recorded, and nothing may follow it in the log.
+      if ((result.affected ?? 0) === 0) return;
+    }
+    if (write.frames.length > 0) await this.insertFrames(em, run.id, write.frames, idempotent);
+    if (write.messages?.length) {
+      await em.insert(MessageEntity, write.messages.map((message) => messageRow(run, message)));
+    }
+    if (write.reserveThrough !== undefined) await this.raiseReservation(em, run.id, write.reserveThrough);
+  }
+
+  /**
+   * The hot path of every run: chunks arrive in batches of every size, and TypeORM's insert
+   * builds and prepares new SQL for each size. One parameterised row statement, the same text
+   * every time, hits the driver's statement cache (SQLite); PostgreSQL takes one multi-row
+   * statement per batch, one round trip.
+   */
+  private async insertFrames(em: EntityManager, runId: number, frames: readonly RunFrame[], idempotent: boolean): Promise<void> {
+    const table = this.tableOf(em, RunEventEntity);
+    const skipStored = idempotent ? ' ON CONFLICT (run_id, seq) DO NOTHING' : '';
+    const row = (frame: RunFrame) => [runId, frame.seq, frame.type, JSON.stringify(frame)];
+    if (!this.db.isPostgres) {
+      for (const frame of frames) await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES (?, ?, ?, ?)${skipStored}`, row(frame));
+      return;
+    }
+    const values = frames.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ');
+    await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES ${values}${skipStored}`, frames.flatMap(row));
+  }
+
+  private async hasFrame(em: EntityManager, runId: number, seq: number): Promise<boolean> {
+    return em.getRepository(RunEventEntity).exists({ where: { run_id: runId, seq } });
+  }
+
+  /** Raises `runs.seq_reserved`, never lowers it; raw SQL so `updated_at` keeps meaning "the row changed". */
+  private async raiseReservation(em: EntityManager, runId: number, through: number): Promise<void> {
+    const [a, b, c] = this.db.isPostgres ? ['$1', '$2', '$3'] : ['?', '?', '?'];
+    await em.query(`UPDATE ${this.tableOf(em, RunEntity)} SET seq_reserved = ${a} WHERE id = ${b} AND seq_reserved < ${c}`, [through, runId, through]);
+  }
+
+  /** A table, schema-qualified and quoted as the database wants it. */
+  private tableOf(em: EntityManager, entity: EntityTarget<ObjectLiteral>): string {
+    const { driver } = em.connection;
+    return em.connection
+      .getMetadata(entity)
+      .tablePath.split('.')
+      .map((part) => driver.escape(part))
+      .join('.');
+  }
+
+  private async tryDeferred(): Promise<void> {
+    for (const [runId, entry] of [...this.later]) {
+      try {
+        await this.db.transaction((em) => this.apply(em, entry.run, entry.write, true));
+      } catch (error) {
+        if (entry.failures++ === 0) this.logger.warn(`Run ${runId}: its end is not stored yet (${String(error)}); retrying until the database answers`);
+        continue;
+      }
+      if (this.later.get(runId) === entry) this.later.delete(runId);
+      this.logger.log(`Run ${runId}: its end is stored`);
+      entry.done();
+    }
+    this.laterDelay = this.later.size === 0 ? LATER_FIRST_DELAY_MS : Math.min(this.laterDelay * 2, LATER_MAX_DELAY_MS);
+  }
+
+  private scheduleDeferred(): void {
+    if (this.later.size === 0 || this.laterTimer) return;
+    this.laterTimer = setTimeout(() => {
+      this.laterTimer = undefined;
+      void this.flushDeferred();
+    }, this.laterDelay);
+    this.laterTimer.unref();
   }
 }
 

@@ -1,24 +1,24 @@
 /**
  * The run socket's runs: per run id the run's LiveRun (pending input, next seq, write-ahead
  * pipeline), admitted and stopped through the process's LiveRunRegistry, and the viewers
- * (sockets, SSE streams) attached with a gap-free replay: stored frames, then unflushed ones,
- * then live.
+ * (sockets, SSE streams) attached with a replay: stored frames, then unflushed ones, then live,
+ * with a `gap` frame in place of any seqs that have no frame (lost in a crash).
  */
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppError } from '../common/errors.js';
 import type { ChatMessage } from '../engine/index.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
-import { LiveRun } from './live-run.js';
+import { LiveRun, reservationSpan } from './live-run.js';
 import { RunBus } from './run-bus.js';
 import { RunJournal, type JournalRun } from './run-journal.js';
 import { STREAMING_OPTIONS, type StreamingOptions } from './streaming-options.js';
 import { TeamManager } from './team-manager.js';
-import { isTerminalFrame, type RunFrame } from './ws-frames.js';
+import { frames, isTerminalFrame, type ReplayFrame, type RunFrame } from './ws-frames.js';
 
 /** Anything that can watch a run: a WebSocket, an SSE response. */
 export interface Viewer {
-  /** Sends one serialised frame. */
-  send(frame: RunFrame, json: string): void;
+  /** Sends one serialised frame: a run frame, or on replay a `gap` frame (its `seq` is its `to`). */
+  send(frame: ReplayFrame, json: string): void;
   /** Ends the viewer: after a finished run has been replayed (1000), or at shutdown (1001). */
   end(code?: 1000 | 1001): void;
 }
@@ -37,12 +37,32 @@ export interface StartRequest {
 /** The registry key of a run-socket run. */
 const keyOf = (runId: number): string => `run:${runId}`;
 
+/**
+ * `frames` (seq order, all with seq > `after`) with a gap frame in front of every frame whose seq
+ * does not follow the one before it (lost or reserved seqs, see LiveRun).
+ */
+export function withGaps(runId: number, after: number, list: readonly RunFrame[]): ReplayFrame[] {
+  const out: ReplayFrame[] = [];
+  let last = after;
+  for (const frame of list) {
+    if (frame.seq <= last) continue;
+    if (frame.seq > last + 1) out.push(frames.gap(runId, last + 1, frame.seq - 1));
+    out.push(frame);
+    last = frame.seq;
+  }
+  return out;
+}
+
 @Injectable()
 export class WebSocketManager implements BeforeApplicationShutdown {
   private readonly live = new Map<number, LiveRun>();
-  /** Viewers per run, counted apart from `live` because a viewer may attach before `start`. */
-  private readonly viewers = new Map<number, number>();
-  private readonly attached = new Set<Viewer>();
+  /**
+   * Runs that ended without the database (LiveRun.abandon), until their end is stored: replay
+   * serves their unstored frames from here, and `stop` does not call them "not running".
+   */
+  private readonly ending = new Map<number, LiveRun>();
+  /** Viewers per run, kept apart from `live` because a viewer may attach before `start`. */
+  private readonly viewers = new Map<number, Set<Viewer>>();
 
   constructor(
     private readonly journal: RunJournal,
@@ -59,9 +79,9 @@ export class WebSocketManager implements BeforeApplicationShutdown {
   /**
    * Starts a run that is `created`: claims it in the registry (the one atomic "already
    * started?" decision in this process, and a live-run slot), moves it to `active` in the
-   * database (the decision across restarts), then runs it in the server from here on; its
-   * frames reach every attached viewer. Throws AppError conflict when started before,
-   * too_many over a live-run limit.
+   * database (the decision across restarts) with its first seq reservation, then runs it in the
+   * server from here on; its frames reach every attached viewer. Throws AppError conflict when
+   * started before, too_many over a live-run limit.
    */
   async start(request: StartRequest): Promise<void> {
     const runId = request.run.id;
@@ -69,8 +89,9 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       conflictMessage: `Run ${runId} has already been started`,
       scope: { sessionId: request.run.sessionId, teamId: request.teamId },
     });
+    const reserved = reservationSpan(this.options.chunkFlushMax);
     try {
-      if (!(await this.journal.activate(runId, request.task))) {
+      if (!(await this.journal.activate(runId, request.task, reserved))) {
         throw new AppError('conflict', `Run ${runId} has already been started`);
       }
     } catch (error) {
@@ -84,19 +105,26 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     };
     const limits = { ...claim.limits, inputTimeoutS: request.inputTimeoutS ?? claim.limits.inputTimeoutS };
     // A run that was `created` has no frames yet: only a LiveRun writes them, after activate().
-    const run = new LiveRun(request.run, 0, options, claim, this.journal, this.bus);
+    const run = new LiveRun(request.run, 0, options, claim, this.journal, this.bus, reserved);
     this.live.set(runId, run);
     claim.launch(async () => {
       try {
         await this.teams.execute(run, request.component, request.task, limits);
       } finally {
         this.live.delete(runId);
+        if (run.abandoned) this.endAbandoned(run);
       }
     });
   }
 
-  /** Cancels a live run with the caller's reason; resolves when its terminal frame is written. */
+  /**
+   * Cancels a live run with the caller's reason; resolves when its terminal frame is written
+   * (for a run waiting on the database: when it has ended, at most DB_RETRY_S later). A run that
+   * has already ended without the database is not refused: its stored end is attempted now, so
+   * the caller then reads the corrected row. Throws AppError conflict when the run is not running.
+   */
   async stop(runId: number, reason: string): Promise<void> {
+    if (this.ending.has(runId)) return this.journal.flushDeferred();
     if (!this.live.has(runId) || !(await this.registry.stop(keyOf(runId), reason))) {
       throw new AppError('conflict', `Run ${runId} is not running`);
     }
@@ -115,18 +143,18 @@ export class WebSocketManager implements BeforeApplicationShutdown {
 
   /**
    * Every frame of the run with seq > `after` that exists now: those in the journal, then those
-   * published but not yet written (chunks waiting for their batch), in seq order.
+   * published but not yet written (chunks waiting for their batch, or the end of a run that
+   * ended without the database), in seq order, with a gap frame in place of missing seqs.
    */
-  async framesAfter(runId: number, after: number): Promise<RunFrame[]> {
-    const stored = await this.journal.framesAfter(runId, after);
-    const lastStored = stored.at(-1)?.seq ?? after;
-    const pending = this.live.get(runId)?.pendingFrames() ?? [];
-    return [...stored, ...pending.filter((frame) => frame.seq > lastStored)];
+  async framesAfter(runId: number, after: number): Promise<ReplayFrame[]> {
+    return withGaps(runId, after, await this.framesSince(runId, after));
   }
 
   /**
-   * Attaches a viewer: replays every frame with seq > `after`, then streams live. For a run that
-   * has already finished, the viewer is ended after the replay. Returns the detach function.
+   * Attaches a viewer: replays every frame with seq > `after`, then streams live; a gap frame
+   * stands in for seqs that have no frame. For a run that has already finished, the viewer is
+   * ended (1000) after the replay, also when `after` is at or past its terminal frame. Returns
+   * the detach function.
    */
   async attach(runId: number, viewer: Viewer, after: number): Promise<() => void> {
     let catchingUp = true;
@@ -136,6 +164,10 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     let lastDelivered: RunFrame | undefined;
     const deliver = (frame: RunFrame, json: string) => {
       if (frame.seq <= lastSent) return;
+      if (frame.seq > lastSent + 1) {
+        const gap = frames.gap(runId, lastSent + 1, frame.seq - 1);
+        viewer.send(gap, JSON.stringify(gap));
+      }
       lastSent = frame.seq;
       lastDelivered = frame;
       viewer.send(frame, json);
@@ -145,22 +177,21 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       buffered.push(frame);
       jsonOf.set(frame.seq, json);
     });
-    this.viewers.set(runId, (this.viewers.get(runId) ?? 0) + 1);
-    this.attached.add(viewer);
+    const watching = this.viewers.get(runId) ?? new Set<Viewer>();
+    this.viewers.set(runId, watching.add(viewer));
     let detached = false;
     const detach = () => {
       if (detached) return;
       detached = true;
       unsubscribe();
-      this.attached.delete(viewer);
-      const left = (this.viewers.get(runId) ?? 1) - 1;
-      if (left > 0) return void this.viewers.set(runId, left);
-      this.viewers.delete(runId);
+      watching.delete(viewer);
+      if (watching.size > 0) return;
+      if (this.viewers.get(runId) === watching) this.viewers.delete(runId);
       const run = this.live.get(runId);
       if (run && run.options.onDisconnect === 'stop' && !run.finished) run.cancel('All viewers disconnected');
     };
     try {
-      const backlog = [...(await this.framesAfter(runId, after)), ...buffered].sort((a, b) => a.seq - b.seq);
+      const backlog = [...(await this.framesSince(runId, after)), ...buffered].sort((a, b) => a.seq - b.seq);
       for (const frame of backlog) deliver(frame, jsonOf.get(frame.seq) ?? JSON.stringify(frame));
     } catch (error) {
       detach();
@@ -168,7 +199,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     }
     catchingUp = false;
     if (!this.live.has(runId)) {
-      const ended = lastDelivered ? isTerminalFrame(lastDelivered) : await this.hasEnded(runId, after);
+      const ended = lastDelivered ? isTerminalFrame(lastDelivered) : await this.hasEnded(runId);
       if (ended) {
         detach();
         viewer.end();
@@ -183,14 +214,42 @@ export class WebSocketManager implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     await this.registry.shutdown();
-    for (const viewer of [...this.attached]) viewer.end(1001);
+    await this.journal.stopDeferred();
+    for (const viewer of [...this.viewers.values()].flatMap((set) => [...set])) viewer.end(1001);
   }
 
-  /** True when the log's frame at `seq` (a viewer's `after`) is the run's terminal frame. */
-  private async hasEnded(runId: number, seq: number): Promise<boolean> {
-    if (seq === 0) return false;
-    const last = await this.journal.framesAfter(runId, seq - 1);
-    const tail = last.at(-1);
-    return tail !== undefined && isTerminalFrame(tail);
+  /** Stored frames with seq > after, then the run's unstored ones (read first: see below), deduplicated. */
+  private async framesSince(runId: number, after: number): Promise<RunFrame[]> {
+    // Read what is unstored before what is stored: a batch committed in between is then in one
+    // of the two, and anything published after this read reaches a subscribed viewer live.
+    const unstored = [...((this.live.get(runId) ?? this.ending.get(runId))?.pendingFrames() ?? [])];
+    const stored = await this.journal.framesAfter(runId, after);
+    const lastStored = stored.at(-1)?.seq ?? after;
+    return [...stored, ...unstored.filter((frame) => frame.seq > lastStored)];
+  }
+
+  /** True when the run's last frame, stored or not, is its terminal frame. */
+  private async hasEnded(runId: number): Promise<boolean> {
+    const last = this.ending.get(runId)?.pendingFrames().at(-1) ?? (await this.journal.lastFrame(runId));
+    return last !== undefined && isTerminalFrame(last);
+  }
+
+  /**
+   * A run that ended without the database: its viewers have its terminal frame; nothing more can
+   * happen in it, so they are closed normally (1000). It is served from `ending` until stored.
+   */
+  private endAbandoned(run: LiveRun): void {
+    const runId = run.run.id;
+    this.ending.set(runId, run);
+    void run.endStored?.then(() => {
+      if (this.ending.get(runId) === run) this.ending.delete(runId);
+    });
+    for (const viewer of [...(this.viewers.get(runId) ?? [])]) {
+      try {
+        viewer.end(1000);
+      } catch {
+        // A viewer that cannot be closed is gone already.
+      }
+    }
   }
 }

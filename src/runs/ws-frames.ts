@@ -68,6 +68,24 @@ export type RunFrameBody =
 export type RunFrame = RunFrameBody & { run_id: number; seq: number };
 export type RunFrameType = RunFrameBody['type'];
 
+/**
+ * Sent on replay in place of seqs `from`..`to` (inclusive) that have no stored frame: chunks that
+ * were sent but lost in a crash before their batch was written, or seqs a crashed run had
+ * reserved (see LiveRun), so `to - from + 1` is an upper bound on what is missing. Never stored.
+ * It carries `seq` = `to`: a client that resumes with `?after=<last seq it got>` (or SSE
+ * `Last-Event-ID`) then resumes past the hole, and no frame will ever have that seq.
+ */
+export interface GapFrame {
+  type: 'gap';
+  run_id: number;
+  from: number;
+  to: number;
+  seq: number;
+}
+
+/** What a viewer of a run receives: the run's frames, and on replay gap frames between them. */
+export type ReplayFrame = RunFrame | GapFrame;
+
 export function isTerminalFrame(frame: RunFrameBody): boolean {
   return frame.type === 'result' || frame.type === 'completion';
 }
@@ -96,6 +114,7 @@ export const frames = {
     data,
     timestamp: now(),
   }),
+  gap: (runId: number, from: number, to: number): GapFrame => ({ type: 'gap', run_id: runId, from, to, seq: to }),
 };
 
 /** Names the first problem of a frame that failed to parse, e.g. `input_response.response: …`. */

@@ -42,3 +42,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     drop: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** The environment that points a server process (test/support/server-process.ts) at `db`. */
+export function serverDatabaseEnv(db: TestDatabase): Record<string, string> {
+  if (db.config.kind === 'sqlite') return { DATABASE_URL: `sqlite:${db.config.path}` };
+  return { DATABASE_URL: db.config.url, ...(db.config.schema ? { DATABASE_SCHEMA: db.config.schema } : {}) };
+}
