@@ -79,7 +79,9 @@ export const envSchema = z.object({
   /** … or as soon as this many chunks are pending. */
   RUN_CHUNK_FLUSH_MAX: z.coerce.number().int().min(1).max(10_000).default(64),
   /** What closing the last socket of a live run does: detach (the run goes on) or stop it. */
-  RUN_ON_DISCONNECT: z.enum(['detach', 'stop']).default('detach'),
+  RUN_ON_DISCONNECT: z.enum(['grace', 'detach', 'stop']).default('grace'),
+  /** With RUN_ON_DISCONNECT=grace: seconds a run with no viewer goes on before it stops (`All viewers left`). */
+  RUN_DETACH_GRACE_S: z.coerce.number().min(0).max(86_400).default(60),
   /** Seconds a run waits for a human-input answer before it ends stopped. */
   RUN_INPUT_TIMEOUT_S: z.coerce.number().int().min(1).max(86_400).default(180),
   /** Agent turns one run may take, whatever its team's own termination; past it the run ends stopped. */

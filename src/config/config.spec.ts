@@ -29,7 +29,8 @@ describe(loadConfig.name, () => {
       runs: {
         chunkFlushMs: 50,
         chunkFlushMax: 64,
-        onDisconnect: 'detach',
+        onDisconnect: 'grace',
+        detachGraceS: 60,
         inputTimeoutS: 180,
         maxTurns: 100,
         maxSeconds: 3600,

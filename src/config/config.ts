@@ -18,8 +18,12 @@ export interface RunsConfig {
   chunkFlushMs: number;
   /** …or once this many are waiting. */
   chunkFlushMax: number;
-  /** What closing the last viewer does to a live run. */
-  onDisconnect: 'detach' | 'stop';
+  /**
+   * What closing the last viewer does to a live run whose `start` did not say (protocol §2.1):
+   * `grace` (stop it after `detachGraceS` seconds unless a viewer comes back), `detach`, `stop`.
+   */
+  onDisconnect: 'grace' | 'detach' | 'stop';
+  detachGraceS: number;
   /** Default seconds a human has to answer an input request. */
   inputTimeoutS: number;
   /** Agent turns, and wall-clock seconds, one run may take before it ends `stopped`. */
@@ -131,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       chunkFlushMs: e.RUN_CHUNK_FLUSH_MS,
       chunkFlushMax: e.RUN_CHUNK_FLUSH_MAX,
       onDisconnect: e.RUN_ON_DISCONNECT,
+      detachGraceS: e.RUN_DETACH_GRACE_S,
       inputTimeoutS: e.RUN_INPUT_TIMEOUT_S,
       maxTurns: e.RUN_MAX_TURNS,
       maxSeconds: e.RUN_MAX_SECONDS,

@@ -29,7 +29,7 @@ export interface LiveRunOptions {
   /** …or as soon as this many are waiting, whichever comes first. */
   chunkFlushMax: number;
   /** What closing the last viewer does. */
-  onDisconnect: 'detach' | 'stop';
+  onDisconnect: 'grace' | 'detach' | 'stop';
 }
 
 /** How the run is stopped: its LiveRunRegistry claim. */

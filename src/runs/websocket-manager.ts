@@ -37,6 +37,10 @@ export interface StartRequest {
 /** The registry key of a run-socket run. */
 const keyOf = (runId: number): string => `run:${runId}`;
 
+/** Stop reasons when nobody watches any more: at once (`on_disconnect: "stop"`), or after the grace period. */
+export const VIEWERS_DISCONNECTED = 'All viewers disconnected';
+export const VIEWERS_LEFT = 'All viewers left';
+
 /**
  * `frames` (seq order, all with seq > `after`) with a gap frame in front of every frame whose seq
  * does not follow the one before it (lost or reserved seqs, see LiveRun).
@@ -63,6 +67,8 @@ export class WebSocketManager implements BeforeApplicationShutdown {
   private readonly ending = new Map<number, LiveRun>();
   /** Viewers per run, kept apart from `live` because a viewer may attach before `start`. */
   private readonly viewers = new Map<number, Set<Viewer>>();
+  /** Runs with no viewer, counting down RUN_DETACH_GRACE_S. */
+  private readonly graceTimers = new Map<number, NodeJS.Timeout>();
 
   constructor(
     private readonly journal: RunJournal,
@@ -112,6 +118,8 @@ export class WebSocketManager implements BeforeApplicationShutdown {
         await this.teams.execute(run, request.component, request.task, limits);
       } finally {
         this.live.delete(runId);
+        clearTimeout(this.graceTimers.get(runId));
+        this.graceTimers.delete(runId);
         if (run.abandoned) this.endAbandoned(run);
       }
     });
@@ -177,6 +185,9 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       buffered.push(frame);
       jsonOf.set(frame.seq, json);
     });
+    // A viewer is back within the grace period: the run goes on.
+    clearTimeout(this.graceTimers.get(runId));
+    this.graceTimers.delete(runId);
     const watching = this.viewers.get(runId) ?? new Set<Viewer>();
     this.viewers.set(runId, watching.add(viewer));
     let detached = false;
@@ -187,8 +198,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       watching.delete(viewer);
       if (watching.size > 0) return;
       if (this.viewers.get(runId) === watching) this.viewers.delete(runId);
-      const run = this.live.get(runId);
-      if (run && run.options.onDisconnect === 'stop' && !run.finished) run.cancel('All viewers disconnected');
+      this.lastViewerLeft(runId);
     };
     try {
       const backlog = [...(await this.framesSince(runId, after)), ...buffered].sort((a, b) => a.seq - b.seq);
@@ -216,6 +226,30 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     await this.registry.shutdown();
     await this.journal.stopDeferred();
     for (const viewer of [...this.viewers.values()].flatMap((set) => [...set])) viewer.end(1001);
+  }
+
+  /**
+   * The last viewer of a run left (protocol §2.1): `stop` ends a live run now; `grace` ends it
+   * after RUN_DETACH_GRACE_S unless a viewer attaches first (AGS's front-end never comes back, so
+   * an unwatched run must not go on until its own end); `detach` lets it run.
+   */
+  private lastViewerLeft(runId: number): void {
+    const run = this.live.get(runId);
+    if (!run || run.finished) return;
+    switch (run.options.onDisconnect) {
+      case 'stop':
+        return run.cancel(VIEWERS_DISCONNECTED);
+      case 'grace': {
+        const timer = setTimeout(() => {
+          this.graceTimers.delete(runId);
+          if (!this.viewers.has(runId) && !run.finished) run.cancel(VIEWERS_LEFT);
+        }, this.options.detachGraceS * 1000);
+        timer.unref();
+        return void this.graceTimers.set(runId, timer);
+      }
+      case 'detach':
+        return;
+    }
   }
 
   /** Stored frames with seq > after, then the run's unstored ones (read first: see below), deduplicated. */

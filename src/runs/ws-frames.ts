@@ -18,7 +18,7 @@ export const StartFrameSchema = z.looseObject({
   task: z.string().optional().nullable(),
   files: z.array(FileSchema).optional().nullable(),
   team_config: z.unknown().optional(),
-  /** What closing the last socket does to the run: detach (default) or stop it. */
+  /** What closing the last viewer does to the run: detach (it goes on) or stop (at once); absent: the server's RUN_ON_DISCONNECT. */
   on_disconnect: z.enum(['detach', 'stop']).optional(),
   /** Seconds a human has to answer an input request in this run. */
   input_timeout_s: z.number().positive().max(86_400).optional(),
