@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Component } from '../../src/common/component.js';
 import { FIXTURES_DIR } from '../../src/engine/testing/fixtures.js';
 
-/** An AutoGen Studio team config from the shared fixtures (../shared/fixtures/teams). */
+/** An AutoGen Studio team config from the team fixtures (test/fixtures/teams). */
 export function teamFixture(name: string): Component {
   return JSON.parse(readFileSync(join(FIXTURES_DIR, `${name}.json`), 'utf8')) as Component;
 }

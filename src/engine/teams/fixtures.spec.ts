@@ -1,5 +1,5 @@
 /**
- * The shared team fixtures (../shared/fixtures/teams), run as an AGS user would: each loads,
+ * The team fixtures (test/fixtures/teams), run as an AGS user would: each loads,
  * each replay team runs to its stop reason with AgentChat's messages in order, each round-trips.
  */
 import { describe, expect, it } from 'vitest';

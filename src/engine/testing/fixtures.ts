@@ -1,5 +1,5 @@
 /**
- * Helpers for specs that run the shared team fixtures (../shared/fixtures/teams): reading them,
+ * Helpers for specs that run the team fixtures (test/fixtures/teams): reading them,
  * and the tools they name beyond the built-ins, as simple stand-ins.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -11,8 +11,8 @@ import { tool, type Tool } from '../tools/tool.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import type { LoadContext } from '../components/registry-types.js';
 
-/** The shared fixtures: `../shared/fixtures/teams` beside the repository, the one copy every test reads. */
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/teams', import.meta.url));
+/** The team fixtures: `test/fixtures/teams` in the repository, the one copy every test reads. */
+export const FIXTURES_DIR = fileURLToPath(new URL('../../../test/fixtures/teams', import.meta.url));
 
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURES_DIR)
