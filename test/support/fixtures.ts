@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component } from '../../src/common/component.js';
-import { FIXTURES_DIR } from '../../src/engine/testing/fixtures.js';
+import { FIXTURES_DIR } from './engine/fixtures.js';
 
 /** An AutoGen Studio team config from the team fixtures (test/fixtures/teams). */
 export function teamFixture(name: string): Component {

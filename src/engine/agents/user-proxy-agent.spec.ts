@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, RunStateError } from '../errors.js';
 import { withIOStream } from '../io/io-stream.js';
 import { createMessage, type ChatMessage } from '../messages.js';
-import { ScriptedIOStream } from '../testing/scripted-io.js';
+import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
 import type { AgentStreamItem, Response } from './chat-agent.js';
 import { UserProxyAgent } from './user-proxy-agent.js';
 

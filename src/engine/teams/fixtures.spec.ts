@@ -10,8 +10,8 @@ import { CancelledError, ConfigError, RunStateError } from '../errors.js';
 import type { AgentMessage, TaskResult } from '../messages.js';
 import { builtinTools } from '../tools/builtins.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
-import { fixtureLoadContext, fixtureNames, readFixture } from '../testing/fixtures.js';
-import { ScriptedIOStream } from '../testing/scripted-io.js';
+import { fixtureLoadContext, fixtureNames, readFixture } from '../../../test/support/engine/fixtures.js';
+import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
 import { isTaskResult, type RunOptions, type Team } from './team.js';
 
 interface Run {

@@ -7,8 +7,8 @@ import { TextMentionTermination } from '../conditions/text-conditions.js';
 import { CancelledError, ConfigError, ModelError, RunStateError } from '../errors.js';
 import { createMessage, type AgentMessage } from '../messages.js';
 import { tool } from '../tools/tool.js';
-import { RecordingReplayClient, toolCalls } from '../testing/recording-client.js';
-import { ScriptedIOStream } from '../testing/scripted-io.js';
+import { RecordingReplayClient, toolCalls } from '../../../test/support/engine/recording-client.js';
+import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
 import { RoundRobinGroupChat } from './round-robin-group-chat.js';
 import { isTaskResult, type TeamStreamItem } from './team.js';
 

@@ -1,8 +1,8 @@
 /**
  * An IOStream for tests: answers input requests from a script, records what was asked and sent.
  */
-import { cancelledFrom, RunStateError } from '../errors.js';
-import type { InputOptions, IOStream } from '../io/io-stream.js';
+import { cancelledFrom, RunStateError } from '../../../src/engine/errors.js';
+import type { InputOptions, IOStream } from '../../../src/engine/io/io-stream.js';
 
 export interface InputRequest {
   prompt: string;

@@ -6,13 +6,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { builtinTools } from '../tools/builtins.js';
-import { tool, type Tool } from '../tools/tool.js';
-import { ToolRegistry } from '../tools/tool-registry.js';
-import type { LoadContext } from '../components/registry-types.js';
+import { builtinTools } from '../../../src/engine/tools/builtins.js';
+import { tool, type Tool } from '../../../src/engine/tools/tool.js';
+import { ToolRegistry } from '../../../src/engine/tools/tool-registry.js';
+import type { LoadContext } from '../../../src/engine/components/registry-types.js';
 
 /** The team fixtures: `test/fixtures/teams` in the repository, the one copy every test reads. */
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../test/fixtures/teams', import.meta.url));
+export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/teams', import.meta.url));
 
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURES_DIR)
