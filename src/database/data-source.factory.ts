@@ -1,6 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { type DatabaseConfig, ensureSqliteDirectory } from '../config/config.js';
-import { MIGRATIONS } from '../migrations/index.js';
+import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
 
 /** The DataSource options for a database config: explicit entity and migration lists, never synchronize. */
