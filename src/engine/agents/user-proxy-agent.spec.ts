@@ -42,8 +42,10 @@ describe(UserProxyAgent.name, () => {
 
   it('stops waiting when the signal aborts', async () => {
     const controller = new AbortController();
-    const pending = collect(new UserProxyAgent({ name: 'u' }).onMessagesStream([], { signal: controller.signal, io: new ScriptedIOStream() }));
-    setTimeout(() => controller.abort('User requested stop'), 5);
+    const io = new ScriptedIOStream();
+    const pending = collect(new UserProxyAgent({ name: 'u' }).onMessagesStream([], { signal: controller.signal, io }));
+    await io.waiting();
+    controller.abort('User requested stop');
     await expect(pending).rejects.toThrow(CancelledError);
   });
 });
