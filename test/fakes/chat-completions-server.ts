@@ -34,6 +34,11 @@ export interface TextReply {
    * A pause ends early when the client goes away, so a long one costs nothing once aborted.
    */
   delayMs?: number;
+  /**
+   * The answer (streamed: its content, after the headers; otherwise the whole completion) waits
+   * until this settles or the client leaves, so a test decides when the model is done working.
+   */
+  hold?: Promise<unknown>;
   usage?: FakeUsage;
   finishReason?: 'stop' | 'length' | 'content_filter';
   /** Sent as `reasoning_content` (the field some OpenAI-compatible servers use for thoughts). */
@@ -145,6 +150,7 @@ export async function startChatCompletionsServer(
       res.socket?.destroy();
     } else {
       // A non-streamed answer waits its delay once, so tests can abort before it arrives.
+      if (reply.type === 'text' && reply.hold) await held(res, reply.hold);
       if (reply.delayMs) await pause(res, reply.delayMs);
       if (res.destroyed) return;
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -208,6 +214,19 @@ function pause(res: ServerResponse, ms: number): Promise<void> {
   });
 }
 
+/** Waits for `hold` to settle, or less if the response closes first. */
+async function held(res: ServerResponse, hold: Promise<unknown>): Promise<void> {
+  if (res.destroyed) return;
+  let done!: () => void;
+  const closed = new Promise<void>((resolve) => (done = resolve));
+  res.once('close', done);
+  try {
+    await Promise.race([hold.then(done, done), closed]);
+  } finally {
+    res.off('close', done);
+  }
+}
+
 function trackOutcome(res: ServerResponse): { outcome: Promise<RequestOutcome>; markDropped: () => void } {
   let dropped = false;
   const outcome = new Promise<RequestOutcome>((resolve) => {
@@ -259,6 +278,7 @@ async function streamReply(
   }
   if (!(await send(delta({ role: 'assistant', content: '' })))) return;
   if (reply.type === 'text') {
+    if (reply.hold) await held(res, reply.hold);
     if (reply.reasoning && !(await send(delta({ reasoning_content: reply.reasoning }), reply.delayMs))) return;
     const pieces = reply.chunks ?? splitText(reply.text, reply.chunkSize);
     for (const piece of pieces) if (!(await send(delta({ content: piece }), reply.delayMs))) return;
