@@ -39,6 +39,8 @@ export interface TextReply {
    * until this settles or the client leaves, so a test decides when the model is done working.
    */
   hold?: Promise<unknown>;
+  /** Streamed only: how many content chunks go out before the hold (default 0, the hold comes first). */
+  holdAfter?: number;
   usage?: FakeUsage;
   finishReason?: 'stop' | 'length' | 'content_filter';
   /** Sent as `reasoning_content` (the field some OpenAI-compatible servers use for thoughts). */
@@ -278,10 +280,14 @@ async function streamReply(
   }
   if (!(await send(delta({ role: 'assistant', content: '' })))) return;
   if (reply.type === 'text') {
-    if (reply.hold) await held(res, reply.hold);
+    const holdAfter = reply.holdAfter ?? 0;
+    if (reply.hold && holdAfter === 0) await held(res, reply.hold);
     if (reply.reasoning && !(await send(delta({ reasoning_content: reply.reasoning }), reply.delayMs))) return;
     const pieces = reply.chunks ?? splitText(reply.text, reply.chunkSize);
-    for (const piece of pieces) if (!(await send(delta({ content: piece }), reply.delayMs))) return;
+    for (const [i, piece] of pieces.entries()) {
+      if (reply.hold && holdAfter > 0 && i === holdAfter) await held(res, reply.hold);
+      if (!(await send(delta({ content: piece }), reply.delayMs))) return;
+    }
     if (!(await send(delta({}, reply.finishReason ?? 'stop')))) return;
   } else {
     if (reply.content && !(await send(delta({ content: reply.content }), reply.delayMs))) return;

@@ -128,7 +128,8 @@ describe(OpenAIChatCompletionClient.name, () => {
   });
 
   it('closes the HTTP request and rejects with CancelledError when aborted mid-stream', async () => {
-    const s = await serve({ type: 'text', text: 'one two three four five six seven eight', delayMs: 30 });
+    // Two chunks, then the server waits for as long as the client stays: the abort comes mid-stream.
+    const s = await serve({ type: 'text', text: 'one two three four five six seven eight', hold: new Promise(() => undefined), holdAfter: 2 });
     const controller = new AbortController();
     const seen: string[] = [];
     const run = (async () => {
