@@ -15,9 +15,9 @@ const SPECS = ['src/**/*.spec.ts'];
 const TESTS = [...SPECS, 'test/**/*.ts'];
 
 /** Folders every feature may build on; they import no feature (and not the root wiring). */
-const BASE = ['./src/common', './src/config', './src/database', './src/migrations'];
+const BASE = ['./src/common', './src/config', './src/database', './migrations'];
 /** Everything under src/ that is neither base nor engine is a feature (auth, teams, runs, chat, …). */
-const FEATURES = `${root}/src/!(common|config|database|migrations|engine)/**`;
+const FEATURES = `${root}/src/!(common|config|database|engine)/**`;
 /** The composition root: main.ts, app.module.ts, entities.ts, data-source.ts, … */
 const ROOT_WIRING = `${root}/src/*.ts`;
 
@@ -27,15 +27,16 @@ function boundaryZones({ tests }) {
     {
       target: './src/engine',
       from: '.',
-      // Specs may use the test doubles of external servers (Chat Completions, MCP) in test/fakes.
-      except: ['./src/engine', './node_modules', ...(tests ? ['./test/fakes'] : [])],
+      // Specs may use the test doubles of external servers (Chat Completions, MCP) in test/fakes
+      // and the engine's test helpers in test/support/engine (kept out of src so they never ship).
+      except: ['./src/engine', './node_modules', ...(tests ? ['./test/fakes', './test/support/engine'] : [])],
       message: 'The engine is plain TypeScript that could be published on its own: it imports nothing outside src/engine (design.md §1).',
     },
     {
-      target: [`${root}/src/!(engine)/**`, `${root}/src/*.ts`, `${root}/test/**`],
+      // The engine's test helpers (test/support/engine) are part of the engine's specs, not its users.
+      target: [`${root}/src/!(engine)/**`, `${root}/src/*.ts`, `${root}/test/!(support)/**`, `${root}/test/*.ts`, `${root}/test/support/!(engine)/**`, `${root}/test/support/*.ts`],
       from: './src/engine',
-      // Specs and e2e tests may also use the engine's test helpers (src/engine/testing).
-      except: ['./index.ts', ...(tests ? ['./testing'] : [])],
+      except: ['./index.ts'],
       message:
         "The Nest layer uses the engine only through its public surface, src/engine/index.ts: import from '…/engine/index.js' (add the export there if it is missing).",
     },

@@ -1,5 +1,5 @@
 /**
- * The benchmark, in one invocation: starts the built service (node dist/main.js, fresh temp SQLite
+ * The benchmark, in one invocation: starts the built service (node dist/src/main.js, fresh temp SQLite
  * database, LOG_LEVEL=warn) and the bare ws server, each as its own child process on a free port
  * of 127.0.0.1, then runs the load generator (bench/load.mjs, a third process) against the bare
  * server and then against the service, one target at a time. Prints a table, the ratios
@@ -80,7 +80,7 @@ async function until(check, ms, what) {
 }
 
 async function startService() {
-  if (!existsSync(join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js missing: run `npx nest build` (or npm run bench)');
+  if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('dist/src/main.js missing: run `npx nest build` (or npm run bench)');
   const port = await freePort();
   const dbDir = mkdtempSync(join(tmpdir(), 'teamstream-bench-'));
   // The inspector (127.0.0.1, random port) lets the load generator force a full GC before each
@@ -90,7 +90,7 @@ async function startService() {
     mkdirSync(join(RESULTS, 'prof'), { recursive: true });
     args.push('--cpu-prof', '--cpu-prof-dir', join(RESULTS, 'prof'));
   }
-  const child = start('service', [...args, 'dist/main.js'], {
+  const child = start('service', [...args, 'dist/src/main.js'], {
     HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_URL: `sqlite:${join(dbDir, 'bench.db')}`,

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const TEAM_FIXTURE = fileURLToPath(new URL('../../shared/fixtures/teams/round-robin-replay.json', import.meta.url));
+export const TEAM_FIXTURE = fileURLToPath(new URL('../test/fixtures/teams/round-robin-replay.json', import.meta.url));
 export const TASK = 'What is the answer?';
 
 /** K-1 words then "TERMINATE": the replay client streams one chunk per whitespace-separated token. */

@@ -1,9 +1,10 @@
 import type { INestApplication, LogLevel } from '@nestjs/common';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { CallerResolver } from './auth/caller.resolver.js';
+import { appRoot } from './config/app-root.js';
 import type { AppConfig } from './config/config.js';
 import { LOG_LEVELS } from './config/config.schema.js';
 import { readAppVersion } from './health/app-version.js';
@@ -64,8 +65,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const origins = config.edge.corsOrigins;
   app.enableCors({ origin: origins.includes('*') ? '*' : origins.length > 0 ? [...origins] : false });
   setupOpenApi(app, readAppVersion());
-  // The playground page (scripts/build-web.mjs): <root>/dist/web, from src/ (tests) and dist/ (npm start) alike.
-  app.useStaticAssets(fileURLToPath(new URL('../dist/web', import.meta.url)));
+  // The playground page (scripts/build-web.mjs): <root>/dist/web, from src/ (tests) and dist/src/ (npm start) alike.
+  app.useStaticAssets(path.join(appRoot(), 'dist/web'));
   await app.init();
   return app;
 }

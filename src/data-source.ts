@@ -1,6 +1,6 @@
 /**
  * The DataSource for the TypeORM CLI (`npm run migration:run` and friends, which load
- * dist/data-source.js). It reads the same environment and .env as the service and maps the same
+ * dist/src/data-source.js). It reads the same environment and .env as the service and maps the same
  * entities. It sits at the composition root, like main.ts, because it names the entity list.
  */
 import { loadConfig } from './config/config.js';

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataSource } from '../src/database/data-source.factory.js';
 import { ENTITIES } from '../src/entities.js';
-import { MIGRATIONS } from '../src/migrations/index.js';
+import { MIGRATIONS } from '../migrations/index.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const TABLES = ['chat_conversations', 'galleries', 'messages', 'run_events', 'runs', 'sessions', 'settings', 'teams'];

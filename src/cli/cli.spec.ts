@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES_DIR } from '../engine/testing/fixtures.js';
+import { FIXTURES_DIR } from '../../test/support/engine/fixtures.js';
 
 const repo = process.cwd();
 const outDir = path.join(repo, 'node_modules', '.cache', 'teamstream-cli-spec', String(process.pid));

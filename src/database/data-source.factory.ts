@@ -1,6 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { type DatabaseConfig, ensureSqliteDirectory } from '../config/config.js';
-import { MIGRATIONS } from '../migrations/index.js';
+import { MIGRATIONS } from '../../migrations/index.js';
 
 /**
  * The entity classes to map. The list belongs to the composition root (src/entities.ts), which

@@ -4,7 +4,7 @@ import type { JsonObject, JsonValue } from '../common/json.js';
 /**
  * Small builders for the ComponentModels of the default gallery, so the demo teams below read
  * as team descriptions rather than pages of JSON. They produce exactly the AGS shapes of
- * ../shared/fixtures/teams.
+ * test/fixtures/teams.
  */
 
 type ComponentType = 'team' | 'agent' | 'model' | 'tool' | 'workbench' | 'termination' | 'chat_completion_context';

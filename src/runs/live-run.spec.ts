@@ -13,11 +13,25 @@ function setup(options: Partial<LiveRunOptions> = {}) {
   journal.create(RUN.id);
   const bus = new InProcessRunBus();
   const seen: RunFrame[] = [];
-  bus.subscribe(RUN.id, (frame) => seen.push(frame));
+  /** For each published frame (by seq), the seqs the journal held at the moment it was published. */
+  const durableAtPublish = new Map<number, number[]>();
+  bus.subscribe(RUN.id, (frame) => {
+    seen.push(frame);
+    durableAtPublish.set(frame.seq, journal.get(RUN.id).frames.map((f) => f.seq));
+  });
   const controller = new AbortController();
   const control = { signal: controller.signal, stop: (reason: string) => controller.abort(reason) };
   const live = new LiveRun(RUN, 0, { ...OPTIONS, ...options }, control, journal, bus);
-  return { journal, live, seen, control, bus };
+  return { journal, live, seen, control, bus, durableAtPublish };
+}
+
+/** Makes each journal write take a turn of the event loop, as a database round trip does. */
+function slowWrites(journal: MemoryRunJournal): void {
+  const write = journal.write.bind(journal);
+  journal.write = async (run, w) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return write(run, w);
+  };
 }
 
 const text = (content: string) => createMessage('TextMessage', 'a', { content });
@@ -37,14 +51,18 @@ describe(LiveRun.name, () => {
   });
 
   it('writes a message frame, with the chunks before it, before publishing it', async () => {
-    const { live, journal, seen } = setup();
+    const { live, journal, seen, durableAtPublish } = setup();
+    slowWrites(journal);
     await live.emit(frames.message(chunk('a ')));
     expect(seen).toHaveLength(1); // chunks are published at once…
+    expect(durableAtPublish.get(1)).toEqual([]);
     expect(await journal.framesAfter(1, 0)).toEqual([]); // …and written later
     const message = text('a b');
     const emitted = live.emit(frames.message(message), [message]);
     expect(seen).toHaveLength(1); // not published before the write
     await emitted;
+    // When viewers got the message, it and the chunk before it were already in the journal.
+    expect(durableAtPublish.get(2)).toEqual([1, 2]);
     expect((await journal.framesAfter(1, 0)).map((f) => f.seq)).toEqual([1, 2]);
     expect(journal.get(1).messages).toEqual([message]);
     expect(seen.map((f) => f.seq)).toEqual([1, 2]);
@@ -66,10 +84,12 @@ describe(LiveRun.name, () => {
   });
 
   it('writes the terminal frame and the final status together, and refuses frames after it', async () => {
-    const { live, journal } = setup();
+    const { live, journal, durableAtPublish } = setup();
+    slowWrites(journal);
     await journal.activate(1, []);
     const result = { task_result: { messages: [], stop_reason: 'done' }, usage: { prompt_tokens: 0, completion_tokens: 0 }, duration: 0 };
     await live.finish(frames.result(result), { status: 'complete', team_result: result, stop_reason: 'done', error_message: null });
+    expect(durableAtPublish.get(1)).toEqual([1]); // published only once written
     expect(journal.get(1).status).toBe('complete');
     expect(journal.get(1).frames.at(-1)?.type).toBe('result');
     await expect(live.emit(frames.message(text('late')))).rejects.toThrow(/already finished/);

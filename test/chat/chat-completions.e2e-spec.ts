@@ -119,11 +119,15 @@ describe(ChatCompletionsController.name, () => {
     });
 
     it('refuses a second message while the first is answered with 409, and takes it after', async () => {
-      model.push({ type: 'text', text: 'Slow answer TERMINATE', delayMs: 300 }, { type: 'text', text: 'Next TERMINATE' });
+      // The first answer is held until the second message has been refused.
+      let release!: () => void;
+      const hold = new Promise<void>((resolve) => (release = resolve));
+      model.push({ type: 'text', text: 'Slow answer TERMINATE', hold }, { type: 'text', text: 'Next TERMINATE' });
       const before = model.requests.length;
       const first = chat(t.baseUrl, { message: 'One', conversation_id: 'busy' });
       await eventually(() => model.requests.length > before, 'the model request');
       const second = await t.http.post('/chat/completions').send({ message: 'Two', conversation_id: 'busy' });
+      release();
       expect(second.status).toBe(409);
       expect(second.body.message).toBe('Conversation "busy" is still answering its previous message; send the next one when that reply has ended');
       expect((await first).status).toBe(200);

@@ -121,12 +121,16 @@ describe(ChatSocketGateway.name, () => {
     });
 
     it('answers a text frame sent while the model works with an Error frame, and goes on', async () => {
-      model.push({ type: 'text', text: 'Slowly TERMINATE', delayMs: 300 });
+      // The model's answer is held until the interjection has been answered.
+      let release!: () => void;
+      const hold = new Promise<void>((resolve) => (release = resolve));
+      model.push({ type: 'text', text: 'Slowly TERMINATE', hold });
       const client = await TextSocket.open(t.baseUrl);
       client.send('Hello');
       await client.waitFor((f) => f === 'user: Hello');
       client.send('Are you there?');
       await client.waitFor((f) => f === NO_INPUT_PENDING);
+      release();
       await client.waitFor((f) => f === 'assistant_agent: Slowly TERMINATE');
       await client.close();
     });

@@ -9,7 +9,8 @@
  *     { type: 'error', status: 429, message: 'Slow down', retryAfterMs: 10 },
  *     { type: 'drop', text: 'partial answer' },
  *   ]);
- *   // point a client at server.baseUrl (…/v1); read server.requests[i].body afterwards
+ *   // point a client at server.baseUrl (…/v1); read server.requests[i].body afterwards, or
+ *   // await server.waitForRequest(i) to act the moment the server has read request i
  *
  * Streaming (`stream: true`) answers as SSE like OpenAI does; otherwise a plain JSON completion.
  * When the script runs out, the server answers 500 with an OpenAI-style error body.
@@ -28,8 +29,18 @@ export interface TextReply {
   text: string;
   chunks?: string[];
   chunkSize?: number;
-  /** Pause before each streamed chunk (or before the whole non-streamed answer), in milliseconds. */
+  /**
+   * Pause before each streamed chunk (or before the whole non-streamed answer), in milliseconds.
+   * A pause ends early when the client goes away, so a long one costs nothing once aborted.
+   */
   delayMs?: number;
+  /**
+   * The answer (streamed: its content, after the headers; otherwise the whole completion) waits
+   * until this settles or the client leaves, so a test decides when the model is done working.
+   */
+  hold?: Promise<unknown>;
+  /** Streamed only: how many content chunks go out before the hold (default 0, the hold comes first). */
+  holdAfter?: number;
   usage?: FakeUsage;
   finishReason?: 'stop' | 'length' | 'content_filter';
   /** Sent as `reasoning_content` (the field some OpenAI-compatible servers use for thoughts). */
@@ -86,6 +97,8 @@ export interface ChatCompletionsServer {
   /** `http://127.0.0.1:<port>/v1`, the base URL an OpenAI client wants. */
   baseUrl: string;
   requests: RecordedRequest[];
+  /** Resolves with request `index` (0-based) once the server has read it; rejects after `timeoutMs`. */
+  waitForRequest(index?: number, timeoutMs?: number): Promise<RecordedRequest>;
   /** Appends replies to the script. */
   push(...replies: ScriptedReply[]): void;
   /** Scripted replies not consumed yet. */
@@ -102,6 +115,7 @@ export async function startChatCompletionsServer(
 ): Promise<ChatCompletionsServer> {
   const queue = [...script];
   const requests: RecordedRequest[] = [];
+  const requestWaiters: { index: number; resolve: (request: RecordedRequest) => void }[] = [];
   let counter = 0;
 
   const server = createServer((req, res) => {
@@ -119,7 +133,9 @@ export async function startChatCompletionsServer(
     }
     const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
     const tracker = trackOutcome(res);
-    requests.push({ method: req.method, url: req.url ?? '', headers: req.headers, body, outcome: tracker.outcome });
+    const recorded: RecordedRequest = { method: req.method, url: req.url ?? '', headers: req.headers, body, outcome: tracker.outcome };
+    requests.push(recorded);
+    for (const waiter of requestWaiters.filter((w) => w.index === requests.length - 1)) waiter.resolve(recorded);
 
     const reply = queue.shift() ?? { type: 'error', status: 500, message: 'fake server: no scripted reply left' };
     const id = `chatcmpl-fake-${++counter}`;
@@ -136,7 +152,8 @@ export async function startChatCompletionsServer(
       res.socket?.destroy();
     } else {
       // A non-streamed answer waits its delay once, so tests can abort before it arrives.
-      if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+      if (reply.type === 'text' && reply.hold) await held(res, reply.hold);
+      if (reply.delayMs) await pause(res, reply.delayMs);
       if (res.destroyed) return;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(completion(reply, id, model)));
@@ -154,6 +171,25 @@ export async function startChatCompletionsServer(
     url,
     baseUrl: `${url}/v1`,
     requests,
+    waitForRequest: (index = 0, timeoutMs = 10_000) => {
+      const seen = requests[index];
+      if (seen) return Promise.resolve(seen);
+      return new Promise<RecordedRequest>((resolve, reject) => {
+        const waiter = {
+          index,
+          resolve: (request: RecordedRequest) => {
+            clearTimeout(timer);
+            requestWaiters.splice(requestWaiters.indexOf(waiter), 1);
+            resolve(request);
+          },
+        };
+        const timer = setTimeout(() => {
+          requestWaiters.splice(requestWaiters.indexOf(waiter), 1);
+          reject(new Error(`fake server: request ${index} not received within ${timeoutMs} ms (got ${requests.length})`));
+        }, timeoutMs);
+        requestWaiters.push(waiter);
+      });
+    },
     push: (...replies) => void queue.push(...replies),
     get remaining() {
       return queue.length;
@@ -164,6 +200,33 @@ export async function startChatCompletionsServer(
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** Waits `ms`, or less if the response closes first (the client aborted or went away). */
+function pause(res: ServerResponse, ms: number): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
+}
+
+/** Waits for `hold` to settle, or less if the response closes first. */
+async function held(res: ServerResponse, hold: Promise<unknown>): Promise<void> {
+  if (res.destroyed) return;
+  let done!: () => void;
+  const closed = new Promise<void>((resolve) => (done = resolve));
+  res.once('close', done);
+  try {
+    await Promise.race([hold.then(done, done), closed]);
+  } finally {
+    res.off('close', done);
+  }
 }
 
 function trackOutcome(res: ServerResponse): { outcome: Promise<RequestOutcome>; markDropped: () => void } {
@@ -191,27 +254,40 @@ async function streamReply(
     ...extra,
   });
   const send = async (data: unknown, delayMs = 0): Promise<boolean> => {
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (delayMs > 0) await pause(res, delayMs);
     if (res.destroyed) return false; // the client went away; stop writing
     res.write(`data: ${JSON.stringify(data)}\n\n`);
     return true;
   };
+  /** Like `send`, but resolves once the bytes are handed to the operating system. */
+  const sendFlushed = (data: unknown): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (res.destroyed) return resolve(false);
+      res.write(`data: ${JSON.stringify(data)}\n\n`, (error) => resolve(!error));
+    });
   const delta = (d: Record<string, unknown>, finish: string | null = null) => chunk([{ index: 0, delta: d, finish_reason: finish }]);
 
-  if (!(await send(delta({ role: 'assistant', content: '' })))) return;
   if (reply.type === 'drop') {
-    for (const piece of splitText(reply.text ?? '')) if (!(await send(delta({ content: piece })))) return;
-    // Let the headers and chunks reach the client first, so this is a drop mid-stream, not a
-    // refused request: destroying at once would discard the writes still buffered.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Every write is flushed to the socket before the next, so the headers and chunks reach the
+    // client and this is a drop mid-stream, not a refused request (destroying at once would
+    // discard the writes still buffered).
+    for (const data of [delta({ role: 'assistant', content: '' }), ...splitText(reply.text ?? '').map((piece) => delta({ content: piece }))]) {
+      if (!(await sendFlushed(data))) return;
+    }
     markDropped();
     res.socket?.destroy();
     return;
   }
+  if (!(await send(delta({ role: 'assistant', content: '' })))) return;
   if (reply.type === 'text') {
+    const holdAfter = reply.holdAfter ?? 0;
+    if (reply.hold && holdAfter === 0) await held(res, reply.hold);
     if (reply.reasoning && !(await send(delta({ reasoning_content: reply.reasoning }), reply.delayMs))) return;
     const pieces = reply.chunks ?? splitText(reply.text, reply.chunkSize);
-    for (const piece of pieces) if (!(await send(delta({ content: piece }), reply.delayMs))) return;
+    for (const [i, piece] of pieces.entries()) {
+      if (reply.hold && holdAfter > 0 && i === holdAfter) await held(res, reply.hold);
+      if (!(await send(delta({ content: piece }), reply.delayMs))) return;
+    }
     if (!(await send(delta({}, reply.finishReason ?? 'stop')))) return;
   } else {
     if (reply.content && !(await send(delta({ content: reply.content }), reply.delayMs))) return;

@@ -4,7 +4,11 @@
  * terminal frame. A graceful shutdown instead ends live runs `stopped` and tells the viewers.
  */
 import request from 'supertest';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDataSource } from '../../src/database/data-source.factory.js';
+import { ENTITIES } from '../../src/entities.js';
+import { RunEventEntity } from '../../src/runs/run-event.entity.js';
 import { startChatCompletionsServer, type ChatCompletionsServer } from '../fakes/chat-completions-server.js';
 import { teamFixture } from '../support/fixtures.js';
 import { RunViewer, type Frame } from '../support/run-viewer.js';
@@ -29,6 +33,17 @@ async function newRun(baseUrl: string, component: object): Promise<number> {
 const numbered = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number');
 /** The seqs a replay accounts for: each frame's own, and every seq a `gap` frame stands in for. */
 const covered = (frames: Frame[]) => frames.flatMap((f) => (f.type === 'gap' ? Array.from({ length: f.to - f.from + 1 }, (_, i) => f.from + i) : [f.seq]));
+
+/** How many chunk frames of a run the server has committed (read from its database, not its API). */
+async function savedChunks(db: TestDatabase, runId: number): Promise<number> {
+  const ds: DataSource = createDataSource(db.config, ENTITIES);
+  await ds.initialize();
+  try {
+    return await ds.getRepository(RunEventEntity).countBy({ run_id: runId, type: 'message_chunk' });
+  } finally {
+    await ds.destroy();
+  }
+}
 
 describe('crash recovery', () => {
   let db: TestDatabase;
@@ -58,8 +73,8 @@ describe('crash recovery', () => {
     b.send({ type: 'start', task: 'Poem', team_config: inputTeam });
     await b.waitFor((f) => f.type === 'input_request');
     await a.nth('message_chunk', 30);
-    // Give the chunk batcher time to commit what was streamed, so "saved" covers most frames.
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the chunk batcher has committed what was streamed, so "saved" covers chunks too.
+    await expect.poll(() => savedChunks(db, streamingRun), { timeout: 10_000 }).toBeGreaterThanOrEqual(30);
     await server.kill9();
     await Promise.all([a.waitClosed(), b.waitClosed()]);
 

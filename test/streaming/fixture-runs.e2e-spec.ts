@@ -1,5 +1,5 @@
 /**
- * Each replay fixture of ../shared/fixtures/teams streamed over a real socket: the exact frame
+ * Each replay fixture of test/fixtures/teams streamed over a real socket: the exact frame
  * sequence (task echo first, chunks before their message, the terminal frame last), the rows
  * saved, and the usage summed.
  */

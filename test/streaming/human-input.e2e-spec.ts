@@ -29,10 +29,12 @@ describe('human input', () => {
   it('carries request_id, source and a timeout_at from the server timeout', async () => {
     const before = Date.now();
     const { viewer, request } = await waitingRun();
+    const after = Date.now();
     expect(request.source).toBe('user_proxy');
+    // 30 s from when the server asked, which lies between `before` and `after` however slow the machine.
     const timeoutAt = Date.parse(request.timeout_at);
     expect(timeoutAt - before).toBeGreaterThanOrEqual(29_000);
-    expect(timeoutAt - before).toBeLessThan(32_000);
+    expect(timeoutAt - after).toBeLessThanOrEqual(30_000);
     viewer.send({ type: 'stop' });
     await viewer.terminal();
     await viewer.close();

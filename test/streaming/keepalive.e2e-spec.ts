@@ -18,6 +18,19 @@ function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<We
   });
 }
 
+/** Resolves once the socket has received `count` pings; rejects after `ms`. */
+function pingsWithin(socket: WebSocket, count: number, ms: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let pings = 0;
+    const timer = setTimeout(() => reject(new Error(`${pings} ping(s) in ${ms} ms, expected ${count}`)), ms);
+    socket.on('ping', () => {
+      if (++pings < count) return;
+      clearTimeout(timer);
+      resolve(pings);
+    });
+  });
+}
+
 function closedWithin(socket: WebSocket, ms: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms);
@@ -43,9 +56,8 @@ describe('socket keep-alive', () => {
   ] as const) {
     it(`${name}: a client that answers pings stays connected`, async () => {
       const socket = await connect(path());
-      let pings = 0;
-      socket.on('ping', () => pings++);
-      await new Promise((r) => setTimeout(r, PING_MS * 5));
+      // Three pings: the server checked the pongs of the first two and kept the socket.
+      const pings = await pingsWithin(socket, 3, PING_MS * 50);
       expect(pings).toBeGreaterThanOrEqual(3);
       expect(socket.readyState).toBe(WebSocket.OPEN);
       socket.close();

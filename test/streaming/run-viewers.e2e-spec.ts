@@ -82,7 +82,11 @@ describe('runs that outlive their socket', () => {
     a.send({ type: 'start', task: 'Poem', team_config: team, on_disconnect: 'stop' });
     await b.waitFor((f) => f.type === 'input_request');
     await a.close();
-    await new Promise((r) => setTimeout(r, 100));
+    // The run goes on for b after a left: b's answer gets a new draft and a second question.
+    b.send({ type: 'input_response', response: 'Make it shorter' });
+    let questions = 0;
+    const next = await b.waitFor((f) => (f.type === 'input_request' && ++questions === 2) || f.type === 'completion' || f.type === 'result');
+    expect(next.type).toBe('input_request'); // not a `completion`: a leaving did not stop the run
     expect((await t.http.get(`/api/runs/${runId}`)).body.data.status).toBe('active');
     await b.close();
     await expect

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component } from '../../src/common/component.js';
-import { FIXTURES_DIR } from '../../src/engine/testing/fixtures.js';
+import { FIXTURES_DIR } from './engine/fixtures.js';
 
-/** An AutoGen Studio team config from the shared fixtures (../shared/fixtures/teams). */
+/** An AutoGen Studio team config from the team fixtures (test/fixtures/teams). */
 export function teamFixture(name: string): Component {
   return JSON.parse(readFileSync(join(FIXTURES_DIR, `${name}.json`), 'utf8')) as Component;
 }

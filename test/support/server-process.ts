@@ -11,7 +11,7 @@ import { transformFileSync } from '@swc/core';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT_ROOT = join(ROOT, 'node_modules/.cache/teamstream-server');
-/** Mirrors the real layout (package.json beside dist/), which the app relies on for its version. */
+/** Mirrors the built layout (dist/src, dist/migrations, package.json beside dist/), which the app relies on for its version. */
 const OUT = join(OUT_ROOT, 'dist');
 let compiled = false;
 
@@ -23,10 +23,10 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** Compiles src/ to plain ESM JavaScript (about a second); returns the entry file. */
+/** Compiles src/ and migrations/ to plain ESM JavaScript (about a second); returns the entry file. */
 export function compileServer(): string {
   if (!compiled) {
-    for (const file of tsFiles(join(ROOT, 'src'))) {
+    for (const file of [...tsFiles(join(ROOT, 'src')), ...tsFiles(join(ROOT, 'migrations'))]) {
       const { code } = transformFileSync(file, {
         jsc: {
           parser: { syntax: 'typescript', decorators: true },
@@ -36,14 +36,14 @@ export function compileServer(): string {
         module: { type: 'es6' },
         sourceMaps: false,
       });
-      const out = join(OUT, relative(join(ROOT, 'src'), file)).replace(/\.ts$/, '.js');
+      const out = join(OUT, relative(ROOT, file)).replace(/\.ts$/, '.js');
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, code);
     }
     copyFileSync(join(ROOT, 'package.json'), join(OUT_ROOT, 'package.json'));
     compiled = true;
   }
-  return join(OUT, 'main.js');
+  return join(OUT, 'src/main.js');
 }
 
 async function freePort(): Promise<number> {

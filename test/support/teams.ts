@@ -1,4 +1,4 @@
-/** Team configs built from the shared fixtures for streaming tests. */
+/** Team configs built from the team fixtures (test/fixtures/teams) for streaming tests. */
 import { teamFixture } from './fixtures.js';
 
 type Json = Record<string, any>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { createMessage, type AgentMessage, type ChatMessage } from '../messages.js';
 import { tool } from '../tools/tool.js';
-import { RecordingReplayClient, toolCalls } from '../testing/recording-client.js';
+import { RecordingReplayClient, toolCalls } from '../../../test/support/engine/recording-client.js';
 import { AssistantAgent } from './assistant-agent.js';
 import { isResponse, type AgentStreamItem, type Response } from './chat-agent.js';
 import { BufferedChatCompletionContext } from './model-context.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, RunStateError } from '../errors.js';
 import { withIOStream } from '../io/io-stream.js';
 import { createMessage, type ChatMessage } from '../messages.js';
-import { ScriptedIOStream } from '../testing/scripted-io.js';
+import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
 import type { AgentStreamItem, Response } from './chat-agent.js';
 import { UserProxyAgent } from './user-proxy-agent.js';
 
@@ -42,8 +42,10 @@ describe(UserProxyAgent.name, () => {
 
   it('stops waiting when the signal aborts', async () => {
     const controller = new AbortController();
-    const pending = collect(new UserProxyAgent({ name: 'u' }).onMessagesStream([], { signal: controller.signal, io: new ScriptedIOStream() }));
-    setTimeout(() => controller.abort('User requested stop'), 5);
+    const io = new ScriptedIOStream();
+    const pending = collect(new UserProxyAgent({ name: 'u' }).onMessagesStream([], { signal: controller.signal, io }));
+    await io.waiting();
+    controller.abort('User requested stop');
     await expect(pending).rejects.toThrow(CancelledError);
   });
 });

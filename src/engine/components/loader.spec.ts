@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AssistantAgent } from '../agents/assistant-agent.js';
 import { ConfigError } from '../errors.js';
 import { RoundRobinGroupChat } from '../teams/round-robin-group-chat.js';
-import { fixtureLoadContext, readFixture } from '../testing/fixtures.js';
+import { fixtureLoadContext, readFixture } from '../../../test/support/engine/fixtures.js';
 import type { ComponentModel } from './component-model.js';
 import { dumpComponent } from './dump.js';
 import { loadComponent, loadTeam } from './loader.js';

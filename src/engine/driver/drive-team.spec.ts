@@ -10,8 +10,8 @@ import { TextMentionTermination } from '../conditions/text-conditions.js';
 import { ConfigError, InputUnavailableError } from '../errors.js';
 import { RoundRobinGroupChat } from '../teams/round-robin-group-chat.js';
 import type { Team } from '../teams/team.js';
-import { RecordingReplayClient } from '../testing/recording-client.js';
-import { ScriptedIOStream } from '../testing/scripted-io.js';
+import { RecordingReplayClient } from '../../../test/support/engine/recording-client.js';
+import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
 import { driveTeam, stopReasons, type DriveOptions, type TeamSource } from './drive-team.js';
 import type { RunEvent, RunOutcome } from './run-outcome.js';
 

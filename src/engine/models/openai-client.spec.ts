@@ -132,7 +132,8 @@ describe(OpenAIChatCompletionClient.name, () => {
   });
 
   it('closes the HTTP request and rejects with CancelledError when aborted mid-stream', async () => {
-    const s = await serve({ type: 'text', text: 'one two three four five six seven eight', delayMs: 30 });
+    // Two chunks, then the server waits for as long as the client stays: the abort comes mid-stream.
+    const s = await serve({ type: 'text', text: 'one two three four five six seven eight', hold: new Promise(() => undefined), holdAfter: 2 });
     const controller = new AbortController();
     const seen: string[] = [];
     const run = (async () => {
@@ -149,13 +150,15 @@ describe(OpenAIChatCompletionClient.name, () => {
   });
 
   it('rejects with CancelledError, not ModelError, when aborted before the answer', async () => {
-    const s = await serve({ type: 'text', text: 'late', delayMs: 200 });
+    // The answer would take 10 s; the abort comes the moment the server has the request.
+    const s = await serve({ type: 'text', text: 'late', delayMs: 10_000 });
     const controller = new AbortController();
     const pending = clientFor(s).create(messages, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
+    const request = await s.waitForRequest(0);
+    controller.abort();
 
     await expect(pending).rejects.toThrow(CancelledError);
-    await expect(withTimeout(s.requests[0]!.outcome)).resolves.toBe('closed-early');
+    await expect(withTimeout(request.outcome)).resolves.toBe('closed-early');
   });
 
   it('gives up after the configured timeout (seconds) with a ModelError', async () => {
@@ -167,7 +170,9 @@ describe(OpenAIChatCompletionClient.name, () => {
   });
 
   it('gives up on a stream that stalls between chunks for longer than the timeout', async () => {
-    const s = await serve({ type: 'text', text: 'a b c', chunks: ['a ', 'b ', 'c'], delayMs: 400 });
+    // 5 s between chunks against a 0.1 s timeout: no scheduling delay closes that gap (the fake's
+    // pause ends as soon as the client gives up, so the test does not wait it out).
+    const s = await serve({ type: 'text', text: 'a b c', chunks: ['a ', 'b ', 'c'], delayMs: 5_000 });
     const error = await collect(clientFor(s, { timeout: 0.1 }).createStream(messages)).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ModelError);

@@ -1,5 +1,5 @@
 /**
- * The shared team fixtures (../shared/fixtures/teams), run as an AGS user would: each loads,
+ * The team fixtures (test/fixtures/teams), run as an AGS user would: each loads,
  * each replay team runs to its stop reason with AgentChat's messages in order, each round-trips.
  */
 import { describe, expect, it } from 'vitest';
@@ -10,8 +10,8 @@ import { CancelledError, ConfigError, RunStateError } from '../errors.js';
 import type { AgentMessage, TaskResult } from '../messages.js';
 import { builtinTools } from '../tools/builtins.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
-import { fixtureLoadContext, fixtureNames, readFixture } from '../testing/fixtures.js';
-import { ScriptedIOStream } from '../testing/scripted-io.js';
+import { fixtureLoadContext, fixtureNames, readFixture } from '../../../test/support/engine/fixtures.js';
+import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
 import { isTaskResult, type RunOptions, type Team } from './team.js';
 
 interface Run {

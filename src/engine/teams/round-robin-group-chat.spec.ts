@@ -7,8 +7,8 @@ import { TextMentionTermination } from '../conditions/text-conditions.js';
 import { CancelledError, ConfigError, ModelError, RunStateError } from '../errors.js';
 import { createMessage, type AgentMessage } from '../messages.js';
 import { tool } from '../tools/tool.js';
-import { RecordingReplayClient, toolCalls } from '../testing/recording-client.js';
-import { ScriptedIOStream } from '../testing/scripted-io.js';
+import { RecordingReplayClient, toolCalls } from '../../../test/support/engine/recording-client.js';
+import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
 import { RoundRobinGroupChat } from './round-robin-group-chat.js';
 import { isTaskResult, type TeamStreamItem } from './team.js';
 
@@ -99,13 +99,21 @@ describe(RoundRobinGroupChat.name, () => {
   });
 
   it('does not wait for a tool that ignores the signal', async () => {
-    const stuck = tool({ name: 'stuck', description: 'never returns', parameters: z.object({}), execute: () => new Promise(() => undefined) });
+    let called!: () => void;
+    const toolCalled = new Promise<void>((resolve) => (called = resolve));
+    const stuck = tool({
+      name: 'stuck',
+      description: 'never returns',
+      parameters: z.object({}),
+      execute: () => (called(), new Promise(() => undefined)),
+    });
     const team = new RoundRobinGroupChat({
       participants: [new AssistantAgent({ name: 'a', modelClient: new RecordingReplayClient([toolCalls(['stuck', {}])]), tools: [stuck] })],
     });
     const controller = new AbortController();
     const done = collect(team.runStream('go', { signal: controller.signal }));
-    setTimeout(() => controller.abort('Server shutdown'), 10);
+    await toolCalled; // the team is now waiting on the stuck tool
+    controller.abort('Server shutdown');
     await expect(done).rejects.toThrow('Server shutdown');
     // The team is free again afterwards.
     await expect(team.reset()).resolves.toBeUndefined();

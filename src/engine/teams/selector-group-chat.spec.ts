@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AssistantAgent } from '../agents/assistant-agent.js';
 import { ConfigError } from '../errors.js';
-import { RecordingReplayClient } from '../testing/recording-client.js';
+import { RecordingReplayClient } from '../../../test/support/engine/recording-client.js';
 import { SelectorGroupChat, mentionedAgents } from './selector-group-chat.js';
 
 const agent = (name: string, description: string, replies: string[]) =>

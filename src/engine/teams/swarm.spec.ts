@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AssistantAgent } from '../agents/assistant-agent.js';
 import { HandoffTermination } from '../conditions/text-conditions.js';
 import { ConfigError } from '../errors.js';
-import { RecordingReplayClient, toolCalls } from '../testing/recording-client.js';
+import { RecordingReplayClient, toolCalls } from '../../../test/support/engine/recording-client.js';
 import { Swarm } from './swarm.js';
 
 const agent = (name: string, handoffs: string[], replies: Parameters<typeof toolCalls>[0][] | string[] = []) =>

@@ -1,19 +1,19 @@
 /**
- * Helpers for specs that run the shared team fixtures (../shared/fixtures/teams): reading them,
+ * Helpers for specs that run the team fixtures (test/fixtures/teams): reading them,
  * and the tools they name beyond the built-ins, as simple stand-ins.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { builtinTools } from '../tools/builtins.js';
-import { tool, type Tool } from '../tools/tool.js';
-import { ToolRegistry } from '../tools/tool-registry.js';
-import type { LoadContext } from '../components/registry-types.js';
-import { EgressPolicy, parseEgressAllow } from '../egress/index.js';
+import { builtinTools } from '../../../src/engine/tools/builtins.js';
+import { tool, type Tool } from '../../../src/engine/tools/tool.js';
+import { ToolRegistry } from '../../../src/engine/tools/tool-registry.js';
+import type { LoadContext } from '../../../src/engine/components/registry-types.js';
+import { EgressPolicy, parseEgressAllow } from '../../../src/engine/egress/index.js';
 
-/** The shared fixtures: `../shared/fixtures/teams` beside the repository, the one copy every test reads. */
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/teams', import.meta.url));
+/** The team fixtures: `test/fixtures/teams` in the repository, the one copy every test reads. */
+export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/teams', import.meta.url));
 
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURES_DIR)

@@ -2,8 +2,8 @@
  * A replay client that also records what each call was sent, so specs can check what an agent
  * or a selector showed its model.
  */
-import type { CreateOptions, CreateResult, LLMMessage, ModelStreamItem } from '../models/model-client.js';
-import { ReplayChatCompletionClient, type ReplayEntry } from '../models/replay-client.js';
+import type { CreateOptions, CreateResult, LLMMessage, ModelStreamItem } from '../../../src/engine/models/model-client.js';
+import { ReplayChatCompletionClient, type ReplayEntry } from '../../../src/engine/models/replay-client.js';
 
 export interface RecordedCall {
   messages: LLMMessage[];
