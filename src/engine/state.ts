@@ -25,6 +25,9 @@ const llmMessage = z
   .looseObject({ type: z.enum(LLM_MESSAGE_TYPES), content: z.unknown() })
   .transform((m) => m as unknown as LLMMessage);
 
+/** One model-context message as stored (a saved context, a HandoffMessage's `context`). */
+export const LLMMessageSchema = llmMessage;
+
 /** What a model context remembers. */
 export const ModelContextStateSchema = z.object({ messages: z.array(llmMessage) });
 export type ModelContextState = z.infer<typeof ModelContextStateSchema>;

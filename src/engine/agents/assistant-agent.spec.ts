@@ -138,7 +138,11 @@ describe(AssistantAgent.name, () => {
       type: 'HandoffMessage',
       target: 'sales',
       content: 'Transferred to sales, adopting the role of sales immediately.',
-      context: [],
+      // AgentChat: the hand-off carries the step's other tool calls and their results.
+      context: [
+        { type: 'AssistantMessage', source: 'a', content: [{ id: 'call_1_echo', name: 'echo', arguments: '{"text":"x"}' }] },
+        { type: 'FunctionExecutionResultMessage', content: [{ call_id: 'call_1_echo', content: 'echo: x', is_error: false, name: 'echo' }] },
+      ],
     });
     expect(agent.handoffTargets).toEqual(['sales', 'user']);
   });

@@ -11,7 +11,7 @@ import type { Tool } from '../tools/tool.js';
 import { StaticWorkbench, type Workbench } from '../tools/workbench.js';
 import { dumpComponent } from '../components/dump.js';
 import { AGENT_NAME, type AgentContext, type AgentStreamItem, type ChatAgent, type Response } from './chat-agent.js';
-import { resolveHandoff, type Handoff, type HandoffConfig } from './handoffs.js';
+import { handoffContext, receivedHandoffContext, resolveHandoff, type Handoff, type HandoffConfig } from './handoffs.js';
 import { UnboundedChatCompletionContext, type ChatCompletionContext } from './model-context.js';
 import { executeToolCalls, listToolSet, summarizeToolCalls, type ToolSet } from './tool-calls.js';
 
@@ -78,7 +78,11 @@ export class AssistantAgent implements ChatAgent {
   }
 
   async *onMessagesStream(newMessages: ChatMessage[], ctx: AgentContext): AsyncIterable<AgentStreamItem> {
-    for (const message of newMessages) this.context.addMessage(toLLMMessage(message));
+    for (const message of newMessages) {
+      // A hand-off brings what led to it (AgentChat): its tool calls and results, or the thought.
+      if (message.type === 'HandoffMessage') for (const item of receivedHandoffContext(message)) this.context.addMessage(item);
+      this.context.addMessage(toLLMMessage(message));
+    }
     const inner: AgentMessage[] = [];
     const emit = (event: AgentMessage): AgentMessage => (inner.push(event), event);
     const respond = (chat_message: ChatMessage): Response => ({ type: 'Response', chat_message, inner_messages: inner });
@@ -104,7 +108,8 @@ export class AssistantAgent implements ChatAgent {
       // The first hand-off the model asked for wins (AgentChat warns about the others and ignores them).
       const handoff = calls.map((c) => tools.handoffByTool.get(c.name)).find((h) => h !== undefined);
       if (handoff) {
-        yield respond(createMessage('HandoffMessage', this.name, { content: handoff.message, target: handoff.target, context: [] }));
+        const context = handoffContext(this.name, calls, results, new Set(tools.handoffByTool.keys()), result.thought);
+        yield respond(createMessage('HandoffMessage', this.name, { content: handoff.message, target: handoff.target, context }));
         return;
       }
       if (iteration + 1 >= maxIterations) break;

@@ -3,7 +3,9 @@
  * When the model calls one, the agent answers with a HandoffMessage to the target.
  */
 import { z } from 'zod';
-import type { ToolSchema } from '../models/model-client.js';
+import type { FunctionCall, FunctionExecutionResult, HandoffMessage } from '../messages.js';
+import type { LLMMessage, ToolSchema } from '../models/model-client.js';
+import { LLMMessageSchema } from '../state.js';
 
 export const HandoffSpecSchema = z.object({
   target: z.string().min(1),
@@ -42,4 +44,38 @@ export function handoffToolSchema(handoff: Handoff): ToolSchema {
     description: handoff.description,
     parameters: { type: 'object', properties: {}, required: [], additionalProperties: false },
   };
+}
+
+/**
+ * What a hand-off carries to its target (AgentChat's AssistantAgent): the turn's other tool calls
+ * and their results, as the model context saw them, or, when there were none, the model's thought.
+ * `calls` and `results` are the whole step, hand-off calls included; those are left out.
+ */
+export function handoffContext(
+  agentName: string,
+  calls: readonly FunctionCall[],
+  results: readonly FunctionExecutionResult[],
+  handoffTools: ReadonlySet<string>,
+  thought: string | undefined,
+): LLMMessage[] {
+  const toolCalls = calls.filter((call) => !handoffTools.has(call.name));
+  if (toolCalls.length > 0) {
+    const ids = new Set(toolCalls.map((call) => call.id));
+    return [
+      { type: 'AssistantMessage', content: toolCalls, source: agentName, ...(thought ? { thought } : {}) },
+      { type: 'FunctionExecutionResultMessage', content: results.filter((result) => ids.has(result.call_id)) },
+    ];
+  }
+  return thought ? [{ type: 'AssistantMessage', content: thought, source: agentName }] : [];
+}
+
+/**
+ * The model-context messages a received HandoffMessage brings, in order (AgentChat adds them to the
+ * receiver's model context before the hand-off itself). Entries that are not model messages are skipped.
+ */
+export function receivedHandoffContext(message: HandoffMessage): LLMMessage[] {
+  return message.context.flatMap((item) => {
+    const parsed = LLMMessageSchema.safeParse(item);
+    return parsed.success ? [parsed.data] : [];
+  });
 }
