@@ -63,3 +63,14 @@ export interface ChatCompletionClient {
 export function isCreateResult(item: ModelStreamItem): item is CreateResult {
   return typeof item !== 'string';
 }
+
+/**
+ * The model families AgentChat treats as OpenAI's own (`ModelFamily.is_openai`): requests the
+ * team itself makes (speaker selection) are shaped for them (a lone system message); every
+ * other family, `unknown` included, gets a user message instead.
+ */
+const OPENAI_FAMILIES: ReadonlySet<string> = new Set(['gpt-5', 'gpt-45', 'gpt-41', 'gpt-4o', 'o1', 'o3', 'o4', 'gpt-4', 'gpt-35']);
+
+export function isOpenAIFamily(family: string): boolean {
+  return OPENAI_FAMILIES.has(family);
+}

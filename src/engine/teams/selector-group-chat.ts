@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { isChatMessage, messageToText, type AgentMessage } from '../messages.js';
-import type { ChatCompletionClient, LLMMessage } from '../models/model-client.js';
+import { isOpenAIFamily, type ChatCompletionClient, type LLMMessage } from '../models/model-client.js';
 import { dumpComponent } from '../components/dump.js';
 import { BaseGroupChat, type GroupChatOptions } from './group-chat.js';
 
@@ -44,25 +44,33 @@ export class SelectorGroupChat extends BaseGroupChat {
     }
   }
 
+  /**
+   * As AgentChat's SelectorGroupChatManager: `{roles}` lists every participant, `{participants}`
+   * the candidates (all but the previous speaker unless repeats are allowed); OpenAI families get
+   * the prompt as a system message, every other family as a user message; a reply must name
+   * exactly one candidate, and gets feedback and another attempt otherwise.
+   */
   protected async selectSpeaker(thread: readonly AgentMessage[], signal: AbortSignal): Promise<string> {
     const previous = this.previousSpeaker;
-    const candidates = this.participants.filter((p) => this.allowRepeatedSpeaker || p.name !== previous);
+    const candidates = this.participants.filter((p) => this.allowRepeatedSpeaker || p.name !== previous).map((p) => p.name);
     // With one candidate there is nothing to ask.
-    if (candidates.length === 1) return candidates[0]!.name;
-    const names = candidates.map((p) => p.name);
-    const listed = pythonList(names);
+    if (candidates.length === 1) return candidates[0]!;
+    const listed = pythonList(candidates);
     const prompt = this.selectorPrompt
-      .replaceAll('{roles}', () => candidates.map((p) => `${p.name}: ${p.description}`.trim()).join('\n'))
+      .replaceAll('{roles}', () => this.participants.map((p) => `${p.name}: ${p.description}`.replace(/\s+/g, ' ').trim()).join('\n'))
       .replaceAll('{participants}', () => listed)
       .replaceAll('{history}', () => formatHistory(thread));
-    const messages: LLMMessage[] = this.modelClient.modelInfo.family.startsWith('gemini')
-      ? [{ type: 'UserMessage', content: prompt, source: 'user' }]
-      : [{ type: 'SystemMessage', content: prompt }];
+    const messages: LLMMessage[] = isOpenAIFamily(this.modelClient.modelInfo.family)
+      ? [{ type: 'SystemMessage', content: prompt }]
+      : [{ type: 'UserMessage', content: prompt, source: 'user' }];
+    // Mentions are looked for among all participants, so that naming the previous speaker gets
+    // the "repeated speaker" feedback rather than "no valid name".
+    const everyone = this.participants.map((p) => p.name);
 
     for (let attempt = 0; attempt < this.maxSelectorAttempts; attempt++) {
       const result = await this.modelClient.create(messages, { signal });
       const reply = typeof result.content === 'string' ? result.content : '';
-      const mentioned = mentionedAgents(reply, names);
+      const mentioned = mentionedAgents(reply, everyone);
       let feedback: string;
       if (mentioned.length === 1) {
         const chosen = mentioned[0]!;
@@ -76,7 +84,25 @@ export class SelectorGroupChat extends BaseGroupChat {
       messages.push({ type: 'AssistantMessage', content: reply, source: 'selector' });
       messages.push({ type: 'UserMessage', content: feedback, source: 'user' });
     }
-    return previous ?? this.participants[0]!.name;
+    return this.fallbackSpeaker(candidates);
+  }
+
+  /**
+   * Who speaks when the model named nobody usable after every attempt: always a candidate.
+   * AgentChat falls back to the previous speaker even when repeats are not allowed; here the
+   * previous speaker is kept only when it is a candidate, else the next candidate after it in
+   * participant order (round-robin), else the first candidate.
+   */
+  private fallbackSpeaker(candidates: readonly string[]): string {
+    const previous = this.previousSpeaker;
+    if (previous !== undefined && candidates.includes(previous)) return previous;
+    const names = this.participants.map((p) => p.name);
+    const from = previous === undefined ? -1 : names.indexOf(previous);
+    for (let step = 1; step <= names.length; step++) {
+      const next = names[(from + step) % names.length]!;
+      if (candidates.includes(next)) return next;
+    }
+    return candidates[0]!;
   }
 
   override async close(): Promise<void> {

@@ -2,7 +2,7 @@
  * A replay client that also records what each call was sent, so specs can check what an agent
  * or a selector showed its model.
  */
-import type { CreateOptions, CreateResult, LLMMessage, ModelStreamItem } from '../../../src/engine/models/model-client.js';
+import type { CreateOptions, CreateResult, LLMMessage, ModelInfo, ModelStreamItem } from '../../../src/engine/models/model-client.js';
 import { ReplayChatCompletionClient, type ReplayEntry } from '../../../src/engine/models/replay-client.js';
 
 export interface RecordedCall {
@@ -14,8 +14,8 @@ export class RecordingReplayClient extends ReplayChatCompletionClient {
   readonly calls: RecordedCall[] = [];
   closed = false;
 
-  constructor(entries: readonly ReplayEntry[]) {
-    super(entries);
+  constructor(entries: readonly ReplayEntry[], modelInfo?: ModelInfo) {
+    super(entries, modelInfo);
   }
 
   override create(messages: LLMMessage[], options: CreateOptions = {}): Promise<CreateResult> {
