@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teamFixture } from './support/fixtures.js';
 import { RunViewer } from './support/run-viewer.js';
-import { createRun, GUEST, openRun } from './support/runs.js';
+import { bodyRoutes, createRun, GUEST, openRun } from './support/runs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const FRAME_TYPES = ['start', 'stop', 'input_response', 'ping', 'dance', '', 'START'];
@@ -85,18 +85,7 @@ describe('fuzzing', () => {
 
   it('REST answers 1500 random bodies with a 2xx or a 4xx envelope, never a 5xx', async () => {
     const { runId, sessionId } = await createRun(t, teamFixture('round-robin-replay'));
-    const routes: [string, string][] = [
-      ['post', '/api/teams/'],
-      ['post', '/api/sessions/'],
-      ['put', `/api/sessions/${sessionId}`],
-      ['post', '/api/runs/'],
-      ['post', `/api/runs/${runId}/stop`],
-      ['post', `/api/runs/${runId}/input`],
-      ['put', '/api/settings/'],
-      ['post', '/api/gallery/'],
-      ['post', '/api/validate/'],
-      ['post', '/chat/completions'],
-    ];
+    const routes = bodyRoutes(runId, sessionId);
     const body = fc.oneof(
       fc.json().map((text) => JSON.parse(text) as unknown),
       fc.record({ user_id: fc.oneof(fc.constant(GUEST), fc.string()), component: fc.json(), team_id: fc.oneof(fc.integer(), fc.string()) }),

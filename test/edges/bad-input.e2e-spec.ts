@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teamFixture } from '../support/fixtures.js';
 import { createPostgresDatabase, createSqliteDatabase, findPostgres } from '../support/postgres.js';
 import { RunViewer } from '../support/run-viewer.js';
-import { createRun, GUEST } from '../support/runs.js';
+import { bodyRoutes, createRun, GUEST } from '../support/runs.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const OUT_OF_RANGE = ['2147483648', '4294967296', '99999999999999999999'];
@@ -128,17 +128,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('JSON nested past MAX_JSON_DEPTH is a 400 naming the limit, on every body route', async () => {
       const { runId, sessionId } = await createRun(t, teamFixture('round-robin-replay'));
-      const routes: [string, string][] = [
-        ['post', '/api/teams/'],
-        ['post', '/api/sessions/'],
-        ['put', `/api/sessions/${sessionId}`],
-        ['post', '/api/runs/'],
-        ['post', `/api/runs/${runId}/stop`],
-        ['put', '/api/settings/'],
-        ['post', '/api/gallery/'],
-        ['post', '/api/validate/'],
-        ['post', '/chat/completions'],
-      ];
+      const routes = bodyRoutes(runId, sessionId);
       for (const levels of [65, 1_500, 100_000]) {
         for (const [method, path] of routes) {
           const body = `{"user_id":"${GUEST}","component":${nested(levels - 1)}}`;

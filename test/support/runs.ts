@@ -30,3 +30,19 @@ export async function openRun(t: TestApp, component: object): Promise<{ runId: n
   await viewer.waitFor((f) => f.type === 'system');
   return { runId, viewer };
 }
+
+/** Every REST route that takes a JSON body, as [method, path], for a run and its session. */
+export function bodyRoutes(runId: number, sessionId: number): ['post' | 'put', string][] {
+  return [
+    ['post', '/api/teams/'],
+    ['post', '/api/sessions/'],
+    ['put', `/api/sessions/${sessionId}`],
+    ['post', '/api/runs/'],
+    ['post', `/api/runs/${runId}/stop`],
+    ['post', `/api/runs/${runId}/input`],
+    ['put', '/api/settings/'],
+    ['post', '/api/gallery/'],
+    ['post', '/api/validate/'],
+    ['post', '/chat/completions'],
+  ];
+}

@@ -17,24 +17,33 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
-  if (url && /^postgres(ql)?:\/\//.test(url)) {
-    const schema = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-    const admin = async (sql: string) => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
-    await admin(`CREATE SCHEMA "${schema}"`);
-    return {
-      kind: 'postgres',
-      config: { kind: 'postgres', url, schema, logging: false },
-      drop: () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
-    };
+  return url && /^postgres(ql)?:\/\//.test(url) ? createPostgresDatabase(url) : createSqliteDatabase();
+}
+
+async function admin(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
   }
+}
+
+/** A fresh schema in the PostgreSQL database at `url`, whatever TEST_DATABASE_URL says. */
+export async function createPostgresDatabase(url: string): Promise<TestDatabase & { schema: string }> {
+  const schema = `test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  await admin(url, `CREATE SCHEMA "${schema}"`);
+  return {
+    kind: 'postgres',
+    schema,
+    config: { kind: 'postgres', url, schema, logging: false },
+    drop: () => admin(url, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
+  };
+}
+
+/** A fresh SQLite file in a new temp directory, whatever TEST_DATABASE_URL says. */
+export function createSqliteDatabase(): TestDatabase {
   const dir = mkdtempSync(join(tmpdir(), 'teamstream-test-'));
   return {
     kind: 'sqlite',
