@@ -19,7 +19,9 @@ Environment:
   TOOLS_DIR                         a directory of JS modules exporting the tools configs may name
   MCP_SERVERS_FILE                  JSON file of the MCP stdio servers a config may start
 
-Exit codes: 0 success, 1 bad config or failed run, 2 bad usage, 130 stopped.
+Exit codes: 0 complete, 130 stopped (Ctrl-C, input timeout), 2 bad usage, 1 a config that does
+not load; a failed run exits with its error kind's code: 69 unavailable (model, tool), 70 internal,
+75 too many, 77 unauthorized or forbidden, 1 bad request (README, How a run flows).
 `;
 
 export type Command =

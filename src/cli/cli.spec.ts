@@ -1,10 +1,11 @@
 /**
- * The CLI as a user meets it: a child process running the bundled `teamstream` on the shared
- * fixtures. The bundle is built with esbuild (a devDependency) into node_modules/.cache, so the
+ * The CLI as a user meets it: a child process running the bundled `teamstream` on the team
+ * fixtures (test/fixtures/teams). The bundle is built with esbuild (a devDependency) into node_modules/.cache, so the
  * spec needs no prior `nest build` and works from a clean clone after `npm ci`.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -143,6 +144,28 @@ export default [stub('execute_order', 'Order placed.'), stub('look_up_item', 'it
     const { code, stderr } = await cli(['run', file, '--task', 'x']);
     expect(code).toBe(1);
     expect(stderr).toContain('config.participants[0]: unknown provider "foo.Bar"');
+  });
+
+  it('exits with the error kind’s code when the run fails: 69 (unavailable) for a model server that does not answer', async () => {
+    // A loopback port nobody listens on, allowed by EGRESS_ALLOW so the failure is the connection's.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const team = JSON.parse(readFileSync(fixture('openai-assistant'), 'utf8')) as { config: { participants: { config: Record<string, any> }[] } };
+    const agent = team.config.participants[0]!.config;
+    agent.model_client.config.base_url = `http://127.0.0.1:${closed}/v1`;
+    agent.model_client.config.api_key = 'sk-test';
+    agent.model_client.config.max_retries = 0;
+    agent.workbench = [];
+    const file = path.join(scratch, 'unreachable.json');
+    writeFileSync(file, JSON.stringify(team));
+    const { code, stderr } = await cli(['run', file, '--task', 'x'], { env: { EGRESS_ALLOW: '127.0.0.1' } });
+    expect(stderr).toContain('run failed: ');
+    expect(code).toBe(69);
   });
 
   it('refuses a Python FunctionTool it has no tool for, and bad usage', async () => {
