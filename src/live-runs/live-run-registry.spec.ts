@@ -96,6 +96,23 @@ describe(LiveRunRegistry.name, () => {
     expect(runs.isLive('run:3')).toBe(true);
   });
 
+  it('shutdown also waits for a run still being prepared, until it has run (already stopped) or been released', async () => {
+    const runs = registry();
+    const preparing = runs.claim('run:1', 'ann');
+    const abandoned = runs.claim('run:2', 'ann');
+    let drained = false;
+    const shutdown = runs.shutdown().then(() => (drained = true));
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    // The preparation ends (as after activating the run in the database): the body sees the stop at once.
+    const reasons: string[] = [];
+    preparing.launch(async () => void reasons.push(String(preparing.signal.reason)));
+    abandoned.release();
+    await shutdown;
+    expect(reasons).toEqual([SHUTDOWN_REASON]);
+    expect(runs.count()).toBe(0);
+  });
+
   it('hands every claim the server’s run caps', () => {
     expect(registry().claim('run:1', 'ann').limits).toEqual(LIMITS);
   });

@@ -53,8 +53,8 @@ export interface LiveRunClaim {
 
 interface Entry {
   claim: LiveRunClaim;
-  /** Settles when the run's body has (resolved at once for a claim not yet running). */
-  done: Promise<unknown>;
+  /** Resolves when the claim is given back: its body has settled, or it was released unrun. */
+  done: Promise<void>;
 }
 
 @Injectable()
@@ -79,17 +79,18 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
     const releaseSlot = this.slots.acquire(userId);
     const controller = new AbortController();
     let released = false;
+    let settle!: () => void;
+    // A claim still being prepared (e.g. its run being activated in the database) is waited for
+    // too: stop and shutdown resolve only once it has run to its end or been released.
+    const done = new Promise<void>((resolve) => (settle = resolve));
     const release = () => {
       if (released) return;
       released = true;
       releaseSlot();
       if (this.live.get(key)?.claim === claim) this.live.delete(key);
+      settle();
     };
-    const run = <T>(body: () => Promise<T>): Promise<T> => {
-      const done = (async () => body())().finally(release);
-      entry.done = done.catch(() => undefined);
-      return done;
-    };
+    const run = <T>(body: () => Promise<T>): Promise<T> => (async () => body())().finally(release);
     const claim: LiveRunClaim = {
       key,
       userId,
@@ -105,8 +106,7 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
       },
       release,
     };
-    const entry: Entry = { claim, done: Promise.resolve() };
-    this.live.set(key, entry);
+    this.live.set(key, { claim, done });
     return claim;
   }
 
