@@ -3,10 +3,12 @@ import { isLoopbackHost, startupWarnings } from './app.factory.js';
 import { loadConfig } from './config/config.js';
 
 describe(startupWarnings.name, () => {
-  it('warns when AUTH_TYPE=none listens beyond loopback, and when any origin may call', () => {
+  it('warns when AUTH_TYPE=none listens beyond loopback, when any Host is served, and when any origin may call', () => {
     expect(startupWarnings(loadConfig({}))).toEqual([]);
     expect(startupWarnings(loadConfig({ HOST: '0.0.0.0' }))[0]).toMatch(/^!!! AUTH_TYPE=none while listening on HOST=0\.0\.0\.0/);
-    expect(startupWarnings(loadConfig({ HOST: '0.0.0.0', AUTH_TYPE: 'jwt', JWT_SECRET: 'x'.repeat(32) }))).toEqual([]);
+    const jwt = { AUTH_TYPE: 'jwt', JWT_SECRET: 'x'.repeat(32) };
+    expect(startupWarnings(loadConfig({ HOST: '0.0.0.0', ...jwt }))).toEqual([expect.stringMatching(/ALLOWED_HOSTS is not set/)]);
+    expect(startupWarnings(loadConfig({ HOST: '0.0.0.0', ALLOWED_HOSTS: 'teams.example.com', ...jwt }))).toEqual([]);
     expect(startupWarnings(loadConfig({ CORS_ORIGINS: '*' }))).toEqual([expect.stringMatching(/^CORS_ORIGINS=\*/)]);
   });
 

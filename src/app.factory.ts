@@ -2,6 +2,7 @@ import type { INestApplication, LogLevel } from '@nestjs/common';
 import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { allowedHosts } from './common/allowed-hosts.js';
 import { AppModule } from './app.module.js';
 import { CallerResolver } from './auth/caller.resolver.js';
 import { appRoot } from './config/app-root.js';
@@ -38,6 +39,12 @@ export function startupWarnings(config: AppConfig): string[] {
         'every team, session and run as any user. Set AUTH_TYPE=jwt (see README, Security) or HOST=127.0.0.1. !!!',
     );
   }
+  if (allowedHosts(config.edge.allowedHosts, config.http.host).any && !config.edge.allowedHosts.includes('*')) {
+    warnings.push(
+      `HOST=${config.http.host} listens on every interface and ALLOWED_HOSTS is not set: requests naming any Host are served. ` +
+        'Set ALLOWED_HOSTS to the names clients use (README, Security: DNS rebinding).',
+    );
+  }
   if (config.edge.corsOrigins.includes('*')) {
     warnings.push('CORS_ORIGINS=*: pages on any site may call this API from a browser that can reach it.');
   }
@@ -59,7 +66,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.enableShutdownHooks();
   // Every socket passes the gate at its upgrade (origin, token, connection caps) and may send
   // frames of at most WS_MAX_FRAME_BYTES, whatever its path.
-  const gate = new SocketGate(app.get(CallerResolver), config.edge);
+  const gate = new SocketGate(app.get(CallerResolver), { ...config.edge, allowedHosts: allowedHosts(config.edge.allowedHosts, config.http.host) });
   app.useWebSocketAdapter(new PathWsAdapter(app, { pingIntervalMs: config.runs.pingIntervalMs, maxPayload: config.runs.maxFrameBytes, gate }));
   // CORS: none by default (same-origin pages need none); CORS_ORIGINS lists the others, or `*`.
   const origins = config.edge.corsOrigins;

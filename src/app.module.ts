@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { HostCheckMiddleware } from './common/host-check.middleware.js';
 import { RequestLoggerMiddleware } from './common/request-logger.middleware.js';
 import { SchemaValidationPipe } from './common/validation.pipe.js';
 import type { AppConfig } from './config/config.js';
@@ -46,6 +47,6 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestLoggerMiddleware).forRoutes('*path');
+    consumer.apply(RequestLoggerMiddleware, HostCheckMiddleware).forRoutes('*path');
   }
 }

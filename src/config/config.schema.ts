@@ -109,6 +109,8 @@ export const envSchema = z.object({
       .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
       .refine((list) => list.every((o) => o === '*' || isOrigin(o)), 'must be * or comma-separated origins such as https://app.example.com'),
   ),
+  /** Host names (no port; `*`: any) requests and socket upgrades may name in `Host`, besides the loopback names (DNS rebinding). */
+  ALLOWED_HOSTS: optionalString.transform((v) => (v ? v.split(',').map((h) => h.trim()).filter(Boolean) : [])),
   /** Deepest nesting of JSON accepted in a request body or socket frame (objects and arrays). */
   MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(10_000).default(64),
   /** Open WebSockets (every path) in total, and per verified user (per client IP without auth); over: close 1013. */

@@ -44,7 +44,7 @@ describe(loadConfig.name, () => {
         viewerHardLimitBytes: 16 * 1024 * 1024,
         dbRetryS: 30,
       },
-      edge: { corsOrigins: [], maxJsonDepth: 64, maxSockets: 1000, maxSocketsPerUser: 50 },
+      edge: { corsOrigins: [], allowedHosts: [], maxJsonDepth: 64, maxSockets: 1000, maxSocketsPerUser: 50 },
       chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
     });
   });

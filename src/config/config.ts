@@ -64,7 +64,7 @@ export interface AppConfig {
   /** Running teams and streaming their runs (protocol Part 2). */
   runs: RunsConfig;
   /** What the service accepts at its edges (README, Security): browser origins, JSON depth, open sockets. */
-  edge: { corsOrigins: string[]; maxJsonDepth: number; maxSockets: number; maxSocketsPerUser: number };
+  edge: { corsOrigins: string[]; allowedHosts: string[]; maxJsonDepth: number; maxSockets: number; maxSocketsPerUser: number };
   /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
   chat: { socketTeam: string; completionsTeam: string };
 }
@@ -151,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     edge: {
       corsOrigins: e.CORS_ORIGINS,
+      allowedHosts: e.ALLOWED_HOSTS,
       maxJsonDepth: e.MAX_JSON_DEPTH,
       maxSockets: e.WS_MAX_CONNECTIONS,
       maxSocketsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,

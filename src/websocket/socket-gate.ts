@@ -1,12 +1,14 @@
 /**
  * Who may open a WebSocket, decided at the upgrade, before the socket can send anything: a
- * browser page from a foreign origin is refused, then a missing or bad token (AUTH_TYPE=jwt),
+ * `Host` this server does not answer to (ALLOWED_HOSTS) is refused, then a browser page from a
+ * foreign origin, then a missing or bad token (AUTH_TYPE=jwt),
  * then a socket over WS_MAX_CONNECTIONS (all sockets) or WS_MAX_CONNECTIONS_PER_USER (per
  * verified user; per client IP without auth, where the user is only a claim). The close code of
  * each refusal is its error kind's, from ERROR_TRANSPORT.
  */
 import type { IncomingMessage } from 'node:http';
 import type { CallerResolver } from '../auth/caller.resolver.js';
+import { checkHost, type AllowedHosts } from '../common/allowed-hosts.js';
 import { AppError, describeError, ERROR_TRANSPORT } from '../common/errors.js';
 
 export interface SocketRefusal {
@@ -20,6 +22,8 @@ export type Admission = { refusal: SocketRefusal } | { refusal?: undefined; open
 export interface SocketGateOptions {
   /** CORS_ORIGINS: foreign origins allowed besides the server's own (`*`: any). */
   corsOrigins: readonly string[];
+  /** The `Host` names upgrades may use (ALLOWED_HOSTS); unset: any. */
+  allowedHosts?: AllowedHosts;
   maxSockets: number;
   maxSocketsPerUser: number;
 }
@@ -70,6 +74,8 @@ export class SocketGate {
   /** Decides synchronously, from the upgrade request alone. */
   admit(request: IncomingMessage): Admission {
     try {
+      // DNS rebinding: a foreign page under a name that resolves here would pass the Origin check.
+      if (this.options.allowedHosts) checkHost(request.headers.host, this.options.allowedHosts);
       this.checkOrigin(request);
       const caller = this.callers.socketCaller(request);
       const key = this.callers.type === 'jwt' ? `user:${caller.userId}` : `ip:${request.socket.remoteAddress ?? '?'}`;

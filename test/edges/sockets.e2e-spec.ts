@@ -5,6 +5,8 @@
  * - Every socket's frames are capped by the transport at WS_MAX_FRAME_BYTES (1009).
  * - CORS is same-origin by default, CORS_ORIGINS allows others; a socket upgrade from a foreign
  *   Origin is refused (4001) unless allowed.
+ * - DNS rebinding: a request or upgrade naming a Host the server does not answer to (a foreign
+ *   page's own name resolving to 127.0.0.1, same-origin to the browser) is refused: 403 / 4001.
  */
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,5 +168,38 @@ describe('browsers: CORS_ORIGINS allows the listed origins', () => {
     const evil = await attempt(wsUrl(t, `/api/ws/runs/${runId}`), { Origin: 'http://evil.example' });
     expect([good.result, evil.result]).toEqual(['open', 4001]);
     await closeAll([good, evil]);
+  });
+});
+
+describe('DNS rebinding: only the names the server answers to (AUTH_TYPE=none, HOST=127.0.0.1)', () => {
+  let t: TestApp;
+  let listed: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    listed = await startTestApp({ env: { ALLOWED_HOSTS: 'teams.example.com' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await listed?.close();
+  });
+
+  it('refuses REST requests and socket upgrades that name a foreign Host, even with a matching Origin', async () => {
+    const port = new URL(t.baseUrl).port;
+    const evil = `rebind.evil.example:${port}`;
+    const rest = await t.http.get('/api/teams/').set('Host', evil).set('Origin', `http://${evil}`);
+    expect(rest.status).toBe(403);
+    expect(rest.body).toMatchObject({ status: false, message: `Host "${evil}" is not a name this server answers to (ALLOWED_HOSTS)` });
+    const { runId } = await createRun(t, teamFixture('round-robin-replay'));
+    const socket = await attempt(wsUrl(t, `/api/ws/runs/${runId}`), { Host: evil, Origin: `http://${evil}` });
+    expect([socket.result, socket.reason]).toEqual([4001, `Host "${evil}" is not a name this server answers to (ALLOWED_HOSTS)`]);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) await t.http.get('/api/teams/').set('Host', host).expect(200);
+    const ok = await attempt(wsUrl(t, `/api/ws/runs/${runId}`), { Host: `localhost:${port}`, Origin: `http://localhost:${port}` });
+    expect(ok.result).toBe('open');
+    await closeAll([socket, ok]);
+  });
+
+  it('serves the names in ALLOWED_HOSTS', async () => {
+    await listed.http.get('/api/teams/').set('Host', 'teams.example.com').expect(200);
+    await listed.http.get('/api/teams/').set('Host', 'other.example.com').expect(403);
   });
 });
