@@ -78,6 +78,13 @@ export const envSchema = z.object({
   RUN_CHUNK_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(50),
   /** … or as soon as this many chunks are pending. */
   RUN_CHUNK_FLUSH_MAX: z.coerce.number().int().min(1).max(10_000).default(64),
+  /** Once a streamed turn's final message is stored, its chunk frames are deleted from the log (protocol §2.2). */
+  RUN_COMPACT_CHUNKS: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  /** Frames one run may emit (chunks included, its terminal frame too); past it the run ends stopped. */
+  RUN_MAX_FRAMES: z.coerce.number().int().min(10).max(100_000_000).default(100_000),
   /** What closing the last socket of a live run does: detach (the run goes on) or stop it. */
   RUN_ON_DISCONNECT: z.enum(['grace', 'detach', 'stop']).default('grace'),
   /** With RUN_ON_DISCONNECT=grace: seconds a run with no viewer goes on before it stops (`All viewers left`). */

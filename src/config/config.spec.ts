@@ -29,6 +29,8 @@ describe(loadConfig.name, () => {
       runs: {
         chunkFlushMs: 50,
         chunkFlushMax: 64,
+        compactChunks: true,
+        maxFrames: 100_000,
         onDisconnect: 'grace',
         detachGraceS: 60,
         inputTimeoutS: 180,

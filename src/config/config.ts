@@ -18,6 +18,10 @@ export interface RunsConfig {
   chunkFlushMs: number;
   /** …or once this many are waiting. */
   chunkFlushMax: number;
+  /** Delete a streamed turn's chunk frames from the log once its final message is stored. */
+  compactChunks: boolean;
+  /** Frames one run may emit, its terminal frame included; past it the run ends `stopped`. */
+  maxFrames: number;
   /**
    * What closing the last viewer does to a live run whose `start` did not say (protocol §2.1):
    * `grace` (stop it after `detachGraceS` seconds unless a viewer comes back), `detach`, `stop`.
@@ -134,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runs: {
       chunkFlushMs: e.RUN_CHUNK_FLUSH_MS,
       chunkFlushMax: e.RUN_CHUNK_FLUSH_MAX,
+      compactChunks: e.RUN_COMPACT_CHUNKS,
+      maxFrames: e.RUN_MAX_FRAMES,
       onDisconnect: e.RUN_ON_DISCONNECT,
       detachGraceS: e.RUN_DETACH_GRACE_S,
       inputTimeoutS: e.RUN_INPUT_TIMEOUT_S,

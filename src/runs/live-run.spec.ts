@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createMessage } from '../engine/index.js';
-import { DATABASE_UNAVAILABLE, LiveRun, reservationSpan, type LiveRunOptions } from './live-run.js';
+import { DATABASE_UNAVAILABLE, frameLimitReason, LiveRun, reservationSpan, type LiveRunOptions } from './live-run.js';
 import { MemoryRunJournal } from './memory-run-journal.js';
 import { InProcessRunBus } from './run-bus.js';
+import type { JournalWrite } from './run-journal.js';
 import { frames, type RunFrame } from './ws-frames.js';
 
-const OPTIONS: LiveRunOptions = { chunkFlushMs: 10_000, chunkFlushMax: 3, onDisconnect: 'detach' };
+const OPTIONS: LiveRunOptions = { chunkFlushMs: 10_000, chunkFlushMax: 3, onDisconnect: 'detach', compactChunks: true, maxFrames: 1_000_000 };
 const RUN = { id: 1, sessionId: 1, userId: 'u' };
 
 function setup(options: Partial<LiveRunOptions> = {}) {
@@ -35,7 +36,20 @@ function slowWrites(journal: MemoryRunJournal): void {
 }
 
 const text = (content: string) => createMessage('TextMessage', 'a', { content });
-const chunk = (content: string) => createMessage('ModelClientStreamingChunkEvent', 'a', { content, full_message_id: 'm' });
+const chunk = (content: string, fullMessageId = 'm') => createMessage('ModelClientStreamingChunkEvent', 'a', { content, full_message_id: fullMessageId });
+/** The final message of the turn whose chunks name `id`. */
+const final = (id: string, content: string) => createMessage('TextMessage', 'a', { content }, { id });
+
+/** Records every JournalWrite that reaches the journal. */
+function recordWrites(journal: MemoryRunJournal): JournalWrite[] {
+  const writes: JournalWrite[] = [];
+  const write = journal.write.bind(journal);
+  journal.write = async (run, w) => {
+    writes.push(w);
+    return write(run, w);
+  };
+  return writes;
+}
 
 describe(LiveRun.name, () => {
   it('numbers frames 1, 2, 3 … and stamps the run id', async () => {
@@ -200,5 +214,64 @@ describe(LiveRun.name, () => {
     expect(live.abandoned).toBe(true);
     await live.endStored;
     expect(journal.get(RUN.id)).toMatchObject({ status: 'error', finish: { stop_reason: 'Database unavailable: Connection terminated unexpectedly' } });
+  });
+  it("compacts a finished turn in the message's write: pending chunks are not written, written ones are deleted", async () => {
+    const { live, journal, seen } = setup({ chunkFlushMax: 3 });
+    const writes = recordWrites(journal);
+    for (const c of ['a ', 'b ', 'c ', 'd ', 'e']) await live.emit(frames.message(chunk(c, 'turn')));
+    // Mid-turn nothing is compacted: stored and pending chunks together cover every seq.
+    expect((await journal.framesAfter(1, 0)).map((f) => f.seq)).toEqual([1, 2, 3]);
+    expect(live.pendingFrames().map((f) => f.seq)).toEqual([4, 5]);
+    const message = final('turn', 'a b c d e');
+    await live.emit(frames.message(message), [message]);
+    expect(writes).toHaveLength(2); // the batch, then the message with its compaction: no extra round trip
+    expect(writes[1]).toMatchObject({ compact: [{ from: 1, to: 3 }] });
+    expect(writes[1]!.frames.map((f) => f.seq)).toEqual([6]);
+    expect((await journal.framesAfter(1, 0)).map((f) => [f.seq, f.type])).toEqual([[6, 'message']]);
+    expect(journal.get(1).messages).toEqual([message]);
+    expect(live.pendingFrames()).toEqual([]);
+    // Live viewers got every chunk all the same.
+    expect(seen.map((f) => f.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("compacts only the message's own turn, across interleaved frames, and leaves a run without chunks alone", async () => {
+    const { live, journal } = setup({ chunkFlushMax: 2 });
+    const writes = recordWrites(journal);
+    await live.emit(frames.message(text('plain')), [text('plain')]);
+    expect(writes[0]).not.toHaveProperty('compact');
+    await live.emit(frames.message(chunk('x', 'one'))); // 2
+    await live.emit(frames.message(chunk('y', 'other'))); // 3: flushed with 2
+    await live.emit(frames.message(text('between')), [text('between')]); // 4
+    await live.emit(frames.message(chunk('z', 'one'))); // 5
+    await live.emit(frames.message(chunk('w', 'one'))); // 6: flushed with 5
+    await live.emit(frames.message(chunk('v', 'one'))); // 7: pending
+    await live.emit(frames.message(final('one', 'xzwv')), [final('one', 'xzwv')]); // 8
+    expect(writes.at(-1)).toMatchObject({ compact: [{ from: 2, to: 2 }, { from: 5, to: 6 }] });
+    expect((await journal.framesAfter(1, 0)).map((f) => f.seq)).toEqual([1, 3, 4, 8]);
+  });
+
+  it('keeps every chunk with compactChunks off', async () => {
+    const { live, journal } = setup({ chunkFlushMax: 2, compactChunks: false });
+    for (const c of ['a', 'b', 'c']) await live.emit(frames.message(chunk(c, 'turn')));
+    await live.emit(frames.message(final('turn', 'abc')), [final('turn', 'abc')]);
+    expect((await journal.framesAfter(1, 0)).map((f) => f.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('stops the run at maxFrames, chunks counted, keeping the last frame for its terminal frame', async () => {
+    const { live, journal, seen, control } = setup({ maxFrames: 5, chunkFlushMax: 100 });
+    await journal.activate(RUN.id, []);
+    for (let i = 0; i < 10; i++) await live.emit(frames.message(chunk(`c${i}`)));
+    expect(seen.map((f) => f.seq)).toEqual([1, 2, 3, 4]);
+    expect(control.signal.aborted && control.signal.reason).toBe(frameLimitReason(5));
+    expect(frameLimitReason(5)).toBe('Frame limit of 5 reached (RUN_MAX_FRAMES)');
+    const result = { task_result: { messages: [], stop_reason: frameLimitReason(5) }, usage: { prompt_tokens: 0, completion_tokens: 0 }, duration: 0 };
+    await live.finish(frames.completion('cancelled', result), { status: 'stopped', team_result: result, stop_reason: frameLimitReason(5), error_message: null });
+    expect(journal.get(RUN.id).frames.map((f) => [f.seq, f.type])).toEqual([
+      [1, 'message_chunk'],
+      [2, 'message_chunk'],
+      [3, 'message_chunk'],
+      [4, 'message_chunk'],
+      [5, 'completion'],
+    ]);
   });
 });

@@ -13,6 +13,19 @@
  * trip, and only a batch of chunks longer than half a span forces a write of its own. The spare
  * seq N + 1 is what lets the run end without the database: abandon()'s terminal frame takes it,
  * and recovery never will. The price: after a crash, replay shows a gap up to the reservation.
+ *
+ * Compaction (protocol §2.2, `compactChunks`): a chunk's `full_message_id` names the final message
+ * of its turn. The write of that message drops the turn's chunks: those still unwritten are not
+ * written (viewers had them live), and those already written are deleted in the same transaction
+ * (JournalWrite.compact), so a run without chunks pays nothing. Replay of a finished turn then
+ * gives a gap over the chunks' seqs, then the message. The chunks of the turn in progress stay,
+ * stored or pending, so a viewer joining mid-turn sees no gap.
+ *
+ * Frame limit (`maxFrames`, RUN_MAX_FRAMES): counts every frame the run emits, chunks included even
+ * though compaction deletes them later, because one long turn streams (and stores, until its
+ * message) all its chunks first; the bound has to hold while the turn runs. The terminal frame
+ * counts too, and always has room: the frame that would leave none is dropped and the run is
+ * cancelled with `Frame limit of <n> reached (RUN_MAX_FRAMES)`.
  */
 import { Logger } from '@nestjs/common';
 import { storableText } from '../database/storable-text.js';
@@ -20,7 +33,7 @@ import { addUsage, createMessage, ZERO_USAGE, type AgentMessage, type RequestUsa
 import type { LiveRunClaim } from '../live-runs/live-run-registry.js';
 import { PendingInputs } from './pending-inputs.js';
 import type { RunBus } from './run-bus.js';
-import type { JournalRun, JournalWrite, RunFinish, RunJournal } from './run-journal.js';
+import type { JournalRun, JournalWrite, RunFinish, RunJournal, SeqRange } from './run-journal.js';
 import { frames, type RunFrame, type RunFrameBody, type TeamResult } from './ws-frames.js';
 
 export interface LiveRunOptions {
@@ -30,6 +43,10 @@ export interface LiveRunOptions {
   chunkFlushMax: number;
   /** What closing the last viewer does. */
   onDisconnect: 'grace' | 'detach' | 'stop';
+  /** Drop a turn's chunks from the log once its final message is stored (see the class comment). */
+  compactChunks: boolean;
+  /** Frames the run may emit, its terminal frame included (see the class comment). */
+  maxFrames: number;
 }
 
 /** How the run is stopped: its LiveRunRegistry claim. */
@@ -42,6 +59,9 @@ export const SEQ_BLOCK = 1000;
 export function reservationSpan(chunkFlushMax: number): number {
   return Math.max(SEQ_BLOCK, 2 * (chunkFlushMax + 1));
 }
+
+/** The stop reason of a run cancelled at its frame limit. */
+export const frameLimitReason = (maxFrames: number): string => `Frame limit of ${maxFrames} reached (RUN_MAX_FRAMES)`;
 
 /** How the stop reason of a run that ended without the database starts. */
 export const DATABASE_UNAVAILABLE = 'Database unavailable';
@@ -57,6 +77,10 @@ export class LiveRun {
   private readonly span: number;
   /** Published chunks not yet committed; replay reads them so a joining viewer sees no gap. */
   private unflushed: RunFrame[] = [];
+  /** Seqs of written chunks per turn (`full_message_id`) whose message has not come yet: what compaction deletes. */
+  private readonly writtenChunks = new Map<string, SeqRange[]>();
+  /** Frames emitted (stamped) by this LiveRun, counted against `maxFrames`. */
+  private emitted = 0;
   private chain: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
   /** Usage of the messages published so far, for a terminal frame the run has to make itself. */
@@ -113,8 +137,14 @@ export class LiveRun {
     if (this.finished) return Promise.reject(new Error(`Run ${this.run.id} has already finished`));
     return this.enqueue(async () => {
       if (this.ending) throw new Error(`Run ${this.run.id} has already finished`);
+      // Keep the last frame for the terminal one: drop this frame and stop the run (once).
+      if (this.emitted >= this.options.maxFrames - 1) {
+        if (this.emitted++ === this.options.maxFrames - 1) this.cancel(frameLimitReason(this.options.maxFrames));
+        return;
+      }
       await this.reserveAhead();
       const frame = this.stamp(body);
+      this.emitted++;
       if (frame.type === 'message_chunk') {
         this.unflushed.push(frame);
         this.bus.publish(frame);
@@ -122,7 +152,7 @@ export class LiveRun {
         else this.scheduleFlush();
         return;
       }
-      await this.writeWithChunks({ frames: [frame], messages });
+      await this.writeWithChunks({ frames: [frame], messages }, frame.type === 'message' && this.options.compactChunks ? frame.data.id : undefined);
       // abandon() may have ended the run meanwhile (a write of another task failed): its terminal frame stays the last one viewers get.
       if (this.ending) return;
       if (frame.type === 'message') this.usage = addUsage(this.usage, frame.data.models_usage);
@@ -190,6 +220,17 @@ export class LiveRun {
     this.control.stop(reason);
   }
 
+  /** Records a written chunk's seq under its turn, for the compaction when the turn's message comes. */
+  private noteWritten(frame: RunFrame): void {
+    if (frame.type !== 'message_chunk') return;
+    const id = frame.data.full_message_id;
+    const ranges = this.writtenChunks.get(id);
+    const last = ranges?.at(-1);
+    if (last && last.to + 1 === frame.seq) last.to = frame.seq;
+    else if (ranges) ranges.push({ from: frame.seq, to: frame.seq });
+    else this.writtenChunks.set(id, [{ from: frame.seq, to: frame.seq }]);
+  }
+
   private stamp(body: RunFrameBody): RunFrame {
     return { ...body, run_id: this.run.id, seq: this.nextSeq++ } as RunFrame;
   }
@@ -228,13 +269,25 @@ export class LiveRun {
   /**
    * Writes the waiting chunks ahead of `write`'s frames, raising the reservation in the same
    * transaction when less than half a span is left; drops the chunks from memory once committed.
+   * With `compacting` (the id of the message `write` stores) that turn's chunks are compacted:
+   * the waiting ones are not written, the written ones are deleted in the same transaction.
    */
-  private async writeWithChunks(write: JournalWrite): Promise<void> {
+  private async writeWithChunks(write: JournalWrite, compacting?: string): Promise<void> {
     const chunkCount = this.unflushed.length;
     const highest = this.nextSeq - 1;
     const reserveThrough = this.reserved - highest < this.span / 2 ? highest + this.span : undefined;
-    await this.journal.write(this.run, { ...write, frames: [...this.unflushed, ...write.frames], ...(reserveThrough === undefined ? {} : { reserveThrough }) });
+    const isCompacted = (frame: RunFrame) => compacting !== undefined && frame.type === 'message_chunk' && frame.data.full_message_id === compacting;
+    const chunks = compacting === undefined ? this.unflushed.slice() : this.unflushed.filter((frame) => !isCompacted(frame));
+    const compact = compacting === undefined ? undefined : this.writtenChunks.get(compacting);
+    await this.journal.write(this.run, {
+      ...write,
+      frames: [...chunks, ...write.frames],
+      ...(reserveThrough === undefined ? {} : { reserveThrough }),
+      ...(compact ? { compact } : {}),
+    });
     if (reserveThrough !== undefined) this.reserved = Math.max(this.reserved, reserveThrough);
+    if (compacting !== undefined) this.writtenChunks.delete(compacting);
+    if (this.options.compactChunks) for (const frame of chunks) this.noteWritten(frame);
     this.unflushed.splice(0, chunkCount);
     if (this.unflushed.length === 0 && this.flushTimer) {
       clearTimeout(this.flushTimer);

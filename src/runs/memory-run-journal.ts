@@ -95,6 +95,10 @@ export class MemoryRunJournal extends RunJournal {
       stored.status = write.finish.status;
       stored.finish = write.finish;
     }
+    if (write.compact?.length) {
+      const ranges = write.compact;
+      stored.frames = stored.frames.filter((f) => f.type !== 'message_chunk' || !ranges.some((r) => f.seq >= r.from && f.seq <= r.to));
+    }
     stored.frames.push(...write.frames);
     stored.messages.push(...(write.messages ?? []));
     if (write.reserveThrough !== undefined) stored.reserved = Math.max(stored.reserved, write.reserveThrough);

@@ -22,6 +22,12 @@ export interface JournalRun {
   userId: string;
 }
 
+/** Seqs `from`..`to`, inclusive. */
+export interface SeqRange {
+  from: number;
+  to: number;
+}
+
 export interface JournalWrite {
   /** Frames in seq order; all are inserted in one transaction. */
   frames: RunFrame[];
@@ -32,6 +38,11 @@ export interface JournalWrite {
    * write is stored (a run's log ends with the one terminal frame that won).
    */
   finish?: RunFinish;
+  /**
+   * Chunk frames to delete, as inclusive seq ranges, in the same transaction: the chunks of a turn
+   * whose final message this write stores (compaction, protocol §2.2). Only `message_chunk` rows go.
+   */
+  compact?: SeqRange[];
   /** Raises the run's durable seq reservation to this seq, in the same transaction (never lowers it). */
   reserveThrough?: number;
 }

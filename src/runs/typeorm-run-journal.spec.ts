@@ -102,6 +102,28 @@ describe(RunJournal.name, () => {
     expect(await runs.messages(run.id, USER)).toEqual([]);
   });
 
+  it('compacts: deletes only the chunk rows in the given seq ranges, in the same transaction as the write', async () => {
+    const run = await newRun();
+    const stored = [frame(run, 1), frame(run, 2, 'message_chunk'), frame(run, 3, 'message_chunk'), frame(run, 4), frame(run, 5, 'message_chunk'), frame(run, 6, 'message_chunk')];
+    await journal.write(run, { frames: stored });
+    // A write that fails stores nothing and deletes nothing.
+    await expect(journal.write(run, { frames: [frame(run, 7), frame(run, 1)], compact: [{ from: 1, to: 6 }] })).rejects.toThrow();
+    expect((await journal.framesAfter(run.id, 0)).map((f) => f.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Ranges cover messages too (seqs 1 and 4): only message_chunk rows go.
+    await journal.write(run, { frames: [frame(run, 7)], compact: [{ from: 1, to: 2 }, { from: 3, to: 5 }] });
+    expect((await journal.framesAfter(run.id, 0)).map((f) => [f.seq, f.type])).toEqual([
+      [1, 'message'],
+      [4, 'message'],
+      [6, 'message_chunk'],
+      [7, 'message'],
+    ]);
+    // More ranges than one statement takes.
+    const many = Array.from({ length: 450 }, (_, i) => frame(run, 8 + 2 * i, 'message_chunk'));
+    await journal.write(run, { frames: many });
+    await journal.write(run, { frames: [frame(run, 2000)], compact: many.map((f) => ({ from: f.seq, to: f.seq })) });
+    expect((await journal.framesAfter(run.id, 6)).map((f) => f.seq)).toEqual([6, 7, 2000].filter((seq) => seq > 6));
+  });
+
   it('ends runs left active by a crash as error, adding their terminal frame', async () => {
     const run = await newRun();
     await journal.activate(run.id, []);

@@ -14,11 +14,14 @@ import { storableTextOrNull } from '../database/storable-text.js';
 import type { AgentMessage } from '../engine/index.js';
 import { MessageEntity } from './message.entity.js';
 import { RunEventEntity } from './run-event.entity.js';
-import { RunJournal, type JournalRun, type JournalWrite } from './run-journal.js';
+import { RunJournal, type JournalRun, type JournalWrite, type SeqRange } from './run-journal.js';
 import { RunEntity } from './run.entity.js';
 import type { RunFrame } from './ws-frames.js';
 
 const LIVE_STATUSES = ['created', 'active'] as const;
+
+/** Seq ranges per DELETE of a compaction (two parameters each, well under SQLite's and PostgreSQL's limits). */
+const COMPACT_RANGES = 200;
 
 /** Backoff of the deferred writes' timer (ms); they are also tried after every committed transaction. */
 const LATER_FIRST_DELAY_MS = 250;
@@ -141,6 +144,7 @@ export class TypeOrmRunJournal extends RunJournal {
       // Already terminal (or deleted): its end is recorded, and nothing may follow it in the log.
       if ((result.affected ?? 0) === 0) return;
     }
+    if (write.compact?.length) await this.deleteChunks(em, run.id, write.compact);
     if (write.frames.length > 0) await this.insertFrames(em, run.id, write.frames, idempotent);
     if (write.messages?.length) {
       await em.insert(MessageEntity, write.messages.map((message) => messageRow(run, message)));
@@ -164,6 +168,21 @@ export class TypeOrmRunJournal extends RunJournal {
     }
     const values = frames.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ');
     await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES ${values}${skipStored}`, frames.flatMap(row));
+  }
+
+  /** Deletes the run's chunk rows in `ranges` (compaction): one statement per COMPACT_RANGES ranges, usually one in all. */
+  private async deleteChunks(em: EntityManager, runId: number, ranges: readonly SeqRange[]): Promise<void> {
+    const table = this.tableOf(em, RunEventEntity);
+    const p = (i: number) => (this.db.isPostgres ? `$${i}` : '?');
+    for (let start = 0; start < ranges.length; start += COMPACT_RANGES) {
+      const batch = ranges.slice(start, start + COMPACT_RANGES);
+      const where = batch.map((_, i) => `seq BETWEEN ${p(2 * i + 3)} AND ${p(2 * i + 4)}`).join(' OR ');
+      await em.query(`DELETE FROM ${table} WHERE run_id = ${p(1)} AND type = ${p(2)} AND (${where})`, [
+        runId,
+        'message_chunk',
+        ...batch.flatMap((range) => [range.from, range.to]),
+      ]);
+    }
   }
 
   private async hasFrame(em: EntityManager, runId: number, seq: number): Promise<boolean> {

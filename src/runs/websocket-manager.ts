@@ -2,7 +2,8 @@
  * The run socket's runs: per run id the run's LiveRun (pending input, next seq, write-ahead
  * pipeline), admitted and stopped through the process's LiveRunRegistry, and the viewers
  * (sockets, SSE streams) attached with a replay: stored frames, then unflushed ones, then live,
- * with a `gap` frame in place of any seqs that have no frame (lost in a crash).
+ * with a `gap` frame in place of any seqs that have no frame (lost in a crash, or chunks compacted
+ * once their turn's message was stored).
  */
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppError } from '../common/errors.js';
@@ -107,6 +108,8 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     const options = {
       chunkFlushMs: this.options.chunkFlushMs,
       chunkFlushMax: this.options.chunkFlushMax,
+      compactChunks: this.options.compactChunks,
+      maxFrames: this.options.maxFrames,
       onDisconnect: request.onDisconnect ?? this.options.onDisconnect,
     };
     const limits = { ...claim.limits, inputTimeoutS: request.inputTimeoutS ?? claim.limits.inputTimeoutS };
@@ -252,14 +255,17 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     }
   }
 
-  /** Stored frames with seq > after, then the run's unstored ones (read first: see below), deduplicated. */
+  /** Stored frames with seq > after and the run's unstored ones (read first: see below), merged in seq order. */
   private async framesSince(runId: number, after: number): Promise<RunFrame[]> {
     // Read what is unstored before what is stored: a batch committed in between is then in one
-    // of the two, and anything published after this read reaches a subscribed viewer live.
+    // of the two, and anything published after this read reaches a subscribed viewer live. A
+    // message committed in between may have compacted its turn's chunks (LiveRun): those read
+    // here as unstored still fill their seqs, so only chunks stored earlier become a gap.
     const unstored = [...((this.live.get(runId) ?? this.ending.get(runId))?.pendingFrames() ?? [])];
     const stored = await this.journal.framesAfter(runId, after);
-    const lastStored = stored.at(-1)?.seq ?? after;
-    return [...stored, ...unstored.filter((frame) => frame.seq > lastStored)];
+    const seqs = new Set(stored.map((frame) => frame.seq));
+    const missing = unstored.filter((frame) => frame.seq > after && !seqs.has(frame.seq));
+    return missing.length === 0 ? stored : [...stored, ...missing].sort((a, b) => a.seq - b.seq);
   }
 
   /** True when the run's last frame, stored or not, is its terminal frame. */

@@ -70,8 +70,9 @@ export type RunFrameType = RunFrameBody['type'];
 
 /**
  * Sent on replay in place of seqs `from`..`to` (inclusive) that have no stored frame: chunks that
- * were sent but lost in a crash before their batch was written, or seqs a crashed run had
- * reserved (see LiveRun), so `to - from + 1` is an upper bound on what is missing. Never stored.
+ * were sent but lost in a crash before their batch was written, chunks compacted away once their
+ * turn's message was stored (the message follows), or seqs a crashed run had reserved (see
+ * LiveRun), so `to - from + 1` is an upper bound on what is missing. Never stored.
  * It carries `seq` = `to`: a client that resumes with `?after=<last seq it got>` (or SSE
  * `Last-Event-ID`) then resumes past the hole, and no frame will ever have that seq.
  */

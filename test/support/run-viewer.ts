@@ -87,3 +87,28 @@ export class RunViewer {
     await this.waitClosed();
   }
 }
+
+/** The seqs frames account for: each frame's own, and every seq a `gap` frame stands in for. */
+export const coveredSeqs = (frames: Frame[]): number[] =>
+  frames.flatMap((f) => (f.type === 'gap' ? Array.from({ length: f.to - f.from + 1 }, (_, i) => f.from + i) : typeof f.seq === 'number' ? [f.seq] : []));
+
+/**
+ * What a replay of a finished run gives for the numbered frames a live viewer got (protocol
+ * §2.2): the chunks of each turn whose final message came are compacted, so each run of their
+ * seqs becomes one `gap` frame (its `seq` is its `to`); everything else is as it was sent.
+ */
+export function compactedReplay(frames: Frame[]): Frame[] {
+  const finished = new Set(frames.filter((f) => f.type === 'message').map((f) => f.data.id as string));
+  const out: Frame[] = [];
+  for (const f of frames) {
+    if (typeof f.seq !== 'number') continue;
+    if (f.type !== 'message_chunk' || !finished.has(f.data.full_message_id as string)) {
+      out.push(f);
+      continue;
+    }
+    const last = out.at(-1);
+    if (last?.type === 'gap' && last.to + 1 === f.seq) Object.assign(last, { to: f.seq, seq: f.seq });
+    else out.push({ type: 'gap', run_id: f.run_id, from: f.seq, to: f.seq, seq: f.seq });
+  }
+  return out;
+}

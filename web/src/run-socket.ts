@@ -2,7 +2,7 @@
  * The run socket `/api/ws/runs/:id` (protocol §1.3, §2.2). It hands on each run frame once, in
  * seq order: a frame whose seq is not above the last one seen is a replayed duplicate and is
  * dropped. When the socket drops mid-run it comes back with `?after=<last seq>`, so the view gets
- * no gap and no repeat.
+ * no repeat; a `gap` frame (chunks compacted or lost, §2.2) is skipped, and a resume goes on past it.
  */
 import type { RunFrame, ServerFrame } from './types.js';
 
@@ -80,6 +80,11 @@ export class RunConnection {
         return;
       case 'error':
         return this.handlers.onProtocolError(frame.error);
+      case 'gap':
+        // Nothing to show: chunks the server no longer has (compacted, their message follows and
+        // replaces any partial text; or lost in a crash). A resume goes on after it.
+        this.lastSeq = Math.max(this.lastSeq, frame.seq);
+        return;
       default:
         if (typeof frame.seq === 'number') {
           if (frame.seq <= this.lastSeq) return; // already shown

@@ -84,8 +84,21 @@ export type RunFrame =
   | ({ type: 'result'; status: 'complete'; data: TeamResult } & Numbered)
   | ({ type: 'completion'; status: 'cancelled' | 'error'; data: TeamResult } & Numbered);
 
+/**
+ * On replay, in place of seqs `from`..`to` the server has no frame for: chunks compacted once
+ * their message was stored (the message follows), or lost in a crash (§2.2). Its `seq` is `to`.
+ */
+export interface GapFrame {
+  type: 'gap';
+  run_id?: number;
+  from: number;
+  to: number;
+  seq: number;
+}
+
 export type ServerFrame =
   | RunFrame
+  | GapFrame
   | { type: 'system'; status: string }
   | { type: 'error'; error: string }
   | { type: 'pong' };
