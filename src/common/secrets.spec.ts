@@ -156,3 +156,35 @@ describe(isSecretKey.name, () => {
     expect(isSecretKey(key, parent)).toBe(expected);
   });
 });
+
+describe('secrets in headers and URLs', () => {
+  const model = {
+    provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient',
+    config: {
+      model: 'gpt-4o',
+      api_key: 'sk-stored',
+      base_url: 'https://gateway:pw-stored@llm.example.com/v1?api-key=k-stored&region=eu',
+      default_headers: { 'Ocp-Apim-Subscription-Key': 'sub-stored', Cookie: 'session=abc', 'X-Custom-Key': 'custom', 'X-Trace': 'visible' },
+    },
+  };
+
+  it('redacts credential-like default_headers and the credentials inside URLs, and nothing else', () => {
+    const read = redactSecrets(model);
+    expect(read.config.default_headers).toEqual({ 'Ocp-Apim-Subscription-Key': SECRET_MARKER, Cookie: SECRET_MARKER, 'X-Custom-Key': SECRET_MARKER, 'X-Trace': 'visible' });
+    expect(read.config.base_url).toBe('https://gateway:********@llm.example.com/v1?api-key=********&region=eu');
+    expect(JSON.stringify(read)).not.toMatch(/stored|abc|custom/);
+  });
+
+  it('restores all of them when the config comes back as it was read', () => {
+    expect(restoreSecrets(redactSecrets(model), model)).toEqual(model);
+  });
+
+  it('drops them when the URL now points elsewhere: no stored credential follows a new endpoint', () => {
+    const edited = structuredClone(redactSecrets(model));
+    edited.config.base_url = 'https://gateway:********@attacker.example/v1?api-key=********';
+    const saved = restoreSecrets(edited, model);
+    expect(saved.config.base_url).toBe('https://gateway@attacker.example/v1');
+    expect(saved.config).not.toHaveProperty('api_key');
+    expect(JSON.stringify(saved)).not.toMatch(/stored/);
+  });
+});

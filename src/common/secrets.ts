@@ -27,10 +27,11 @@ const SECRET_KEYS = new Set([
 ]);
 
 /**
- * Inside `env` (MCP stdio server environment) and `headers` (MCP HTTP headers) the names are
- * free-form (`GITHUB_TOKEN`, `X-Api-Key`), so any name that looks like a credential counts.
+ * Inside `env` (MCP stdio server environment), `headers` (MCP HTTP headers) and a model's
+ * `default_headers` the names are free-form (`GITHUB_TOKEN`, `X-Api-Key`,
+ * `Ocp-Apim-Subscription-Key`, `Cookie`), so any name that looks like a credential counts.
  */
-const FREE_FORM_PARENTS = new Set(['env', 'headers']);
+const FREE_FORM_PARENTS = new Set(['env', 'headers', 'default_headers', 'extra_headers']);
 const CREDENTIAL_WORDS = /key|token|secret|passw|auth|credential|cookie/i;
 
 function normalise(key: string): string {
@@ -43,6 +44,53 @@ export function isSecretKey(key: string, parentKey: string | undefined): boolean
   return parentKey !== undefined && FREE_FORM_PARENTS.has(parentKey) && CREDENTIAL_WORDS.test(key);
 }
 
+/** Keys whose value is a URL that may carry a credential in its user info or query (`?key=`). */
+const URL_KEYS = new Set(['base_url', 'azure_endpoint', 'url', 'endpoint']);
+
+/**
+ * `url` with the password of its user info and the values of credential-like query parameters
+ * replaced by the marker; `url` itself when it carries none (or is not a URL).
+ */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  let changed = false;
+  if (parsed.password) {
+    parsed.password = SECRET_MARKER;
+    changed = true;
+  }
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (SECRET_KEYS.has(normalise(name)) || CREDENTIAL_WORDS.test(name) || normalise(name) === 'sig') {
+      parsed.searchParams.set(name, SECRET_MARKER);
+      changed = true;
+    }
+  }
+  return changed ? parsed.toString() : url;
+}
+
+/** `url` without the parts that hold the marker (a redacted credential with nothing to restore it from). */
+function withoutMarkers(url: string): string {
+  if (!url.includes(SECRET_MARKER)) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  if (parsed.password === SECRET_MARKER) parsed.password = '';
+  for (const [name, value] of [...parsed.searchParams.entries()]) if (value === SECRET_MARKER) parsed.searchParams.delete(name);
+  return parsed.toString();
+}
+
+/** A URL field sent back as it was read (its credentials redacted) means the stored URL, unchanged. */
+function sameUrl(incoming: JsonValue | undefined, stored: JsonValue | undefined): boolean {
+  return typeof incoming === 'string' && typeof stored === 'string' && incoming !== stored && incoming === redactUrl(stored);
+}
+
 /** A deep copy of `value` with every non-empty string secret replaced by the marker. */
 export function redactSecrets<T extends JsonValue>(value: T): T {
   return redact(value, undefined) as T;
@@ -53,7 +101,11 @@ function redact(value: JsonValue, parentKey: string | undefined): JsonValue {
   if (value === null || typeof value !== 'object') return value;
   // fromEntries defines own properties, so a `__proto__` key stays a key (no prototype change).
   return Object.fromEntries(
-    Object.entries(value).map(([key, v]) => [key, typeof v === 'string' && v !== '' && isSecretKey(key, parentKey) ? SECRET_MARKER : redact(v, key)]),
+    Object.entries(value).map(([key, v]) => {
+      if (typeof v !== 'string') return [key, redact(v, key)];
+      if (v !== '' && isSecretKey(key, parentKey)) return [key, SECRET_MARKER];
+      return [key, URL_KEYS.has(key) ? redactUrl(v) : v];
+    }),
   );
 }
 
@@ -81,8 +133,8 @@ export function restoreSecrets<T extends JsonValue>(incoming: T, stored: JsonVal
 /** Whether every destination field of `incoming` equals the stored one (absent equals absent). */
 function sameDestination(incoming: { [key: string]: JsonValue }, stored: { [key: string]: JsonValue } | undefined): boolean {
   if (!stored) return true;
-  const at = (o: { [key: string]: JsonValue }, key: string) => JSON.stringify(Object.hasOwn(o, key) ? o[key] : null);
-  return DESTINATION_KEYS.every((key) => at(incoming, key) === at(stored, key));
+  const at = (o: { [key: string]: JsonValue }, key: string) => (Object.hasOwn(o, key) ? o[key] : null);
+  return DESTINATION_KEYS.every((key) => sameUrl(at(incoming, key), at(stored, key)) || JSON.stringify(at(incoming, key)) === JSON.stringify(at(stored, key)));
 }
 
 function restore(incoming: JsonValue, stored: JsonValue | undefined, parentKey: string | undefined, parentSameDestination: boolean): JsonValue {
@@ -98,6 +150,11 @@ function restore(incoming: JsonValue, stored: JsonValue | undefined, parentKey: 
     const before = Object.hasOwn(storedObject ?? {}, key) ? storedObject?.[key] : undefined;
     if (v === SECRET_MARKER && isSecretKey(key, parentKey)) {
       if (restorable && typeof before === 'string') entries.push([key, before]);
+      continue;
+    }
+    // A URL read with its credentials redacted and sent back as read keeps the stored one.
+    if (URL_KEYS.has(key) && typeof v === 'string') {
+      entries.push([key, sameUrl(v, before) ? before! : withoutMarkers(v)]);
       continue;
     }
     entries.push([key, restore(v, before, key, ownSameDestination)]);
