@@ -61,6 +61,14 @@ describe(matchPinnedServer.name, () => {
     expect(refusal({ command: 'npx', args }).path).toBe('config.server_params.args');
   });
 
+  it('refuses an extra argument with a `..` segment even when the operator’s pattern lets dots through', () => {
+    const base = ['-y', '@modelcontextprotocol/server-filesystem@2025.1.1'];
+    for (const escape of ['/srv/shared/../../etc', '/srv/shared/..', '/srv/shared/a/../../..']) {
+      expect(refusal({ command: 'npx', args: [...base, escape] }).message).toContain('match no pinned server');
+    }
+    expect(matchPinnedServer({ command: 'npx', args: [...base, '/srv/shared/v1..2/notes.md'] }, servers).args.at(-1)).toBe('/srv/shared/v1..2/notes.md');
+  });
+
   it('refuses extra arguments when the pinned server allows none', () => {
     expect(refusal({ command: 'uvx', args: ['mcp-server-fetch==2025.1.1', '--ignore-robots-txt'] }).path).toBe('config.server_params.args');
     expect(() => matchPinnedServer({ command: 'uvx', args: ['mcp-server-fetch==2025.1.1'] }, servers)).not.toThrow();

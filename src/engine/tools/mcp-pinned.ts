@@ -8,7 +8,7 @@
  *   [{ "name": "files",                          unique, shown in logs and errors
  *      "command": "npx",                          matched exactly
  *      "args": ["-y", "@scope/server@1.2.3"],     a fixed prefix, matched exactly
- *      "allow_extra_args": "/srv/shared(/[\\w.-]+)*",  optional: each further argument must match it whole
+ *      "allow_extra_args": "/srv/shared(/[\\w-][\\w.-]*)*",  optional: each further argument must match it whole
  *      "env": {"LOG_LEVEL": "warn"},              fixed, set by the operator
  *      "allow_env": ["GITHUB_TOKEN"],             client env keys passed through (never loading keys)
  *      "cwd": "/srv/mcp" }]                       fixed (a config's cwd must equal it or be absent)
@@ -104,6 +104,11 @@ export interface PinnedLaunch {
 
 const PATH = 'config.server_params';
 
+/** Whether `arg` has a `..` path segment (`..`, `a/../b`, `..\\x`), which no extra argument may carry. */
+function hasDotDotSegment(arg: string): boolean {
+  return arg.split(/[\\/]/).includes('..');
+}
+
 /** Only names reach the client: a pinned server's args or env may hold the operator's secrets. */
 function names(servers: readonly PinnedMcpServer[]): string {
   return servers.length > 0 ? servers.map((s) => `"${s.name}"`).join(', ') : 'none';
@@ -115,7 +120,8 @@ function extrasMatch(server: PinnedMcpServer, args: readonly string[]): string[]
   if (extras.length === 0) return extras;
   if (!server.allow_extra_args) return undefined;
   const pattern = new RegExp(`^(?:${server.allow_extra_args})$`);
-  return extras.every((a) => pattern.test(a)) ? extras : undefined;
+  // A `..` path segment climbs out of whatever directory the pattern meant to allow.
+  return extras.every((a) => pattern.test(a) && !hasDotDotSegment(a)) ? extras : undefined;
 }
 
 /**
