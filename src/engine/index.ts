@@ -65,7 +65,7 @@ export { SelectorGroupChat, DEFAULT_SELECTOR_PROMPT, type SelectorGroupChatOptio
 export { Swarm } from './teams/swarm.js';
 
 // Driving a run: the one loop every front end uses
-export { driveTeam, stopReasons, type DriveLimits, type DriveOptions, type TeamSource } from './driver/drive-team.js';
+export { driveTeam, INTERNAL_RUN_ERROR, stopReasons, type DriveLimits, type DriveOptions, type TeamSource } from './driver/drive-team.js';
 export type { RunEvent, RunOutcome, RunStatus } from './driver/run-outcome.js';
 
 // Termination conditions

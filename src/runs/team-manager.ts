@@ -50,7 +50,7 @@ export class TeamManager {
           }
           break;
         case 'outcome':
-          if (event.outcome.status === 'error') this.logger.warn(`Run ${live.run.id} failed: ${event.outcome.stopReason}`);
+          if (event.outcome.status === 'error') this.logger.warn(`Run ${live.run.id} failed: ${event.outcome.error.stack ?? event.outcome.stopReason}`);
           await live.finish(...terminalFrame(event.outcome));
       }
     }

@@ -12,7 +12,7 @@ import { RoundRobinGroupChat } from '../teams/round-robin-group-chat.js';
 import type { Team } from '../teams/team.js';
 import { RecordingReplayClient } from '../../../test/support/engine/recording-client.js';
 import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
-import { driveTeam, stopReasons, type DriveOptions, type TeamSource } from './drive-team.js';
+import { driveTeam, INTERNAL_RUN_ERROR, stopReasons, type DriveOptions, type TeamSource } from './drive-team.js';
 import type { RunEvent, RunOutcome } from './run-outcome.js';
 
 const assistant = (name: string, replies: string[], stream = false) =>
@@ -145,6 +145,17 @@ describe(driveTeam.name, () => {
     for await (const event of driveTeam(team, 'go')) {
       if (event.type === 'outcome') await expect(team.saveState()).resolves.toMatchObject({ type: 'TeamState' });
     }
+  });
+
+  it('does not show the text of an error that is not the engine’s (a bug): the outcome keeps it for the log', async () => {
+    const team = chatterTeam();
+    team.runStream = async function* () {
+      yield* [];
+      throw new TypeError("Cannot read properties of undefined (reading '0')");
+    };
+    const { outcome } = await drive(team, 'go');
+    expect(outcome).toMatchObject({ status: 'error', stopReason: INTERNAL_RUN_ERROR });
+    expect(outcome.status === 'error' && outcome.error.message).toBe("Cannot read properties of undefined (reading '0')");
   });
 
   it('ends error when the team stops without a TaskResult', async () => {

@@ -4,7 +4,7 @@
  * itself: the human-input timeout, the run caps, the stop, the usage and duration, and the rule
  * that a run ends in exactly one outcome. It never throws: every failure is the `error` outcome.
  */
-import { cancelledFrom, InputUnavailableError, RunStateError } from '../errors.js';
+import { cancelledFrom, EngineError, InputUnavailableError, RunStateError } from '../errors.js';
 import type { InputOptions, IOStream } from '../io/io-stream.js';
 import { addUsage, isChatMessage, ZERO_USAGE, type AgentMessage, type RequestUsage, type TaskResult } from '../messages.js';
 import { isTaskResult, type TaskInput, type Team } from '../teams/team.js';
@@ -31,6 +31,9 @@ export interface DriveOptions {
 /** A team, or how to load one: a loaded team is the caller's to close; one the driver loads, the driver closes. */
 export type TeamSource = Team | (() => Team | Promise<Team>);
 
+/** The stop reason of a run that failed on something other than one of the engine's typed errors. */
+export const INTERNAL_RUN_ERROR = 'Internal error in the run (see the server log)';
+
 /** Stop reasons of the caps, as viewers and the database see them. */
 export const stopReasons = {
   inputTimeout: (seconds: number) => `Input timeout after ${seconds} seconds`,
@@ -41,7 +44,8 @@ export const stopReasons = {
 /**
  * Runs `team` on `task`: yields every message and event as the team yields it (chunks included),
  * then exactly one `outcome` event, and returns. Never throws; a load error, a model or tool
- * failure, a missing human and a stream that ends without a TaskResult are `error` outcomes; the
+ * failure, a missing human and a stream that ends without a TaskResult are `error` outcomes (an
+ * error that is not an EngineError gets INTERNAL_RUN_ERROR as its stop reason); the
  * caller's abort and the caps are `stopped` ones. When the consumer stops iterating early the
  * run is aborted and a team the driver loaded is closed.
  */
@@ -98,7 +102,9 @@ export async function* driveTeam(source: TeamSource, task: TaskInput | undefined
     if (signal.aborted) yield end({ status: 'stopped', stopReason: cancelledFrom(signal).reason });
     else {
       const failure = error instanceof Error ? error : new Error(String(error));
-      yield end({ status: 'error', stopReason: failure.message, error: failure });
+      // The engine's typed errors say what went wrong in words meant for the user; anything else
+      // is a bug whose text (a JS message, a library's internals) is not shown, only kept in `error`.
+      yield end({ status: 'error', stopReason: failure instanceof EngineError ? failure.message : INTERNAL_RUN_ERROR, error: failure });
     }
   } finally {
     clearTimeout(runTimer);

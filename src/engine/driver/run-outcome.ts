@@ -25,7 +25,10 @@ export type RunOutcome =
   | (OutcomeBase & { status: 'complete'; stopReason: string | null })
   /** The run was stopped: by its caller's signal (with the caller's reason) or by a run cap. */
   | (OutcomeBase & { status: 'stopped'; stopReason: string })
-  /** Something failed (a config, a model, a tool, the input channel); `stopReason` is the error's text. */
+  /**
+   * Something failed (a config, a model, a tool, the input channel); `stopReason` is the engine
+   * error's text, or a fixed text for any other error (a bug), which only `error` carries.
+   */
   | (OutcomeBase & { status: 'error'; stopReason: string; error: Error });
 
 /** One item of a driven run: a message or event as the team yielded it (chunks too), or the outcome (always last). */
