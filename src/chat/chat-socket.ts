@@ -69,6 +69,8 @@ export class ChatSocket implements IOStream {
       case 'binary':
         return this.channel.send('Error: send text frames only');
       case 'text':
+        // As everywhere else a client's text reaches storage: U+0000 is refused (PostgreSQL cannot store it).
+        if (frame.text.includes('\u0000')) return this.channel.send('Error: the text contains a NUL character (U+0000)');
         if (this.state.kind === 'idle') return this.start(frame.text);
         if (this.state.input) return this.state.input(frame.text);
         return this.channel.send(NO_INPUT_PENDING);

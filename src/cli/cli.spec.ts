@@ -168,6 +168,19 @@ export default [stub('execute_order', 'Order placed.'), stub('look_up_item', 'it
     expect(code).toBe(69);
   });
 
+  it('applies the server’s run caps: a team with no termination stops after RUN_MAX_TURNS, exit 130', async () => {
+    const team = JSON.parse(readFileSync(fixture('round-robin-replay'), 'utf8')) as { config: Record<string, any> };
+    delete team.config.termination_condition;
+    team.config.participants[0].config.model_client.config.chat_completions = Array.from({ length: 20 }, (_, i) => `reply ${i}`);
+    const file = path.join(scratch, 'endless.json');
+    writeFileSync(file, JSON.stringify(team));
+    const { code, stdout } = await cli(['run', file, '--task', 'go'], { env: { RUN_MAX_TURNS: '3' } });
+    expect(stdout).toContain('[stopped] Maximum of 3 agent turns reached (RUN_MAX_TURNS)');
+    expect(code).toBe(130);
+    const bad = await cli(['run', file, '--task', 'go'], { env: { RUN_MAX_TURNS: 'many' } });
+    expect([bad.code, bad.stderr.includes('RUN_MAX_TURNS')]).toEqual([1, true]);
+  });
+
   it('refuses a Python FunctionTool it has no tool for, and bad usage', async () => {
     const swarm = await cli(['run', fixture('swarm-handoffs'), '--task', 'x']);
     expect(swarm.code).toBe(1);

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describeError, ERROR_TRANSPORT } from '../common/errors.js';
+import { envSchema } from '../config/config.schema.js';
 import {
   ConfigError,
   IOConsole,
@@ -16,6 +17,7 @@ import {
   parseEgressAllow,
   readPinnedMcpServers,
   serverEgressPolicy,
+  type DriveLimits,
   type LoadContext,
   type Team,
 } from '../engine/index.js';
@@ -45,7 +47,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     return code;
   };
   let team: Team;
+  let limits: DriveLimits;
   try {
+    limits = runLimits(options.env, options.inputTimeoutSeconds);
     team = loadTeam(await readTeamFile(options.teamFile), await loadContext(options.env));
   } catch (error) {
     if (error instanceof ConfigError) return fail(`invalid team config ${options.teamFile}: ${error.message}`);
@@ -63,7 +67,6 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const removeInterrupt = options.onInterrupt(interrupt);
   const console = new IOConsole({ input: options.stdin, output: options.stdout, onInterrupt: interrupt });
   try {
-    const limits = { inputTimeoutS: options.inputTimeoutSeconds };
     for await (const event of driveTeam(team, options.task, { signal: controller.signal, io: console, limits })) {
       if (event.type === 'message') {
         console.send(event.message);
@@ -121,4 +124,16 @@ async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
     egress: serverEgressPolicy(credentials, { allow: parseEgressAllow(env.EGRESS_ALLOW) }),
     mcpServers: env.MCP_SERVERS_FILE?.trim() ? readPinnedMcpServers(env.MCP_SERVERS_FILE.trim()) : [],
   };
+}
+
+/**
+ * The run caps, as the server sets them (RUN_MAX_TURNS, RUN_MAX_SECONDS, RUN_INPUT_TIMEOUT_S with
+ * their defaults); `--input-timeout` overrides the input timeout.
+ * @throws Error naming the bad key when one of them is not valid
+ */
+function runLimits(env: NodeJS.ProcessEnv, inputTimeoutSeconds: number | undefined): DriveLimits {
+  const parsed = envSchema.pick({ RUN_MAX_TURNS: true, RUN_MAX_SECONDS: true, RUN_INPUT_TIMEOUT_S: true }).safeParse(env);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const e = parsed.data;
+  return { maxTurns: e.RUN_MAX_TURNS, maxSeconds: e.RUN_MAX_SECONDS, inputTimeoutS: inputTimeoutSeconds ?? e.RUN_INPUT_TIMEOUT_S };
 }

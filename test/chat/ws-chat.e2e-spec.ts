@@ -46,7 +46,7 @@ describe(ChatSocketGateway.name, () => {
       await client.close();
     });
 
-    it('refuses a binary frame, an empty task and one over MAX_TASK_CHARS with Error frames, and stays open', async () => {
+    it('refuses a binary frame, an empty task, one over MAX_TASK_CHARS and one with a NUL with Error frames, and stays open', async () => {
       const client = await TextSocket.open(t.baseUrl);
       client.send(Buffer.from([1, 2, 3]));
       await client.waitFor((f) => f === 'Error: send text frames only');
@@ -54,8 +54,10 @@ describe(ChatSocketGateway.name, () => {
       await client.waitFor((f) => f === 'Error: the task is empty; send the task as a text frame');
       client.send('x'.repeat(101));
       await client.waitFor((f) => f === 'Error: the task is longer than 100 characters (MAX_TASK_CHARS)');
+      client.send('ab\u0000c');
+      await client.waitFor((f) => f === 'Error: the text contains a NUL character (U+0000)');
       client.send('What is the weather in Paris?');
-      expect(await client.untilEnd(3)).toEqual(WEATHER_RUN);
+      expect(await client.untilEnd(4)).toEqual(WEATHER_RUN);
       await client.close();
     });
   });

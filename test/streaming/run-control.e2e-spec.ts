@@ -167,6 +167,15 @@ describe('run control', () => {
     await viewer.close();
   });
 
+  it('with auth off, a socket may open any user’s run (AGS sends no user on the socket)', async () => {
+    const team = teamFixture('round-robin-replay');
+    const { runId } = await createRun(t, team, 'alice@example.com');
+    const viewer = await RunViewer.open(t.baseUrl, runId, { token: 'null' });
+    viewer.send({ type: 'start', task: 'Go', team_config: team });
+    expect((await viewer.terminal()).type).toBe('result');
+    await viewer.close();
+  });
+
   it('a missing run closes with 4004 after the upgrade; so does a malformed id', async () => {
     for (const id of ['999999', 'abc']) {
       const viewer = await RunViewer.open(t.baseUrl, id);
