@@ -101,6 +101,16 @@ describe(EgressPolicy.name, () => {
       expect(policy.precheck('http://10.0.0.5:8000/admin')).toMatch(/private/);
       expect(policy.precheck('http://10.0.0.5:8001/v1')).toMatch(/private/);
     });
+
+    it('does not trust a path under the endpoint that climbs out of it with encoded slashes or dots', () => {
+      const policy = new EgressPolicy({ trust: ['http://10.0.0.5:8000/v1'] });
+      expect(policy.isTrusted(new URL('http://10.0.0.5:8000/v1/..%2f..%2fadmin'))).toBe(false);
+      expect(policy.precheck('http://10.0.0.5:8000/v1/..%2f..%2fadmin')).toMatch(/private/);
+      expect(policy.precheck('http://10.0.0.5:8000/v1/%2E%2E%2Fadmin')).toMatch(/private/);
+      expect(policy.precheck('http://10.0.0.5:8000/v1/..%5cadmin')).toMatch(/private/);
+      expect(policy.precheck('http://10.0.0.5:8000/v1/%2e./admin')).toMatch(/private/);
+      expect(policy.precheck('http://10.0.0.5:8000/v1/chat/completions?q=%2f')).toBeUndefined();
+    });
   });
 
   describe('check (resolved addresses)', () => {

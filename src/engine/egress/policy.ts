@@ -64,6 +64,9 @@ export interface EgressPolicyOptions {
 const ASK_OPERATOR = 'the operator can allow it in EGRESS_ALLOW';
 const LOCALHOST_NAMES = /^(localhost|localhost\.localdomain|ip6-localhost|ip6-loopback)$|\.localhost$/;
 
+/** Percent-encoded slash, backslash and dot: a path holding one cannot be compared segment by segment. */
+const ENCODED_PATH_SEPARATOR = /%(2f|5c|2e)/i;
+
 /** The default port of a scheme, as URL leaves it out. */
 function portOf(url: URL): number {
   return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
@@ -101,8 +104,13 @@ export class EgressPolicy {
     return this.allow.some((r) => r.kind === 'any');
   }
 
-  /** Whether `url` is at or under an endpoint the operator configured. */
+  /**
+   * Whether `url` is at or under an endpoint the operator configured. A path holding an encoded
+   * slash, backslash or dot (`%2f`, `%5c`, `%2e`) is never trusted: a server that decodes it
+   * would read `/v1/..%2f..%2fadmin` as `/admin`, outside the trusted path.
+   */
   isTrusted(url: URL): boolean {
+    if (ENCODED_PATH_SEPARATOR.test(url.pathname)) return false;
     return this.trust.some((base) => {
       if (base.protocol !== url.protocol || hostOf(base) !== hostOf(url) || portOf(base) !== portOf(url)) return false;
       const root = base.pathname.replace(/\/+$/, '');
