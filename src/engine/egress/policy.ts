@@ -12,7 +12,7 @@ import { lookup } from 'node:dns/promises';
 import { EngineError } from '../errors.js';
 import { classifyAddress, parseIp, type AddressClass, type IpBytes } from './ip-address.js';
 import type { EgressRule } from './rules.js';
-import { createPinnedFetch } from './pinned-fetch.js';
+import { DEFAULT_MAX_EVENT_LINE_BYTES, DEFAULT_MAX_RESPONSE_BYTES, createPinnedFetch } from './pinned-fetch.js';
 
 /** One answer of a name lookup. */
 export interface ResolvedAddress {
@@ -59,6 +59,13 @@ export interface EgressPolicyOptions {
   trust?: readonly string[];
   /** Name resolution; the system resolver by default. */
   resolve?: HostResolver;
+  /**
+   * Most bytes of a response body `fetch` passes on (EGRESS_MAX_RESPONSE_BYTES); past it the body
+   * stream errors (ResponseLimitError). Default 32 MiB.
+   */
+  maxResponseBytes?: number;
+  /** Most bytes of one line of a `text/event-stream` body without a line break. Default 1 MiB. */
+  maxEventLineBytes?: number;
 }
 
 const ASK_OPERATOR = 'the operator can allow it in EGRESS_ALLOW';
@@ -88,7 +95,9 @@ export class EgressPolicy {
    * fetch(), checked and pinned: refuses (rejecting with EgressRefusedError) what {@link check}
    * refuses, connects to the checked address, does not follow redirects (a 3xx is returned as
    * is, so a redirect cannot lead past the check), and replaces the body of an error answer
-   * (status ≥ 300) with at most a short message (see upstream-errors.ts).
+   * (status ≥ 300) with at most a short message (see upstream-errors.ts). A body past
+   * `maxResponseBytes`, or an event-stream line past `maxEventLineBytes`, errors the body stream
+   * with a ResponseLimitError.
    */
   readonly fetch: typeof globalThis.fetch;
 
@@ -96,7 +105,10 @@ export class EgressPolicy {
     this.allow = [...(options.allow ?? [])];
     this.trust = (options.trust ?? []).map((u) => new URL(u));
     this.resolver = options.resolve ?? systemResolver;
-    this.fetch = createPinnedFetch((url) => this.check(url));
+    this.fetch = createPinnedFetch((url) => this.check(url), {
+      maxBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      maxLineBytes: options.maxEventLineBytes ?? DEFAULT_MAX_EVENT_LINE_BYTES,
+    });
   }
 
   /** Whether the policy allows every destination (`EGRESS_ALLOW=*`). */
