@@ -163,6 +163,53 @@ describe('AzureOpenAIChatCompletionClient under the egress policy', () => {
   });
 });
 
+describe('the SDK reads nothing from the process environment', () => {
+  const saved: Record<string, string | undefined> = {};
+  const setEnv = (values: Record<string, string>) => {
+    for (const [key, value] of Object.entries(values)) {
+      saved[key] = process.env[key];
+      process.env[key] = value;
+    }
+  };
+  afterEach(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+      delete saved[key];
+    }
+  });
+
+  it('an Azure client works while OPENAI_BASE_URL is set, and sends no OPENAI_CUSTOM_HEADERS', async () => {
+    const s = await reply('azure ok');
+    setEnv({ OPENAI_BASE_URL: 'http://127.0.0.1:9/env', OPENAI_CUSTOM_HEADERS: 'x-from-env: leaked', OPENAI_API_VERSION: 'env-version' });
+    const config = { azure_endpoint: s.url, azure_deployment: 'd', api_version: '2024-06-01', api_key: 'azure-key', max_retries: 0 };
+
+    await expect(new AzureOpenAIChatCompletionClient(config, { credentials: {}, egress: loopback() }).create(messages)).resolves.toMatchObject({
+      content: 'azure ok',
+    });
+    expect(s.requests[0]!.headers['x-from-env']).toBeUndefined();
+    expect(s.requests[0]!.headers['api-key']).toBe('azure-key');
+  });
+
+  it('an OpenAI client with no base_url uses the credentials’ base URL, never OPENAI_BASE_URL or OPENAI_API_KEY from the environment', async () => {
+    const s = await reply('from the configured endpoint');
+    const envServer = await answering(200, 'application/json', '{}');
+    setEnv({ OPENAI_BASE_URL: envServer.url, OPENAI_API_KEY: 'sk-env', OPENAI_CUSTOM_HEADERS: 'x-from-env: leaked', OPENAI_ORG_ID: 'org-env' });
+
+    const configured: ServerCredentials = { openaiBaseUrl: s.baseUrl };
+    const client = new OpenAIChatCompletionClient({ model: 'm', max_retries: 0 }, { credentials: configured, egress: serverEgressPolicy(configured) });
+    await expect(client.create(messages)).resolves.toMatchObject({ content: 'from the configured endpoint' });
+    expect(s.requests[0]!.headers.authorization).toBeUndefined();
+    expect(s.requests[0]!.headers['x-from-env']).toBeUndefined();
+    expect(s.requests[0]!.headers['openai-organization']).toBeUndefined();
+
+    // Without credentials there is no server base URL or key: the official endpoint, which needs a key.
+    const bare = new OpenAIChatCompletionClient({ model: 'm', max_retries: 0 }, { egress: loopback() });
+    await expect(bare.create(messages)).rejects.toThrow(/No OpenAI API key/);
+    expect(envServer.headers).toHaveLength(0);
+  });
+});
+
 describe(sameEndpoint.name, () => {
   it('compares scheme, host, port and path, ignoring case, default ports and trailing slashes', () => {
     expect(sameEndpoint('HTTPS://API.openai.com:443/v1/', 'https://api.openai.com/v1')).toBe(true);
