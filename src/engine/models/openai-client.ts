@@ -158,7 +158,7 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
       }
     } catch (error) {
       if (stalled && !options.signal?.aborted) throw stallError(this.streamIdleMs);
-      throw toEngineError(error, options.signal, this.keySent);
+      throw toEngineError(error, options.signal, this.keySent, true);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', forwardAbort);

@@ -163,6 +163,68 @@ describe('AzureOpenAIChatCompletionClient under the egress policy', () => {
   });
 });
 
+describe('response bodies past the egress limits', () => {
+  it('fails a 200 answer larger than EGRESS_MAX_RESPONSE_BYTES with a ModelError naming the limit', async () => {
+    const upstream = await answering(200, 'application/json', JSON.stringify({ choices: [], padding: 'p'.repeat(300_000) }));
+    const egress = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1'), maxResponseBytes: 100_000 });
+    const client = new OpenAIChatCompletionClient({ model: 'm', base_url: upstream.url, api_key: 'k', max_retries: 0 }, { credentials: {}, egress });
+
+    const error = (await client.create(messages).catch((e: unknown) => e)) as ModelError;
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error.message).toMatch(/^Response from 127\.0\.0\.1:\d+ is larger than 100000 bytes \(EGRESS_MAX_RESPONSE_BYTES\)$/);
+  });
+
+  it('fails a streamed answer whose one line never ends, before the SDK sees the line', async () => {
+    const upstream = await answering(200, 'text/event-stream', `data: {"choices":[{"delta":{"content":"${'x'.repeat(50_000)}`);
+    const egress = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1'), maxEventLineBytes: 10_000 });
+    const client = new OpenAIChatCompletionClient({ model: 'm', base_url: upstream.url, api_key: 'k', max_retries: 0 }, { credentials: {}, egress });
+
+    const error = (await drain(client.createStream(messages)).catch((e: unknown) => e)) as ModelError;
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error.message).toMatch(/^Event stream from 127\.0\.0\.1:\d+ has a line longer than 10000 bytes$/);
+  });
+});
+
+describe('malformed answers from a model server', () => {
+  const client = (url: string) =>
+    new OpenAIChatCompletionClient({ model: 'm', base_url: url, api_key: 'k', max_retries: 0 }, { credentials: {}, egress: loopback() });
+  const sse = (...events: string[]) => events.map((e) => `data: ${e}\n\n`).join('');
+
+  it.each([
+    ['chunks without choices', sse('{"id":"c1","object":"chat.completion.chunk"}', '[DONE]')],
+    ['choices that are not a list', sse('{"choices":5}', '[DONE]')],
+    ['a choice that is not an object', sse('{"choices":[null]}', '[DONE]')],
+    ['tool calls that are not a list', sse('{"choices":[{"delta":{"tool_calls":{"0":1}}}]}', '[DONE]')],
+  ])('says the stream is malformed for %s, never the JS error', async (_, body) => {
+    const upstream = await answering(200, 'text/event-stream', body);
+    const error = (await drain(client(upstream.url).createStream(messages)).catch((e: unknown) => e)) as ModelError;
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error.message).toBe('The model server sent a malformed stream');
+  });
+
+  it('fails a streaming request answered by a 200 HTML page: no completion, not an empty message', async () => {
+    const upstream = await answering(200, 'text/html', '<html><body>Welcome to nginx!</body></html>');
+    const error = (await drain(client(upstream.url).createStream(messages)).catch((e: unknown) => e)) as ModelError;
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error.message).toBe("The model server's answer had no completion");
+  });
+
+  it('fails a non-streamed answer without choices, or with a choice of the wrong shape', async () => {
+    for (const [body, message] of [
+      ['{}', "The model server's answer had no completion"],
+      ['{"choices":[]}', "The model server's answer had no completion"],
+      ['{"choices":[{"finish_reason":"stop"}]}', 'The model server sent a malformed answer'],
+    ] as const) {
+      const upstream = await answering(200, 'application/json', body);
+      const error = (await client(upstream.url).create(messages).catch((e: unknown) => e)) as ModelError;
+      expect(error).toBeInstanceOf(ModelError);
+      expect(error.message).toBe(message);
+      await new Promise((done) => raw!.close(done));
+      raw = undefined;
+    }
+  });
+});
+
 describe('the SDK reads nothing from the process environment', () => {
   const saved: Record<string, string | undefined> = {};
   const setEnv = (values: Record<string, string>) => {
