@@ -130,6 +130,51 @@ describe('egress of team configs', () => {
   });
 });
 
+describe('malformed answers from a model server', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** A model server that answers every request with 200, `contentType` and `body`. */
+  async function answering(contentType: string, body: string): Promise<string> {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': contentType });
+      res.end(body);
+    });
+    pages.push(server);
+    await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  }
+
+  async function runEnd(url: string): Promise<Json> {
+    const team = openAiTeam(url, { maxRetries: 0 });
+    const { viewer } = await openRun(t, team);
+    viewer.send({ type: 'start', task: 'Hi', team_config: team });
+    const end = (await viewer.terminal()) as Json;
+    await viewer.close();
+    return end;
+  }
+
+  it('ends the run with a clear model error for a malformed stream, never the JS error text', async () => {
+    const end = await runEnd(await answering('text/event-stream', 'data: {"id":"c1","object":"chat.completion.chunk"}\n\ndata: [DONE]\n\n'));
+    expect(end).toMatchObject({ type: 'completion', status: 'error' });
+    expect(JSON.stringify(end)).toContain('The model server sent a malformed stream');
+    expect(JSON.stringify(end)).not.toMatch(/iterable|Cannot read properties/);
+  });
+
+  it('ends the run with an error, not complete and empty, when a streaming request gets a 200 HTML page', async () => {
+    const end = await runEnd(await answering('text/html', '<html><body>Welcome to nginx!</body></html>'));
+    expect(end).toMatchObject({ type: 'completion', status: 'error' });
+    expect(JSON.stringify(end)).toContain("The model server's answer had no completion");
+    expect(JSON.stringify(end)).not.toMatch(/nginx/);
+  });
+});
+
 describe('egress without EGRESS_ALLOW', () => {
   let t: TestApp;
   beforeAll(async () => {

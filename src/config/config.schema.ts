@@ -70,6 +70,8 @@ export const envSchema = z.object({
    * host names, each with an optional :port; `*` for all). See README, Security.
    */
   EGRESS_ALLOW: optionalString.pipe(EgressAllowSchema),
+  /** Most bytes of one response body from a model server or MCP server (decoded); default 32 MiB. */
+  EGRESS_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
   /** Directory of operator-installed tool modules (.js/.mjs) that team configs may name. */
   TOOLS_DIR: optionalString,
   /** JSON file of the pinned MCP stdio servers configs may start (README, Security); unset: none. */

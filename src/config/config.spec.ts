@@ -25,7 +25,7 @@ describe(loadConfig.name, () => {
       auth: { type: 'none', jwtSecret: undefined },
       openai: { apiKey: undefined, baseUrl: undefined },
       azure: { apiKey: undefined, endpoint: undefined },
-      engine: { toolsDir: undefined, egressAllow: [], mcpServers: [] },
+      engine: { toolsDir: undefined, egressAllow: [], egressMaxResponseBytes: 32 * 1024 * 1024, mcpServers: [] },
       runs: {
         chunkFlushMs: 50,
         chunkFlushMax: 64,
@@ -66,6 +66,11 @@ describe(loadConfig.name, () => {
       expect.stringMatching(/^EGRESS_ALLOW: "10\.0\.0\.0\/99"/),
       expect.stringMatching(/^EGRESS_ALLOW: "host:x"/),
     ]);
+  });
+
+  it('reads EGRESS_MAX_RESPONSE_BYTES, at least 1024', () => {
+    expect(loadConfig({ EGRESS_MAX_RESPONSE_BYTES: '1048576' }).engine.egressMaxResponseBytes).toBe(1048576);
+    expect(problemsOf({ EGRESS_MAX_RESPONSE_BYTES: '10' })).toEqual([expect.stringMatching(/^EGRESS_MAX_RESPONSE_BYTES: /)]);
   });
 
   it('reads the pinned MCP servers of MCP_SERVERS_FILE, and reports a bad file', () => {

@@ -61,10 +61,11 @@ export interface AppConfig {
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
   azure: { apiKey: string | undefined; endpoint: string | undefined };
   /**
-   * `egressAllow`: EGRESS_ALLOW's exceptions to the egress policy; `mcpServers`: the pinned MCP
-   * stdio servers read from MCP_SERVERS_FILE at boot (empty when unset).
+   * `egressAllow`: EGRESS_ALLOW's exceptions to the egress policy; `egressMaxResponseBytes`: the
+   * most bytes of one outbound response body (EGRESS_MAX_RESPONSE_BYTES); `mcpServers`: the
+   * pinned MCP stdio servers read from MCP_SERVERS_FILE at boot (empty when unset).
    */
-  engine: { toolsDir: string | undefined; egressAllow: EgressRule[]; mcpServers: PinnedMcpServer[] };
+  engine: { toolsDir: string | undefined; egressAllow: EgressRule[]; egressMaxResponseBytes: number; mcpServers: PinnedMcpServer[] };
   /** Running teams and streaming their runs (protocol Part 2). */
   runs: RunsConfig;
   /** What the service accepts at its edges (README, Security): browser origins, JSON depth, open sockets. */
@@ -134,7 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth: { type: e.AUTH_TYPE, jwtSecret: e.JWT_SECRET },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
     azure: { apiKey: e.AZURE_OPENAI_API_KEY, endpoint: e.AZURE_OPENAI_ENDPOINT },
-    engine: { toolsDir: e.TOOLS_DIR ? resolve(e.TOOLS_DIR) : undefined, egressAllow: e.EGRESS_ALLOW, mcpServers },
+    engine: { toolsDir: e.TOOLS_DIR ? resolve(e.TOOLS_DIR) : undefined, egressAllow: e.EGRESS_ALLOW, egressMaxResponseBytes: e.EGRESS_MAX_RESPONSE_BYTES, mcpServers },
     runs: {
       chunkFlushMs: e.RUN_CHUNK_FLUSH_MS,
       chunkFlushMax: e.RUN_CHUNK_FLUSH_MAX,

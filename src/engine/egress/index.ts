@@ -26,4 +26,5 @@ export {
   type CredentialEnv,
   type ServerCredentials,
 } from './credentials.js';
+export { DEFAULT_MAX_EVENT_LINE_BYTES, DEFAULT_MAX_RESPONSE_BYTES, ResponseLimitError, type ResponseLimits } from './pinned-fetch.js';
 export { UPSTREAM_MESSAGE_MAX, sanitizedErrorBody, shorten, upstreamMessage } from './upstream-errors.js';

@@ -10,6 +10,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { finished, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { EngineError } from '../errors.js';
 import type { CheckedDestination } from './policy.js';
 import { sanitizedErrorBody } from './upstream-errors.js';
 
@@ -18,12 +19,36 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 /** Statuses whose Response must have no body. */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/** Default of {@link ResponseLimits.maxBytes}: 32 MiB (EGRESS_MAX_RESPONSE_BYTES). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** Default of {@link ResponseLimits.maxLineBytes}: 1 MiB. */
+export const DEFAULT_MAX_EVENT_LINE_BYTES = 1024 * 1024;
+
+/** Bounds on what a response body may be, checked as it streams (nothing is buffered for them). */
+export interface ResponseLimits {
+  /** Most bytes of a (decoded) body; past it the body stream errors. */
+  readonly maxBytes: number;
+  /** Most bytes of one line of a `text/event-stream` body without a line break; past it the stream errors. */
+  readonly maxLineBytes: number;
+}
+
+/**
+ * A response body that broke a {@link ResponseLimits} bound. The body stream errors with it (the
+ * model clients report it as a ModelError); the message names the host and the limit, no content.
+ */
+export class ResponseLimitError extends EngineError {
+  readonly code = 'egress_response_limit';
+}
+
 /**
  * A fetch that asks `check` for every request's destination, then connects to the address it
  * returns. Redirects are not followed; error answers (status ≥ 300) carry a sanitized body.
  * Sockets are pooled per fetch (keyed by the checked IP and the TLS server name).
  */
-export function createPinnedFetch(check: (url: URL) => Promise<CheckedDestination>): typeof globalThis.fetch {
+export function createPinnedFetch(
+  check: (url: URL) => Promise<CheckedDestination>,
+  limits: ResponseLimits = { maxBytes: DEFAULT_MAX_RESPONSE_BYTES, maxLineBytes: DEFAULT_MAX_EVENT_LINE_BYTES },
+): typeof globalThis.fetch {
   const httpAgent = new HttpAgent({ keepAlive: true });
   const httpsAgent = new HttpsAgent({ keepAlive: true });
 
@@ -61,7 +86,7 @@ export function createPinnedFetch(check: (url: URL) => Promise<CheckedDestinatio
         reject(signal.aborted ? abortReason(signal) : new TypeError('fetch failed', { cause: error })),
       );
       req.once('response', (res) => {
-        toResponse(res, request.method, signal).then(resolve, reject);
+        toResponse(res, request.method, signal, destination.url.host, limits).then(resolve, reject);
       });
       req.end(body);
     });
@@ -72,7 +97,7 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
-async function toResponse(res: IncomingMessage, method: string, signal: AbortSignal): Promise<Response> {
+async function toResponse(res: IncomingMessage, method: string, signal: AbortSignal, host: string, limits: ResponseLimits): Promise<Response> {
   const status = res.statusCode ?? 502;
   const headers = new Headers();
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
@@ -95,19 +120,41 @@ async function toResponse(res: IncomingMessage, method: string, signal: AbortSig
     headers.set('content-type', 'application/json');
     return new Response(clean, init);
   }
-  return new Response(toWebStream(decoded, signal), init);
+  const eventStream = /^\s*text\/event-stream\b/i.test(headers.get('content-type') ?? '');
+  return new Response(toWebStream(decoded, signal, host, eventStream ? limits : { ...limits, maxLineBytes: Infinity }), init);
 }
 
 /**
  * The body as a web stream, with back-pressure. A body cut off before its end errors the
  * stream the way undici does (`terminated`, caused by the closed connection), so SDKs report
- * it as a failed stream; after an abort it errors with the abort reason.
+ * it as a failed stream; after an abort it errors with the abort reason. A body longer than
+ * `limits.maxBytes` bytes, or a line longer than `limits.maxLineBytes` bytes without a line
+ * break (CR or LF), errors the stream with a {@link ResponseLimitError} and closes the connection;
+ * the bytes are counted as they arrive, and what came before the limit is passed on as usual.
  */
-function toWebStream(body: Readable, signal: AbortSignal): ReadableStream<Uint8Array> {
+function toWebStream(body: Readable, signal: AbortSignal, host: string, limits: ResponseLimits): ReadableStream<Uint8Array> {
   let done = false;
+  let total = 0;
+  let line = 0;
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      const fail = (message: string) => {
+        done = true;
+        controller.error(new ResponseLimitError(message));
+        body.destroy();
+      };
       body.on('data', (chunk: Buffer) => {
+        if (done) return;
+        total += chunk.length;
+        if (total > limits.maxBytes) {
+          return fail(`Response from ${host} is larger than ${limits.maxBytes} bytes (EGRESS_MAX_RESPONSE_BYTES)`);
+        }
+        if (limits.maxLineBytes !== Infinity) {
+          line = longestLine(chunk, line, limits.maxLineBytes);
+          if (line > limits.maxLineBytes) {
+            return fail(`Event stream from ${host} has a line longer than ${limits.maxLineBytes} bytes`);
+          }
+        }
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if ((controller.desiredSize ?? 1) <= 0) body.pause();
       });
@@ -128,6 +175,21 @@ function toWebStream(body: Readable, signal: AbortSignal): ReadableStream<Uint8A
       body.destroy();
     },
   });
+}
+
+/**
+ * Follows line lengths through `chunk`: `carried` bytes of the current line came before it.
+ * @returns the length of the line still open at the chunk's end, or a number over `max` as soon
+ *   as any line (one spanning chunks included) grows past `max` bytes
+ */
+function longestLine(chunk: Buffer, carried: number, max: number): number {
+  let line = carried;
+  for (let i = 0; i < chunk.length; i++) {
+    const byte = chunk[i]!;
+    if (byte === 0x0a || byte === 0x0d) line = 0;
+    else if (++line > max) return line;
+  }
+  return line;
 }
 
 /** The body with its content-encoding undone (the header is removed: the body is now plain). */

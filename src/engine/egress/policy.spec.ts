@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ResponseLimitError } from './pinned-fetch.js';
 import { EgressPolicy, EgressRefusedError, type HostResolver } from './policy.js';
 import { parseEgressAllow } from './rules.js';
 
@@ -101,6 +102,16 @@ describe(EgressPolicy.name, () => {
       expect(policy.precheck('http://10.0.0.5:8000/admin')).toMatch(/private/);
       expect(policy.precheck('http://10.0.0.5:8001/v1')).toMatch(/private/);
     });
+
+    it('does not trust a path under the endpoint that climbs out of it with encoded slashes or dots', () => {
+      const policy = new EgressPolicy({ trust: ['http://10.0.0.5:8000/v1'] });
+      expect(policy.isTrusted(new URL('http://10.0.0.5:8000/v1/..%2f..%2fadmin'))).toBe(false);
+      expect(policy.precheck('http://10.0.0.5:8000/v1/..%2f..%2fadmin')).toMatch(/private/);
+      expect(policy.precheck('http://10.0.0.5:8000/v1/%2E%2E%2Fadmin')).toMatch(/private/);
+      expect(policy.precheck('http://10.0.0.5:8000/v1/..%5cadmin')).toMatch(/private/);
+      expect(policy.precheck('http://10.0.0.5:8000/v1/%2e./admin')).toMatch(/private/);
+      expect(policy.precheck('http://10.0.0.5:8000/v1/chat/completions?q=%2f')).toBeUndefined();
+    });
   });
 
   describe('check (resolved addresses)', () => {
@@ -198,6 +209,62 @@ describe(EgressPolicy.name, () => {
 
       expect(response.status).toBe(302);
       expect(target.requests).toHaveLength(0);
+    });
+
+    it('errors a body past maxResponseBytes as it streams, naming the host and the setting', async () => {
+      const server = await serve((res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        // 200 KB and the answer never ends: only counting as the bytes arrive can stop it.
+        for (let i = 0; i < 200; i++) res.write(`${'x'.repeat(1023)}\n`);
+      });
+      const policy = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1'), maxResponseBytes: 100_000 });
+      const response = await policy.fetch(`http://127.0.0.1:${server.port}/v1/chat/completions`);
+
+      const error = await response.text().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ResponseLimitError);
+      expect((error as Error).message).toBe(`Response from 127.0.0.1:${server.port} is larger than 100000 bytes (EGRESS_MAX_RESPONSE_BYTES)`);
+    });
+
+    it('counts the decoded bytes of a compressed body', async () => {
+      const server = await serve((res) => {
+        res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'application/json' });
+        res.end(gzipSync(`"${'0'.repeat(500_000)}"`));
+      });
+      const policy = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1'), maxResponseBytes: 100_000 });
+      const response = await policy.fetch(`http://127.0.0.1:${server.port}/`);
+      await expect(response.json()).rejects.toThrow(/is larger than 100000 bytes/);
+    });
+
+    it('passes a body of exactly maxResponseBytes', async () => {
+      const server = await serve((res) => res.end('y'.repeat(4096)));
+      const policy = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1'), maxResponseBytes: 4096 });
+      expect(await (await policy.fetch(`http://127.0.0.1:${server.port}/`)).text()).toHaveLength(4096);
+    });
+
+    it('errors an event stream whose line grows past maxEventLineBytes without a line break', async () => {
+      const server = await serve((res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+        res.write('data: {"ok":true}\n\n');
+        for (let i = 0; i < 30; i++) res.write(`${i === 0 ? 'data: ' : ''}${'z'.repeat(1000)}`);
+      });
+      const policy = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1'), maxEventLineBytes: 10_000 });
+      const response = await policy.fetch(`http://127.0.0.1:${server.port}/`);
+
+      await expect(response.text()).rejects.toThrow(`Event stream from 127.0.0.1:${server.port} has a line longer than 10000 bytes`);
+    });
+
+    it('bounds lines only in event streams, and only lines: many short lines pass', async () => {
+      const server = await serve((res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end('data: {}\r\n\r\n'.repeat(5000));
+      });
+      const json = await serve((res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(`"${'a'.repeat(50_000)}"`);
+      });
+      const policy = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1'), maxEventLineBytes: 1000 });
+      expect(await (await policy.fetch(`http://127.0.0.1:${server.port}/`)).text()).toHaveLength(60_000);
+      expect(await (await policy.fetch(`http://127.0.0.1:${json.port}/`)).json()).toHaveLength(50_000);
     });
 
     it('decodes a gzip body', async () => {

@@ -12,7 +12,7 @@ import { lookup } from 'node:dns/promises';
 import { EngineError } from '../errors.js';
 import { classifyAddress, parseIp, type AddressClass, type IpBytes } from './ip-address.js';
 import type { EgressRule } from './rules.js';
-import { createPinnedFetch } from './pinned-fetch.js';
+import { DEFAULT_MAX_EVENT_LINE_BYTES, DEFAULT_MAX_RESPONSE_BYTES, createPinnedFetch } from './pinned-fetch.js';
 
 /** One answer of a name lookup. */
 export interface ResolvedAddress {
@@ -59,10 +59,20 @@ export interface EgressPolicyOptions {
   trust?: readonly string[];
   /** Name resolution; the system resolver by default. */
   resolve?: HostResolver;
+  /**
+   * Most bytes of a response body `fetch` passes on (EGRESS_MAX_RESPONSE_BYTES); past it the body
+   * stream errors (ResponseLimitError). Default 32 MiB.
+   */
+  maxResponseBytes?: number;
+  /** Most bytes of one line of a `text/event-stream` body without a line break. Default 1 MiB. */
+  maxEventLineBytes?: number;
 }
 
 const ASK_OPERATOR = 'the operator can allow it in EGRESS_ALLOW';
 const LOCALHOST_NAMES = /^(localhost|localhost\.localdomain|ip6-localhost|ip6-loopback)$|\.localhost$/;
+
+/** Percent-encoded slash, backslash and dot: a path holding one cannot be compared segment by segment. */
+const ENCODED_PATH_SEPARATOR = /%(2f|5c|2e)/i;
 
 /** The default port of a scheme, as URL leaves it out. */
 function portOf(url: URL): number {
@@ -85,7 +95,9 @@ export class EgressPolicy {
    * fetch(), checked and pinned: refuses (rejecting with EgressRefusedError) what {@link check}
    * refuses, connects to the checked address, does not follow redirects (a 3xx is returned as
    * is, so a redirect cannot lead past the check), and replaces the body of an error answer
-   * (status ≥ 300) with at most a short message (see upstream-errors.ts).
+   * (status ≥ 300) with at most a short message (see upstream-errors.ts). A body past
+   * `maxResponseBytes`, or an event-stream line past `maxEventLineBytes`, errors the body stream
+   * with a ResponseLimitError.
    */
   readonly fetch: typeof globalThis.fetch;
 
@@ -93,7 +105,10 @@ export class EgressPolicy {
     this.allow = [...(options.allow ?? [])];
     this.trust = (options.trust ?? []).map((u) => new URL(u));
     this.resolver = options.resolve ?? systemResolver;
-    this.fetch = createPinnedFetch((url) => this.check(url));
+    this.fetch = createPinnedFetch((url) => this.check(url), {
+      maxBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      maxLineBytes: options.maxEventLineBytes ?? DEFAULT_MAX_EVENT_LINE_BYTES,
+    });
   }
 
   /** Whether the policy allows every destination (`EGRESS_ALLOW=*`). */
@@ -101,8 +116,13 @@ export class EgressPolicy {
     return this.allow.some((r) => r.kind === 'any');
   }
 
-  /** Whether `url` is at or under an endpoint the operator configured. */
+  /**
+   * Whether `url` is at or under an endpoint the operator configured. A path holding an encoded
+   * slash, backslash or dot (`%2f`, `%5c`, `%2e`) is never trusted: a server that decodes it
+   * would read `/v1/..%2f..%2fadmin` as `/admin`, outside the trusted path.
+   */
   isTrusted(url: URL): boolean {
+    if (ENCODED_PATH_SEPARATOR.test(url.pathname)) return false;
     return this.trust.some((base) => {
       if (base.protocol !== url.protocol || hostOf(base) !== hostOf(url) || portOf(base) !== portOf(url)) return false;
       const root = base.pathname.replace(/\/+$/, '');

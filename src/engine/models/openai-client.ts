@@ -7,11 +7,10 @@
  * server's own key is attached only when the config's endpoint is the one that key belongs to.
  */
 import type { z } from 'zod';
-import OpenAI, { AzureOpenAI } from 'openai';
+import OpenAI, { AzureOpenAI, type ClientOptions } from 'openai';
 import {
   EgressPolicy,
   OPENAI_DEFAULT_BASE_URL,
-  credentialsFromEnv,
   keyFor,
   serverEgressPolicy,
   type ServerCredentials,
@@ -33,8 +32,8 @@ import { StreamAccumulator, buildRequest, fromCompletion } from './openai-mappin
 /** What a model client may draw on beyond its config: the server's credentials and the egress policy. */
 export interface ModelClientOptions {
   /**
-   * The server's keys, each bound to its endpoint. Absent: read from the process environment
-   * (OPENAI_API_KEY / OPENAI_BASE_URL, AZURE_OPENAI_API_KEY / AZURE_OPENAI_ENDPOINT).
+   * The server's keys, each bound to its endpoint, and its OPENAI_BASE_URL (the LoadContext's).
+   * Absent: none. Nothing is read from the process environment, here or by the SDK.
    */
   credentials?: ServerCredentials;
   /** Where requests may go. Absent: no exceptions beyond the endpoints of `credentials`. */
@@ -43,7 +42,7 @@ export interface ModelClientOptions {
 
 /** The credentials and policy a client uses, defaults filled in. */
 function resolveOptions(options: ModelClientOptions | undefined): { credentials: ServerCredentials; egress: EgressPolicy } {
-  const credentials = options?.credentials ?? credentialsFromEnv(process.env);
+  const credentials = options?.credentials ?? {};
   return { credentials, egress: options?.egress ?? serverEgressPolicy(credentials) };
 }
 
@@ -58,6 +57,30 @@ function precheckEndpoint(egress: EgressPolicy, endpoint: string, path: string):
 
 /** Satisfies the SDK's constructor when no key is sent (the header itself is removed). */
 const PLACEHOLDER_API_KEY = 'not-needed';
+
+/**
+ * The options of the SDK's constructors that otherwise default to the process environment
+ * (OPENAI_ADMIN_KEY, OPENAI_WEBHOOK_SECRET, OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_LOG), given
+ * explicitly; the base URL, key, organization and (Azure) endpoint and api version are always
+ * passed by the callers. OPENAI_CUSTOM_HEADERS has no option: see {@link withOwnHeaders}.
+ */
+const NO_ENV_DEFAULTS = {
+  adminAPIKey: null,
+  webhookSecret: null,
+  organization: null,
+  project: null,
+  logLevel: 'warn',
+} as const satisfies ClientOptions;
+
+/**
+ * Puts back the default headers the SDK was given: its constructor adds OPENAI_CUSTOM_HEADERS
+ * from the process environment to them, and has no option to turn that off.
+ */
+function withOwnHeaders<T extends OpenAI>(sdk: T, defaultHeaders: ClientOptions['defaultHeaders']): T {
+  const own = sdk as unknown as { _options: ClientOptions };
+  own._options = { ...own._options, defaultHeaders };
+  return sdk;
+}
 
 /** The shared half of both clients: request building, streaming, and error mapping. */
 abstract class ChatCompletionsClient implements ChatCompletionClient {
@@ -135,7 +158,7 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
       }
     } catch (error) {
       if (stalled && !options.signal?.aborted) throw stallError(this.streamIdleMs);
-      throw toEngineError(error, options.signal, this.keySent);
+      throw toEngineError(error, options.signal, this.keySent, true);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', forwardAbort);
@@ -192,8 +215,8 @@ function commonSdkOptions(config: {
   organization?: string | null;
 }) {
   return {
+    ...NO_ENV_DEFAULTS,
     organization: config.organization ?? null,
-    project: null,
     ...(config.timeout != null ? { timeout: Math.round(config.timeout * 1000) } : {}),
     ...(config.max_retries != null ? { maxRetries: config.max_retries } : {}),
     ...(config.default_headers ? { defaultHeaders: config.default_headers } : {}),
@@ -244,15 +267,18 @@ export class OpenAIChatCompletionClient extends ChatCompletionsClient {
       throw new ModelError('No OpenAI API key: set api_key in the model client config or OPENAI_API_KEY in the environment');
     }
     const common = commonSdkOptions(this.settings);
-    return new OpenAI({
+    // ... and with no key, no Authorization header is sent at all (null removes the SDK's).
+    const defaultHeaders = this.apiKey ? common.defaultHeaders : { Authorization: null, ...common.defaultHeaders };
+    const sdk = new OpenAI({
       // A local server needs no key, but the SDK refuses to start without one ...
       apiKey: this.apiKey ?? PLACEHOLDER_API_KEY,
+      // Always given (never OPENAI_BASE_URL from the environment): the operator's comes in the credentials.
       baseURL: this.baseUrl,
       fetch: this.egress.fetch,
       ...common,
-      // ... and with none, no Authorization header is sent at all (null removes the SDK's).
-      ...(this.apiKey ? {} : { defaultHeaders: { Authorization: null, ...common.defaultHeaders } }),
+      ...(defaultHeaders ? { defaultHeaders } : {}),
     });
+    return withOwnHeaders(sdk, defaultHeaders);
   }
 }
 
@@ -307,13 +333,18 @@ export class AzureOpenAIChatCompletionClient extends ChatCompletionsClient {
       );
     }
     const { azure_endpoint, azure_deployment, model, api_version } = this.settings;
-    return new AzureOpenAI({
+    const common = commonSdkOptions(this.settings);
+    const sdk = new AzureOpenAI({
       apiKey: this.apiKey,
+      // null, not absent: absent, the SDK takes OPENAI_BASE_URL from the environment and then
+      // refuses to start ("baseURL and endpoint are mutually exclusive").
+      baseURL: null,
       endpoint: azure_endpoint,
       deployment: azure_deployment ?? model ?? undefined,
       apiVersion: api_version,
       fetch: this.egress.fetch,
-      ...commonSdkOptions(this.settings),
+      ...common,
     });
+    return withOwnHeaders(sdk, common.defaultHeaders);
   }
 }

@@ -163,6 +163,115 @@ describe('AzureOpenAIChatCompletionClient under the egress policy', () => {
   });
 });
 
+describe('response bodies past the egress limits', () => {
+  it('fails a 200 answer larger than EGRESS_MAX_RESPONSE_BYTES with a ModelError naming the limit', async () => {
+    const upstream = await answering(200, 'application/json', JSON.stringify({ choices: [], padding: 'p'.repeat(300_000) }));
+    const egress = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1'), maxResponseBytes: 100_000 });
+    const client = new OpenAIChatCompletionClient({ model: 'm', base_url: upstream.url, api_key: 'k', max_retries: 0 }, { credentials: {}, egress });
+
+    const error = (await client.create(messages).catch((e: unknown) => e)) as ModelError;
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error.message).toMatch(/^Response from 127\.0\.0\.1:\d+ is larger than 100000 bytes \(EGRESS_MAX_RESPONSE_BYTES\)$/);
+  });
+
+  it('fails a streamed answer whose one line never ends, before the SDK sees the line', async () => {
+    const upstream = await answering(200, 'text/event-stream', `data: {"choices":[{"delta":{"content":"${'x'.repeat(50_000)}`);
+    const egress = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1'), maxEventLineBytes: 10_000 });
+    const client = new OpenAIChatCompletionClient({ model: 'm', base_url: upstream.url, api_key: 'k', max_retries: 0 }, { credentials: {}, egress });
+
+    const error = (await drain(client.createStream(messages)).catch((e: unknown) => e)) as ModelError;
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error.message).toMatch(/^Event stream from 127\.0\.0\.1:\d+ has a line longer than 10000 bytes$/);
+  });
+});
+
+describe('malformed answers from a model server', () => {
+  const client = (url: string) =>
+    new OpenAIChatCompletionClient({ model: 'm', base_url: url, api_key: 'k', max_retries: 0 }, { credentials: {}, egress: loopback() });
+  const sse = (...events: string[]) => events.map((e) => `data: ${e}\n\n`).join('');
+
+  it.each([
+    ['chunks without choices', sse('{"id":"c1","object":"chat.completion.chunk"}', '[DONE]')],
+    ['choices that are not a list', sse('{"choices":5}', '[DONE]')],
+    ['a choice that is not an object', sse('{"choices":[null]}', '[DONE]')],
+    ['tool calls that are not a list', sse('{"choices":[{"delta":{"tool_calls":{"0":1}}}]}', '[DONE]')],
+  ])('says the stream is malformed for %s, never the JS error', async (_, body) => {
+    const upstream = await answering(200, 'text/event-stream', body);
+    const error = (await drain(client(upstream.url).createStream(messages)).catch((e: unknown) => e)) as ModelError;
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error.message).toBe('The model server sent a malformed stream');
+  });
+
+  it('fails a streaming request answered by a 200 HTML page: no completion, not an empty message', async () => {
+    const upstream = await answering(200, 'text/html', '<html><body>Welcome to nginx!</body></html>');
+    const error = (await drain(client(upstream.url).createStream(messages)).catch((e: unknown) => e)) as ModelError;
+    expect(error).toBeInstanceOf(ModelError);
+    expect(error.message).toBe("The model server's answer had no completion");
+  });
+
+  it('fails a non-streamed answer without choices, or with a choice of the wrong shape', async () => {
+    for (const [body, message] of [
+      ['{}', "The model server's answer had no completion"],
+      ['{"choices":[]}', "The model server's answer had no completion"],
+      ['{"choices":[{"finish_reason":"stop"}]}', 'The model server sent a malformed answer'],
+    ] as const) {
+      const upstream = await answering(200, 'application/json', body);
+      const error = (await client(upstream.url).create(messages).catch((e: unknown) => e)) as ModelError;
+      expect(error).toBeInstanceOf(ModelError);
+      expect(error.message).toBe(message);
+      await new Promise((done) => raw!.close(done));
+      raw = undefined;
+    }
+  });
+});
+
+describe('the SDK reads nothing from the process environment', () => {
+  const saved: Record<string, string | undefined> = {};
+  const setEnv = (values: Record<string, string>) => {
+    for (const [key, value] of Object.entries(values)) {
+      saved[key] = process.env[key];
+      process.env[key] = value;
+    }
+  };
+  afterEach(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+      delete saved[key];
+    }
+  });
+
+  it('an Azure client works while OPENAI_BASE_URL is set, and sends no OPENAI_CUSTOM_HEADERS', async () => {
+    const s = await reply('azure ok');
+    setEnv({ OPENAI_BASE_URL: 'http://127.0.0.1:9/env', OPENAI_CUSTOM_HEADERS: 'x-from-env: leaked', OPENAI_API_VERSION: 'env-version' });
+    const config = { azure_endpoint: s.url, azure_deployment: 'd', api_version: '2024-06-01', api_key: 'azure-key', max_retries: 0 };
+
+    await expect(new AzureOpenAIChatCompletionClient(config, { credentials: {}, egress: loopback() }).create(messages)).resolves.toMatchObject({
+      content: 'azure ok',
+    });
+    expect(s.requests[0]!.headers['x-from-env']).toBeUndefined();
+    expect(s.requests[0]!.headers['api-key']).toBe('azure-key');
+  });
+
+  it('an OpenAI client with no base_url uses the credentials’ base URL, never OPENAI_BASE_URL or OPENAI_API_KEY from the environment', async () => {
+    const s = await reply('from the configured endpoint');
+    const envServer = await answering(200, 'application/json', '{}');
+    setEnv({ OPENAI_BASE_URL: envServer.url, OPENAI_API_KEY: 'sk-env', OPENAI_CUSTOM_HEADERS: 'x-from-env: leaked', OPENAI_ORG_ID: 'org-env' });
+
+    const configured: ServerCredentials = { openaiBaseUrl: s.baseUrl };
+    const client = new OpenAIChatCompletionClient({ model: 'm', max_retries: 0 }, { credentials: configured, egress: serverEgressPolicy(configured) });
+    await expect(client.create(messages)).resolves.toMatchObject({ content: 'from the configured endpoint' });
+    expect(s.requests[0]!.headers.authorization).toBeUndefined();
+    expect(s.requests[0]!.headers['x-from-env']).toBeUndefined();
+    expect(s.requests[0]!.headers['openai-organization']).toBeUndefined();
+
+    // Without credentials there is no server base URL or key: the official endpoint, which needs a key.
+    const bare = new OpenAIChatCompletionClient({ model: 'm', max_retries: 0 }, { egress: loopback() });
+    await expect(bare.create(messages)).rejects.toThrow(/No OpenAI API key/);
+    expect(envServer.headers).toHaveLength(0);
+  });
+});
+
 describe(sameEndpoint.name, () => {
   it('compares scheme, host, port and path, ignoring case, default ports and trailing slashes', () => {
     expect(sameEndpoint('HTTPS://API.openai.com:443/v1/', 'https://api.openai.com/v1')).toBe(true);

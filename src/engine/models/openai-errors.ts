@@ -3,8 +3,9 @@
  * model API answered JSON, its error message cut short (upstream-errors.ts): never a raw body.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { EgressRefusedError, shorten, upstreamMessage } from '../egress/index.js';
+import { EgressRefusedError, ResponseLimitError, shorten, upstreamMessage } from '../egress/index.js';
 import { EngineError, ModelError, cancelledFrom } from '../errors.js';
+import { MALFORMED_ANSWER, MALFORMED_STREAM } from './openai-mapping.js';
 
 /** Said after a 401/403 when no key was sent, so the user knows why the endpoint refused. */
 const NO_KEY_SENT =
@@ -13,12 +14,18 @@ const NO_KEY_SENT =
 /**
  * Every failure becomes an engine error: an abort is a CancelledError (the caller's stop, not a
  * model failure); an egress refusal a ModelError saying so; an HTTP error a ModelError with
- * the status and the provider's own (shortened) message.
+ * the status and the provider's own (shortened) message; a body past the egress limits a
+ * ModelError naming the limit. A failure inside the SDK or the mapping (a TypeError reading a
+ * chunk of the wrong shape, and the like) is the server's answer being malformed: its JS text
+ * (`chunk.choices is not iterable`) never reaches the client.
  * @param keySent whether a real key went with the request (to explain a 401/403 without one)
+ * @param streaming whether the request was streamed (says "stream" rather than "answer")
  */
-export function toEngineError(error: unknown, signal: AbortSignal | undefined, keySent = true): EngineError {
+export function toEngineError(error: unknown, signal: AbortSignal | undefined, keySent = true, streaming = false): EngineError {
   if (signal?.aborted) return cancelledFrom(signal);
   if (error instanceof EgressRefusedError) return new ModelError(error.message, { cause: error });
+  const limit = causeOf(error, ResponseLimitError);
+  if (limit) return new ModelError(limit.message, { cause: error });
   if (error instanceof EngineError) return error;
   if (error instanceof APIConnectionTimeoutError) return new ModelError('Model request timed out', { cause: error });
   if (error instanceof APIConnectionError) {
@@ -40,8 +47,24 @@ export function toEngineError(error: unknown, signal: AbortSignal | undefined, k
   }
   // JSON.parse quotes the start of what it could not parse: that is the upstream's body.
   if (error instanceof SyntaxError) return new ModelError('The model server answered with a body that is not valid JSON', { cause: error });
-  // Anything else is the connection failing while the body streams (undici says "terminated").
-  return new ModelError(`Model stream failed: ${describe(error)}`, { cause: error });
+  // The connection failing while the body streams (the egress fetch says "terminated", as undici
+  // does), or a socket / decompression error carrying a code.
+  if ((error instanceof TypeError && error.message === 'terminated') || hasErrorCode(error)) {
+    return new ModelError(`Model stream failed: ${describe(error)}`, { cause: error });
+  }
+  // Anything else broke inside the SDK or the mapping while reading what the server sent.
+  return new ModelError(streaming ? MALFORMED_STREAM : MALFORMED_ANSWER, { cause: error });
+}
+
+/** The first error of type `type` in `error`'s cause chain (itself included). */
+function causeOf<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e instanceof type) return e;
+  return undefined;
+}
+
+/** Whether `error` is a system (socket, zlib) error: it has a string `code` such as ECONNRESET. */
+function hasErrorCode(error: unknown): boolean {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
 }
 
 /** An error's message and its cause's, shortened (a network error names host and code, no body). */

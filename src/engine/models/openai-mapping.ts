@@ -3,6 +3,7 @@
  * the OpenAI and Azure clients. The wire types below are the JSON shapes of the API (a subset),
  * declared here so that openai-client.ts stays the only module that imports the `openai` SDK.
  */
+import { ModelError } from '../errors.js';
 import type { FunctionCall, ImageContent } from '../messages.js';
 import type { CreateOptions, CreateResult, FinishReason, LLMMessage, ToolSchema } from './model-client.js';
 
@@ -59,6 +60,17 @@ export interface WireChunk {
     finish_reason: string | null;
   }[];
   usage?: WireUsage | null;
+}
+
+/** Said when a model server's streamed chunks are not Chat Completions chunks. */
+export const MALFORMED_STREAM = 'The model server sent a malformed stream';
+/** Said when a model server's (non-streamed) answer is not a Chat Completion. */
+export const MALFORMED_ANSWER = 'The model server sent a malformed answer';
+/** Said when an answer (streamed or not) ended without any choice: nothing was completed. */
+export const NO_COMPLETION = "The model server's answer had no completion";
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** OpenAI's rule for the optional `name` of a message; a source that breaks it is left out. */
@@ -173,7 +185,13 @@ function finish(
 
 /** A non-streamed completion → CreateResult. */
 export function fromCompletion(completion: WireCompletion): CreateResult {
-  const choice = completion.choices[0];
+  // The body is whatever JSON the server sent: its shape is checked before it is read.
+  const choices: unknown = isRecord(completion) ? completion.choices : undefined;
+  if (!Array.isArray(choices) || choices.length === 0) throw new ModelError(NO_COMPLETION);
+  const first: unknown = choices[0];
+  if (!isRecord(first) || !isRecord(first.message)) throw new ModelError(MALFORMED_ANSWER);
+  const choice = first as unknown as WireCompletion['choices'][number];
+  if (choice.message.tool_calls != null && !Array.isArray(choice.message.tool_calls)) throw new ModelError(MALFORMED_ANSWER);
   const calls: FunctionCall[] = (choice?.message.tool_calls ?? []).flatMap((call) =>
     call.type === 'function' && call.function ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
   );
@@ -183,6 +201,8 @@ export function fromCompletion(completion: WireCompletion): CreateResult {
 /**
  * Folds streamed chunks into one CreateResult. Tool calls arrive in pieces keyed by `index`
  * (the id and name first, the arguments spread over later chunks), several per response.
+ * A chunk of the wrong shape throws a ModelError ({@link MALFORMED_STREAM}); a stream that
+ * ended without any choice throws one from {@link StreamAccumulator.result} ({@link NO_COMPLETION}).
  */
 export class StreamAccumulator {
   private text = '';
@@ -190,15 +210,32 @@ export class StreamAccumulator {
   private readonly calls = new Map<number, FunctionCall>();
   private finishReason: string | null = null;
   private usage: WireUsage | null = null;
+  private choiceSeen = false;
 
-  /** Takes one chunk; returns its text delta, if it has one. */
+  /**
+   * Takes one chunk; returns its text delta, if it has one.
+   * @throws ModelError when the chunk is not a Chat Completions chunk (a usage-only chunk may leave out `choices`)
+   */
   push(chunk: WireChunk): string | undefined {
-    if (chunk.usage) this.usage = chunk.usage;
+    // The chunk is whatever JSON the server sent: its shape is checked before it is read.
+    const raw: unknown = chunk;
+    if (!isRecord(raw)) throw new ModelError(MALFORMED_STREAM);
+    if (raw.choices == null && isRecord(raw.usage)) {
+      this.usage = chunk.usage ?? null;
+      return undefined;
+    }
+    if (!Array.isArray(raw.choices)) throw new ModelError(MALFORMED_STREAM);
+    if (isRecord(raw.usage)) this.usage = chunk.usage ?? null;
     let delta: string | undefined;
     for (const choice of chunk.choices) {
+      if (!isRecord(choice) || (choice.delta != null && !isRecord(choice.delta))) throw new ModelError(MALFORMED_STREAM);
+      this.choiceSeen = true;
       if (choice.finish_reason) this.finishReason = choice.finish_reason;
       const d = choice.delta;
       if (!d) continue;
+      if (d.tool_calls != null && !(Array.isArray(d.tool_calls) && d.tool_calls.every((piece) => isRecord(piece)))) {
+        throw new ModelError(MALFORMED_STREAM);
+      }
       if (d.reasoning_content) this.reasoning += d.reasoning_content;
       if (d.content) {
         this.text += d.content;
@@ -215,7 +252,9 @@ export class StreamAccumulator {
     return delta;
   }
 
+  /** The whole answer. @throws ModelError when no chunk carried a choice ({@link NO_COMPLETION}). */
   result(): CreateResult {
+    if (!this.choiceSeen) throw new ModelError(NO_COMPLETION);
     const calls = [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
     return finish(this.text, calls, this.reasoning || undefined, this.finishReason, this.usage);
   }
