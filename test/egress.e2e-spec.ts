@@ -133,7 +133,7 @@ describe('egress of team configs', () => {
 describe('malformed answers from a model server', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { EGRESS_MAX_RESPONSE_BYTES: '65536' } });
   });
   afterAll(async () => {
     await t?.close();
@@ -165,6 +165,13 @@ describe('malformed answers from a model server', () => {
     expect(end).toMatchObject({ type: 'completion', status: 'error' });
     expect(JSON.stringify(end)).toContain('The model server sent a malformed stream');
     expect(JSON.stringify(end)).not.toMatch(/iterable|Cannot read properties/);
+  });
+
+  it('ends the run when the answer is larger than EGRESS_MAX_RESPONSE_BYTES, naming the limit', async () => {
+    const chunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content: 'x'.repeat(1000) } }] })}\n\n`;
+    const end = await runEnd(await answering('text/event-stream', chunk.repeat(200)));
+    expect(end).toMatchObject({ type: 'completion', status: 'error' });
+    expect(end.data.task_result.stop_reason).toContain('larger than 65536 bytes (EGRESS_MAX_RESPONSE_BYTES)');
   });
 
   it('ends the run with an error, not complete and empty, when a streaming request gets a 200 HTML page', async () => {

@@ -121,7 +121,10 @@ async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
   return {
     tools,
     credentials,
-    egress: serverEgressPolicy(credentials, { allow: parseEgressAllow(env.EGRESS_ALLOW) }),
+    egress: serverEgressPolicy(credentials, {
+      allow: parseEgressAllow(env.EGRESS_ALLOW),
+      maxResponseBytes: envSchema.shape.EGRESS_MAX_RESPONSE_BYTES.parse(env.EGRESS_MAX_RESPONSE_BYTES),
+    }),
     mcpServers: env.MCP_SERVERS_FILE?.trim() ? readPinnedMcpServers(env.MCP_SERVERS_FILE.trim()) : [],
   };
 }

@@ -24,7 +24,7 @@ export async function createEngineContext(config: AppConfig): Promise<LoadContex
   return {
     tools,
     credentials,
-    egress: serverEgressPolicy(credentials, { allow: config.engine.egressAllow }),
+    egress: serverEgressPolicy(credentials, { allow: config.engine.egressAllow, maxResponseBytes: config.engine.egressMaxResponseBytes }),
     mcpServers: config.engine.mcpServers,
     log: { warn: (message) => logger.warn(message) },
   };
