@@ -48,7 +48,7 @@ export class PythonFunctionTool implements Tool {
   readonly name: string;
   readonly description: string;
   readonly schema: ToolSchema;
-  /** The Python function called (the config's name if the source defines it, else its first function). */
+  /** The Python function called: the top-level function named like the tool. */
   readonly functionName: string;
   private readonly imports: string;
   /** One namespace per tool instance in the run's interpreter. */
@@ -61,7 +61,7 @@ export class PythonFunctionTool implements Tool {
   ) {
     if (!/^[a-zA-Z0-9_-]{1,64}$/.test(spec.name)) throw new ConfigError('config.name', `"${spec.name}" is not a valid tool name (letters, digits, _ and -, at most 64)`);
     const fn = findPythonFunction(spec.source, spec.name);
-    if (!fn) throw new ConfigError('config.source_code', `defines no top-level function (expected "def ${spec.name}(...)")`);
+    if (!fn) throw new ConfigError('config.source_code', `defines no top-level function named ${spec.name} (the FunctionTool's name)`);
     this.name = spec.name;
     this.functionName = fn.name;
     this.description = spec.description || docstringSummary(fn.docstring) || '';

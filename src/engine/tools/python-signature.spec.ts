@@ -8,7 +8,7 @@ function schemaOf(source: string, name = 'f') {
 }
 
 describe('findPythonFunction', () => {
-  it('finds the named top-level function, else the first one, never one inside a string or a body', () => {
+  it('finds the named top-level function, never one inside a string or a body', () => {
     const source = [
       'HELP = """',
       'def fake(x): pass',
@@ -21,7 +21,9 @@ describe('findPythonFunction', () => {
       '    return q',
     ].join('\n');
     expect(findPythonFunction(source, 'main')).toMatchObject({ name: 'main', isAsync: true, parameters: [{ name: 'q', annotation: 'str' }] });
-    expect(findPythonFunction(source, 'missing')).toMatchObject({ name: 'helper', isAsync: false });
+    expect(findPythonFunction(source, 'helper')).toMatchObject({ name: 'helper', isAsync: false });
+    expect(findPythonFunction(source, 'fake')).toBeUndefined();
+    expect(findPythonFunction(source, 'inner')).toBeUndefined();
     expect(findPythonFunction('x = 1\n', 'f')).toBeUndefined();
   });
 

@@ -28,14 +28,11 @@ export interface PythonFunction {
 
 type JsonSchema = Record<string, unknown>;
 
-/**
- * The top-level function `name` of `source`, else (as AgentChat's from_config does) the first
- * top-level function; undefined when the source defines none.
- */
+/** The top-level function `name` of `source` (`def` or `async def`); undefined when there is none. */
 export function findPythonFunction(source: string, name: string): PythonFunction | undefined {
   const masked = maskStringsAndComments(source);
   const defs = [...masked.matchAll(/^(async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(/gm)];
-  const chosen = defs.find((m) => m[2] === name) ?? defs[0];
+  const chosen = defs.find((m) => m[2] === name);
   if (!chosen) return undefined;
   const open = chosen.index + chosen[0].length - 1;
   const close = matchingBracket(masked, open);
