@@ -97,10 +97,16 @@ export interface MarkdownOptions {
 /** The Markdown of an HTML page. */
 export function htmlToMarkdown(html: string, options: MarkdownOptions): string {
   const body = render(parseHtml(html), { ...options, pre: false, list: [] });
-  return body
-    .replace(/[ \t]+\n/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  // Whitespace between tags leaves lines starting with a space: drop it, except in code blocks
+  // and where it is a nested list item's indent.
+  let fenced = false;
+  const lines = body.split('\n').map((line) => {
+    if (line.startsWith('```')) fenced = !fenced;
+    if (fenced) return line.trimEnd();
+    const indent = /^\s+(?=(\*|\d+\.) )/.exec(line)?.[0] ?? '';
+    return indent + line.trim().replace(/ {2,}/g, ' ');
+  });
+  return lines.join('\n').replace(/\n{3,}/g, '\n\n').trim();
 }
 
 interface RenderState extends MarkdownOptions {
@@ -165,9 +171,9 @@ function render(node: Node, state: RenderState): string {
     case 'li': {
       const level = state.list[state.list.length - 1];
       const marker = level?.ordered ? `${level.next++}. ` : '* ';
-      const indent = '  '.repeat(Math.max(0, state.list.length - 1));
-      const text = inner().trim().replace(/\n+/g, `\n${indent}  `);
-      return `\n${indent}${marker}${text}`;
+      // Continuation lines, nested lists included, are indented under the item's text.
+      const text = inner().trim().replace(/\n+/g, '\n  ');
+      return `\n${marker}${text}`;
     }
     case 'blockquote':
       return `\n\n${inner()
