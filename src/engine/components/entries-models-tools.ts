@@ -116,7 +116,9 @@ export const modelAndToolEntries: RegistryEntry[] = [
         );
       }
       // Whatever executor the config names, the code runs in the sandbox, never on the host.
-      return new PythonCodeExecutionTool(scope.ctx.python, raw);
+      const tool = new PythonCodeExecutionTool(scope.ctx.python, raw);
+      scope.ctx.python.warm();
+      return tool;
     },
   }),
   defineEntry({
