@@ -158,14 +158,17 @@ export async function sandboxMain(config: ChildConfig, importPyodide: (url: stri
     process.exit(1);
   }
 
+  const gc = (globalThis as { gc?: () => void }).gc;
   const replace = async (): Promise<void> => {
     try {
       current.handle.destroy();
     } catch {
       // A fatally failed interpreter may refuse even this; it is dropped either way.
     }
+    // Let the old interpreter go before the new one is made, so the two never add up.
+    current = { py: undefined as unknown as PyodideAPI, handle: Object.assign(() => Promise.reject(new Error('no interpreter')), { destroy() {} }), session: null };
+    gc?.();
     current = await fresh();
-    (globalThis as { gc?: () => void }).gc?.();
   };
 
   const onCall = async (request: { id: number; session: string; kind: 'function' | 'code'; maxOutputChars: number }): Promise<void> => {

@@ -145,6 +145,8 @@ export class SandboxProcess {
 
   /** Kills the process (SIGKILL: a busy interpreter cannot be asked) and waits for it to go. */
   async close(): Promise<void> {
+    // Whoever awaits this keeps the event loop alive until the process is gone.
+    if (this.child.exitCode === null && this.child.signalCode === null) this.busy();
     this.kill(new SandboxFailure('crashed', 'the Python sandbox was shut down'));
     await this.exited;
   }

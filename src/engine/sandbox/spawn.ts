@@ -51,8 +51,11 @@ export function sandboxSpawnSpec(limits: SandboxLimits, pyodideDir: string = pyo
       '--no-warnings',
       `--max-old-space-size=${limits.jsHeapMb}`,
       `--wasm-max-mem-pages=${wasmPages}`,
-      // Liftoff only: no optimising compiler, which costs ~30 MB a process for little gain here.
+      // Memory per process (bench/README.md): Liftoff only (no optimising compiler: ~30 MB less),
+      // a small young generation and one GC thread (~20 MB less).
       '--liftoff-only',
+      '--max-semi-space-size=1',
+      '--single-threaded-gc',
       '--disallow-code-generation-from-strings',
       // Lets the child drop a discarded interpreter's memory at once (see child.ts, replace()).
       '--expose-gc',
