@@ -123,6 +123,24 @@ export async function sandboxMain(config: ChildConfig, importPyodide: (url: stri
     session: string | null;
   }
 
+  // Every interpreter instantiates the same WebAssembly binary: compile it once, reuse the module.
+  const instantiate = WebAssembly.instantiate.bind(WebAssembly) as (source: BufferSource | WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<unknown>;
+  // (Recognised by size and its first and last 4 KiB; the binary itself is not kept.)
+  let compiled: { size: number; head: Uint8Array; tail: Uint8Array; module: WebAssembly.Module } | undefined;
+  const view = (source: BufferSource) => (ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source));
+  const equal = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
+  Object.defineProperty(WebAssembly, 'instantiate', {
+    value: async (source: BufferSource | WebAssembly.Module, imports?: WebAssembly.Imports) => {
+      if (source instanceof WebAssembly.Module) return instantiate(source, imports);
+      const bytes = view(source);
+      if (compiled && compiled.size === bytes.byteLength && equal(compiled.head, bytes.subarray(0, 4096)) && equal(compiled.tail, bytes.subarray(-4096))) {
+        return { instance: await instantiate(compiled.module, imports), module: compiled.module };
+      }
+      const result = (await instantiate(source, imports)) as { instance: WebAssembly.Instance; module: WebAssembly.Module };
+      if (bytes.byteLength > 1_000_000) compiled = { size: bytes.byteLength, head: bytes.slice(0, 4096), tail: bytes.slice(-4096), module: result.module };
+      return result;
+    },
+  });
   let load: typeof loadPyodide;
   let snapshot: Uint8Array;
   const base = {
@@ -169,6 +187,8 @@ export async function sandboxMain(config: ChildConfig, importPyodide: (url: stri
     current = { py: undefined as unknown as PyodideAPI, handle: Object.assign(() => Promise.reject(new Error('no interpreter')), { destroy() {} }), session: null };
     gc?.();
     current = await fresh();
+    // Collect what the restore left behind once the reply is out (off the call's critical path).
+    setImmediate(() => gc?.());
   };
 
   const onCall = async (request: { id: number; session: string; kind: 'function' | 'code'; maxOutputChars: number }): Promise<void> => {
