@@ -25,6 +25,8 @@ export interface PythonSandboxOptions {
   maxOutputChars: number;
   /** Wall-clock limit of a process's start-up, in ms. Default 60 s. */
   startTimeoutMs?: number;
+  /** Resident memory (MiB) past which a process is killed. Default memoryMb + 256 (the runtime's own). */
+  rssLimitMb?: number;
   /** Where start-up failures are reported (they also fail the calls that waited). */
   log?: (message: string) => void;
   /** How to start a process; tests use it to start a broken one. Default: sandboxSpawnSpec. */
@@ -66,7 +68,7 @@ export class PythonSandbox {
   private lastStartFailure = '';
 
   constructor(options: PythonSandboxOptions) {
-    this.options = { startTimeoutMs: 60_000, ...options };
+    this.options = { startTimeoutMs: 60_000, rssLimitMb: options.memoryMb + RUNTIME_RSS_MB, ...options };
     this.spec = options.spawnSpec ?? sandboxSpawnSpec({ memoryMb: options.memoryMb, jsHeapMb: 96 });
   }
 
@@ -188,7 +190,7 @@ export class PythonSandbox {
     const process = new SandboxProcess({
       spec: this.spec,
       startTimeoutMs: this.options.startTimeoutMs,
-      rssLimitBytes: (this.options.memoryMb + RUNTIME_RSS_MB) * 1024 * 1024,
+      rssLimitBytes: this.options.rssLimitMb * 1024 * 1024,
       // JSON may spell a character in up to 6; plus room for the envelope.
       maxLineChars: this.options.maxOutputChars * 6 + 65_536,
       onExit: () => this.onExit(process),

@@ -123,7 +123,8 @@ export class SandboxProcess {
       const result = await reply;
       // A call that ended just past the cap still leaves an oversized process behind.
       await this.checkMemory();
-      if (this.isDead) throw this.deathReason ?? new SandboxFailure('crashed', 'the Python sandbox process died');
+      // Killed (memory, a stop) after the reply was sent: the call still failed.
+      if (this.deathReason) throw this.deathReason;
       return result;
     } finally {
       clearTimeout(timer);
