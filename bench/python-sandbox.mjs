@@ -30,9 +30,9 @@ const { values: opt } = parseArgs({
   },
 });
 const log = (...a) => process.stderr.write(`[bench] ${a.join(' ')}\n`);
-const entry = join(ROOT, 'dist', 'engine', 'index.js');
+const entry = join(ROOT, 'dist', 'src', 'engine', 'index.js');
 if (!existsSync(entry)) {
-  log('dist/engine/index.js is missing: run `npx nest build` first');
+  log('dist/src/engine/index.js is missing: run `npx nest build` first');
   process.exit(2);
 }
 const engine = await import(pathToFileURL(entry).href);
