@@ -29,6 +29,8 @@ interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** Called once stdout contains this text (e.g. to send Ctrl-C). */
   onOutput?: { text: string; then: (child: ReturnType<typeof spawn>) => void };
+  /** Default 10 s; a run that starts the Python sandbox needs longer. */
+  timeoutMs?: number;
 }
 
 function cli(args: string[], options: CliOptions = {}): Promise<Outcome> {
@@ -41,7 +43,7 @@ function cli(args: string[], options: CliOptions = {}): Promise<Outcome> {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`teamstream ${args.join(' ')} timed out; stdout: ${stdout}; stderr: ${stderr}`));
-    }, 10_000);
+    }, options.timeoutMs ?? 10_000);
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
       if (options.onOutput && !triggered && stdout.includes(options.onOutput.text)) {
@@ -181,10 +183,39 @@ export default [stub('execute_order', 'Order placed.'), stub('look_up_item', 'it
     expect([bad.code, bad.stderr.includes('RUN_MAX_TURNS')]).toEqual([1, true]);
   });
 
-  it('refuses a Python FunctionTool it has no tool for, and bad usage', async () => {
-    const swarm = await cli(['run', fixture('swarm-handoffs'), '--task', 'x']);
+  it('runs the swarm team with no TOOLS_DIR: the same tools as the server', async () => {
+    const { code, stdout, stderr } = await cli(['run', fixture('swarm-handoffs'), '--task', 'Buy a unicycle.']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('[tool result] execute_order: Order placed: rocket-powered unicycle for $800.');
+  });
+
+  it("runs a FunctionTool's Python source in the sandbox", async () => {
+    const file = path.join(scratch, 'python-tool.json');
+    const call = { id: 'c1', name: 'shout', arguments: JSON.stringify({ text: 'hello' }) };
+    const agent = {
+      provider: 'AssistantAgent',
+      config: {
+        name: 'shouter',
+        model_client: { provider: 'ReplayChatCompletionClient', config: { chat_completions: [{ finish_reason: 'function_calls', content: [call], usage: { prompt_tokens: 1, completion_tokens: 1 }, cached: false }, 'Done. TERMINATE'] } },
+        tools: [{ provider: 'autogen_core.tools.FunctionTool', config: { name: 'shout', source_code: 'def shout(text: str) -> str:\n    return text.upper()\n' } }],
+        reflect_on_tool_use: true,
+      },
+    };
+    writeFileSync(file, JSON.stringify({ provider: 'RoundRobinGroupChat', config: { participants: [agent], termination_condition: { provider: 'TextMentionTermination', config: { text: 'TERMINATE' } } } }));
+    const { code, stdout, stderr } = await cli(['run', file, '--task', 'Shout hello.'], { env: { PYTHON_POOL_SIZE: '1' }, timeoutMs: 60_000 });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('[tool result] shout: HELLO');
+  }, 70_000);
+
+  it('refuses a Python FunctionTool it has no tool for when PYTHON_TOOLS=off, and bad usage', async () => {
+    const file = path.join(scratch, 'unknown-tool.json');
+    const tools = [{ provider: 'autogen_core.tools.FunctionTool', config: { name: 'mystery', source_code: 'def mystery() -> str: ...' } }];
+    writeFileSync(file, JSON.stringify({ provider: 'RoundRobinGroupChat', config: { participants: [{ provider: 'AssistantAgent', config: { name: 'a', model_client: { provider: 'ReplayChatCompletionClient', config: { chat_completions: ['x'] } }, tools } }] } }));
+    const swarm = await cli(['run', file, '--task', 'x'], { env: { PYTHON_TOOLS: 'off' } });
     expect(swarm.code).toBe(1);
-    expect(swarm.stderr).toContain('FunctionTool "execute_order" is not a registered tool');
+    expect(swarm.stderr).toContain('FunctionTool "mystery" is not a registered tool');
     const usage = await cli(['run', fixture('weather-tool')]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('missing --task');

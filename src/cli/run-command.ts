@@ -4,23 +4,24 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describeError, ERROR_TRANSPORT } from '../common/errors.js';
+import { toolsConfig } from '../config/config.js';
 import { envSchema } from '../config/config.schema.js';
 import {
   ConfigError,
   IOConsole,
-  ToolRegistry,
-  builtinTools,
   credentialsFromEnv,
   driveTeam,
   loadTeam,
-  loadToolsDir,
   parseEgressAllow,
+  pythonSandboxFor,
   readPinnedMcpServers,
   serverEgressPolicy,
   type DriveLimits,
+  standardToolRegistry,
   type LoadContext,
   type Team,
 } from '../engine/index.js';
+import { demoTools } from '../gallery/demo-tools.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, stopped: 130 } as const;
 
@@ -107,17 +108,27 @@ async function readTeamFile(file: string): Promise<unknown> {
 }
 
 /**
- * The same context the server builds: keys bound to their endpoints, the egress policy with
- * EGRESS_ALLOW, the pinned MCP servers of MCP_SERVERS_FILE.
- * @throws Error for a bad EGRESS_ALLOW or MCP_SERVERS_FILE, or a leftover MCP_STDIO_ALLOW
+ * The same context the server builds: the same tools (built-ins, the demo gallery's, TOOLS_DIR,
+ * the web tools, then Python source in the sandbox), keys bound to their endpoints, the egress
+ * policy with EGRESS_ALLOW, the pinned MCP servers of MCP_SERVERS_FILE.
+ * @throws Error for a bad EGRESS_ALLOW, MCP_SERVERS_FILE or tools setting, or a leftover MCP_STDIO_ALLOW
  */
 async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
   if (env.MCP_STDIO_ALLOW?.trim()) {
     throw new Error('MCP_STDIO_ALLOW was removed (an allowed npx/node ran any code); pin servers in a JSON file named by MCP_SERVERS_FILE');
   }
-  const tools = new ToolRegistry(builtinTools());
-  if (env.TOOLS_DIR) for (const t of await loadToolsDir(env.TOOLS_DIR)) tools.register(t);
   const credentials = credentialsFromEnv(env);
+  const settings = envSchema
+    .pick({ PYTHON_TOOLS: true, PYTHON_POOL_SIZE: true, PYTHON_TIMEOUT_S: true, PYTHON_MEMORY_MB: true, TOOL_MAX_OUTPUT_CHARS: true, GOOGLE_API_KEY: true, GOOGLE_CSE_ID: true, IMAGES_DIR: true })
+    .safeParse(env);
+  if (!settings.success) throw new Error(`invalid tools setting: ${settings.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const t = toolsConfig(settings.data);
+  const tools = await standardToolRegistry({
+    extra: demoTools(),
+    toolsDir: env.TOOLS_DIR || undefined,
+    web: { maxOutputChars: t.maxOutputChars, google: { apiKey: t.googleApiKey, cseId: t.googleCseId }, openai: credentials.openai, imagesDir: t.imagesDir },
+  });
+  const python = pythonSandboxFor({ mode: t.python, poolSize: t.pythonPoolSize, timeoutMs: t.pythonTimeoutMs, memoryMb: t.pythonMemoryMb, maxOutputChars: t.maxOutputChars });
   return {
     tools,
     credentials,
@@ -126,6 +137,7 @@ async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
       maxResponseBytes: envSchema.shape.EGRESS_MAX_RESPONSE_BYTES.parse(env.EGRESS_MAX_RESPONSE_BYTES),
     }),
     mcpServers: env.MCP_SERVERS_FILE?.trim() ? readPinnedMcpServers(env.MCP_SERVERS_FILE.trim()) : [],
+    ...(python ? { python } : {}),
   };
 }
 

@@ -76,6 +76,21 @@ export const envSchema = z.object({
   TOOLS_DIR: optionalString,
   /** JSON file of the pinned MCP stdio servers configs may start (README, Security); unset: none. */
   MCP_SERVERS_FILE: optionalString,
+  /** Python from configs (FunctionTool source_code, code execution): run in the WebAssembly sandbox, or refused. */
+  PYTHON_TOOLS: z.enum(['sandbox', 'off']).default('sandbox'),
+  /** Sandbox processes kept started, so a Python call does not wait for Pyodide to load. */
+  PYTHON_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(2),
+  /** Wall-clock seconds one Python call may take; past it its process is killed and replaced. */
+  PYTHON_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Cap of Python's heap in one sandbox process, in MiB. */
+  PYTHON_MEMORY_MB: z.coerce.number().int().min(64).max(4096).default(256),
+  /** Longest text a Python or web tool returns to the model; the rest is cut with a note. */
+  TOOL_MAX_OUTPUT_CHARS: z.coerce.number().int().min(1000).max(10_000_000).default(50_000),
+  /** Keys of the google_search tool (Google Programmable Search JSON API); sent only to Google. */
+  GOOGLE_API_KEY: optionalString,
+  GOOGLE_CSE_ID: optionalString,
+  /** Where generate_image saves the images it makes. */
+  IMAGES_DIR: z.string().trim().min(1).default('./data/images'),
   /** Chunk frames are written to the event log in batches: at most this often (ms) … */
   RUN_CHUNK_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(50),
   /** … or as soon as this many chunks are pending. */

@@ -26,6 +26,16 @@ describe(loadConfig.name, () => {
       openai: { apiKey: undefined, baseUrl: undefined },
       azure: { apiKey: undefined, endpoint: undefined },
       engine: { toolsDir: undefined, egressAllow: [], egressMaxResponseBytes: 32 * 1024 * 1024, mcpServers: [] },
+      tools: {
+        python: 'sandbox',
+        pythonPoolSize: 2,
+        pythonTimeoutMs: 30_000,
+        pythonMemoryMb: 256,
+        maxOutputChars: 50_000,
+        googleApiKey: undefined,
+        googleCseId: undefined,
+        imagesDir: resolve('./data/images'),
+      },
       runs: {
         chunkFlushMs: 50,
         chunkFlushMax: 64,
@@ -49,6 +59,12 @@ describe(loadConfig.name, () => {
       edge: { corsOrigins: [], allowedHosts: [], maxJsonDepth: 64, maxSockets: 1000, maxSocketsPerUser: 50 },
       chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
     });
+  });
+
+  it('reads the Python sandbox and web tool settings, refusing an unknown PYTHON_TOOLS', () => {
+    const tools = loadConfig({ PYTHON_TOOLS: 'off', PYTHON_POOL_SIZE: '4', PYTHON_TIMEOUT_S: '5', PYTHON_MEMORY_MB: '512', TOOL_MAX_OUTPUT_CHARS: '2000', GOOGLE_API_KEY: 'g', GOOGLE_CSE_ID: 'cx' }).tools;
+    expect(tools).toMatchObject({ python: 'off', pythonPoolSize: 4, pythonTimeoutMs: 5000, pythonMemoryMb: 512, maxOutputChars: 2000, googleApiKey: 'g', googleCseId: 'cx' });
+    expect(problemsOf({ PYTHON_TOOLS: 'host', PYTHON_POOL_SIZE: '0' })).toEqual([expect.stringMatching(/^PYTHON_TOOLS: /), expect.stringMatching(/^PYTHON_POOL_SIZE: /)]);
   });
 
   it('treats blank values as unset', () => {

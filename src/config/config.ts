@@ -50,6 +50,19 @@ export interface RunsConfig {
   dbRetryS: number;
 }
 
+/** Python from configs, and the web tools (README, Configuration). */
+export interface ToolsConfig {
+  /** `sandbox`: run Python in the WebAssembly sandbox; `off`: a FunctionTool must name a registered tool. */
+  python: 'sandbox' | 'off';
+  pythonPoolSize: number;
+  pythonTimeoutMs: number;
+  pythonMemoryMb: number;
+  maxOutputChars: number;
+  googleApiKey: string | undefined;
+  googleCseId: string | undefined;
+  imagesDir: string;
+}
+
 /** The typed, nested configuration every module injects through {@link APP_CONFIG}. */
 export interface AppConfig {
   /** `bodyLimit` and `rateLimitPerMinute` bound what one REST client can make the server do. */
@@ -66,6 +79,8 @@ export interface AppConfig {
    * pinned MCP stdio servers read from MCP_SERVERS_FILE at boot (empty when unset).
    */
   engine: { toolsDir: string | undefined; egressAllow: EgressRule[]; egressMaxResponseBytes: number; mcpServers: PinnedMcpServer[] };
+  /** Tools from configs: the Python sandbox (README, "Python tools: the sandbox") and the web tools' settings. */
+  tools: ToolsConfig;
   /** Running teams and streaming their runs (protocol Part 2). */
   runs: RunsConfig;
   /** What the service accepts at its edges (README, Security): browser origins, JSON depth, open sockets. */
@@ -136,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
     azure: { apiKey: e.AZURE_OPENAI_API_KEY, endpoint: e.AZURE_OPENAI_ENDPOINT },
     engine: { toolsDir: e.TOOLS_DIR ? resolve(e.TOOLS_DIR) : undefined, egressAllow: e.EGRESS_ALLOW, egressMaxResponseBytes: e.EGRESS_MAX_RESPONSE_BYTES, mcpServers },
+    tools: toolsConfig(e),
     runs: {
       chunkFlushMs: e.RUN_CHUNK_FLUSH_MS,
       chunkFlushMax: e.RUN_CHUNK_FLUSH_MAX,
@@ -164,6 +180,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxSocketsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
     },
     chat: { socketTeam: e.CHAT_DEFAULT_TEAM, completionsTeam: e.CHAT_COMPLETIONS_TEAM },
+  };
+}
+
+/** The tools settings of a parsed environment (the CLI reads them the same way). */
+export function toolsConfig(e: Pick<z.output<typeof envSchema>, 'PYTHON_TOOLS' | 'PYTHON_POOL_SIZE' | 'PYTHON_TIMEOUT_S' | 'PYTHON_MEMORY_MB' | 'TOOL_MAX_OUTPUT_CHARS' | 'GOOGLE_API_KEY' | 'GOOGLE_CSE_ID' | 'IMAGES_DIR'>): ToolsConfig {
+  return {
+    python: e.PYTHON_TOOLS,
+    pythonPoolSize: e.PYTHON_POOL_SIZE,
+    pythonTimeoutMs: e.PYTHON_TIMEOUT_S * 1000,
+    pythonMemoryMb: e.PYTHON_MEMORY_MB,
+    maxOutputChars: e.TOOL_MAX_OUTPUT_CHARS,
+    googleApiKey: e.GOOGLE_API_KEY,
+    googleCseId: e.GOOGLE_CSE_ID,
+    imagesDir: resolve(e.IMAGES_DIR),
   };
 }
 

@@ -35,6 +35,14 @@ export {
 export * from './egress/index.js';
 export { builtinTools } from './tools/builtins.js';
 export { loadToolsDir } from './tools/tools-dir.js';
+export { standardToolRegistry, pythonSandboxFor, type PythonSettings, type StandardToolsOptions } from './tools/standard-tools.js';
+export { webTools, type WebToolsOptions } from './tools/web/web-tools.js';
+export { BING_RETIRED } from './tools/web/bing-search.js';
+export { PythonFunctionTool } from './tools/python-function-tool.js';
+export { PythonCodeExecutionTool } from './tools/code-execution-tool.js';
+// The Python sandbox
+export { PythonSandbox, type PythonSandboxOptions, type CallContext as PythonCallContext } from './sandbox/python-sandbox.js';
+export { SandboxFailure, type SandboxFailureKind } from './sandbox/sandbox-process.js';
 
 // Agents
 export { isResponse, type AgentContext, type AgentStreamItem, type ChatAgent, type Response } from './agents/chat-agent.js';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { EngineContextLifecycle } from './engine-context.lifecycle.js';
 import { engineContextProvider, ENGINE_CONTEXT } from './engine-context.provider.js';
 import { LIVE_RUN_OPTIONS, LiveRunRegistry, type LiveRunOptions } from './live-run-registry.js';
 
@@ -20,6 +21,7 @@ import { LIVE_RUN_OPTIONS, LiveRunRegistry, type LiveRunOptions } from './live-r
       }),
     },
     LiveRunRegistry,
+    EngineContextLifecycle,
   ],
   exports: [ENGINE_CONTEXT, LiveRunRegistry],
 })

@@ -107,11 +107,12 @@ describe('run control', () => {
     await viewer.close();
   });
 
-  it('a Python FunctionTool that is not registered is refused by name, never run', async () => {
+  it('a Python FunctionTool whose source has no function of its name is refused by name, never run', async () => {
     const team = structuredClone(teamFixture('weather-tool')) as any;
     const fn = team.config.participants[0].config.workbench[0].config.tools[0];
     fn.config.name = 'delete_everything';
-    fn.config.source_code = 'def delete_everything():\n    import os; os.system("rm -rf /")';
+    // Not registered, so it would run in the sandbox (README, Python tools); but there is no such function.
+    fn.config.source_code = 'import os\nos.system("rm -rf /")';
     const { viewer } = await open(team);
     viewer.send({ type: 'start', task: 'Hi', team_config: team });
     const end = await viewer.terminal();

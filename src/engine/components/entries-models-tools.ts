@@ -1,6 +1,7 @@
 /**
  * Registry entries for model clients, model contexts, tools and workbenches. A FunctionTool is
- * resolved by name in the LoadContext's ToolRegistry: the Python in its config is never run.
+ * resolved by name in the LoadContext's ToolRegistry first (built-ins, TOOLS_DIR, the web tools);
+ * otherwise its Python `source_code` runs in the LoadContext's sandbox, when there is one.
  */
 import { z } from 'zod';
 import { BufferedChatCompletionContext, UnboundedChatCompletionContext } from '../agents/model-context.js';
@@ -9,10 +10,14 @@ import { AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient } from '../
 import type { AzureOpenAIClientConfig, OpenAIClientConfig } from '../models/openai-config.js';
 import { ModelInfoSchema } from '../models/openai-config.js';
 import { ReplayChatCompletionClient, ReplayEntrySchema } from '../models/replay-client.js';
+import { CODE_EXECUTION_TOOL_PROVIDER, CodeExecutionToolConfigSchema, PythonCodeExecutionTool } from '../tools/code-execution-tool.js';
 import { McpWorkbench, type McpWorkbenchConfig } from '../tools/mcp-workbench.js';
+import { GlobalImportSchema, PythonFunctionTool } from '../tools/python-function-tool.js';
 import { StaticWorkbench } from '../tools/workbench.js';
 import { ComponentModelSchema } from './component-model.js';
 import { FunctionTool } from './function-tool.js';
+import { ConfigError } from '../errors.js';
+import type { PythonSandbox } from '../sandbox/python-sandbox.js';
 import { ComponentConfigError, defineEntry, egressOf, type RegistryEntry } from './registry-types.js';
 
 /** The model clients validate their own configs (naming the bad key), so only the shape is checked here. */
@@ -82,7 +87,10 @@ export const modelAndToolEntries: RegistryEntry[] = [
       has_cancellation_support: z.boolean().nullish(),
     }),
     load: (c, scope, raw) => {
-      const target = scope.ctx.tools.get(c.name);
+      const target = scope.ctx.tools.get(c.name) ?? fromSource(c, scope.ctx.python);
+      if (!target && scope.ctx.python) {
+        throw new ComponentConfigError(scope.path, `FunctionTool "${c.name}" has no source_code and is not a registered tool`, 'Give it its Python source_code, or register a tool by that name (TOOLS_DIR)');
+      }
       if (!target) {
         const registered = scope.ctx.tools.names();
         throw new ComponentConfigError(
@@ -93,6 +101,24 @@ export const modelAndToolEntries: RegistryEntry[] = [
       }
       // A tool that fetches gets the egress policy's fetch, like the model clients and MCP.
       return new FunctionTool(target, { ...raw, name: c.name }, egressOf(scope.ctx).egress.fetch);
+    },
+  }),
+  defineEntry({
+    provider: CODE_EXECUTION_TOOL_PROVIDER,
+    componentType: 'tool',
+    schema: CodeExecutionToolConfigSchema,
+    load: (_c, scope, raw) => {
+      if (!scope.ctx.python) {
+        throw new ComponentConfigError(
+          scope.path,
+          'PythonCodeExecutionTool runs code only in the Python sandbox, which is off on this server',
+          'Set PYTHON_TOOLS=sandbox',
+        );
+      }
+      // Whatever executor the config names, the code runs in the sandbox, never on the host.
+      const tool = new PythonCodeExecutionTool(scope.ctx.python, raw);
+      scope.ctx.python.warm();
+      return tool;
     },
   }),
   defineEntry({
@@ -116,3 +142,23 @@ export const modelAndToolEntries: RegistryEntry[] = [
     },
   }),
 ];
+
+/**
+ * A FunctionTool whose name no registered tool has runs its own Python in the sandbox: unless
+ * the sandbox is off or there is no source (then the caller refuses it, as it always did).
+ */
+function fromSource(
+  c: { name: string; description?: string | null; source_code?: string | null; global_imports?: unknown[] | null },
+  python: PythonSandbox | undefined,
+): PythonFunctionTool | undefined {
+  if (!python || !c.source_code?.trim()) return undefined;
+  const imports = (c.global_imports ?? []).map((entry, i) => {
+    const parsed = GlobalImportSchema.safeParse(entry);
+    if (!parsed.success) throw new ConfigError(`config.global_imports[${i}]`, 'not an import (a module name, {module, imports} or {name, alias})');
+    return parsed.data;
+  });
+  const tool = new PythonFunctionTool(python, { name: c.name, description: c.description, source: c.source_code, globalImports: imports });
+  // Pyodide takes seconds to start: begin now, so the run's first call finds the pool warm.
+  python.warm();
+  return tool;
+}

@@ -1,6 +1,8 @@
 /**
- * An AGS `autogen_core.tools.FunctionTool` resolved by name to a registered tool. The config's
- * Python `source_code` is kept only so the component round-trips; it is never run.
+ * An AGS `autogen_core.tools.FunctionTool`: the config as loaded, around the tool that does the
+ * work. That is a registered tool of the same name when there is one (built-ins, TOOLS_DIR, the
+ * web tools); otherwise the config's own Python `source_code`, run in the sandbox
+ * (tools/python-function-tool.ts). Either way the config round-trips unchanged.
  */
 import type { ToolSchema } from '../models/model-client.js';
 import type { Tool, ToolContext, ToolResult } from '../tools/tool.js';

@@ -13,6 +13,7 @@ import type { Tool } from '../tools/tool.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Workbench } from '../tools/workbench.js';
 import type { PinnedMcpServer } from '../tools/mcp-pinned.js';
+import type { PythonSandbox } from '../sandbox/python-sandbox.js';
 import { credentialsFromEnv, serverEgressPolicy, type EgressPolicy, type ServerCredentials } from '../egress/index.js';
 import type { ComponentType } from './component-model.js';
 
@@ -37,6 +38,11 @@ export interface LoadContext {
   mcpServers?: readonly PinnedMcpServer[];
   /** Server-side diagnostics that must not reach a client (an MCP server's stderr). Absent: console.warn. */
   log?: { warn(message: string): void };
+  /**
+   * Where Python from configs runs (FunctionTool `source_code`, PythonCodeExecutionTool). Absent
+   * (PYTHON_TOOLS=off): a FunctionTool must name a registered tool, and code execution is refused.
+   */
+  python?: PythonSandbox;
 }
 
 /** One default policy per context object: its fetch pools sockets, so it is shared by every client. */

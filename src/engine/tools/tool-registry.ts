@@ -1,7 +1,7 @@
 /**
- * The tools a team config may name. An AGS FunctionTool resolves here by its `name`; its Python
- * source is never run. Operators add tools by registering them (built-ins, the demo gallery, or
- * JS modules in TOOLS_DIR).
+ * The tools a team config may name. An AGS FunctionTool resolves here by its `name` first; only
+ * a name found nowhere here runs its Python source, in the sandbox. Operators add tools by
+ * registering them (built-ins, the demo gallery, or JS modules in TOOLS_DIR).
  */
 import type { Tool } from './tool.js';
 

@@ -1,0 +1,255 @@
+/**
+ * One sandbox process seen from the server: start it, send it one call at a time, and kill it
+ * when a call runs past its time, its memory goes past the cap, the run stops, or it says
+ * anything that is not a well-formed reply. Nothing the child sends is trusted beyond its shape.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { ChildReplySchema, type CallReply, type CallRequest, type ChildReply } from './protocol.js';
+import type { SpawnSpec } from './spawn.js';
+
+export type SandboxFailureKind = 'timeout' | 'memory' | 'crashed' | 'aborted' | 'start';
+
+/** A call that did not get a reply: why, in words a model (and an operator) can act on. */
+export class SandboxFailure extends Error {
+  constructor(
+    readonly kind: SandboxFailureKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SandboxFailure';
+  }
+}
+
+export interface SandboxProcessOptions {
+  spec: SpawnSpec;
+  /** Wall-clock limit of the start-up (Pyodide loads in ~3–5 s on a quiet machine). */
+  startTimeoutMs: number;
+  /** Resident memory past which the process is killed (checked during calls, from /proc). */
+  rssLimitBytes: number;
+  /** Longest line the child may send; past it the child is killed as broken. */
+  maxLineChars: number;
+  /** Called once when the process has exited, whatever the reason. */
+  onExit?: (reason: SandboxFailure) => void;
+}
+
+type CallInput = Omit<CallRequest, 'id'>;
+
+const STDERR_KEEP = 4096;
+const RSS_POLL_MS = 100;
+
+export class SandboxProcess {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
+  private nextId = 1;
+  private pending: { id: number; resolve(reply: CallReply): void; reject(error: SandboxFailure): void } | undefined;
+  private stderrTail = '';
+  private buffered = '';
+  private deathReason: SandboxFailure | undefined;
+  private readonly exited: Promise<void>;
+  /** Resolves once the child is ready; rejects if it dies or takes too long first. */
+  readonly ready: Promise<void>;
+  /** The session whose code the child's current interpreter has run (null: fresh). */
+  session: string | null = null;
+
+  constructor(private readonly options: SandboxProcessOptions) {
+    // An empty environment: nothing of the server's (keys, paths, tokens) is in the child.
+    this.child = spawn(options.spec.command, options.spec.args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    let readyResolve!: () => void;
+    let readyReject!: (error: SandboxFailure) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      readyResolve = resolve;
+      readyReject = reject;
+    });
+    // A caller that never awaits `ready` must not see an unhandled rejection.
+    this.ready.catch(() => undefined);
+    const startTimer = setTimeout(() => this.kill(new SandboxFailure('start', `the Python sandbox did not start within ${options.startTimeoutMs} ms`)), options.startTimeoutMs);
+    startTimer.unref();
+
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => this.onData(chunk, readyResolve));
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP);
+    });
+    this.child.stdin.on('error', () => undefined);
+    this.child.on('error', (error) => this.kill(new SandboxFailure('start', `the Python sandbox could not be started: ${error.message}`)));
+    this.child.once('exit', (code, signal) => {
+      clearTimeout(startTimer);
+      const wasStarting = this.state === 'starting';
+      this.state = 'dead';
+      const reason =
+        this.deathReason ??
+        new SandboxFailure(wasStarting ? 'start' : 'crashed', `the Python sandbox process ${wasStarting ? 'failed to start' : 'crashed'} (${signal ?? `exit code ${code}`})${this.describeStderr()}`);
+      readyReject(reason);
+      this.settle(reason);
+      options.onExit?.(reason);
+    });
+    this.idle();
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get isIdle(): boolean {
+    return this.state === 'idle';
+  }
+
+  get isDead(): boolean {
+    return this.state === 'dead';
+  }
+
+  /** Runs one call. Rejects with a SandboxFailure when the call gets no reply (the process is then dead). */
+  async call(input: CallInput, limits: { timeoutMs: number; signal: AbortSignal }): Promise<CallReply> {
+    if (this.state !== 'idle') throw new Error(`SandboxProcess.call while ${this.state}`);
+    const id = this.nextId++;
+    this.state = 'busy';
+    this.session = input.session;
+    this.busy();
+    const reply = new Promise<CallReply>((resolve, reject) => {
+      this.pending = { id, resolve, reject };
+    });
+    const timer = setTimeout(() => {
+      this.kill(new SandboxFailure('timeout', `the Python call ran past its time limit of ${formatMs(limits.timeoutMs)} and was stopped`));
+    }, limits.timeoutMs);
+    const onAbort = () => this.kill(new SandboxFailure('aborted', 'the run was stopped during the Python call'));
+    limits.signal.addEventListener('abort', onAbort, { once: true });
+    const watchdog = setInterval(() => void this.checkMemory(), RSS_POLL_MS);
+    try {
+      if (limits.signal.aborted) onAbort();
+      else this.write({ ...input, id } as CallRequest);
+      const result = await reply;
+      // A call that ended just past the cap still leaves an oversized process behind.
+      await this.checkMemory();
+      // Killed (memory, a stop) after the reply was sent: the call still failed.
+      if (this.deathReason) throw this.deathReason;
+      return result;
+    } finally {
+      clearTimeout(timer);
+      clearInterval(watchdog);
+      limits.signal.removeEventListener('abort', onAbort);
+      if (this.state === 'busy') {
+        this.state = 'idle';
+        this.idle();
+      }
+    }
+  }
+
+  /** Asks the child to drop its interpreter if it ran any code (the run that used it ended). */
+  reset(): void {
+    if (this.state !== 'idle' || this.session === null) return;
+    this.session = null;
+    this.write({ t: 'reset' });
+  }
+
+  /** Kills the process (SIGKILL: a busy interpreter cannot be asked) and waits for it to go. */
+  async close(): Promise<void> {
+    // Whoever awaits this keeps the event loop alive until the process is gone.
+    if (this.child.exitCode === null && this.child.signalCode === null) this.busy();
+    this.kill(new SandboxFailure('crashed', 'the Python sandbox was shut down'));
+    await this.exited;
+  }
+
+  private kill(reason: SandboxFailure): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.deathReason ??= reason;
+    this.child.kill('SIGKILL');
+  }
+
+  private write(message: object): void {
+    this.child.stdin.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private onData(chunk: string, onReady: () => void): void {
+    this.buffered += chunk;
+    let newline: number;
+    while ((newline = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, newline);
+      this.buffered = this.buffered.slice(newline + 1);
+      this.onLine(line, onReady);
+    }
+    if (this.buffered.length > this.options.maxLineChars) {
+      this.kill(new SandboxFailure('crashed', 'the Python sandbox sent an oversized reply and was stopped'));
+    }
+  }
+
+  private onLine(line: string, onReady: () => void): void {
+    let message: ChildReply;
+    try {
+      message = ChildReplySchema.parse(JSON.parse(line));
+    } catch {
+      this.kill(new SandboxFailure('crashed', 'the Python sandbox sent a malformed reply and was stopped'));
+      return;
+    }
+    switch (message.t) {
+      case 'ready':
+        this.state = 'idle';
+        onReady();
+        return;
+      case 'reset-done':
+        return;
+      case 'fatal':
+        this.kill(new SandboxFailure(this.state === 'starting' ? 'start' : 'crashed', message.message.slice(0, 2000)));
+        return;
+      case 'result': {
+        const pending = this.pending;
+        if (!pending || pending.id !== message.id) {
+          this.kill(new SandboxFailure('crashed', 'the Python sandbox replied to a call it was not given'));
+          return;
+        }
+        this.pending = undefined;
+        pending.resolve(message);
+        return;
+      }
+    }
+  }
+
+  private settle(reason: SandboxFailure): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.reject(reason);
+  }
+
+  /** Kills the process when its resident memory is past the cap (Linux; elsewhere V8's caps alone). */
+  private async checkMemory(): Promise<void> {
+    const pid = this.child.pid;
+    if (pid === undefined || this.state === 'dead') return;
+    const rss = await residentBytes(pid);
+    if (rss !== undefined && rss > this.options.rssLimitBytes) {
+      this.kill(new SandboxFailure('memory', `the Python call went past the sandbox's memory limit (${Math.round(this.options.rssLimitBytes / 1048576)} MB) and was stopped`));
+    }
+  }
+
+  private describeStderr(): string {
+    const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ').slice(-500);
+    return tail ? `: ${tail}` : '';
+  }
+
+  // An idle process must not keep the server (or a CLI run) alive; a busy one has its timer.
+  private idle(): void {
+    this.child.unref();
+    for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+  }
+
+  private busy(): void {
+    this.child.ref();
+    for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) (stream as unknown as { ref?: () => void }).ref?.();
+  }
+}
+
+/** VmRSS of a process from /proc, in bytes; undefined where /proc is not there. */
+export async function residentBytes(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
