@@ -34,7 +34,14 @@ function boundaryZones({ tests }) {
     },
     {
       // The engine's test helpers (test/support/engine) are part of the engine's specs, not its users.
-      target: [`${root}/src/!(engine)/**`, `${root}/src/*.ts`, `${root}/test/!(support)/**`, `${root}/test/*.ts`, `${root}/test/support/!(engine)/**`, `${root}/test/support/*.ts`],
+      target: [
+        `${root}/src/!(engine)/**`,
+        `${root}/src/*.ts`,
+        `${root}/test/!(support)/**`,
+        `${root}/test/*.ts`,
+        `${root}/test/support/!(engine)/**`,
+        `${root}/test/support/*.ts`,
+      ],
       from: './src/engine',
       except: ['./index.ts'],
       message:

@@ -284,8 +284,10 @@ async function measure(n, reps) {
     samples: rows.flatMap((r) => r.samples).slice(0, 5),
     rssMb: rows.at(-1).rssMb,
   };
-  log(`N=${n}×${reps}: ${row.chunksPerSec} chunks/s, ttfc p50 ${row.ttfcP50Ms?.toFixed(1)} ms p99 ${row.ttfcP99Ms?.toFixed(1)} ms, ` +
-    `${row.completed}/${row.expected} complete, ${row.errors} errors, ${row.lostRuns} runs with lost frames, RSS ${row.rssMb?.toFixed(1)} MB`);
+  log(
+    `N=${n}×${reps}: ${row.chunksPerSec} chunks/s, ttfc p50 ${row.ttfcP50Ms?.toFixed(1)} ms p99 ${row.ttfcP99Ms?.toFixed(1)} ms, ` +
+      `${row.completed}/${row.expected} complete, ${row.errors} errors, ${row.lostRuns} runs with lost frames, RSS ${row.rssMb?.toFixed(1)} MB`,
+  );
   return row;
 }
 
@@ -299,9 +301,20 @@ const leak = [];
 for (let i = 0; i < Number(opt.rounds); i++) {
   const r = await round(leakRuns);
   const gc = await collectGarbage().catch((e) => (log(`forced GC failed: ${e.message}`), null));
-  leak.push({ round: i + 1, rssMb: r.rssMb, afterGc: gc, completed: r.completed, errors: r.errors, lostRuns: r.lostRuns, chunksPerSec: Math.round((r.chunks / r.wallMs) * 1000) });
-  log(`leak round ${i + 1}/${opt.rounds} (${leakRuns} runs): RSS ${r.rssMb?.toFixed(1)} MB` +
-    (gc ? `, after forced GC: RSS ${gc.rssMb.toFixed(1)} MB, heap used ${gc.heapUsedMb.toFixed(1)} MB` : '') + `, ${r.completed}/${leakRuns} complete`);
+  leak.push({
+    round: i + 1,
+    rssMb: r.rssMb,
+    afterGc: gc,
+    completed: r.completed,
+    errors: r.errors,
+    lostRuns: r.lostRuns,
+    chunksPerSec: Math.round((r.chunks / r.wallMs) * 1000),
+  });
+  log(
+    `leak round ${i + 1}/${opt.rounds} (${leakRuns} runs): RSS ${r.rssMb?.toFixed(1)} MB` +
+      (gc ? `, after forced GC: RSS ${gc.rssMb.toFixed(1)} MB, heap used ${gc.heapUsedMb.toFixed(1)} MB` : '') +
+      `, ${r.completed}/${leakRuns} complete`,
+  );
 }
 const growth = (pick) => (leak.length > 1 && pick(leak[0]) && pick(leak.at(-1)) ? ((pick(leak.at(-1)) - pick(leak[0])) / pick(leak[0])) * 100 : null);
 result.leak = {

@@ -7,7 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '40' }, filter: { type: 'string', multiple: true, default: [] } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '40' }, filter: { type: 'string', multiple: true, default: [] } },
+});
 const prof = JSON.parse(readFileSync(positionals[0], 'utf8'));
 const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
 const parent = new Map();

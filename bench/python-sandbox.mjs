@@ -56,7 +56,10 @@ const cold = [];
 for (let i = 0; i < Number(opt.cold); i++) {
   const sandbox = new PythonSandbox({ ...settings, poolSize: 1 });
   const t0 = performance.now();
-  await sandbox.callFunction({ toolKey: 'k', imports: '', source: 'def ping() -> str:\n    return "pong"\n', function: 'ping', args: {} }, { signal: new AbortController().signal });
+  await sandbox.callFunction(
+    { toolKey: 'k', imports: '', source: 'def ping() -> str:\n    return "pong"\n', function: 'ping', args: {} },
+    { signal: new AbortController().signal },
+  );
   cold.push(performance.now() - t0);
   await sandbox.close();
   log(`cold start ${i + 1}: ${Math.round(cold[i])} ms`);
@@ -96,7 +99,12 @@ const teamConfig = {
           name: 'calc',
           model_client: {
             provider: 'autogen_ext.models.replay.ReplayChatCompletionClient',
-            config: { chat_completions: [...Array.from({ length: perRun }, (_, i) => ({ finish_reason: 'function_calls', content: [call(i)], usage, cached: false })), 'Done. TERMINATE'] },
+            config: {
+              chat_completions: [
+                ...Array.from({ length: perRun }, (_, i) => ({ finish_reason: 'function_calls', content: [call(i)], usage, cached: false })),
+                'Done. TERMINATE',
+              ],
+            },
           },
           workbench: [{ provider: 'autogen_core.tools.StaticWorkbench', config: { tools: [calculatorComponent] } }],
           max_tool_iterations: perRun,
@@ -141,7 +149,15 @@ const result = {
   pool: settings.poolSize,
   coldStartMs: cold.map(Math.round),
   warm: { calls: warm.length, p50: ms(percentile(warm, 50)), p99: ms(percentile(warm, 99)) },
-  concurrent: { runs, callsPerRun: perRun, complete, errors, toolResults, wallMs: Math.round(wall), callsPerSecond: Math.round((toolResults / wall) * 1000) },
+  concurrent: {
+    runs,
+    callsPerRun: perRun,
+    complete,
+    errors,
+    toolResults,
+    wallMs: Math.round(wall),
+    callsPerSecond: Math.round((toolResults / wall) * 1000),
+  },
   rssMb: { idleAfterStart: idleRss, afterConcurrentRuns: busyRss },
 };
 mkdirSync(join(HERE, 'results'), { recursive: true });

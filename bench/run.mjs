@@ -105,10 +105,14 @@ async function startService() {
     WS_MAX_CONNECTIONS_PER_USER: '100000',
   });
   const url = `http://127.0.0.1:${port}`;
-  await until(async () => {
-    if (child.exitCode !== null) throw new Error(`service exited ${child.exitCode}: ${child.output}`);
-    return (await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) })).ok;
-  }, 30_000, 'the service health check');
+  await until(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`service exited ${child.exitCode}: ${child.output}`);
+      return (await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) })).ok;
+    },
+    30_000,
+    'the service health check',
+  );
   const inspect = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(child.output)?.[1];
   return { child, url, inspect, cleanup: () => rmSync(dbDir, { recursive: true, force: true }) };
 }
@@ -127,7 +131,20 @@ async function load(target, server) {
     join(HERE, 'load.mjs'),
     ...['--target', target, '--url', server.url, '--pid', String(server.child.pid), '--out', out],
     ...(server.inspect ? ['--inspect', server.inspect] : []),
-    ...['--runs', opt.runs, '--chunks', opt.chunks, '--rounds', opt.rounds, '--leak-runs', opt['leak-runs'], '--reps1', opt.reps1, '--timeout', opt.timeout],
+    ...[
+      '--runs',
+      opt.runs,
+      '--chunks',
+      opt.chunks,
+      '--rounds',
+      opt.rounds,
+      '--leak-runs',
+      opt['leak-runs'],
+      '--reps1',
+      opt.reps1,
+      '--timeout',
+      opt.timeout,
+    ],
   ]);
   const runsTotal = opt.runs.split(',').length + 1 + Number(opt.rounds);
   const limit = (Number(opt.timeout) + 120) * 1000 * runsTotal;
@@ -166,9 +183,22 @@ function table(results) {
   const lines = [];
   const head = ['target', 'runs', 'chunks/s', 'ttfc p50 ms', 'ttfc p99 ms', 'complete', 'errors', 'lost', 'RSS MB'];
   lines.push(head.join('\t'));
-  for (const r of results) for (const row of r.rows) {
-    lines.push([r.target, row.reps > 1 ? `${row.runs} (×${row.reps})` : row.runs, f(row.chunksPerSec), f(row.ttfcP50Ms, 1), f(row.ttfcP99Ms, 1), `${row.completed}/${row.expected}`, row.errors, row.lostRuns, f(row.rssMb, 1)].join('\t'));
-  }
+  for (const r of results)
+    for (const row of r.rows) {
+      lines.push(
+        [
+          r.target,
+          row.reps > 1 ? `${row.runs} (×${row.reps})` : row.runs,
+          f(row.chunksPerSec),
+          f(row.ttfcP50Ms, 1),
+          f(row.ttfcP99Ms, 1),
+          `${row.completed}/${row.expected}`,
+          row.errors,
+          row.lostRuns,
+          f(row.rssMb, 1),
+        ].join('\t'),
+      );
+    }
   return lines.join('\n');
 }
 
@@ -181,19 +211,38 @@ function verdicts(service, bare) {
     if (b) ratios[row.runs] = { throughput: row.chunksPerSec / b.chunksPerSec, ttfcP50: row.ttfcP50Ms / b.ttfcP50Ms, rss: row.rssMb / b.rssMb };
   }
   const targets = [];
-  if (svc(50) && base(50)) targets.push({ target: 'throughput at 50 runs ≥ 50% of bare', value: `${(ratios[50].throughput * 100).toFixed(1)}%`, met: ratios[50].throughput >= 0.5 });
-  if (svc(1)) targets.push({ target: 'time to first chunk p50 ≤ 20 ms at 1 run', value: `${f(svc(1).ttfcP50Ms, 1)} ms`, met: svc(1).ttfcP50Ms <= 20 });
+  if (svc(50) && base(50))
+    targets.push({
+      target: 'throughput at 50 runs ≥ 50% of bare',
+      value: `${(ratios[50].throughput * 100).toFixed(1)}%`,
+      met: ratios[50].throughput >= 0.5,
+    });
+  if (svc(1))
+    targets.push({ target: 'time to first chunk p50 ≤ 20 ms at 1 run', value: `${f(svc(1).ttfcP50Ms, 1)} ms`, met: svc(1).ttfcP50Ms <= 20 });
   if (svc(500)) {
     const r = svc(500);
-    targets.push({ target: '500 concurrent runs: all complete, 0 errors, 0 lost frames', value: `${r.completed}/${r.expected} complete, ${r.errors} errors, ${r.lostRuns} runs with lost frames`, met: r.completed === r.expected && r.errors === 0 && r.lostRuns === 0 });
+    targets.push({
+      target: '500 concurrent runs: all complete, 0 errors, 0 lost frames',
+      value: `${r.completed}/${r.expected} complete, ${r.errors} errors, ${r.lostRuns} runs with lost frames`,
+      met: r.completed === r.expected && r.errors === 0 && r.lostRuns === 0,
+    });
   }
   if (service?.leak.growthPct !== null && service?.leak.growthPct !== undefined) {
     const l = service.leak;
     const sign = (v) => `${v >= 0 ? '+' : ''}${f(v, 1)}%`;
-    targets.push({ target: `RSS after ${l.rounds.length} rounds within 10% of after round 1 (raw, as read)`, value: `${f(l.rounds[0].rssMb, 1)} → ${f(l.rounds.at(-1).rssMb, 1)} MB (${sign(l.growthPct)})`, met: Math.abs(l.growthPct) <= 10 });
+    targets.push({
+      target: `RSS after ${l.rounds.length} rounds within 10% of after round 1 (raw, as read)`,
+      value: `${f(l.rounds[0].rssMb, 1)} → ${f(l.rounds.at(-1).rssMb, 1)} MB (${sign(l.growthPct)})`,
+      met: Math.abs(l.growthPct) <= 10,
+    });
     if (l.gcRssGrowthPct !== null) {
-      const a = l.rounds[0].afterGc, b = l.rounds.at(-1).afterGc;
-      targets.push({ target: `RSS after ${l.rounds.length} rounds within 10% of after round 1 (after a forced full GC)`, value: `${f(a.rssMb, 1)} → ${f(b.rssMb, 1)} MB (${sign(l.gcRssGrowthPct)}); heap used ${f(a.heapUsedMb, 1)} → ${f(b.heapUsedMb, 1)} MB (${sign(l.gcHeapGrowthPct)})`, met: Math.abs(l.gcRssGrowthPct) <= 10 });
+      const a = l.rounds[0].afterGc,
+        b = l.rounds.at(-1).afterGc;
+      targets.push({
+        target: `RSS after ${l.rounds.length} rounds within 10% of after round 1 (after a forced full GC)`,
+        value: `${f(a.rssMb, 1)} → ${f(b.rssMb, 1)} MB (${sign(l.gcRssGrowthPct)}); heap used ${f(a.heapUsedMb, 1)} → ${f(b.heapUsedMb, 1)} MB (${sign(l.gcHeapGrowthPct)})`,
+        met: Math.abs(l.gcRssGrowthPct) <= 10,
+      });
     }
   }
   return { ratios, targets };
@@ -235,9 +284,13 @@ async function main() {
     console.log(`ratio service/bare at ${n} runs: throughput ${(r.throughput * 100).toFixed(1)}%, ttfc p50 ×${f(r.ttfcP50, 1)}, RSS ×${f(r.rss, 1)}`);
   }
   for (const r of results) {
-    console.log(`leak check ${r.target}: RSS per round of ${r.leak.runsPerRound} runs: ${r.leak.rounds.map((x) => f(x.rssMb, 0)).join(' ')} MB (${f(r.leak.growthPct, 1)}%)`);
+    console.log(
+      `leak check ${r.target}: RSS per round of ${r.leak.runsPerRound} runs: ${r.leak.rounds.map((x) => f(x.rssMb, 0)).join(' ')} MB (${f(r.leak.growthPct, 1)}%)`,
+    );
     if (r.leak.gcRssGrowthPct !== null && r.leak.gcRssGrowthPct !== undefined) {
-      console.log(`  after forced GC: RSS ${r.leak.rounds.map((x) => f(x.afterGc?.rssMb, 0)).join(' ')} MB (${f(r.leak.gcRssGrowthPct, 1)}%), heap used ${r.leak.rounds.map((x) => f(x.afterGc?.heapUsedMb, 0)).join(' ')} MB (${f(r.leak.gcHeapGrowthPct, 1)}%)`);
+      console.log(
+        `  after forced GC: RSS ${r.leak.rounds.map((x) => f(x.afterGc?.rssMb, 0)).join(' ')} MB (${f(r.leak.gcRssGrowthPct, 1)}%), heap used ${r.leak.rounds.map((x) => f(x.afterGc?.heapUsedMb, 0)).join(' ')} MB (${f(r.leak.gcHeapGrowthPct, 1)}%)`,
+      );
     }
   }
   console.log('');

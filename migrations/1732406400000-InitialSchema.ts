@@ -1,12 +1,4 @@
-import {
-  type MigrationInterface,
-  type QueryRunner,
-  Table,
-  type TableColumnOptions,
-  TableForeignKey,
-  TableIndex,
-  TableUnique,
-} from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, type TableColumnOptions, TableForeignKey, TableIndex, TableUnique } from 'typeorm';
 
 /**
  * The first schema: teams, sessions, runs, messages, run_events, settings, galleries.
@@ -18,9 +10,7 @@ export class InitialSchema1732406400000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     const c = columnsFor(q);
 
-    await q.createTable(
-      new Table({ name: 'teams', columns: [...c.owned(), c.json('component')], indices: [index('teams', 'user_id')] }),
-    );
+    await q.createTable(new Table({ name: 'teams', columns: [...c.owned(), c.json('component')], indices: [index('teams', 'user_id')] }));
     await q.createTable(
       new Table({
         name: 'sessions',
@@ -81,9 +71,7 @@ export class InitialSchema1732406400000 implements MigrationInterface {
         uniques: [new TableUnique({ name: 'uq_settings_user', columnNames: ['user_id'] })],
       }),
     );
-    await q.createTable(
-      new Table({ name: 'galleries', columns: [...c.owned(), c.json('config')], indices: [index('galleries', 'user_id')] }),
-    );
+    await q.createTable(new Table({ name: 'galleries', columns: [...c.owned(), c.json('config')], indices: [index('galleries', 'user_id')] }));
   }
 
   async down(q: QueryRunner): Promise<void> {

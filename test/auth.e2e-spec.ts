@@ -74,7 +74,12 @@ describe('AUTH_TYPE=jwt', () => {
 
   describe.each(BAD_TOKENS)('with %s', (_name, token) => {
     it('REST answers 401 with the envelope', async () => {
-      for (const [method, path] of [['get', '/api/teams/'], ['get', '/api/sessions/'], ['post', '/api/runs/'], ['get', '/api/auth/me']] as const) {
+      for (const [method, path] of [
+        ['get', '/api/teams/'],
+        ['get', '/api/sessions/'],
+        ['post', '/api/runs/'],
+        ['get', '/api/auth/me'],
+      ] as const) {
         const req = t.http[method](path);
         if (token !== undefined) req.set(bearer(token));
         const res = await (method === 'post' ? req.send({ session_id: 1 }) : req).expect(401);
@@ -107,7 +112,11 @@ describe('AUTH_TYPE=jwt', () => {
     const listed = await t.http.get('/api/teams/').query({ user_id: 'bob' }).set(bearer(alice)).expect(200);
     expect(listed.body.data.every((row: { user_id: string }) => row.user_id === 'alice')).toBe(true);
     await t.http.get(`/api/teams/${bobs.body.data.id}`).query({ user_id: 'bob' }).set(bearer(alice)).expect(404);
-    const session = await t.http.post('/api/sessions/').set(bearer(alice)).send({ user_id: 'bob', team_id: made.body.data.id, name: 'n' }).expect(200);
+    const session = await t.http
+      .post('/api/sessions/')
+      .set(bearer(alice))
+      .send({ user_id: 'bob', team_id: made.body.data.id, name: 'n' })
+      .expect(200);
     expect(session.body.data.user_id).toBe('alice');
   });
 
@@ -179,7 +188,11 @@ describe('AUTH_TYPE=jwt', () => {
     });
 
     it('an admin lists, reads and streams B’s rows (socket, events, SSE)', async () => {
-      for (const [path, id] of [['/api/teams/', b.teamId], ['/api/sessions/', b.sessionId], ['/api/gallery/', bGallery]] as const) {
+      for (const [path, id] of [
+        ['/api/teams/', b.teamId],
+        ['/api/sessions/', b.sessionId],
+        ['/api/gallery/', bGallery],
+      ] as const) {
         const list = await t.http.get(path).set(bearer(admin)).expect(200);
         expect(list.body.data.map((row: { id: number }) => row.id)).toContain(id);
         expect((await t.http.get(`${path}${id}`).set(bearer(admin)).expect(200)).body.data.user_id).toBe('bob');

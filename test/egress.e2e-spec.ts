@@ -210,7 +210,10 @@ describe('egress without EGRESS_ALLOW', () => {
   });
 
   it('refuses the cloud metadata address', async () => {
-    const res = await t.http.post('/api/validate/').send({ component: openAiTeam('http://169.254.169.254/latest/v1') }).expect(200);
+    const res = await t.http
+      .post('/api/validate/')
+      .send({ component: openAiTeam('http://169.254.169.254/latest/v1') })
+      .expect(200);
     expect(res.body.errors[0].error).toMatch(/link-local address/);
   });
 });
@@ -235,12 +238,25 @@ describe('pinned MCP stdio servers', () => {
 
   it('accepts the pinned server, refuses npx -c and a loading env key', async () => {
     const pinned = { type: 'StdioServerParams', command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem@2025.1.1'] };
-    expect((await t.http.post('/api/validate/').send({ component: withMcp(pinned) }).expect(200)).body.is_valid).toBe(true);
+    expect(
+      (
+        await t.http
+          .post('/api/validate/')
+          .send({ component: withMcp(pinned) })
+          .expect(200)
+      ).body.is_valid,
+    ).toBe(true);
 
-    const shell = await t.http.post('/api/validate/').send({ component: withMcp({ ...pinned, args: ['-c', 'id > /tmp/pwned'] }) }).expect(200);
+    const shell = await t.http
+      .post('/api/validate/')
+      .send({ component: withMcp({ ...pinned, args: ['-c', 'id > /tmp/pwned'] }) })
+      .expect(200);
     expect(shell.body.errors[0]).toMatchObject({ field: `${field}.args` });
 
-    const preload = await t.http.post('/api/validate/').send({ component: withMcp({ ...pinned, env: { NODE_OPTIONS: '--require /tmp/x.js' } }) }).expect(200);
+    const preload = await t.http
+      .post('/api/validate/')
+      .send({ component: withMcp({ ...pinned, env: { NODE_OPTIONS: '--require /tmp/x.js' } }) })
+      .expect(200);
     expect(preload.body.errors[0]).toMatchObject({ field: `${field}.env.NODE_OPTIONS`, error: expect.stringContaining('NODE_OPTIONS') });
   });
 });

@@ -33,7 +33,19 @@ describe('version, health, auth type, docs', () => {
   it('serves the OpenAPI document with the request schemas of the routes', async () => {
     const res = await t.http.get('/api/docs-json').expect(200);
     const paths = Object.keys(res.body.paths);
-    for (const p of ['/api/teams', '/api/teams/{id}', '/api/sessions', '/api/sessions/{id}/runs', '/api/runs', '/api/runs/{id}/messages', '/api/settings', '/api/gallery/{id}', '/api/version', '/api/health', '/api/auth/type']) {
+    for (const p of [
+      '/api/teams',
+      '/api/teams/{id}',
+      '/api/sessions',
+      '/api/sessions/{id}/runs',
+      '/api/runs',
+      '/api/runs/{id}/messages',
+      '/api/settings',
+      '/api/gallery/{id}',
+      '/api/version',
+      '/api/health',
+      '/api/auth/type',
+    ]) {
       expect(paths).toContain(p);
     }
     const body = res.body.paths['/api/sessions'].post.requestBody.content['application/json'].schema;

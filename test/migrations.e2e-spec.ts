@@ -57,7 +57,10 @@ describe('migrations', () => {
     const runner = ds.createQueryRunner();
     try {
       const table = await runner.getTable('run_events');
-      const unique = [...(table?.uniques ?? []).map((u) => u.columnNames), ...(table?.indices ?? []).filter((i) => i.isUnique).map((i) => i.columnNames)];
+      const unique = [
+        ...(table?.uniques ?? []).map((u) => u.columnNames),
+        ...(table?.indices ?? []).filter((i) => i.isUnique).map((i) => i.columnNames),
+      ];
       expect(unique.map((cols) => [...cols].sort())).toContainEqual(['run_id', 'seq']);
     } finally {
       await runner.release();

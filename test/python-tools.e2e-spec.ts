@@ -25,7 +25,11 @@ describe("AGS's default gallery tools on the server", () => {
   });
 
   it('a FunctionTool with Python source and no registered tool of its name is valid: it runs in the sandbox', async () => {
-    const component = { provider: 'autogen_core.tools.FunctionTool', component_type: 'tool', config: { name: 'shout', source_code: 'def shout(text: str) -> str:\n    return text.upper()\n' } };
+    const component = {
+      provider: 'autogen_core.tools.FunctionTool',
+      component_type: 'tool',
+      config: { name: 'shout', source_code: 'def shout(text: str) -> str:\n    return text.upper()\n' },
+    };
     const res = await t.http.post('/api/validate/').send({ component }).expect(200);
     expect(res.body).toEqual({ is_valid: true, errors: [], warnings: [] });
   });

@@ -28,7 +28,10 @@ describe('HTTP_BODY_LIMIT', () => {
   it('refuses a larger body with 413 naming the limit, and stores nothing', async () => {
     const teams = t.app.get(DataSource).getRepository(TeamEntity);
     const before = await teams.count();
-    const res = await t.http.post('/api/teams/').send(teamOfSize(5 * 1024)).expect(413);
+    const res = await t.http
+      .post('/api/teams/')
+      .send(teamOfSize(5 * 1024))
+      .expect(413);
     expect(res.body).toEqual({ status: false, message: 'Request body exceeds the limit of 4kb (HTTP_BODY_LIMIT)', detail: res.body.message });
     expect(await teams.count()).toBe(before);
   });
@@ -55,7 +58,11 @@ describe('RATE_LIMIT_PER_MINUTE with AUTH_TYPE=jwt', () => {
   it('counts per user: the sixth request in a minute is 429 with Retry-After, another user goes on', async () => {
     for (let i = 0; i < 5; i++) await t.http.get('/api/auth/me').set(alice).expect(200);
     const refused = await t.http.get('/api/teams/').set(alice).expect(429);
-    expect(refused.body).toEqual({ status: false, message: expect.stringMatching(/^Rate limit of 5 requests per minute exceeded/), detail: refused.body.message });
+    expect(refused.body).toEqual({
+      status: false,
+      message: expect.stringMatching(/^Rate limit of 5 requests per minute exceeded/),
+      detail: refused.body.message,
+    });
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);

@@ -42,7 +42,11 @@ describe('secrets in stored configs', () => {
   });
 
   it('reads api_key as the marker in the saved row, the team and the list', async () => {
-    const saved = await t.http.post('/api/teams/').set(auth).send({ component: withKey(openAiTeam('http://127.0.0.1:9/v1'), KEY) }).expect(200);
+    const saved = await t.http
+      .post('/api/teams/')
+      .set(auth)
+      .send({ component: withKey(openAiTeam('http://127.0.0.1:9/v1'), KEY) })
+      .expect(200);
     expect(keyOf(saved.body.data.component)).toBe(SECRET_MARKER);
     const one = await t.http.get(`/api/teams/${saved.body.data.id}`).set(auth).expect(200);
     const list = await t.http.get('/api/teams/').set(auth).expect(200);
@@ -52,7 +56,11 @@ describe('secrets in stored configs', () => {
 
   it('keeps the stored key when the marker is saved back, and a run with the redacted team uses it', async () => {
     model = await startChatCompletionsServer([{ type: 'text', text: 'Done. TERMINATE' }]);
-    const created = await t.http.post('/api/teams/').set(auth).send({ component: withKey(openAiTeam(model.baseUrl), KEY) }).expect(200);
+    const created = await t.http
+      .post('/api/teams/')
+      .set(auth)
+      .send({ component: withKey(openAiTeam(model.baseUrl), KEY) })
+      .expect(200);
     const readBack = (await t.http.get(`/api/teams/${created.body.data.id}`).set(auth).expect(200)).body.data.component;
     readBack.label = 'Renamed';
     const resaved = await t.http.post('/api/teams/').set(auth).send({ id: created.body.data.id, component: readBack }).expect(200);
@@ -70,8 +78,16 @@ describe('secrets in stored configs', () => {
 
   it('saves a new key sent in place of the marker', async () => {
     model = await startChatCompletionsServer([{ type: 'text', text: 'Done. TERMINATE' }]);
-    const created = await t.http.post('/api/teams/').set(auth).send({ component: withKey(openAiTeam(model.baseUrl), KEY) }).expect(200);
-    await t.http.post('/api/teams/').set(auth).send({ id: created.body.data.id, component: withKey(openAiTeam(model.baseUrl), 'sk-new') }).expect(200);
+    const created = await t.http
+      .post('/api/teams/')
+      .set(auth)
+      .send({ component: withKey(openAiTeam(model.baseUrl), KEY) })
+      .expect(200);
+    await t.http
+      .post('/api/teams/')
+      .set(auth)
+      .send({ id: created.body.data.id, component: withKey(openAiTeam(model.baseUrl), 'sk-new') })
+      .expect(200);
     const session = await t.http.post('/api/sessions/').set(auth).send({ team_id: created.body.data.id, name: 's' }).expect(200);
     const run = await t.http.post('/api/runs/').set(auth).send({ session_id: session.body.data.id }).expect(200);
     const viewer = await RunViewer.open(t.baseUrl, run.body.data.run_id, { token: tokenFor('alice') });
@@ -84,7 +100,11 @@ describe('secrets in stored configs', () => {
   it('redacts settings and galleries on read and keeps their secrets on save', async () => {
     const modelClient = { provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient', config: { model: 'gpt-4o', api_key: KEY } };
     const settings = (await t.http.get('/api/settings/').set(auth).expect(200)).body.data;
-    const put = await t.http.put('/api/settings/').set(auth).send({ ...settings, config: { ...settings.config, default_model_client: modelClient } }).expect(200);
+    const put = await t.http
+      .put('/api/settings/')
+      .set(auth)
+      .send({ ...settings, config: { ...settings.config, default_model_client: modelClient } })
+      .expect(200);
     expect(put.body.data.config.default_model_client.config.api_key).toBe(SECRET_MARKER);
     const again = await t.http.put('/api/settings/').set(auth).send(put.body.data).expect(200);
     expect(JSON.stringify(again.body)).not.toContain(KEY);
@@ -104,7 +124,11 @@ describe('secrets in stored configs', () => {
   });
 
   it('drops a marker with nothing stored behind it rather than saving it as a key', async () => {
-    const created = await t.http.post('/api/teams/').set(auth).send({ component: withKey(openAiTeam('http://127.0.0.1:9/v1'), SECRET_MARKER) }).expect(200);
+    const created = await t.http
+      .post('/api/teams/')
+      .set(auth)
+      .send({ component: withKey(openAiTeam('http://127.0.0.1:9/v1'), SECRET_MARKER) })
+      .expect(200);
     const stored = await t.app.get(DataSource).getRepository(TeamEntity).findOneByOrFail({ id: created.body.data.id });
     expect(keyOf(stored.component)).toBeUndefined();
   });

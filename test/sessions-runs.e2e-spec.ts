@@ -13,7 +13,10 @@ describe('sessions and runs REST', () => {
   let teamId: number;
   beforeAll(async () => {
     t = await startTestApp();
-    const team = await t.http.post('/api/teams/').send({ user_id: ALICE, component: teamFixture('round-robin-replay') }).expect(200);
+    const team = await t.http
+      .post('/api/teams/')
+      .send({ user_id: ALICE, component: teamFixture('round-robin-replay') })
+      .expect(200);
     teamId = team.body.data.id;
   });
   afterAll(async () => {
@@ -70,7 +73,11 @@ describe('sessions and runs REST', () => {
 
   it('answers 400 naming the bad field', async () => {
     const res = await t.http.post('/api/sessions/').send({ user_id: ALICE, team_id: 'one', name: 'x' }).expect(400);
-    expect(res.body).toEqual({ status: false, message: expect.stringMatching(/^team_id: .*expected number, received string/i), detail: res.body.message });
+    expect(res.body).toEqual({
+      status: false,
+      message: expect.stringMatching(/^team_id: .*expected number, received string/i),
+      detail: res.body.message,
+    });
     const missingName = await t.http.post('/api/sessions/').send({ user_id: ALICE, team_id: teamId }).expect(400);
     expect(missingName.body.message).toMatch(/^name: /);
     const badRun = await t.http.post('/api/runs/').send({ user_id: ALICE, session_id: -1 }).expect(400);
@@ -87,7 +94,15 @@ describe('sessions and runs REST', () => {
     expect(Number.isInteger(runId)).toBe(true);
 
     const run = await t.http.get(`/api/runs/${runId}`).query({ user_id: ALICE }).expect(200);
-    expect(run.body.data).toMatchObject({ id: runId, session_id: sessionId, status: 'created', task: null, team_result: null, error_message: null, user_id: ALICE });
+    expect(run.body.data).toMatchObject({
+      id: runId,
+      session_id: sessionId,
+      status: 'created',
+      task: null,
+      team_result: null,
+      error_message: null,
+      user_id: ALICE,
+    });
     await t.http.get(`/api/runs/${runId}`).query({ user_id: BOB }).expect(404);
     await t.http.get('/api/runs/987654').query({ user_id: ALICE }).expect(404);
 
@@ -106,14 +121,24 @@ describe('sessions and runs REST', () => {
     expect(await journal.activate(first, [task])).toBe(true);
     await journal.write(ref, { frames: [], messages: [task, { ...task, id: 'm1', source: 'assistant_agent', content: 'hi there' }] });
     const usage = { prompt_tokens: 0, completion_tokens: 0 };
-    const finish: RunFinish = { status: 'complete', stop_reason: 'done', error_message: null, team_result: { task_result: { messages: [], stop_reason: 'done' }, usage, duration: 0.1 } };
+    const finish: RunFinish = {
+      status: 'complete',
+      stop_reason: 'done',
+      error_message: null,
+      team_result: { task_result: { messages: [], stop_reason: 'done' }, usage, duration: 0.1 },
+    };
     await journal.write(ref, { frames: [], finish });
 
     const res = await t.http.get(`/api/sessions/${sessionId}/runs/`).query({ user_id: ALICE }).expect(200);
     expect(res.body.status).toBe(true);
     expect(res.body.data.runs.map((r: { id: number }) => r.id)).toEqual([first, second]);
     const [r1, r2] = res.body.data.runs;
-    expect(r1).toMatchObject({ status: 'complete', task: { source: 'user', content: [task], message_type: 'text' }, team_result: { task_result: { stop_reason: 'done' } }, stop_reason: 'done' });
+    expect(r1).toMatchObject({
+      status: 'complete',
+      task: { source: 'user', content: [task], message_type: 'text' },
+      team_result: { task_result: { stop_reason: 'done' } },
+      stop_reason: 'done',
+    });
     expect(r1.messages.map((m: { config: { id: string } }) => m.config.id)).toEqual(['m0', 'm1']);
     expect(r1.messages[0]).toMatchObject({ session_id: sessionId, run_id: first, user_id: ALICE, message_meta: {} });
     expect(Number.isInteger(r1.messages[0].id)).toBe(true);
@@ -129,7 +154,10 @@ describe('sessions and runs REST', () => {
     const journal = t.app.get(RunJournal);
     const runId = (await t.http.post('/api/runs/').send({ user_id: ALICE, session_id: sessionId })).body.data.run_id as number;
     const message = createMessage('TextMessage', 'user', { content: 'x' });
-    await journal.write({ id: runId, sessionId, userId: ALICE }, { frames: [{ type: 'message', data: message, run_id: runId, seq: 1 }], messages: [message] });
+    await journal.write(
+      { id: runId, sessionId, userId: ALICE },
+      { frames: [{ type: 'message', data: message, run_id: runId, seq: 1 }], messages: [message] },
+    );
     await t.http.delete(`/api/sessions/${sessionId}`).query({ user_id: ALICE }).expect(200);
     await t.http.get(`/api/runs/${runId}`).query({ user_id: ALICE }).expect(404);
     expect(await journal.framesAfter(runId, 0)).toEqual([]);

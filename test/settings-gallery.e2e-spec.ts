@@ -44,7 +44,10 @@ describe('settings and gallery REST', () => {
   });
 
   it('answers 400 naming the bad settings field', async () => {
-    const res = await t.http.put('/api/settings/').send({ user_id: ALICE, config: { ui: { human_input_timeout_minutes: 'soon' } } }).expect(400);
+    const res = await t.http
+      .put('/api/settings/')
+      .send({ user_id: ALICE, config: { ui: { human_input_timeout_minutes: 'soon' } } })
+      .expect(400);
     expect(res.body.message).toMatch(/^config\.ui\.human_input_timeout_minutes: /);
   });
 
@@ -66,7 +69,13 @@ describe('settings and gallery REST', () => {
     ]);
     for (const key of ['agents', 'models', 'tools', 'workbenches', 'terminations']) expect(config.components[key].length).toBeGreaterThan(0);
     expect(new Set(modelProviders(config.components.teams))).toEqual(new Set(['autogen_ext.models.replay.ReplayChatCompletionClient']));
-    expect(config.components.tools.map((c: Component) => c.config.name)).toEqual(['weather_forecast', 'calculator', 'execute_order', 'look_up_item', 'execute_refund']);
+    expect(config.components.tools.map((c: Component) => c.config.name)).toEqual([
+      'weather_forecast',
+      'calculator',
+      'execute_order',
+      'look_up_item',
+      'execute_refund',
+    ]);
   });
 
   it('reads, creates, updates and deletes galleries, scoped by user', async () => {
@@ -80,7 +89,11 @@ describe('settings and gallery REST', () => {
     expect(got.body.data.config.components.teams).toHaveLength(5);
     await t.http.get(`/api/gallery/${id}`).query({ user_id: BOB }).expect(404);
 
-    const updated = await t.http.put(`/api/gallery/${id}/`).query({ user_id: ALICE }).send({ user_id: ALICE, config: { ...config, name: 'Renamed' } }).expect(200);
+    const updated = await t.http
+      .put(`/api/gallery/${id}/`)
+      .query({ user_id: ALICE })
+      .send({ user_id: ALICE, config: { ...config, name: 'Renamed' } })
+      .expect(200);
     expect(updated.body.data).toMatchObject({ id, config: { name: 'Renamed' } });
     await t.http.put(`/api/gallery/${id}`).query({ user_id: BOB }).send({ config }).expect(404);
 
@@ -93,7 +106,10 @@ describe('settings and gallery REST', () => {
   });
 
   it('answers 400 naming the bad gallery field', async () => {
-    const res = await t.http.post('/api/gallery/').send({ user_id: ALICE, config: { name: 'x', components: { teams: [{ label: 'no provider', config: {} }] } } }).expect(400);
+    const res = await t.http
+      .post('/api/gallery/')
+      .send({ user_id: ALICE, config: { name: 'x', components: { teams: [{ label: 'no provider', config: {} }] } } })
+      .expect(400);
     expect(res.body.message).toMatch(/^config\.components\.teams\.0\.provider: /);
   });
 });

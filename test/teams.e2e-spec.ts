@@ -25,7 +25,11 @@ describe('teams REST', () => {
     expect(a.body.data[0].id).toBe(b.body.data[0].id);
     const again = await t.http.get('/api/teams/').query({ user_id: user }).expect(200);
     expect(again.body.data).toHaveLength(1);
-    expect(again.body.data[0].component).toMatchObject({ provider: 'autogen_agentchat.teams.RoundRobinGroupChat', component_type: 'team', label: 'Weather chat' });
+    expect(again.body.data[0].component).toMatchObject({
+      provider: 'autogen_agentchat.teams.RoundRobinGroupChat',
+      component_type: 'team',
+      label: 'Weather chat',
+    });
   });
 
   it('answers rows with integer ids, ISO-8601 UTC timestamps, user and version', async () => {
@@ -45,7 +49,10 @@ describe('teams REST', () => {
   });
 
   it('creates, reads, updates (upsert by id) and deletes a team', async () => {
-    const created = await t.http.post('/api/teams/').send({ user_id: ALICE, component: teamFixture('selector') }).expect(200);
+    const created = await t.http
+      .post('/api/teams/')
+      .send({ user_id: ALICE, component: teamFixture('selector') })
+      .expect(200);
     expect(created.body).toMatchObject({ status: true, data: { user_id: ALICE, component: { label: 'Selector team' } } });
     const id: number = created.body.data.id;
     expect(Number.isInteger(id)).toBe(true);
@@ -77,7 +84,10 @@ describe('teams REST', () => {
   });
 
   it("answers 404 for a missing team and for another user's team", async () => {
-    const created = await t.http.post('/api/teams/').send({ user_id: ALICE, component: teamFixture('weather-tool') }).expect(200);
+    const created = await t.http
+      .post('/api/teams/')
+      .send({ user_id: ALICE, component: teamFixture('weather-tool') })
+      .expect(200);
     const id: number = created.body.data.id;
     for (const res of [
       await t.http.get('/api/teams/999999').query({ user_id: ALICE }),
@@ -94,21 +104,33 @@ describe('teams REST', () => {
   });
 
   it('answers 400 naming the bad field', async () => {
-    const noProvider = await t.http.post('/api/teams/').send({ user_id: ALICE, component: { config: {} } }).expect(400);
+    const noProvider = await t.http
+      .post('/api/teams/')
+      .send({ user_id: ALICE, component: { config: {} } })
+      .expect(400);
     expect(noProvider.body).toEqual({ status: false, message: expect.stringMatching(/^component\.provider: /), detail: noProvider.body.message });
 
-    const badId = await t.http.post('/api/teams/').send({ user_id: ALICE, id: 'seven', component: teamFixture('selector') }).expect(400);
+    const badId = await t.http
+      .post('/api/teams/')
+      .send({ user_id: ALICE, id: 'seven', component: teamFixture('selector') })
+      .expect(400);
     expect(badId.body.message).toMatch(/^id: .*expected number, received string/i);
 
     const badPath = await t.http.get('/api/teams/abc').query({ user_id: ALICE }).expect(400);
     expect(badPath.body.message).toMatch(/^id: /);
 
-    const badUser = await t.http.post('/api/teams/').send({ user_id: 42, component: teamFixture('selector') }).expect(400);
+    const badUser = await t.http
+      .post('/api/teams/')
+      .send({ user_id: 42, component: teamFixture('selector') })
+      .expect(400);
     expect(badUser.body.message).toMatch(/^user_id: /);
   });
 
   it('deleting a team deletes its sessions, their runs and messages', async () => {
-    const team = await t.http.post('/api/teams/').send({ user_id: ALICE, component: teamFixture('round-robin-replay') }).expect(200);
+    const team = await t.http
+      .post('/api/teams/')
+      .send({ user_id: ALICE, component: teamFixture('round-robin-replay') })
+      .expect(200);
     const session = await t.http.post('/api/sessions/').send({ user_id: ALICE, team_id: team.body.data.id, name: 'doomed' }).expect(200);
     const run = await t.http.post('/api/runs/').send({ user_id: ALICE, session_id: session.body.data.id }).expect(200);
     await t.http.delete(`/api/teams/${team.body.data.id}`).query({ user_id: ALICE }).expect(200);

@@ -14,7 +14,10 @@ describe('component validation', () => {
 
   it('answers is_valid for every fixture, not enveloped', async () => {
     for (const name of ['round-robin-replay', 'weather-tool', 'swarm-handoffs', 'selector', 'human-in-the-loop', 'openai-assistant']) {
-      const res = await t.http.post('/api/validate/').send({ component: teamFixture(name) }).expect(200);
+      const res = await t.http
+        .post('/api/validate/')
+        .send({ component: teamFixture(name) })
+        .expect(200);
       expect(res.body).toEqual({ is_valid: true, errors: [], warnings: [] });
     }
   });
@@ -39,18 +42,27 @@ describe('component validation', () => {
   });
 
   it('test-runs a team once and reports its result and logs', async () => {
-    const res = await t.http.post('/api/validate/test').send({ component: teamFixture('weather-tool'), timeout: 10 }).expect(200);
+    const res = await t.http
+      .post('/api/validate/test')
+      .send({ component: teamFixture('weather-tool'), timeout: 10 })
+      .expect(200);
     expect(res.body).toMatchObject({ status: true, message: "Team ran: Text 'TERMINATE' mentioned" });
     expect(res.body.logs.some((line: string) => line.includes('weather_forecast'))).toBe(true);
   });
 
   it('a test run stops at the first human input request', async () => {
-    const res = await t.http.post('/api/validate/test').send({ component: teamFixture('human-in-the-loop'), timeout: 10 }).expect(200);
+    const res = await t.http
+      .post('/api/validate/test')
+      .send({ component: teamFixture('human-in-the-loop'), timeout: 10 })
+      .expect(200);
     expect(res.body).toMatchObject({ status: true, message: 'The test run reached a human input request' });
   });
 
   it('a test run of an invalid team fails with the reason', async () => {
-    const res = await t.http.post('/api/validate/test').send({ component: { provider: 'x.Y', config: {} } }).expect(200);
+    const res = await t.http
+      .post('/api/validate/test')
+      .send({ component: { provider: 'x.Y', config: {} } })
+      .expect(200);
     expect(res.body).toMatchObject({ status: false, message: expect.stringContaining('x.Y'), logs: [] });
   });
 });

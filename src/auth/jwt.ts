@@ -73,7 +73,11 @@ export function verifyHs256Jwt(token: string, secret: string, options: VerifyOpt
  * Signs claims as an HS256 token. The service itself never issues tokens (an identity provider
  * does); this serves the specs, the e2e tests and operators minting a token by hand.
  */
-export function signHs256Jwt(claims: Record<string, unknown>, secret: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
+export function signHs256Jwt(
+  claims: Record<string, unknown>,
+  secret: string,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+): string {
   const head = `${b64json(header)}.${b64json(claims)}`;
   return `${head}.${hmac(head, secret).toString('base64url')}`;
 }

@@ -72,7 +72,12 @@ export class ChatCompletionsService {
           next = nextSpeakerAfter(next, event.message, participants);
           for (const line of lines.of(event.message)) out.write(line);
         } else if (event.outcome.status === 'complete') {
-          await this.save(claim.userId, conversationId, { team: this.teams.completions.label, lastSpeaker: next, state: await team.saveState() }, out);
+          await this.save(
+            claim.userId,
+            conversationId,
+            { team: this.teams.completions.label, lastSpeaker: next, state: await team.saveState() },
+            out,
+          );
         } else {
           out.write(errorLine(failureText(event.outcome)));
         }
@@ -93,7 +98,10 @@ export class ChatCompletionsService {
   private async resume(conversationId: string, saved: ConversationRecord | null): Promise<Team> {
     const { label } = this.teams.completions;
     if (saved && saved.team !== label) {
-      throw new AppError('conflict', `Conversation "${conversationId}" was held with the team "${saved.team}"; this server talks to "${label}" (CHAT_COMPLETIONS_TEAM)`);
+      throw new AppError(
+        'conflict',
+        `Conversation "${conversationId}" was held with the team "${saved.team}"; this server talks to "${label}" (CHAT_COMPLETIONS_TEAM)`,
+      );
     }
     const team = this.teams.completions.load();
     if (!saved) return team;

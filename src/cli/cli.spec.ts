@@ -142,7 +142,10 @@ export default [stub('execute_order', 'Order placed.'), stub('look_up_item', 'it
 
   it('explains a bad config and exits 1', async () => {
     const file = path.join(scratch, 'bad.json');
-    writeFileSync(file, JSON.stringify({ provider: 'autogen_agentchat.teams.RoundRobinGroupChat', config: { participants: [{ provider: 'foo.Bar', config: {} }] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ provider: 'autogen_agentchat.teams.RoundRobinGroupChat', config: { participants: [{ provider: 'foo.Bar', config: {} }] } }),
+    );
     const { code, stderr } = await cli(['run', file, '--task', 'x']);
     expect(code).toBe(1);
     expect(stderr).toContain('config.participants[0]: unknown provider "foo.Bar"');
@@ -197,12 +200,31 @@ export default [stub('execute_order', 'Order placed.'), stub('look_up_item', 'it
       provider: 'AssistantAgent',
       config: {
         name: 'shouter',
-        model_client: { provider: 'ReplayChatCompletionClient', config: { chat_completions: [{ finish_reason: 'function_calls', content: [call], usage: { prompt_tokens: 1, completion_tokens: 1 }, cached: false }, 'Done. TERMINATE'] } },
-        tools: [{ provider: 'autogen_core.tools.FunctionTool', config: { name: 'shout', source_code: 'def shout(text: str) -> str:\n    return text.upper()\n' } }],
+        model_client: {
+          provider: 'ReplayChatCompletionClient',
+          config: {
+            chat_completions: [
+              { finish_reason: 'function_calls', content: [call], usage: { prompt_tokens: 1, completion_tokens: 1 }, cached: false },
+              'Done. TERMINATE',
+            ],
+          },
+        },
+        tools: [
+          {
+            provider: 'autogen_core.tools.FunctionTool',
+            config: { name: 'shout', source_code: 'def shout(text: str) -> str:\n    return text.upper()\n' },
+          },
+        ],
         reflect_on_tool_use: true,
       },
     };
-    writeFileSync(file, JSON.stringify({ provider: 'RoundRobinGroupChat', config: { participants: [agent], termination_condition: { provider: 'TextMentionTermination', config: { text: 'TERMINATE' } } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        provider: 'RoundRobinGroupChat',
+        config: { participants: [agent], termination_condition: { provider: 'TextMentionTermination', config: { text: 'TERMINATE' } } },
+      }),
+    );
     const { code, stdout, stderr } = await cli(['run', file, '--task', 'Shout hello.'], { env: { PYTHON_POOL_SIZE: '1' }, timeoutMs: 60_000 });
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -212,7 +234,20 @@ export default [stub('execute_order', 'Order placed.'), stub('look_up_item', 'it
   it('refuses a Python FunctionTool it has no tool for when PYTHON_TOOLS=off, and bad usage', async () => {
     const file = path.join(scratch, 'unknown-tool.json');
     const tools = [{ provider: 'autogen_core.tools.FunctionTool', config: { name: 'mystery', source_code: 'def mystery() -> str: ...' } }];
-    writeFileSync(file, JSON.stringify({ provider: 'RoundRobinGroupChat', config: { participants: [{ provider: 'AssistantAgent', config: { name: 'a', model_client: { provider: 'ReplayChatCompletionClient', config: { chat_completions: ['x'] } }, tools } }] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        provider: 'RoundRobinGroupChat',
+        config: {
+          participants: [
+            {
+              provider: 'AssistantAgent',
+              config: { name: 'a', model_client: { provider: 'ReplayChatCompletionClient', config: { chat_completions: ['x'] } }, tools },
+            },
+          ],
+        },
+      }),
+    );
     const swarm = await cli(['run', file, '--task', 'x'], { env: { PYTHON_TOOLS: 'off' } });
     expect(swarm.code).toBe(1);
     expect(swarm.stderr).toContain('FunctionTool "mystery" is not a registered tool');

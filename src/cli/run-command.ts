@@ -119,16 +119,37 @@ async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
   }
   const credentials = credentialsFromEnv(env);
   const settings = envSchema
-    .pick({ PYTHON_TOOLS: true, PYTHON_POOL_SIZE: true, PYTHON_TIMEOUT_S: true, PYTHON_MEMORY_MB: true, TOOL_MAX_OUTPUT_CHARS: true, GOOGLE_API_KEY: true, GOOGLE_CSE_ID: true, IMAGES_DIR: true })
+    .pick({
+      PYTHON_TOOLS: true,
+      PYTHON_POOL_SIZE: true,
+      PYTHON_TIMEOUT_S: true,
+      PYTHON_MEMORY_MB: true,
+      TOOL_MAX_OUTPUT_CHARS: true,
+      GOOGLE_API_KEY: true,
+      GOOGLE_CSE_ID: true,
+      IMAGES_DIR: true,
+    })
     .safeParse(env);
-  if (!settings.success) throw new Error(`invalid tools setting: ${settings.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!settings.success)
+    throw new Error(`invalid tools setting: ${settings.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const t = toolsConfig(settings.data);
   const tools = await standardToolRegistry({
     extra: demoTools(),
     toolsDir: env.TOOLS_DIR || undefined,
-    web: { maxOutputChars: t.maxOutputChars, google: { apiKey: t.googleApiKey, cseId: t.googleCseId }, openai: credentials.openai, imagesDir: t.imagesDir },
+    web: {
+      maxOutputChars: t.maxOutputChars,
+      google: { apiKey: t.googleApiKey, cseId: t.googleCseId },
+      openai: credentials.openai,
+      imagesDir: t.imagesDir,
+    },
   });
-  const python = pythonSandboxFor({ mode: t.python, poolSize: t.pythonPoolSize, timeoutMs: t.pythonTimeoutMs, memoryMb: t.pythonMemoryMb, maxOutputChars: t.maxOutputChars });
+  const python = pythonSandboxFor({
+    mode: t.python,
+    poolSize: t.pythonPoolSize,
+    timeoutMs: t.pythonTimeoutMs,
+    memoryMb: t.pythonMemoryMb,
+    maxOutputChars: t.maxOutputChars,
+  });
   return {
     tools,
     credentials,

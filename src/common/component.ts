@@ -8,13 +8,13 @@ import { jsonObjectSchema } from './json.js';
  */
 export const componentSchema = z
   .object({
-  provider: z.string().min(1),
-  component_type: z.string().optional(),
-  version: z.number().int().optional(),
-  component_version: z.number().int().optional(),
-  description: z.string().nullish(),
-  label: z.string().nullish(),
-  config: jsonObjectSchema,
+    provider: z.string().min(1),
+    component_type: z.string().optional(),
+    version: z.number().int().optional(),
+    component_version: z.number().int().optional(),
+    description: z.string().nullish(),
+    label: z.string().nullish(),
+    config: jsonObjectSchema,
   })
   .catchall(z.json());
 export type Component = z.infer<typeof componentSchema>;

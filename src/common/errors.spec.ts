@@ -1,7 +1,16 @@
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, ConfigError, InputUnavailableError, ModelError, RunStateError, ToolError } from '../engine/index.js';
-import { AppError, describeError, ERROR_KINDS, ERROR_TRANSPORT, INTERNAL_ERROR_MESSAGE, NotFoundError, TooManyRequestsError, UnauthorizedError } from './errors.js';
+import {
+  AppError,
+  describeError,
+  ERROR_KINDS,
+  ERROR_TRANSPORT,
+  INTERNAL_ERROR_MESSAGE,
+  NotFoundError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from './errors.js';
 
 describe(describeError.name, () => {
   it.each([
@@ -24,7 +33,10 @@ describe(describeError.name, () => {
   });
 
   it('withholds the text of anything it does not know, and of a 5xx HttpException', () => {
-    expect(describeError(new TypeError("Cannot read properties of undefined (reading 'x')"))).toEqual({ kind: 'internal', message: INTERNAL_ERROR_MESSAGE });
+    expect(describeError(new TypeError("Cannot read properties of undefined (reading 'x')"))).toEqual({
+      kind: 'internal',
+      message: INTERNAL_ERROR_MESSAGE,
+    });
     expect(describeError('a thrown string')).toEqual({ kind: 'internal', message: INTERNAL_ERROR_MESSAGE });
     expect(describeError(new HttpException('db password in here', 500))).toEqual({ kind: 'internal', message: INTERNAL_ERROR_MESSAGE });
   });

@@ -5,15 +5,7 @@
  * every transport: an HTTP status, a socket close code, a CLI exit code. Services throw kinds,
  * never transport exceptions; each transport maps them in exactly one place.
  */
-import {
-  CancelledError,
-  ConfigError,
-  EngineError,
-  InputUnavailableError,
-  ModelError,
-  RunStateError,
-  ToolError,
-} from '../engine/index.js';
+import { CancelledError, ConfigError, EngineError, InputUnavailableError, ModelError, RunStateError, ToolError } from '../engine/index.js';
 
 export const ERROR_KINDS = [
   'bad_request',
@@ -127,7 +119,11 @@ interface HttpExceptionLike {
 }
 
 function isHttpException(error: unknown): error is HttpExceptionLike {
-  return error instanceof Error && typeof (error as Partial<HttpExceptionLike>).getStatus === 'function' && typeof (error as Partial<HttpExceptionLike>).getResponse === 'function';
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<HttpExceptionLike>).getStatus === 'function' &&
+    typeof (error as Partial<HttpExceptionLike>).getResponse === 'function'
+  );
 }
 
 function httpExceptionMessage(error: HttpExceptionLike): string {

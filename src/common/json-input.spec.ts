@@ -26,7 +26,11 @@ describe(findJsonInputProblem.name, () => {
   });
 
   it('says which limit was passed, or which field holds the NUL', () => {
-    expect(describeJsonInputProblem({ kind: 'too_deep', maxDepth: 64 }, 'Request body')).toBe('Request body is nested deeper than 64 levels (MAX_JSON_DEPTH)');
-    expect(describeJsonInputProblem({ kind: 'nul', path: ['config', 0, 'name'] }, 'Request body')).toBe('config.0.name: must not contain the NUL character (\\u0000)');
+    expect(describeJsonInputProblem({ kind: 'too_deep', maxDepth: 64 }, 'Request body')).toBe(
+      'Request body is nested deeper than 64 levels (MAX_JSON_DEPTH)',
+    );
+    expect(describeJsonInputProblem({ kind: 'nul', path: ['config', 0, 'name'] }, 'Request body')).toBe(
+      'config.0.name: must not contain the NUL character (\\u0000)',
+    );
   });
 });

@@ -12,9 +12,7 @@
 /** MAX_JSON_DEPTH's default. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
 
-export type JsonInputProblem =
-  | { kind: 'too_deep'; maxDepth: number }
-  | { kind: 'nul'; path: (string | number)[] };
+export type JsonInputProblem = { kind: 'too_deep'; maxDepth: number } | { kind: 'nul'; path: (string | number)[] };
 
 interface Node {
   value: unknown;

@@ -10,7 +10,10 @@ const team = (apiKey: string, extra: JsonObject = {}): JsonObject => ({
         provider: 'autogen_agentchat.agents.AssistantAgent',
         config: {
           name: 'writer',
-          model_client: { provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient', config: { model: 'gpt-4o', api_key: apiKey, max_tokens: 100 } },
+          model_client: {
+            provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient',
+            config: { model: 'gpt-4o', api_key: apiKey, max_tokens: 100 },
+          },
           workbench: [
             {
               provider: 'autogen_ext.tools.mcp.McpWorkbench',
@@ -102,10 +105,20 @@ describe(restoreSecrets.name, () => {
     });
 
     it('drops a header secret (also in default_headers) when the url or base_url it belonged to changed', () => {
-      const stored = mcp({ type: 'StreamableHttpServerParams', url: 'https://mcp.example/mcp', headers: { Authorization: 'Bearer alice', Accept: 'a' } });
-      const moved = restoreSecrets(mcp({ type: 'StreamableHttpServerParams', url: 'https://evil.example/mcp', headers: { Authorization: SECRET_MARKER, Accept: 'a' } }), stored);
+      const stored = mcp({
+        type: 'StreamableHttpServerParams',
+        url: 'https://mcp.example/mcp',
+        headers: { Authorization: 'Bearer alice', Accept: 'a' },
+      });
+      const moved = restoreSecrets(
+        mcp({ type: 'StreamableHttpServerParams', url: 'https://evil.example/mcp', headers: { Authorization: SECRET_MARKER, Accept: 'a' } }),
+        stored,
+      );
       expect(moved).toEqual(mcp({ type: 'StreamableHttpServerParams', url: 'https://evil.example/mcp', headers: { Accept: 'a' } }));
-      const kept = restoreSecrets(mcp({ type: 'StreamableHttpServerParams', url: 'https://mcp.example/mcp', headers: { Authorization: SECRET_MARKER, Accept: 'a' } }), stored);
+      const kept = restoreSecrets(
+        mcp({ type: 'StreamableHttpServerParams', url: 'https://mcp.example/mcp', headers: { Authorization: SECRET_MARKER, Accept: 'a' } }),
+        stored,
+      );
       expect(kept).toEqual(stored);
 
       const withHeaders = model({ base_url: 'https://models.example/v1', default_headers: { Authorization: 'Bearer alice' } });
@@ -170,7 +183,12 @@ describe('secrets in headers and URLs', () => {
 
   it('redacts credential-like default_headers and the credentials inside URLs, and nothing else', () => {
     const read = redactSecrets(model);
-    expect(read.config.default_headers).toEqual({ 'Ocp-Apim-Subscription-Key': SECRET_MARKER, Cookie: SECRET_MARKER, 'X-Custom-Key': SECRET_MARKER, 'X-Trace': 'visible' });
+    expect(read.config.default_headers).toEqual({
+      'Ocp-Apim-Subscription-Key': SECRET_MARKER,
+      Cookie: SECRET_MARKER,
+      'X-Custom-Key': SECRET_MARKER,
+      'X-Trace': 'visible',
+    });
     expect(read.config.base_url).toBe('https://gateway:********@llm.example.com/v1?api-key=********&region=eu');
     expect(JSON.stringify(read)).not.toMatch(/stored|abc|custom/);
   });

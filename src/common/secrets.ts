@@ -134,7 +134,9 @@ export function restoreSecrets<T extends JsonValue>(incoming: T, stored: JsonVal
 function sameDestination(incoming: { [key: string]: JsonValue }, stored: { [key: string]: JsonValue } | undefined): boolean {
   if (!stored) return true;
   const at = (o: { [key: string]: JsonValue }, key: string) => (Object.hasOwn(o, key) ? o[key] : null);
-  return DESTINATION_KEYS.every((key) => sameUrl(at(incoming, key), at(stored, key)) || JSON.stringify(at(incoming, key)) === JSON.stringify(at(stored, key)));
+  return DESTINATION_KEYS.every(
+    (key) => sameUrl(at(incoming, key), at(stored, key)) || JSON.stringify(at(incoming, key)) === JSON.stringify(at(stored, key)),
+  );
 }
 
 function restore(incoming: JsonValue, stored: JsonValue | undefined, parentKey: string | undefined, parentSameDestination: boolean): JsonValue {

@@ -47,7 +47,10 @@ export const envSchema = z.object({
   DATABASE_URL: databaseUrl.default('sqlite:./data/teamstream.db'),
   /** PostgreSQL schema to use (created if missing); lets several instances or test suites share one database. */
   DATABASE_SCHEMA: optionalString.pipe(
-    z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier').optional(),
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier')
+      .optional(),
   ),
   /** Log every SQL statement (TypeORM logging). */
   DATABASE_LOGGING: z
@@ -71,7 +74,11 @@ export const envSchema = z.object({
    */
   EGRESS_ALLOW: optionalString.pipe(EgressAllowSchema),
   /** Most bytes of one response body from a model server or MCP server (decoded); default 32 MiB. */
-  EGRESS_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  EGRESS_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * 1024 * 1024),
   /** Directory of operator-installed tool modules (.js/.mjs) that team configs may name. */
   TOOLS_DIR: optionalString,
   /** JSON file of the pinned MCP stdio servers configs may start (README, Security); unset: none. */
@@ -111,30 +118,67 @@ export const envSchema = z.object({
   /** Agent turns one run may take, whatever its team's own termination; past it the run ends stopped. */
   RUN_MAX_TURNS: z.coerce.number().int().min(1).max(1_000_000).default(100),
   /** Wall-clock seconds one run may last; past it the run ends stopped. */
-  RUN_MAX_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(3600),
+  RUN_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .default(3600),
   /** Live runs this process runs at once, in total and per user; a start over either is refused. */
   MAX_LIVE_RUNS: z.coerce.number().int().min(1).max(100_000).default(200),
   MAX_LIVE_RUNS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Largest client frame on any socket, in bytes: the transport's limit (1009 past it, never buffered). */
-  WS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(16 * 1024 * 1024),
+  WS_MAX_FRAME_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
   /** Largest task text (characters) and decoded uploaded file (bytes) in a `start` frame. */
   MAX_TASK_CHARS: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
-  MAX_FILE_BYTES: z.coerce.number().int().min(1).max(64 * 1024 * 1024).default(10 * 1024 * 1024),
+  MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   /** WebSocket ping interval in ms; a socket that misses a whole interval is dropped. 0 disables. */
   WS_PING_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** A viewer's unsent bytes past which its chunks are merged, and past which it is closed 1013. */
-  WS_VIEWER_SOFT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
-  WS_VIEWER_HARD_LIMIT_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  WS_VIEWER_SOFT_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  WS_VIEWER_HARD_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
   /** Origins (scheme://host[:port], comma-separated, or `*`) a browser may call from; empty = same-origin only. */
   CORS_ORIGINS: optionalString.pipe(
     z
       .string()
       .optional()
-      .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
+      .transform((v) =>
+        v
+          ? v
+              .split(',')
+              .map((o) => o.trim())
+              .filter(Boolean)
+          : [],
+      )
       .refine((list) => list.every((o) => o === '*' || isOrigin(o)), 'must be * or comma-separated origins such as https://app.example.com'),
   ),
   /** Host names (no port; `*`: any) requests and socket upgrades may name in `Host`, besides the loopback names (DNS rebinding). */
-  ALLOWED_HOSTS: optionalString.transform((v) => (v ? v.split(',').map((h) => h.trim()).filter(Boolean) : [])),
+  ALLOWED_HOSTS: optionalString.transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean)
+      : [],
+  ),
   /** Deepest nesting of JSON accepted in a request body or socket frame (objects and arrays). */
   MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(10_000).default(64),
   /** Open WebSockets (every path) in total, and per verified user (per client IP without auth); over: close 1013. */

@@ -62,9 +62,28 @@ describe(loadConfig.name, () => {
   });
 
   it('reads the Python sandbox and web tool settings, refusing an unknown PYTHON_TOOLS', () => {
-    const tools = loadConfig({ PYTHON_TOOLS: 'off', PYTHON_POOL_SIZE: '4', PYTHON_TIMEOUT_S: '5', PYTHON_MEMORY_MB: '512', TOOL_MAX_OUTPUT_CHARS: '2000', GOOGLE_API_KEY: 'g', GOOGLE_CSE_ID: 'cx' }).tools;
-    expect(tools).toMatchObject({ python: 'off', pythonPoolSize: 4, pythonTimeoutMs: 5000, pythonMemoryMb: 512, maxOutputChars: 2000, googleApiKey: 'g', googleCseId: 'cx' });
-    expect(problemsOf({ PYTHON_TOOLS: 'host', PYTHON_POOL_SIZE: '0' })).toEqual([expect.stringMatching(/^PYTHON_TOOLS: /), expect.stringMatching(/^PYTHON_POOL_SIZE: /)]);
+    const tools = loadConfig({
+      PYTHON_TOOLS: 'off',
+      PYTHON_POOL_SIZE: '4',
+      PYTHON_TIMEOUT_S: '5',
+      PYTHON_MEMORY_MB: '512',
+      TOOL_MAX_OUTPUT_CHARS: '2000',
+      GOOGLE_API_KEY: 'g',
+      GOOGLE_CSE_ID: 'cx',
+    }).tools;
+    expect(tools).toMatchObject({
+      python: 'off',
+      pythonPoolSize: 4,
+      pythonTimeoutMs: 5000,
+      pythonMemoryMb: 512,
+      maxOutputChars: 2000,
+      googleApiKey: 'g',
+      googleCseId: 'cx',
+    });
+    expect(problemsOf({ PYTHON_TOOLS: 'host', PYTHON_POOL_SIZE: '0' })).toEqual([
+      expect.stringMatching(/^PYTHON_TOOLS: /),
+      expect.stringMatching(/^PYTHON_POOL_SIZE: /),
+    ]);
   });
 
   it('treats blank values as unset', () => {
@@ -77,7 +96,10 @@ describe(loadConfig.name, () => {
   });
 
   it('reads EGRESS_ALLOW into rules and names every bad entry', () => {
-    expect(loadConfig({ EGRESS_ALLOW: '127.0.0.1:11434, 10.0.0.0/8' }).engine.egressAllow.map((r) => r.text)).toEqual(['127.0.0.1:11434', '10.0.0.0/8']);
+    expect(loadConfig({ EGRESS_ALLOW: '127.0.0.1:11434, 10.0.0.0/8' }).engine.egressAllow.map((r) => r.text)).toEqual([
+      '127.0.0.1:11434',
+      '10.0.0.0/8',
+    ]);
     expect(problemsOf({ EGRESS_ALLOW: '10.0.0.0/99,ok,host:x' })).toEqual([
       expect.stringMatching(/^EGRESS_ALLOW: "10\.0\.0\.0\/99"/),
       expect.stringMatching(/^EGRESS_ALLOW: "host:x"/),
@@ -93,7 +115,9 @@ describe(loadConfig.name, () => {
     const dir = mkdtempSync(join(tmpdir(), 'config-mcp-'));
     const good = join(dir, 'good.json');
     writeFileSync(good, JSON.stringify([{ name: 'files', command: 'npx', args: ['-y', 'server@1.0.0'] }]));
-    expect(loadConfig({ MCP_SERVERS_FILE: good }).engine.mcpServers).toEqual([{ name: 'files', command: 'npx', args: ['-y', 'server@1.0.0'], env: {}, allow_env: [] }]);
+    expect(loadConfig({ MCP_SERVERS_FILE: good }).engine.mcpServers).toEqual([
+      { name: 'files', command: 'npx', args: ['-y', 'server@1.0.0'], env: {}, allow_env: [] },
+    ]);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify([{ name: 'x', command: 'node', allow_env: ['LD_PRELOAD'] }]));
     expect(problemsOf({ MCP_SERVERS_FILE: bad })).toEqual([expect.stringMatching(/^MCP_SERVERS_FILE .*LD_PRELOAD/)]);
@@ -101,7 +125,10 @@ describe(loadConfig.name, () => {
 
   it('requires AZURE_OPENAI_ENDPOINT with AZURE_OPENAI_API_KEY (the key is bound to it)', () => {
     expect(problemsOf({ AZURE_OPENAI_API_KEY: 'k' })).toEqual([expect.stringMatching(/^AZURE_OPENAI_API_KEY: requires AZURE_OPENAI_ENDPOINT/)]);
-    expect(loadConfig({ AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com' }).azure).toEqual({ apiKey: 'k', endpoint: 'https://x.openai.azure.com' });
+    expect(loadConfig({ AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com' }).azure).toEqual({
+      apiKey: 'k',
+      endpoint: 'https://x.openai.azure.com',
+    });
   });
 
   it('selects PostgreSQL for a postgres:// URL and keeps the schema', () => {
@@ -168,7 +195,10 @@ describe(loadConfig.name, () => {
 
 describe('edge settings', () => {
   it('splits CORS_ORIGINS on commas and accepts *', () => {
-    expect(loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://localhost:5173' }).edge.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://localhost:5173' }).edge.corsOrigins).toEqual([
+      'https://a.example.com',
+      'http://localhost:5173',
+    ]);
     expect(loadConfig({ CORS_ORIGINS: '*' }).edge.corsOrigins).toEqual(['*']);
   });
 });

@@ -6,8 +6,7 @@ import { envSchema, type LogLevelName } from './config.schema.js';
 
 /** Where the data lives: a SQLite file, or a PostgreSQL URL (with an optional schema). */
 export type DatabaseConfig =
-  | { kind: 'sqlite'; path: string; logging: boolean }
-  | { kind: 'postgres'; url: string; schema: string | undefined; logging: boolean };
+  { kind: 'sqlite'; path: string; logging: boolean } | { kind: 'postgres'; url: string; schema: string | undefined; logging: boolean };
 
 /**
  * Tunables and limits of running teams and streaming their runs (see README, Configuration).
@@ -129,7 +128,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   // Removed, and refused rather than ignored, so nobody who relied on it is silently downgraded.
   if (env.MCP_STDIO_ALLOW?.trim()) {
-    problems.push('MCP_STDIO_ALLOW: removed (an allowed npx/node ran any code); pin servers in a JSON file named by MCP_SERVERS_FILE (see README, Security)');
+    problems.push(
+      'MCP_STDIO_ALLOW: removed (an allowed npx/node ran any code); pin servers in a JSON file named by MCP_SERVERS_FILE (see README, Security)',
+    );
   }
   let mcpServers: PinnedMcpServer[] = [];
   if (e.MCP_SERVERS_FILE) {
@@ -150,7 +151,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth: { type: e.AUTH_TYPE, jwtSecret: e.JWT_SECRET },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
     azure: { apiKey: e.AZURE_OPENAI_API_KEY, endpoint: e.AZURE_OPENAI_ENDPOINT },
-    engine: { toolsDir: e.TOOLS_DIR ? resolve(e.TOOLS_DIR) : undefined, egressAllow: e.EGRESS_ALLOW, egressMaxResponseBytes: e.EGRESS_MAX_RESPONSE_BYTES, mcpServers },
+    engine: {
+      toolsDir: e.TOOLS_DIR ? resolve(e.TOOLS_DIR) : undefined,
+      egressAllow: e.EGRESS_ALLOW,
+      egressMaxResponseBytes: e.EGRESS_MAX_RESPONSE_BYTES,
+      mcpServers,
+    },
     tools: toolsConfig(e),
     runs: {
       chunkFlushMs: e.RUN_CHUNK_FLUSH_MS,
@@ -184,7 +190,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 /** The tools settings of a parsed environment (the CLI reads them the same way). */
-export function toolsConfig(e: Pick<z.output<typeof envSchema>, 'PYTHON_TOOLS' | 'PYTHON_POOL_SIZE' | 'PYTHON_TIMEOUT_S' | 'PYTHON_MEMORY_MB' | 'TOOL_MAX_OUTPUT_CHARS' | 'GOOGLE_API_KEY' | 'GOOGLE_CSE_ID' | 'IMAGES_DIR'>): ToolsConfig {
+export function toolsConfig(
+  e: Pick<
+    z.output<typeof envSchema>,
+    | 'PYTHON_TOOLS'
+    | 'PYTHON_POOL_SIZE'
+    | 'PYTHON_TIMEOUT_S'
+    | 'PYTHON_MEMORY_MB'
+    | 'TOOL_MAX_OUTPUT_CHARS'
+    | 'GOOGLE_API_KEY'
+    | 'GOOGLE_CSE_ID'
+    | 'IMAGES_DIR'
+  >,
+): ToolsConfig {
   return {
     python: e.PYTHON_TOOLS,
     pythonPoolSize: e.PYTHON_POOL_SIZE,

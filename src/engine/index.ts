@@ -49,21 +49,10 @@ export { isResponse, type AgentContext, type AgentStreamItem, type ChatAgent, ty
 export { AssistantAgent, type AssistantAgentOptions } from './agents/assistant-agent.js';
 export { UserProxyAgent, type UserProxyAgentOptions } from './agents/user-proxy-agent.js';
 export { resolveHandoff, type Handoff, type HandoffConfig } from './agents/handoffs.js';
-export {
-  UnboundedChatCompletionContext,
-  BufferedChatCompletionContext,
-  type ChatCompletionContext,
-} from './agents/model-context.js';
+export { UnboundedChatCompletionContext, BufferedChatCompletionContext, type ChatCompletionContext } from './agents/model-context.js';
 
 // Saved state (continuing a conversation in a freshly loaded team)
-export {
-  AgentStateSchema,
-  TeamStateSchema,
-  ModelContextStateSchema,
-  type AgentState,
-  type TeamState,
-  type ModelContextState,
-} from './state.js';
+export { AgentStateSchema, TeamStateSchema, ModelContextStateSchema, type AgentState, type TeamState, type ModelContextState } from './state.js';
 
 // Teams
 export { isTaskResult, type RunOptions, type TaskInput, type Team, type TeamStreamItem } from './teams/team.js';
@@ -77,11 +66,7 @@ export { driveTeam, INTERNAL_RUN_ERROR, stopReasons, type DriveLimits, type Driv
 export type { RunEvent, RunOutcome, RunStatus } from './driver/run-outcome.js';
 
 // Termination conditions
-export {
-  TerminationCondition,
-  OrTerminationCondition,
-  AndTerminationCondition,
-} from './conditions/termination-condition.js';
+export { TerminationCondition, OrTerminationCondition, AndTerminationCondition } from './conditions/termination-condition.js';
 export {
   TextMentionTermination,
   StopMessageTermination,
@@ -98,13 +83,7 @@ export {
 } from './conditions/limit-conditions.js';
 
 // Components
-export {
-  ComponentModelSchema,
-  COMPONENT_TYPES,
-  type ComponentModel,
-  type ComponentType,
-  type Configurable,
-} from './components/component-model.js';
+export { ComponentModelSchema, COMPONENT_TYPES, type ComponentModel, type ComponentType, type Configurable } from './components/component-model.js';
 export { loadTeam, loadComponent } from './components/loader.js';
 export { validateComponent, type ValidationIssue, type ValidationResult } from './components/validate.js';
 export { dumpComponent } from './components/dump.js';
@@ -113,11 +92,5 @@ export { FunctionTool } from './components/function-tool.js';
 export { ComponentConfigError, egressOf, type LoadContext, type ComponentTypeMap } from './components/registry-types.js';
 
 // IO
-export {
-  getDefaultIOStream,
-  setGlobalDefaultIOStream,
-  withIOStream,
-  type InputOptions,
-  type IOStream,
-} from './io/io-stream.js';
+export { getDefaultIOStream, setGlobalDefaultIOStream, withIOStream, type InputOptions, type IOStream } from './io/io-stream.js';
 export { IOConsole, type IOConsoleOptions } from './io/io-console.js';

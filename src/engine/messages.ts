@@ -38,10 +38,24 @@ interface MessageBase {
   created_at: string;
 }
 
-export interface TextMessage extends MessageBase { content: string; type: 'TextMessage' }
-export interface MultiModalMessage extends MessageBase { content: (string | ImageContent)[]; type: 'MultiModalMessage' }
-export interface StopMessage extends MessageBase { content: string; type: 'StopMessage' }
-export interface HandoffMessage extends MessageBase { content: string; target: string; context: unknown[]; type: 'HandoffMessage' }
+export interface TextMessage extends MessageBase {
+  content: string;
+  type: 'TextMessage';
+}
+export interface MultiModalMessage extends MessageBase {
+  content: (string | ImageContent)[];
+  type: 'MultiModalMessage';
+}
+export interface StopMessage extends MessageBase {
+  content: string;
+  type: 'StopMessage';
+}
+export interface HandoffMessage extends MessageBase {
+  content: string;
+  target: string;
+  context: unknown[];
+  type: 'HandoffMessage';
+}
 export interface ToolCallSummaryMessage extends MessageBase {
   content: string;
   tool_calls: FunctionCall[];
@@ -49,27 +63,38 @@ export interface ToolCallSummaryMessage extends MessageBase {
   type: 'ToolCallSummaryMessage';
 }
 
-export interface ToolCallRequestEvent extends MessageBase { content: FunctionCall[]; type: 'ToolCallRequestEvent' }
-export interface ToolCallExecutionEvent extends MessageBase { content: FunctionExecutionResult[]; type: 'ToolCallExecutionEvent' }
+export interface ToolCallRequestEvent extends MessageBase {
+  content: FunctionCall[];
+  type: 'ToolCallRequestEvent';
+}
+export interface ToolCallExecutionEvent extends MessageBase {
+  content: FunctionExecutionResult[];
+  type: 'ToolCallExecutionEvent';
+}
 export interface ModelClientStreamingChunkEvent extends MessageBase {
   content: string;
   full_message_id: string;
   type: 'ModelClientStreamingChunkEvent';
 }
-export interface ThoughtEvent extends MessageBase { content: string; type: 'ThoughtEvent' }
-export interface SelectSpeakerEvent extends MessageBase { content: string[]; type: 'SelectSpeakerEvent' }
-export interface UserInputRequestedEvent extends MessageBase { request_id: string; content: ''; type: 'UserInputRequestedEvent' }
+export interface ThoughtEvent extends MessageBase {
+  content: string;
+  type: 'ThoughtEvent';
+}
+export interface SelectSpeakerEvent extends MessageBase {
+  content: string[];
+  type: 'SelectSpeakerEvent';
+}
+export interface UserInputRequestedEvent extends MessageBase {
+  request_id: string;
+  content: '';
+  type: 'UserInputRequestedEvent';
+}
 
 /** Messages agents say to each other (what termination conditions and the history see). */
 export type ChatMessage = TextMessage | MultiModalMessage | StopMessage | HandoffMessage | ToolCallSummaryMessage;
 /** Things that happen inside an agent's turn; streamed to viewers, not part of the conversation. */
 export type AgentEvent =
-  | ToolCallRequestEvent
-  | ToolCallExecutionEvent
-  | ModelClientStreamingChunkEvent
-  | ThoughtEvent
-  | SelectSpeakerEvent
-  | UserInputRequestedEvent;
+  ToolCallRequestEvent | ToolCallExecutionEvent | ModelClientStreamingChunkEvent | ThoughtEvent | SelectSpeakerEvent | UserInputRequestedEvent;
 export type AgentMessage = ChatMessage | AgentEvent;
 export type AgentMessageType = AgentMessage['type'];
 

@@ -21,9 +21,7 @@ const agentMessage = z
 const chatMessage = z
   .looseObject({ type: z.enum(CHAT_MESSAGE_TYPES), id: z.string(), source: z.string() })
   .transform((m) => m as unknown as ChatMessage);
-const llmMessage = z
-  .looseObject({ type: z.enum(LLM_MESSAGE_TYPES), content: z.unknown() })
-  .transform((m) => m as unknown as LLMMessage);
+const llmMessage = z.looseObject({ type: z.enum(LLM_MESSAGE_TYPES), content: z.unknown() }).transform((m) => m as unknown as LLMMessage);
 
 /** One model-context message as stored (a saved context, a HandoffMessage's `context`). */
 export const LLMMessageSchema = llmMessage;

@@ -20,7 +20,9 @@ export function component(
 }
 
 /** A scripted model reply: a string streams word by word; a result object arrives whole. */
-export type ScriptedReply = string | { finish_reason: 'stop' | 'function_calls'; content: JsonValue; usage: { prompt_tokens: number; completion_tokens: number }; cached: false };
+export type ScriptedReply =
+  | string
+  | { finish_reason: 'stop' | 'function_calls'; content: JsonValue; usage: { prompt_tokens: number; completion_tokens: number }; cached: false };
 
 /** A reply that calls one tool (or a `transfer_to_<agent>` hand-off). */
 export function toolCall(id: string, name: string, args: JsonObject = {}): ScriptedReply {
@@ -39,20 +41,38 @@ export function toolCall(id: string, name: string, args: JsonObject = {}): Scrip
  */
 export function modelClient(script: ScriptedReply[], useOpenAI: boolean): Component {
   if (useOpenAI) {
-    return component('autogen_ext.models.openai.OpenAIChatCompletionClient', 'model', { model: 'gpt-4o-mini' }, 'OpenAIChatCompletionClient', 'OpenAI GPT-4o-mini');
+    return component(
+      'autogen_ext.models.openai.OpenAIChatCompletionClient',
+      'model',
+      { model: 'gpt-4o-mini' },
+      'OpenAIChatCompletionClient',
+      'OpenAI GPT-4o-mini',
+    );
   }
-  return component('autogen_ext.models.replay.ReplayChatCompletionClient', 'model', { chat_completions: script }, 'ReplayChatCompletionClient', 'Scripted replies (no API key needed)');
+  return component(
+    'autogen_ext.models.replay.ReplayChatCompletionClient',
+    'model',
+    { chat_completions: script },
+    'ReplayChatCompletionClient',
+    'Scripted replies (no API key needed)',
+  );
 }
 
 /** An AGS FunctionTool entry. The engine resolves it by `name` and never runs `source_code`. */
 export function functionTool(name: string, description: string, signature: string): Component {
-  return component('autogen_core.tools.FunctionTool', 'tool', {
+  return component(
+    'autogen_core.tools.FunctionTool',
+    'tool',
+    {
+      name,
+      description,
+      source_code: `${signature}\n    ...`,
+      global_imports: [],
+      has_cancellation_support: false,
+    },
     name,
     description,
-    source_code: `${signature}\n    ...`,
-    global_imports: [],
-    has_cancellation_support: false,
-  }, name, description);
+  );
 }
 
 export function staticWorkbench(tools: Component[]): Component {
@@ -72,20 +92,26 @@ interface AssistantOptions {
 }
 
 export function assistantAgent(o: AssistantOptions): Component {
-  return component('autogen_agentchat.agents.AssistantAgent', 'agent', {
-    name: o.name,
-    description: o.description,
-    system_message: o.systemMessage,
-    model_client: o.model,
-    workbench: o.tools && o.tools.length > 0 ? [staticWorkbench(o.tools)] : [],
-    handoffs: o.handoffs ?? [],
-    model_context: component('autogen_core.model_context.UnboundedChatCompletionContext', 'chat_completion_context', {}),
-    model_client_stream: o.stream ?? true,
-    reflect_on_tool_use: o.reflectOnToolUse ?? false,
-    tool_call_summary_format: '{result}',
-    max_tool_iterations: o.maxToolIterations ?? 1,
-    metadata: {},
-  }, 'AssistantAgent', o.description);
+  return component(
+    'autogen_agentchat.agents.AssistantAgent',
+    'agent',
+    {
+      name: o.name,
+      description: o.description,
+      system_message: o.systemMessage,
+      model_client: o.model,
+      workbench: o.tools && o.tools.length > 0 ? [staticWorkbench(o.tools)] : [],
+      handoffs: o.handoffs ?? [],
+      model_context: component('autogen_core.model_context.UnboundedChatCompletionContext', 'chat_completion_context', {}),
+      model_client_stream: o.stream ?? true,
+      reflect_on_tool_use: o.reflectOnToolUse ?? false,
+      tool_call_summary_format: '{result}',
+      max_tool_iterations: o.maxToolIterations ?? 1,
+      metadata: {},
+    },
+    'AssistantAgent',
+    o.description,
+  );
 }
 
 export function userProxyAgent(name: string, description: string): Component {
@@ -93,10 +119,22 @@ export function userProxyAgent(name: string, description: string): Component {
 }
 
 export const textMention = (text: string): Component =>
-  component('autogen_agentchat.conditions.TextMentionTermination', 'termination', { text }, 'TextMentionTermination', `Stop when "${text}" is mentioned`);
+  component(
+    'autogen_agentchat.conditions.TextMentionTermination',
+    'termination',
+    { text },
+    'TextMentionTermination',
+    `Stop when "${text}" is mentioned`,
+  );
 
 export const maxMessages = (max_messages: number): Component =>
-  component('autogen_agentchat.conditions.MaxMessageTermination', 'termination', { max_messages, include_agent_event: false }, 'MaxMessageTermination', `Stop after ${max_messages} messages`);
+  component(
+    'autogen_agentchat.conditions.MaxMessageTermination',
+    'termination',
+    { max_messages, include_agent_event: false },
+    'MaxMessageTermination',
+    `Stop after ${max_messages} messages`,
+  );
 
 export const handoffTermination = (target: string): Component =>
   component('autogen_agentchat.conditions.HandoffTermination', 'termination', { target }, 'HandoffTermination', `Stop on a hand-off to ${target}`);

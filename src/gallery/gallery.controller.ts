@@ -22,7 +22,11 @@ export class GalleryController {
 
   @Get(':id')
   @ApiOkResponse({ standardSchema: envelopeOf(gallerySchema) })
-  async get(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<GalleryDto>> {
+  async get(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: userQuerySchema }) _q: unknown,
+    @CurrentUser() caller: Caller,
+  ): Promise<Envelope<GalleryDto>> {
     return ok(toGalleryDto(await this.galleries.get(id, caller)));
   }
 
@@ -46,7 +50,11 @@ export class GalleryController {
 
   @Delete(':id')
   @ApiOkResponse({ standardSchema: envelopeOf(z.null()) })
-  async delete(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<null>> {
+  async delete(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: userQuerySchema }) _q: unknown,
+    @CurrentUser() caller: Caller,
+  ): Promise<Envelope<null>> {
     await this.galleries.delete(id, caller);
     return ok(null, 'Gallery deleted successfully');
   }

@@ -24,7 +24,12 @@ export async function createEngineContext(config: AppConfig): Promise<LoadContex
   const tools = await standardToolRegistry({
     extra: demoTools(),
     toolsDir: config.engine.toolsDir,
-    web: { maxOutputChars: t.maxOutputChars, google: { apiKey: t.googleApiKey, cseId: t.googleCseId }, openai: credentials.openai, imagesDir: t.imagesDir },
+    web: {
+      maxOutputChars: t.maxOutputChars,
+      google: { apiKey: t.googleApiKey, cseId: t.googleCseId },
+      openai: credentials.openai,
+      imagesDir: t.imagesDir,
+    },
   });
   const logger = new Logger('Engine');
   const python = pythonSandboxFor(

@@ -132,7 +132,8 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
    */
   async stopScope(scope: RunScope, reason: string): Promise<number> {
     const matches = (claim: LiveRunClaim) =>
-      (scope.sessionId === undefined || claim.scope.sessionId === scope.sessionId) && (scope.teamId === undefined || claim.scope.teamId === scope.teamId);
+      (scope.sessionId === undefined || claim.scope.sessionId === scope.sessionId) &&
+      (scope.teamId === undefined || claim.scope.teamId === scope.teamId);
     const entries = [...this.live.values()].filter((entry) => matches(entry.claim));
     for (const entry of entries) entry.claim.stop(reason);
     await Promise.all(entries.map((entry) => entry.done));

@@ -26,7 +26,10 @@ export class RunSlots {
     }
     const mine = this.perUser.get(userId) ?? 0;
     if (mine >= maxLiveRunsPerUser) {
-      throw new AppError('too_many', `You already have ${mine} live runs, the limit per user (MAX_LIVE_RUNS_PER_USER); stop one or wait for it to end`);
+      throw new AppError(
+        'too_many',
+        `You already have ${mine} live runs, the limit per user (MAX_LIVE_RUNS_PER_USER); stop one or wait for it to end`,
+      );
     }
     this.total++;
     this.perUser.set(userId, mine + 1);

@@ -18,7 +18,10 @@ function setup(options: Partial<LiveRunOptions> = {}) {
   const durableAtPublish = new Map<number, number[]>();
   bus.subscribe(RUN.id, (frame) => {
     seen.push(frame);
-    durableAtPublish.set(frame.seq, journal.get(RUN.id).frames.map((f) => f.seq));
+    durableAtPublish.set(
+      frame.seq,
+      journal.get(RUN.id).frames.map((f) => f.seq),
+    );
   });
   const controller = new AbortController();
   const control = { signal: controller.signal, stop: (reason: string) => controller.abort(reason) };
@@ -36,7 +39,8 @@ function slowWrites(journal: MemoryRunJournal): void {
 }
 
 const text = (content: string) => createMessage('TextMessage', 'a', { content });
-const chunk = (content: string, fullMessageId = 'm') => createMessage('ModelClientStreamingChunkEvent', 'a', { content, full_message_id: fullMessageId });
+const chunk = (content: string, fullMessageId = 'm') =>
+  createMessage('ModelClientStreamingChunkEvent', 'a', { content, full_message_id: fullMessageId });
 /** The final message of the turn whose chunks name `id`. */
 const final = (id: string, content: string) => createMessage('TextMessage', 'a', { content }, { id });
 
@@ -168,7 +172,9 @@ describe(LiveRun.name, () => {
     const end = seen.at(-1)!;
     const reason = `${DATABASE_UNAVAILABLE}: connect ECONNREFUSED 127.0.0.1:5432`;
     expect(end).toMatchObject({ type: 'completion', status: 'error', seq: 4, data: { task_result: { stop_reason: reason } } });
-    expect(end.type === 'completion' && end.data.task_result.messages).toEqual([expect.objectContaining({ type: 'TextMessage', source: 'system', content: reason })]);
+    expect(end.type === 'completion' && end.data.task_result.messages).toEqual([
+      expect.objectContaining({ type: 'TextMessage', source: 'system', content: reason }),
+    ]);
     expect(end.seq).toBeLessThanOrEqual(journal.get(RUN.id).reserved);
     expect(seen.map((f) => f.seq)).toEqual([1, 2, 3, 4]);
     expect(control.signal.aborted && control.signal.reason).toBe(reason);
@@ -209,11 +215,16 @@ describe(LiveRun.name, () => {
       throw new Error('Connection terminated unexpectedly');
     };
     const result = { task_result: { messages: [], stop_reason: 'done' }, usage: { prompt_tokens: 0, completion_tokens: 0 }, duration: 0 };
-    await expect(live.finish(frames.result(result), { status: 'complete', team_result: result, stop_reason: 'done', error_message: null })).resolves.toBeUndefined();
+    await expect(
+      live.finish(frames.result(result), { status: 'complete', team_result: result, stop_reason: 'done', error_message: null }),
+    ).resolves.toBeUndefined();
     expect(seen.at(-1)).toMatchObject({ type: 'completion', status: 'error', seq: 3 });
     expect(live.abandoned).toBe(true);
     await live.endStored;
-    expect(journal.get(RUN.id)).toMatchObject({ status: 'error', finish: { stop_reason: 'Database unavailable: Connection terminated unexpectedly' } });
+    expect(journal.get(RUN.id)).toMatchObject({
+      status: 'error',
+      finish: { stop_reason: 'Database unavailable: Connection terminated unexpectedly' },
+    });
   });
   it("compacts a finished turn in the message's write: pending chunks are not written, written ones are deleted", async () => {
     const { live, journal, seen } = setup({ chunkFlushMax: 3 });
@@ -246,7 +257,12 @@ describe(LiveRun.name, () => {
     await live.emit(frames.message(chunk('w', 'one'))); // 6: flushed with 5
     await live.emit(frames.message(chunk('v', 'one'))); // 7: pending
     await live.emit(frames.message(final('one', 'xzwv')), [final('one', 'xzwv')]); // 8
-    expect(writes.at(-1)).toMatchObject({ compact: [{ from: 2, to: 2 }, { from: 5, to: 6 }] });
+    expect(writes.at(-1)).toMatchObject({
+      compact: [
+        { from: 2, to: 2 },
+        { from: 5, to: 6 },
+      ],
+    });
     expect((await journal.framesAfter(1, 0)).map((f) => f.seq)).toEqual([1, 3, 4, 8]);
   });
 
@@ -264,8 +280,17 @@ describe(LiveRun.name, () => {
     expect(seen.map((f) => f.seq)).toEqual([1, 2, 3, 4]);
     expect(control.signal.aborted && control.signal.reason).toBe(frameLimitReason(5));
     expect(frameLimitReason(5)).toBe('Frame limit of 5 reached (RUN_MAX_FRAMES)');
-    const result = { task_result: { messages: [], stop_reason: frameLimitReason(5) }, usage: { prompt_tokens: 0, completion_tokens: 0 }, duration: 0 };
-    await live.finish(frames.completion('cancelled', result), { status: 'stopped', team_result: result, stop_reason: frameLimitReason(5), error_message: null });
+    const result = {
+      task_result: { messages: [], stop_reason: frameLimitReason(5) },
+      usage: { prompt_tokens: 0, completion_tokens: 0 },
+      duration: 0,
+    };
+    await live.finish(frames.completion('cancelled', result), {
+      status: 'stopped',
+      team_result: result,
+      stop_reason: frameLimitReason(5),
+      error_message: null,
+    });
     expect(journal.get(RUN.id).frames.map((f) => [f.seq, f.type])).toEqual([
       [1, 'message_chunk'],
       [2, 'message_chunk'],

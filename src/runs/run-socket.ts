@@ -93,7 +93,11 @@ export class RunSocket implements Viewer {
     }
     // Before zod (which recurses) sees it: nesting within MAX_JSON_DEPTH, no NUL in any string.
     const problem = findJsonInputProblem(json, this.options.maxJsonDepth);
-    if (problem) throw new AppError('bad_request', problem.kind === 'nul' ? `Invalid frame: ${describeJsonInputProblem(problem, '(frame)')}` : describeJsonInputProblem(problem, 'Frame'));
+    if (problem)
+      throw new AppError(
+        'bad_request',
+        problem.kind === 'nul' ? `Invalid frame: ${describeJsonInputProblem(problem, '(frame)')}` : describeJsonInputProblem(problem, 'Frame'),
+      );
     const parsed = ClientFrameSchema.safeParse(json);
     if (!parsed.success) throw new AppError('bad_request', describeFrameError(parsed.error));
     return parsed.data;

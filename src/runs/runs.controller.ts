@@ -29,20 +29,31 @@ export class RunsController {
   @Post()
   @HttpCode(200)
   @ApiOkResponse({ standardSchema: envelopeOf(createdRunSchema) })
-  async create(@Body({ schema: createRunSchema }) body: CreateRun, @CurrentUser() caller: Caller): Promise<Envelope<z.infer<typeof createdRunSchema>>> {
+  async create(
+    @Body({ schema: createRunSchema }) body: CreateRun,
+    @CurrentUser() caller: Caller,
+  ): Promise<Envelope<z.infer<typeof createdRunSchema>>> {
     const run = await this.runs.create(caller, body.session_id);
     return ok({ run_id: run.id }, 'Run created successfully');
   }
 
   @Get(':id')
   @ApiOkResponse({ standardSchema: envelopeOf(runSchema) })
-  async get(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<RunDto>> {
+  async get(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: userQuerySchema }) _q: unknown,
+    @CurrentUser() caller: Caller,
+  ): Promise<Envelope<RunDto>> {
     return ok(toRunDto(await this.runs.get(id, caller)));
   }
 
   @Get(':id/messages')
   @ApiOkResponse({ standardSchema: envelopeOf(z.array(messageSchema)) })
-  async messages(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<MessageDto[]>> {
+  async messages(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: userQuerySchema }) _q: unknown,
+    @CurrentUser() caller: Caller,
+  ): Promise<Envelope<MessageDto[]>> {
     return ok((await this.runs.messages(id, caller)).map(toMessageDto));
   }
 }
@@ -55,7 +66,11 @@ export class SessionRunsController {
 
   @Get(':id/runs')
   @ApiOkResponse({ standardSchema: envelopeOf(sessionRunsSchema) })
-  async list(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<SessionRunsDto>> {
+  async list(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: userQuerySchema }) _q: unknown,
+    @CurrentUser() caller: Caller,
+  ): Promise<Envelope<SessionRunsDto>> {
     const runs = await this.runs.listForSession(id, caller);
     return ok({ runs: runs.map(({ run, messages }) => ({ ...toRunDto(run), messages: messages.map(toMessageDto) })) });
   }

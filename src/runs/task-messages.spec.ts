@@ -18,7 +18,10 @@ describe(detectImageType.name, () => {
 describe(buildTaskMessages.name, () => {
   it('sends an image with its detected type, whatever was declared', () => {
     const [, image] = buildTaskMessages('Look', [file('x.gif', 'image/png', 'GIF89a')], limits);
-    expect(image).toMatchObject({ type: 'MultiModalMessage', content: [{ url: `data:image/gif;base64,${Buffer.from('GIF89a').toString('base64')}` }] });
+    expect(image).toMatchObject({
+      type: 'MultiModalMessage',
+      content: [{ url: `data:image/gif;base64,${Buffer.from('GIF89a').toString('base64')}` }],
+    });
   });
 
   it('skips SVG with a system warning after the user messages', () => {
@@ -31,6 +34,8 @@ describe(buildTaskMessages.name, () => {
 
   it('accepts UTF-8 text with a BOM and refuses what is not UTF-8', () => {
     expect(buildTaskMessages(null, [file('u.txt', 'text/markdown', Buffer.from('\uFEFFcafé'))], limits)[0]).toMatchObject({ content: 'café' });
-    expect(() => buildTaskMessages(null, [file('l.txt', 'text/plain', Buffer.from([0xc3, 0x28]))], limits)).toThrow('File "l.txt" is not valid UTF-8 text (declared text/plain)');
+    expect(() => buildTaskMessages(null, [file('l.txt', 'text/plain', Buffer.from([0xc3, 0x28]))], limits)).toThrow(
+      'File "l.txt" is not valid UTF-8 text (declared text/plain)',
+    );
   });
 });

@@ -33,11 +33,7 @@ export function detectImageType(bytes: Buffer): string | undefined {
   return SIGNATURES.find((s) => s.matches(bytes))?.mime;
 }
 
-export function buildTaskMessages(
-  task: string | null | undefined,
-  files: UploadedFile[] | null | undefined,
-  limits: TaskLimits,
-): ChatMessage[] {
+export function buildTaskMessages(task: string | null | undefined, files: UploadedFile[] | null | undefined, limits: TaskLimits): ChatMessage[] {
   const messages: ChatMessage[] = [];
   const warnings: ChatMessage[] = [];
   if (task && task.length > limits.maxTaskChars) {
@@ -84,5 +80,8 @@ function fileMessage(file: UploadedFile, maxBytes: number): ChatMessage {
     if (text.includes('\0')) throw new AppError('bad_request', `File "${file.name}" is not text: it contains NUL bytes (declared ${file.type})`);
     return createMessage('TextMessage', 'user', { content: text }, { metadata });
   }
-  throw new AppError('bad_request', `File "${file.name}" has unsupported type "${file.type}"; send image/png, image/jpeg, image/gif, image/webp or text/* files`);
+  throw new AppError(
+    'bad_request',
+    `File "${file.name}" has unsupported type "${file.type}"; send image/png, image/jpeg, image/gif, image/webp or text/* files`,
+  );
 }

@@ -4,15 +4,7 @@
  * §1.5–1.6): `message` / `message_chunk` as they come, then exactly one `result` or `completion`.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  createMessage,
-  driveTeam,
-  loadTeam,
-  type ChatMessage,
-  type DriveLimits,
-  type LoadContext,
-  type RunOutcome,
-} from '../engine/index.js';
+import { createMessage, driveTeam, loadTeam, type ChatMessage, type DriveLimits, type LoadContext, type RunOutcome } from '../engine/index.js';
 import { storableText, storableTextOrNull } from '../database/storable-text.js';
 import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
 import type { LiveRun } from './live-run.js';
@@ -50,7 +42,8 @@ export class TeamManager {
           }
           break;
         case 'outcome':
-          if (event.outcome.status === 'error') this.logger.warn(`Run ${live.run.id} failed: ${event.outcome.error.stack ?? event.outcome.stopReason}`);
+          if (event.outcome.status === 'error')
+            this.logger.warn(`Run ${live.run.id} failed: ${event.outcome.error.stack ?? event.outcome.stopReason}`);
           await live.finish(...terminalFrame(event.outcome));
       }
     }

@@ -74,7 +74,10 @@ describe(RunJournal.name, () => {
   it('lets exactly one of two racing finishes win, with its own result', async () => {
     const run = await newRun();
     await journal.activate(run.id, []);
-    await Promise.all([journal.write(run, { frames: [], finish: finish('complete', 'done') }), journal.write(run, { frames: [], finish: finish('stopped', 'stop') })]);
+    await Promise.all([
+      journal.write(run, { frames: [], finish: finish('complete', 'done') }),
+      journal.write(run, { frames: [], finish: finish('stopped', 'stop') }),
+    ]);
     const row = await runs.get(run.id, USER);
     expect(['complete', 'stopped']).toContain(row.status);
     expect(row.stop_reason).toBe(row.status === 'complete' ? 'done' : 'stop');
@@ -104,13 +107,26 @@ describe(RunJournal.name, () => {
 
   it('compacts: deletes only the chunk rows in the given seq ranges, in the same transaction as the write', async () => {
     const run = await newRun();
-    const stored = [frame(run, 1), frame(run, 2, 'message_chunk'), frame(run, 3, 'message_chunk'), frame(run, 4), frame(run, 5, 'message_chunk'), frame(run, 6, 'message_chunk')];
+    const stored = [
+      frame(run, 1),
+      frame(run, 2, 'message_chunk'),
+      frame(run, 3, 'message_chunk'),
+      frame(run, 4),
+      frame(run, 5, 'message_chunk'),
+      frame(run, 6, 'message_chunk'),
+    ];
     await journal.write(run, { frames: stored });
     // A write that fails stores nothing and deletes nothing.
     await expect(journal.write(run, { frames: [frame(run, 7), frame(run, 1)], compact: [{ from: 1, to: 6 }] })).rejects.toThrow();
     expect((await journal.framesAfter(run.id, 0)).map((f) => f.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     // Ranges cover messages too (seqs 1 and 4): only message_chunk rows go.
-    await journal.write(run, { frames: [frame(run, 7)], compact: [{ from: 1, to: 2 }, { from: 3, to: 5 }] });
+    await journal.write(run, {
+      frames: [frame(run, 7)],
+      compact: [
+        { from: 1, to: 2 },
+        { from: 3, to: 5 },
+      ],
+    });
     expect((await journal.framesAfter(run.id, 0)).map((f) => [f.seq, f.type])).toEqual([
       [1, 'message'],
       [4, 'message'],
@@ -138,7 +154,7 @@ describe(RunJournal.name, () => {
     expect(end).toMatchObject({ data: { usage } });
   });
 
-  it('keeps a run\'s seq reservation, never lowers it, and recovery numbers its terminal frame after it', async () => {
+  it("keeps a run's seq reservation, never lowers it, and recovery numbers its terminal frame after it", async () => {
     const run = await newRun();
     await journal.activate(run.id, [], 1000);
     await journal.write(run, { frames: [frame(run, 1), frame(run, 2, 'message_chunk')], reserveThrough: 1500 });
@@ -155,7 +171,11 @@ describe(RunJournal.name, () => {
     await journal.activate(run.id, []);
     const stopped: RunFrame = { ...frame(run, 1), seq: 1 };
     await journal.write(run, { frames: [stopped], finish: finish('stopped', 'stop') });
-    await journal.write(run, { frames: [frame(run, 2, 'message_chunk'), frame(run, 3)], messages: [text('late', 'late')], finish: finish('error', 'late') });
+    await journal.write(run, {
+      frames: [frame(run, 2, 'message_chunk'), frame(run, 3)],
+      messages: [text('late', 'late')],
+      finish: finish('error', 'late'),
+    });
     expect((await journal.framesAfter(run.id, 0)).map((f) => f.seq)).toEqual([1]);
     expect(await runs.messages(run.id, USER)).toEqual([]);
     expect(await runs.get(run.id, USER)).toMatchObject({ status: 'stopped' });

@@ -147,7 +147,10 @@ export class TypeOrmRunJournal extends RunJournal {
     if (write.compact?.length) await this.deleteChunks(em, run.id, write.compact);
     if (write.frames.length > 0) await this.insertFrames(em, run.id, write.frames, idempotent);
     if (write.messages?.length) {
-      await em.insert(MessageEntity, write.messages.map((message) => messageRow(run, message)));
+      await em.insert(
+        MessageEntity,
+        write.messages.map((message) => messageRow(run, message)),
+      );
     }
     if (write.reserveThrough !== undefined) await this.raiseReservation(em, run.id, write.reserveThrough);
   }
@@ -192,7 +195,11 @@ export class TypeOrmRunJournal extends RunJournal {
   /** Raises `runs.seq_reserved`, never lowers it; raw SQL so `updated_at` keeps meaning "the row changed". */
   private async raiseReservation(em: EntityManager, runId: number, through: number): Promise<void> {
     const [a, b, c] = this.db.isPostgres ? ['$1', '$2', '$3'] : ['?', '?', '?'];
-    await em.query(`UPDATE ${this.tableOf(em, RunEntity)} SET seq_reserved = ${a} WHERE id = ${b} AND seq_reserved < ${c}`, [through, runId, through]);
+    await em.query(`UPDATE ${this.tableOf(em, RunEntity)} SET seq_reserved = ${a} WHERE id = ${b} AND seq_reserved < ${c}`, [
+      through,
+      runId,
+      through,
+    ]);
   }
 
   /** A table, schema-qualified and quoted as the database wants it. */
@@ -210,7 +217,8 @@ export class TypeOrmRunJournal extends RunJournal {
       try {
         await this.db.transaction((em) => this.apply(em, entry.run, entry.write, true));
       } catch (error) {
-        if (entry.failures++ === 0) this.logger.warn(`Run ${runId}: its end is not stored yet (${String(error)}); retrying until the database answers`);
+        if (entry.failures++ === 0)
+          this.logger.warn(`Run ${runId}: its end is not stored yet (${String(error)}); retrying until the database answers`);
         continue;
       }
       if (this.later.get(runId) === entry) this.later.delete(runId);

@@ -141,7 +141,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     }
   }
 
-/** Answers a pending input request: the one named, else the oldest (AGS behaviour). */
+  /** Answers a pending input request: the one named, else the oldest (AGS behaviour). */
   respond(runId: number, response: string, requestId?: string): void {
     const run = this.live.get(runId);
     const pending = run?.inputs.find(requestId);

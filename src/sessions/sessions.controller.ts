@@ -30,7 +30,11 @@ export class SessionsController {
 
   @Get(':id')
   @ApiOkResponse({ standardSchema: envelopeOf(sessionSchema) })
-  async get(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<SessionDto>> {
+  async get(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: userQuerySchema }) _q: unknown,
+    @CurrentUser() caller: Caller,
+  ): Promise<Envelope<SessionDto>> {
     return ok(toSessionDto(await this.sessions.get(id, caller)));
   }
 
@@ -54,7 +58,11 @@ export class SessionsController {
 
   @Delete(':id')
   @ApiOkResponse({ standardSchema: envelopeOf(z.null()) })
-  async delete(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<null>> {
+  async delete(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: userQuerySchema }) _q: unknown,
+    @CurrentUser() caller: Caller,
+  ): Promise<Envelope<null>> {
     await this.sessions.delete(id, caller);
     return ok(null, 'Session deleted successfully');
   }

@@ -22,7 +22,11 @@ export class TeamsController {
 
   @Get(':id')
   @ApiOkResponse({ standardSchema: envelopeOf(teamSchema) })
-  async get(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<TeamDto>> {
+  async get(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: userQuerySchema }) _q: unknown,
+    @CurrentUser() caller: Caller,
+  ): Promise<Envelope<TeamDto>> {
     return ok(toTeamDto(await this.teams.get(id, caller)));
   }
 
@@ -35,7 +39,11 @@ export class TeamsController {
 
   @Delete(':id')
   @ApiOkResponse({ standardSchema: envelopeOf(z.null()) })
-  async delete(@Param('id', { schema: idParamSchema }) id: number, @Query({ schema: userQuerySchema }) _q: unknown, @CurrentUser() caller: Caller): Promise<Envelope<null>> {
+  async delete(
+    @Param('id', { schema: idParamSchema }) id: number,
+    @Query({ schema: userQuerySchema }) _q: unknown,
+    @CurrentUser() caller: Caller,
+  ): Promise<Envelope<null>> {
     await this.teams.delete(id, caller);
     return ok(null, 'Team deleted successfully');
   }

@@ -7,7 +7,15 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Caller } from '../auth/caller.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import type { ValidationResult } from '../engine/index.js';
-import { testBodySchema, testResultSchema, validateBodySchema, validationResultSchema, type TestBody, type TestResult, type ValidateBody } from './validate.dto.js';
+import {
+  testBodySchema,
+  testResultSchema,
+  validateBodySchema,
+  validationResultSchema,
+  type TestBody,
+  type TestResult,
+  type ValidateBody,
+} from './validate.dto.js';
 import { ValidateService } from './validate.service.js';
 
 @ApiTags('validate')

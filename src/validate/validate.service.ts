@@ -54,7 +54,8 @@ export class ValidateService {
         const logs: string[] = [];
         for await (const event of driveTeam(() => loadTeam(component, this.engine), TEST_TASK, { signal: claim.signal, limits: claim.limits })) {
           if (event.type === 'outcome') return testResult(event.outcome, logs);
-          if (event.message.type !== 'ModelClientStreamingChunkEvent') logs.push(`${event.message.source} (${event.message.type}): ${messageToText(event.message)}`);
+          if (event.message.type !== 'ModelClientStreamingChunkEvent')
+            logs.push(`${event.message.source} (${event.message.type}): ${messageToText(event.message)}`);
         }
         throw new Error('unreachable: the run driver always ends with an outcome');
       })
@@ -66,7 +67,12 @@ export class ValidateService {
 function testResult(outcome: RunOutcome, logs: string[]): TestResult {
   switch (outcome.status) {
     case 'complete':
-      return { status: true, message: `Team ran: ${outcome.stopReason ?? 'finished'}`, data: { messages: outcome.messages, stop_reason: outcome.stopReason }, logs };
+      return {
+        status: true,
+        message: `Team ran: ${outcome.stopReason ?? 'finished'}`,
+        data: { messages: outcome.messages, stop_reason: outcome.stopReason },
+        logs,
+      };
     case 'stopped':
       return { status: false, message: outcome.stopReason, logs };
     case 'error':

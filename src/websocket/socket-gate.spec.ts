@@ -24,7 +24,11 @@ describe(SocketGate.name, () => {
       code: 4001,
       reason: 'Origin https://evil.example may not open sockets here (CORS_ORIGINS)',
     });
-    const allowed: Record<string, string>[] = [{ host: 'svc:8081', origin: 'http://svc:8081' }, { host: 'svc:8081', origin: 'https://app.example.com' }, { host: 'svc:8081' }];
+    const allowed: Record<string, string>[] = [
+      { host: 'svc:8081', origin: 'http://svc:8081' },
+      { host: 'svc:8081', origin: 'https://app.example.com' },
+      { host: 'svc:8081' },
+    ];
     for (const headers of allowed) {
       expect(gate.admit(request(headers)).refusal).toBeUndefined();
     }

@@ -68,7 +68,12 @@ export async function launchBrowser(): Promise<Browser> {
       });
       page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
       page.on('websocket', (socket) => sockets.push(socket.url()));
-      return { page, errors, sockets, screenshot: (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true }).then(() => undefined) };
+      return {
+        page,
+        errors,
+        sockets,
+        screenshot: (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true }).then(() => undefined),
+      };
     },
     async close() {
       await context.close();

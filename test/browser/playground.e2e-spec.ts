@@ -39,7 +39,10 @@ describe.skipIf(!chromiumInstalled())('playground page in Chromium', () => {
     [t, browser, model] = await Promise.all([startTestApp(), launchBrowser(), startChatCompletionsServer()]);
     // Two slow teams saved for the guest, so the picker lists them under "Your teams".
     for (const label of ['Slow assistant (stop)', 'Slow assistant (reload)']) {
-      await t.http.post('/api/teams/').send({ user_id: GUEST, component: slowTeam(model.baseUrl, label) }).expect(200);
+      await t.http
+        .post('/api/teams/')
+        .send({ user_id: GUEST, component: slowTeam(model.baseUrl, label) })
+        .expect(200);
     }
   }, 60_000);
 
@@ -51,7 +54,8 @@ describe.skipIf(!chromiumInstalled())('playground page in Chromium', () => {
 
   afterEach(async (context) => {
     // A failed scenario leaves a picture of the page behind, next to the scenarios' screenshots.
-    if (context.task.result?.state === 'fail') await watched?.screenshot(`failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => {});
+    if (context.task.result?.state === 'fail')
+      await watched?.screenshot(`failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => {});
     // No console error in any scenario (a failed fetch, a 404, an uncaught exception…).
     const errors = watched?.errors ?? [];
     await watched?.page.close();
@@ -82,7 +86,10 @@ describe.skipIf(!chromiumInstalled())('playground page in Chromium', () => {
   it('serves the page at / without shadowing /api', async () => {
     const page = await t.http.get('/').expect(200);
     expect(page.text).toContain('<script type="module" src="app.js">');
-    await t.http.get('/app.js').expect(200).expect('content-type', /javascript/);
+    await t.http
+      .get('/app.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     await t.http.get('/api/version').expect(200);
     await t.http.get('/api/no-such-route').expect(404);
   });
@@ -182,7 +189,11 @@ describe.skipIf(!chromiumInstalled())('playground page in Chromium', () => {
     await pickTeam(w, 'Slow assistant (reload)');
     await sendTask(w, 'Count slowly, again.');
     const text = lastRun(w).locator('.bubble.streaming .bubble-text');
-    await w.page.waitForFunction(() => (document.querySelector('.run:last-of-type .bubble.streaming .bubble-text')?.textContent ?? '').includes('word10 '), null, { timeout: RUN_TIMEOUT });
+    await w.page.waitForFunction(
+      () => (document.querySelector('.run:last-of-type .bubble.streaming .bubble-text')?.textContent ?? '').includes('word10 '),
+      null,
+      { timeout: RUN_TIMEOUT },
+    );
     const before = (await text.textContent()) ?? '';
     expect(SLOW_TEXT.startsWith(before)).toBe(true);
 

@@ -37,18 +37,28 @@ describe(`${ChatModule.name} with AUTH_TYPE=jwt`, () => {
     await client.close();
   });
 
-  it('answers POST /chat/completions 401 without a token, and keeps each user\'s conversations apart', async () => {
+  it("answers POST /chat/completions 401 without a token, and keeps each user's conversations apart", async () => {
     const body = { message: 'I want a unicycle', conversation_id: 'shared-id' };
     expect((await t.http.post('/chat/completions').send(body)).status).toBe(401);
 
     const send = async (user: string) => {
-      const response = await t.http.post('/chat/completions').set(bearer(tokenFor(user))).send(body).buffer(true).parse((res, done) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => done(null, text));
-      });
+      const response = await t.http
+        .post('/chat/completions')
+        .set(bearer(tokenFor(user)))
+        .send(body)
+        .buffer(true)
+        .parse((res, done) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => done(null, text));
+        });
       expect(response.status).toBe(200);
-      return shapeOf((response.body as string).trim().split('\n').map((line) => JSON.parse(line) as unknown));
+      return shapeOf(
+        (response.body as string)
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as unknown),
+      );
     };
     const first = await send('alice');
     expect(first[0]).toBe('function:transfer_to_sales_agent({})');

@@ -142,7 +142,11 @@ describe(ChatCompletionsController.name, () => {
       expect(shapeOf(reply.lines)[0]).toMatch(/^string:Error: .*This model cannot do that/);
       // The failed message is not kept: the conversation goes on from before it.
       model.push({ type: 'text', text: 'Fine now TERMINATE' });
-      expect(shapeOf((await chat(t.baseUrl, { message: 'Again', conversation_id: 'failing' })).lines)).toEqual(['string:Fine ', 'string:now ', 'string:TERMINATE']);
+      expect(shapeOf((await chat(t.baseUrl, { message: 'Again', conversation_id: 'failing' })).lines)).toEqual([
+        'string:Fine ',
+        'string:now ',
+        'string:TERMINATE',
+      ]);
       const sent = model.requests.at(-1)!.body.messages as { role: string; content: string }[];
       expect(sent.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['Again']);
     });

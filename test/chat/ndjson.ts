@@ -26,7 +26,10 @@ export async function chat(baseUrl: string, body: unknown): Promise<ChatReply> {
   const text = await response.text();
   if (!contentType?.startsWith('application/x-ndjson')) return { status: response.status, contentType, lines: [], json: JSON.parse(text) };
   expect(text.endsWith('\n')).toBe(true);
-  const lines = text.slice(0, -1).split('\n').map((line) => JSON.parse(line) as unknown);
+  const lines = text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown);
   return { status: response.status, contentType, lines };
 }
 

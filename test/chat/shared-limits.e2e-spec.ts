@@ -33,7 +33,10 @@ describe('live-run limits across every front end that runs a team', () => {
     const refused = await chat(t.baseUrl, { message: 'Hello', conversation_id: 'limits' });
     expect(refused.status).toBe(429);
     expect(refused.json).toMatchObject({ status: false, message: expect.stringContaining('MAX_LIVE_RUNS_PER_USER') });
-    const testRun = await t.http.post('/api/validate/test').send({ component: teamFixture('weather-tool'), timeout: 10 }).expect(429);
+    const testRun = await t.http
+      .post('/api/validate/test')
+      .send({ component: teamFixture('weather-tool'), timeout: 10 })
+      .expect(429);
     expect(testRun.body).toMatchObject({ status: false, message: expect.stringContaining('MAX_LIVE_RUNS_PER_USER') });
 
     await t.http.post(`/api/runs/${runId}/stop`).send({}).expect(200);
@@ -42,7 +45,10 @@ describe('live-run limits across every front end that runs a team', () => {
     expect((await socket.untilEnd(from)).at(-1)).toBe("Done: Text 'TERMINATE' mentioned");
     const served = await chat(t.baseUrl, { message: 'Hello', conversation_id: 'limits' });
     expect(served.status).toBe(200);
-    const tested = await t.http.post('/api/validate/test').send({ component: teamFixture('weather-tool'), timeout: 10 }).expect(200);
+    const tested = await t.http
+      .post('/api/validate/test')
+      .send({ component: teamFixture('weather-tool'), timeout: 10 })
+      .expect(200);
     expect(tested.body).toMatchObject({ status: true });
     await Promise.all([socket.close(), viewer.close()]);
   });

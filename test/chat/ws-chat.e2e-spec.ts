@@ -118,7 +118,11 @@ describe(ChatSocketGateway.name, () => {
       model.push({ type: 'text', text: 'Streamed in four parts TERMINATE', chunkSize: 6 });
       const client = await TextSocket.open(t.baseUrl);
       client.send('Hello');
-      expect(await client.untilEnd()).toEqual(['user: Hello', 'assistant_agent: Streamed in four parts TERMINATE', "Done: Text 'TERMINATE' mentioned"]);
+      expect(await client.untilEnd()).toEqual([
+        'user: Hello',
+        'assistant_agent: Streamed in four parts TERMINATE',
+        "Done: Text 'TERMINATE' mentioned",
+      ]);
       await client.close();
     });
 

@@ -156,7 +156,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     it('a NUL in any string is a 400 naming the field; user_id in a query too', async () => {
-      const team = await t.http.post('/api/teams/').send({ user_id: GUEST, component: teamFixture('round-robin-replay') }).expect(200);
+      const team = await t.http
+        .post('/api/teams/')
+        .send({ user_id: GUEST, component: teamFixture('round-robin-replay') })
+        .expect(200);
       const res = await t.http.post('/api/sessions/').send({ user_id: GUEST, team_id: team.body.data.id, name: 'a\u0000b' });
       expect(res.status).toBe(400);
       expect(res.body.message).toBe('name: must not contain the NUL character (\\u0000)');
@@ -213,9 +216,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         { name: 'logo.svg', type: 'image/svg+xml', content: b64('<svg/>') },
       ]);
       expect((await viewer.terminal()).type).toBe('result');
-      const echo = viewer.numbered().filter((f) => f.type === 'message').slice(0, 3).map((f) => f.data);
+      const echo = viewer
+        .numbered()
+        .filter((f) => f.type === 'message')
+        .slice(0, 3)
+        .map((f) => f.data);
       expect(echo[0]).toMatchObject({ type: 'TextMessage', source: 'user', content: 'Look' });
-      expect(echo[1]).toMatchObject({ type: 'MultiModalMessage', content: [{ url: `data:image/png;base64,${b64(PNG)}` }], metadata: { filename: 'dot.png' } });
+      expect(echo[1]).toMatchObject({
+        type: 'MultiModalMessage',
+        content: [{ url: `data:image/png;base64,${b64(PNG)}` }],
+        metadata: { filename: 'dot.png' },
+      });
       expect(echo[2]).toMatchObject({
         type: 'TextMessage',
         source: 'system',

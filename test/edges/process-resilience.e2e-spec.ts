@@ -29,7 +29,10 @@ class CuttableProxy {
     this.server = createServer((client) => {
       if (this.cut) return void client.destroy();
       const upstream = connect(this.target.port, this.target.host);
-      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
         this.open.add(a);
         a.on('error', () => b.destroy());
         a.on('close', () => (this.open.delete(a), b.destroy()));
@@ -82,7 +85,8 @@ describe.skipIf(!pgUrl)('the process survives PostgreSQL going away (PostgreSQL)
     await drop?.();
   });
 
-  const alive = () => expect({ exitCode: server.child.exitCode, signal: server.child.signalCode }, server.output()).toEqual({ exitCode: null, signal: null });
+  const alive = () =>
+    expect({ exitCode: server.child.exitCode, signal: server.child.signalCode }, server.output()).toEqual({ exitCode: null, signal: null });
   const closeCode = async (id: number | string, token?: string) => {
     const viewer = await RunViewer.open(server.baseUrl, id, token ? { token } : {});
     return (await viewer.waitClosed()).code;
@@ -90,7 +94,11 @@ describe.skipIf(!pgUrl)('the process survives PostgreSQL going away (PostgreSQL)
 
   it('refuses sockets and REST calls while the database is gone, and serves again once it is back', async () => {
     const http = request(server.baseUrl);
-    const team = await http.post('/api/teams/').set(bearer(alice)).send({ component: teamFixture('round-robin-replay') }).expect(200);
+    const team = await http
+      .post('/api/teams/')
+      .set(bearer(alice))
+      .send({ component: teamFixture('round-robin-replay') })
+      .expect(200);
     const session = await http.post('/api/sessions/').set(bearer(alice)).send({ team_id: team.body.data.id, name: 'p' }).expect(200);
     const runId: number = (await http.post('/api/runs/').set(bearer(alice)).send({ session_id: session.body.data.id }).expect(200)).body.data.run_id;
 
@@ -107,10 +115,31 @@ describe.skipIf(!pgUrl)('the process survives PostgreSQL going away (PostgreSQL)
       ...Array.from({ length: 6 }, () => closeCode(runId, alice).then((code) => ['lookup', code] as const)),
     ];
     const rest = [
-      ...Array.from({ length: 6 }, () => http.get(`/api/runs/${runId}`).set(bearer(alice)).then((r) => ['get', r.status] as const)),
-      ...Array.from({ length: 4 }, () => http.get(`/api/runs/${OUT_OF_RANGE}`).set(bearer(alice)).then((r) => ['get out of range', r.status] as const)),
-      ...Array.from({ length: 4 }, () => http.get('/api/sessions/').set(bearer(alice)).then((r) => ['list', r.status] as const)),
-      ...Array.from({ length: 4 }, () => http.post(`/api/runs/${runId}/stop`).set(bearer(alice)).send({}).then((r) => ['stop', r.status] as const)),
+      ...Array.from({ length: 6 }, () =>
+        http
+          .get(`/api/runs/${runId}`)
+          .set(bearer(alice))
+          .then((r) => ['get', r.status] as const),
+      ),
+      ...Array.from({ length: 4 }, () =>
+        http
+          .get(`/api/runs/${OUT_OF_RANGE}`)
+          .set(bearer(alice))
+          .then((r) => ['get out of range', r.status] as const),
+      ),
+      ...Array.from({ length: 4 }, () =>
+        http
+          .get('/api/sessions/')
+          .set(bearer(alice))
+          .then((r) => ['list', r.status] as const),
+      ),
+      ...Array.from({ length: 4 }, () =>
+        http
+          .post(`/api/runs/${runId}/stop`)
+          .set(bearer(alice))
+          .send({})
+          .then((r) => ['stop', r.status] as const),
+      ),
     ];
     const answers = await Promise.all([...sockets, ...rest]);
     const codes = (what: string) => new Set(answers.filter(([w]) => w === what).map(([, c]) => c));
@@ -151,27 +180,31 @@ describe('hostile sockets (child process)', () => {
     await server?.stop();
   });
 
-  it.skipIf(process.platform !== 'linux')('a socket without a valid token cannot make the server buffer a big frame', async () => {
-    const before = peakRss(server.child.pid!);
-    const frameBytes = 32 * 1024 * 1024;
-    // 8 unauthenticated sockets each stream a 32 MiB frame right after the 101 (256 MiB in all).
-    const refused = await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        const raw = await rawUpgrade(server.baseUrl, '/api/ws/runs/1?token=forged');
-        await streamFrame(raw, frameBytes);
-        await raw.closed;
-        return raw.received();
-      }),
-    );
-    for (const data of refused) {
-      // The first thing the server sent is its close frame: 4001 (protocol §1.3, §2.7).
-      expect(data[0]! & 0x0f).toBe(0x8);
-      expect(data.readUInt16BE(2)).toBe(4001);
-    }
-    const growth = peakRss(server.child.pid!) - before;
-    expect(growth, `peak RSS grew by ${Math.round(growth / 2 ** 20)} MiB`).toBeLessThan(64 * 1024 * 1024);
-    expect(server.child.exitCode).toBeNull();
-  }, 60_000);
+  it.skipIf(process.platform !== 'linux')(
+    'a socket without a valid token cannot make the server buffer a big frame',
+    async () => {
+      const before = peakRss(server.child.pid!);
+      const frameBytes = 32 * 1024 * 1024;
+      // 8 unauthenticated sockets each stream a 32 MiB frame right after the 101 (256 MiB in all).
+      const refused = await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const raw = await rawUpgrade(server.baseUrl, '/api/ws/runs/1?token=forged');
+          await streamFrame(raw, frameBytes);
+          await raw.closed;
+          return raw.received();
+        }),
+      );
+      for (const data of refused) {
+        // The first thing the server sent is its close frame: 4001 (protocol §1.3, §2.7).
+        expect(data[0]! & 0x0f).toBe(0x8);
+        expect(data.readUInt16BE(2)).toBe(4001);
+      }
+      const growth = peakRss(server.child.pid!) - before;
+      expect(growth, `peak RSS grew by ${Math.round(growth / 2 ** 20)} MiB`).toBeLessThan(64 * 1024 * 1024);
+      expect(server.child.exitCode).toBeNull();
+    },
+    60_000,
+  );
 
   it('an upgrade whose URL does not parse is a 400, and the process goes on', async () => {
     const { port } = new URL(server.baseUrl);
@@ -180,7 +213,9 @@ describe('hostile sockets (child process)', () => {
       let answer = '';
       socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
       socket.on('error', () => undefined);
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
       await new Promise((resolve) => socket.once('close', resolve));
       expect(answer, path).toMatch(/^HTTP\/1\.1 400 /);
     }

@@ -28,7 +28,10 @@ describe('settings environment variables', () => {
     expect(JSON.stringify(read.body)).not.toMatch(/sk-live-123|eu-west-1/);
     // The front-end saves what it read, plus a new variable: the stored values stay.
     const sentBack = [...read.body.data.config.environment, { name: 'NEW', value: 'fresh', type: 'string' }, { name: 'GONE', value: '********' }];
-    await t.http.put('/api/settings/').send({ user_id: GUEST, config: { ...read.body.data.config, environment: sentBack } }).expect(200);
+    await t.http
+      .put('/api/settings/')
+      .send({ user_id: GUEST, config: { ...read.body.data.config, environment: sentBack } })
+      .expect(200);
     const stored = await t.app.get(SettingsService).get(userCaller(GUEST));
     expect((stored.config.environment as { name: string; value: string }[]).map((v) => [v.name, v.value])).toEqual([
       ['OPENAI_API_KEY', 'sk-live-123'],

@@ -24,12 +24,8 @@ export function createFakeMcpServer(): McpServer {
   const server = new McpServer({ name: 'fake-mcp', version: '1.0.0' });
   const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
 
-  server.registerTool('add', { description: 'Adds two numbers.', inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }) =>
-    text(String(a + b)),
-  );
-  server.registerTool('echo', { description: 'Echoes the text back.', inputSchema: { text: z.string() } }, ({ text: value }) =>
-    text(value),
-  );
+  server.registerTool('add', { description: 'Adds two numbers.', inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }) => text(String(a + b)));
+  server.registerTool('echo', { description: 'Echoes the text back.', inputSchema: { text: z.string() } }, ({ text: value }) => text(value));
   server.registerTool('fail', { description: 'Always fails.', inputSchema: { message: z.string() } }, ({ message }) => {
     throw new Error(message);
   });

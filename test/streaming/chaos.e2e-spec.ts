@@ -41,7 +41,8 @@ const TERMINAL = new Set(['result', 'completion']);
 const isTerminal = (f: Frame) => TERMINAL.has(f.type);
 const numbered = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number');
 /** The seqs a list of frames accounts for: each frame's own, and every seq a gap frame stands in for. */
-const covered = (frames: Frame[]) => numbered(frames).flatMap((f) => (f.type === 'gap' ? Array.from({ length: f.to - f.from + 1 }, (_, i) => f.from + i) : [f.seq]));
+const covered = (frames: Frame[]) =>
+  numbered(frames).flatMap((f) => (f.type === 'gap' ? Array.from({ length: f.to - f.from + 1 }, (_, i) => f.from + i) : [f.seq]));
 const statusOf = (end: Frame) => (end.type === 'result' ? 'complete' : end.status === 'cancelled' ? 'stopped' : 'error');
 
 type Action = 'none' | 'leave' | 'stop' | 'answer' | 'join';
@@ -87,12 +88,19 @@ describe('chaos: 50 runs, viewers at random, a database outage and a kill -9', (
     const streaming = longReplayTeam(150);
     const plans = Array.from({ length: RUNS }, () => {
       const waits = random() < 0.4;
-      return { team: waits ? human : streaming, waits, viewers: random() < 0.5 ? 2 : 1, action: pick<Action>(['none', 'leave', 'stop', waits ? 'answer' : 'join', 'join']) };
+      return {
+        team: waits ? human : streaming,
+        waits,
+        viewers: random() < 0.5 ? 2 : 1,
+        action: pick<Action>(['none', 'leave', 'stop', waits ? 'answer' : 'join', 'join']),
+      };
     });
     const teamId = (await http().post('/api/teams/').send({ user_id: GUEST, component: streaming }).expect(200)).body.data.id as number;
-    const sessionId = (await http().post('/api/sessions/').send({ user_id: GUEST, team_id: teamId, name: 'chaos' }).expect(200)).body.data.id as number;
+    const sessionId = (await http().post('/api/sessions/').send({ user_id: GUEST, team_id: teamId, name: 'chaos' }).expect(200)).body.data
+      .id as number;
     const runIds: number[] = [];
-    for (let i = 0; i < RUNS; i++) runIds.push((await http().post('/api/runs/').send({ user_id: GUEST, session_id: sessionId }).expect(200)).body.data.run_id);
+    for (let i = 0; i < RUNS; i++)
+      runIds.push((await http().post('/api/runs/').send({ user_id: GUEST, session_id: sessionId }).expect(200)).body.data.run_id);
 
     const watchers: Watcher[] = [];
     const watch = async (runId: number, after = 0): Promise<Watcher> => {
@@ -107,7 +115,11 @@ describe('chaos: 50 runs, viewers at random, a database outage and a kill -9', (
       first.socket.send({ type: 'start', task: `Chaos task ${i}`, team_config: plan.team, on_disconnect: 'detach' });
     }
     // Every run has begun (its task echo reached the starter) before the trouble starts.
-    await Promise.all(watchers.filter((w, i, all) => all.findIndex((x) => x.runId === w.runId) === i).map((w) => w.socket.waitFor((f) => f.type === 'message', WAIT_MS)));
+    await Promise.all(
+      watchers
+        .filter((w, i, all) => all.findIndex((x) => x.runId === w.runId) === i)
+        .map((w) => w.socket.waitFor((f) => f.type === 'message', WAIT_MS)),
+    );
 
     // The database goes away while replies stream, for less than DB_RETRY_S: writes are retried.
     await outage.begin();
@@ -147,7 +159,9 @@ describe('chaos: 50 runs, viewers at random, a database outage and a kill -9', (
     // The stops and answers have landed (their runs ended) before the crash.
     await Promise.all(
       plans.flatMap((plan, i) =>
-        plan.action === 'stop' || plan.action === 'answer' ? [watchers.find((w) => w.runId === runIds[i] && w.stayed)!.socket.waitFor(isTerminal, WAIT_MS)] : [],
+        plan.action === 'stop' || plan.action === 'answer'
+          ? [watchers.find((w) => w.runId === runIds[i] && w.stayed)!.socket.waitFor(isTerminal, WAIT_MS)]
+          : [],
       ),
     );
 
@@ -185,7 +199,8 @@ describe('chaos: 50 runs, viewers at random, a database outage and a kill -9', (
 
       const messageIds = new Set(log.filter((f) => f.type === 'message').map((f) => f.data.id));
       const rows = (await http().get(`/api/runs/${runId}/messages`).expect(200)).body.data as { config: { id: string } }[];
-      for (const message of rows) expect(messageIds.has(message.config.id), `message row ${message.config.id} of run ${runId} has its frame`).toBe(true);
+      for (const message of rows)
+        expect(messageIds.has(message.config.id), `message row ${message.config.id} of run ${runId} has its frame`).toBe(true);
       counts.messageRows += rows.length;
 
       for (const watcher of watchers.filter((w) => w.runId === runId)) {

@@ -32,7 +32,8 @@ async function newRun(baseUrl: string, component: object): Promise<number> {
 
 const numbered = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number');
 /** The seqs a replay accounts for: each frame's own, and every seq a `gap` frame stands in for. */
-const covered = (frames: Frame[]) => frames.flatMap((f) => (f.type === 'gap' ? Array.from({ length: f.to - f.from + 1 }, (_, i) => f.from + i) : [f.seq]));
+const covered = (frames: Frame[]) =>
+  frames.flatMap((f) => (f.type === 'gap' ? Array.from({ length: f.to - f.from + 1 }, (_, i) => f.from + i) : [f.seq]));
 
 /** How many chunk frames of a run the server has committed (read from its database, not its API). */
 async function savedChunks(db: TestDatabase, runId: number): Promise<number> {

@@ -65,7 +65,12 @@ describe('resuming a run across a crash', () => {
     // A full replay: no seq the viewer saw before the crash now stands for other content.
     const replay = await RunViewer.open(server.baseUrl, runId);
     expect(await replay.waitClosed()).toEqual({ code: 1000, reason: 'Run finished' });
-    const replayed = new Map(replay.numbered().filter((f) => f.type !== 'gap').map((f) => [f.seq, f]));
+    const replayed = new Map(
+      replay
+        .numbered()
+        .filter((f) => f.type !== 'gap')
+        .map((f) => [f.seq, f]),
+    );
     for (const frame of seen) if (replayed.has(frame.seq)) expect(replayed.get(frame.seq)).toEqual(frame);
     const gaps = replay.numbered().filter((f) => f.type === 'gap');
     const lost = (f: Frame) => gaps.some((g) => g.from <= f.seq && f.seq <= g.to);

@@ -66,7 +66,9 @@ describe('database trouble mid-run', () => {
       const end = await viewer.terminal();
       expect(end).toMatchObject({ type: 'completion', status: 'error', run_id: runId });
       expect(end.data.task_result.stop_reason).toMatch(/^Database unavailable: /);
-      expect(end.data.task_result.messages).toEqual([expect.objectContaining({ type: 'TextMessage', source: 'system', content: end.data.task_result.stop_reason })]);
+      expect(end.data.task_result.messages).toEqual([
+        expect.objectContaining({ type: 'TextMessage', source: 'system', content: end.data.task_result.stop_reason }),
+      ]);
       expect(await viewer.waitClosed()).toEqual({ code: 1000, reason: 'Run finished' });
     }
     const [first, second] = viewers;
@@ -97,7 +99,10 @@ describe('database trouble mid-run', () => {
 
     const again = await startTestApp({ database: outage!.database, env: { DB_RETRY_S: '1' } });
     apps.push(again);
-    expect((await again.http.get(`/api/runs/${runId}`).expect(200)).body.data).toMatchObject({ status: 'error', error_message: 'Interrupted by server restart' });
+    expect((await again.http.get(`/api/runs/${runId}`).expect(200)).body.data).toMatchObject({
+      status: 'error',
+      error_message: 'Interrupted by server restart',
+    });
     const resumed = await RunViewer.open(again.baseUrl, runId, { after: told.seq });
     expect(await resumed.waitClosed()).toEqual({ code: 1000, reason: 'Run finished' });
     const end = resumed.numbered().at(-1)!;

@@ -49,7 +49,11 @@ describe('runs that lose their session or team, and runs that never end', () => 
   it('deleting the team of a live run stops it first: "Team deleted"', async () => {
     const { teamId, viewer } = await waitingRun();
     await t.http.delete(`/api/teams/${teamId}`).query({ user_id: GUEST }).expect(200);
-    expect(await viewer.terminal()).toMatchObject({ type: 'completion', status: 'cancelled', data: { task_result: { stop_reason: 'Team deleted' } } });
+    expect(await viewer.terminal()).toMatchObject({
+      type: 'completion',
+      status: 'cancelled',
+      data: { task_result: { stop_reason: 'Team deleted' } },
+    });
     await viewer.close();
   });
 

@@ -50,7 +50,11 @@ describe('the grace period after the last viewer leaves', () => {
     const run = await runWhen(runId, (r) => r.status !== 'active');
     expect(run).toMatchObject({ status: 'stopped', stop_reason: 'All viewers left' });
     const replay = await RunViewer.open(t.baseUrl, runId);
-    expect(await replay.terminal()).toMatchObject({ type: 'completion', status: 'cancelled', data: { task_result: { stop_reason: 'All viewers left' } } });
+    expect(await replay.terminal()).toMatchObject({
+      type: 'completion',
+      status: 'cancelled',
+      data: { task_result: { stop_reason: 'All viewers left' } },
+    });
     expect((await replay.closed).code).toBe(1000);
   });
 

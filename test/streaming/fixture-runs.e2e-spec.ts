@@ -18,7 +18,9 @@ function shape(frames: Frame[]): string[] {
 
 /** Collapses runs of chunks into one `chunk*`, for sequences whose chunk count is not the point. */
 function collapsed(frames: Frame[]): string[] {
-  return shape(frames).filter((s, i, all) => !(s === 'chunk' && all[i - 1] === 'chunk')).map((s) => (s === 'chunk' ? 'chunk*' : s));
+  return shape(frames)
+    .filter((s, i, all) => !(s === 'chunk' && all[i - 1] === 'chunk'))
+    .map((s) => (s === 'chunk' ? 'chunk*' : s));
 }
 
 describe('run streaming of the replay fixtures', () => {
@@ -89,7 +91,11 @@ describe('run streaming of the replay fixtures', () => {
     const messages = await t.http.get(`/api/runs/${runId}/messages`).expect(200);
     expect(messages.body.data.map((m: Frame) => m.config.id)).toEqual([echo.data.id, final.data.id]);
     const history = await t.http.get(`/api/sessions/${sessionId}/runs`).query({ user_id: 'guestuser@gmail.com' }).expect(200);
-    expect(history.body.data.runs[0]).toMatchObject({ id: runId, status: 'complete', task: { source: 'user', content: [echo.data], message_type: 'text' } });
+    expect(history.body.data.runs[0]).toMatchObject({
+      id: runId,
+      status: 'complete',
+      task: { source: 'user', content: [echo.data], message_type: 'text' },
+    });
     expect(history.body.data.runs[0].messages).toHaveLength(2);
   });
 
@@ -122,7 +128,10 @@ describe('run streaming of the replay fixtures', () => {
     const { viewer, terminal } = await runToEnd('swarm-handoffs', 'I want to buy a unicycle');
     const handoffs = viewer.numbered().filter((f) => f.data?.type === 'HandoffMessage');
     expect(handoffs.map((h) => h.data.target)).toEqual(['sales_agent', 'user']);
-    const tools = viewer.numbered().filter((f) => f.data?.type === 'ToolCallExecutionEvent').flatMap((f) => f.data.content);
+    const tools = viewer
+      .numbered()
+      .filter((f) => f.data?.type === 'ToolCallExecutionEvent')
+      .flatMap((f) => f.data.content);
     expect(tools.map((r: Frame) => r.name)).toEqual(['transfer_to_sales_agent', 'execute_order', 'transfer_to_user']);
     expect(tools.find((r: Frame) => r.name === 'execute_order').content).toContain('rocket-powered unicycle');
     expect(terminal.type).toBe('result');
@@ -132,7 +141,10 @@ describe('run streaming of the replay fixtures', () => {
 
   it('selector: planner, then writer, chosen by the selector model', async () => {
     const { viewer, terminal } = await runToEnd('selector', 'Write a haiku');
-    const speakers = viewer.numbered().filter((f) => f.type === 'message' && f.data.source !== 'user').map((f) => f.data.source);
+    const speakers = viewer
+      .numbered()
+      .filter((f) => f.type === 'message' && f.data.source !== 'user')
+      .map((f) => f.data.source);
     expect(speakers).toEqual(['planner', 'writer']);
     expect(terminal.data.task_result.stop_reason).toBe("Text 'TERMINATE' mentioned");
   });

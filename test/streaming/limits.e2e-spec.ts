@@ -61,7 +61,12 @@ describe('run socket limits', () => {
     await viewer.waitFor((f) => f.type === 'system');
     viewer.send({ type: 'start', task: 'y'.repeat(101), team_config: team });
     expect((await viewer.nth('error', 1)).error).toBe('The task has 101 characters; the limit is 100');
-    viewer.send({ type: 'start', task: 'hi', files: [{ name: 'big.txt', type: 'text/plain', content: Buffer.alloc(17).toString('base64') }], team_config: team });
+    viewer.send({
+      type: 'start',
+      task: 'hi',
+      files: [{ name: 'big.txt', type: 'text/plain', content: Buffer.alloc(17).toString('base64') }],
+      team_config: team,
+    });
     expect((await viewer.nth('error', 2)).error).toBe('File "big.txt" has 17 bytes; the limit is 16');
     // (SVG is skipped with a warning rather than refused: test/edges/bad-input.e2e-spec.ts.)
     viewer.send({ type: 'start', task: 'hi', files: [{ name: 'x.sh', type: 'application/x-sh', content: 'ZWNobw==' }], team_config: team });
@@ -111,7 +116,10 @@ describe('run socket limits', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(all.at(-1)).toEqual(end);
     const gapAt = all.findIndex((f) => f.type === 'gap');
-    const text = all.filter((f) => f.type === 'message_chunk').map((f) => f.data.content as string).join('');
+    const text = all
+      .filter((f) => f.type === 'message_chunk')
+      .map((f) => f.data.content as string)
+      .join('');
     if (gapAt < 0) expect(text).toBe(finalText);
     else {
       expect(finalText.startsWith(text)).toBe(true);

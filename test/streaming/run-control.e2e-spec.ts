@@ -202,9 +202,16 @@ describe('run control', () => {
     ];
     viewer.send({ type: 'start', task: 'Look', files, team_config: team });
     await viewer.terminal();
-    const echo = viewer.numbered().slice(0, 3).map((f) => f.data);
+    const echo = viewer
+      .numbered()
+      .slice(0, 3)
+      .map((f) => f.data);
     expect(echo[0]).toMatchObject({ type: 'TextMessage', content: 'Look' });
-    expect(echo[1]).toMatchObject({ type: 'MultiModalMessage', content: [{ url: 'data:image/png;base64,iVBORw0KGgo=' }], metadata: { filename: 'dot.png' } });
+    expect(echo[1]).toMatchObject({
+      type: 'MultiModalMessage',
+      content: [{ url: 'data:image/png;base64,iVBORw0KGgo=' }],
+      metadata: { filename: 'dot.png' },
+    });
     expect(echo[2]).toMatchObject({ type: 'TextMessage', content: 'hello notes', metadata: { filename: 'notes.txt' } });
     await viewer.close();
   });

@@ -17,7 +17,9 @@ describe('storable text', () => {
   let model: ChatCompletionsServer;
   beforeAll(async () => {
     t = await startTestApp();
-    model = await startChatCompletionsServer([{ type: 'error', status: 400, message: 'bad\u0000 input \uD800here', errorType: 'invalid_request_error' }]);
+    model = await startChatCompletionsServer([
+      { type: 'error', status: 400, message: 'bad\u0000 input \uD800here', errorType: 'invalid_request_error' },
+    ]);
   });
   afterAll(async () => {
     await model?.close();

@@ -82,7 +82,9 @@ function sqliteOutage(db: TestDatabase, path: string): OutageDatabase {
       const conn = new Database(path, { timeout: 10_000 });
       try {
         conn.pragma('foreign_keys = OFF');
-        for (const { name } of conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]) {
+        for (const { name } of conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+          name: string;
+        }[]) {
           conn.exec(`DROP TABLE "${name}"`);
         }
       } finally {

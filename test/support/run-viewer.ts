@@ -90,7 +90,9 @@ export class RunViewer {
 
 /** The seqs frames account for: each frame's own, and every seq a `gap` frame stands in for. */
 export const coveredSeqs = (frames: Frame[]): number[] =>
-  frames.flatMap((f) => (f.type === 'gap' ? Array.from({ length: f.to - f.from + 1 }, (_, i) => f.from + i) : typeof f.seq === 'number' ? [f.seq] : []));
+  frames.flatMap((f) =>
+    f.type === 'gap' ? Array.from({ length: f.to - f.from + 1 }, (_, i) => f.from + i) : typeof f.seq === 'number' ? [f.seq] : [],
+  );
 
 /**
  * What a replay of a finished run gives for the numbered frames a live viewer got (protocol

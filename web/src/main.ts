@@ -131,7 +131,11 @@ class Playground {
       if (session.team_id !== teamId) Object.assign(session, await api.updateSession(session.id, { team_id: teamId }));
       const { run_id: runId } = await api.createRun(session.id);
       this.task.value = '';
-      this.watch(this.newView(runId), { runId, sessionId: session.id, lastSeq: 0, started: false, frames: [] }, { task, teamConfig: choice.component });
+      this.watch(
+        this.newView(runId),
+        { runId, sessionId: session.id, lastSeq: 0, started: false, frames: [] },
+        { task, teamConfig: choice.component },
+      );
     } catch (error) {
       showError(error);
     } finally {

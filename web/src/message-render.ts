@@ -28,7 +28,14 @@ export function toolCallDetails(source: string, call: ToolCall): HTMLDetailsElem
   return h(
     'details',
     { class: 'tool', 'data-call-id': call.id },
-    h('summary', {}, h('span', { class: 'tool-tag' }, 'tool'), ` ${source} calls `, h('code', {}, call.name), h('span', { class: 'tool-state' }, ' · running…')),
+    h(
+      'summary',
+      {},
+      h('span', { class: 'tool-tag' }, 'tool'),
+      ` ${source} calls `,
+      h('code', {}, call.name),
+      h('span', { class: 'tool-state' }, ' · running…'),
+    ),
     h('div', { class: 'tool-body' }, h('h4', {}, 'Arguments'), h('pre', {}, prettyJson(call.arguments))),
   );
 }
@@ -76,9 +83,18 @@ export function renderMessage(message: AgentMessage, speaker: Speaker): HTMLElem
     case 'MultiModalMessage':
       return bubble(message, speaker, multiModal(message.content));
     case 'ThoughtEvent':
-      return h('details', { class: 'thought', 'data-message-id': message.id }, h('summary', {}, `${message.source} thinks…`), h('pre', {}, contentText(message.content)));
+      return h(
+        'details',
+        { class: 'thought', 'data-message-id': message.id },
+        h('summary', {}, `${message.source} thinks…`),
+        h('pre', {}, contentText(message.content)),
+      );
     case 'SelectSpeakerEvent':
-      return h('p', { class: 'note', 'data-message-id': message.id }, `Next speaker: ${contentText(Array.isArray(message.content) ? message.content.join(', ') : message.content)}`);
+      return h(
+        'p',
+        { class: 'note', 'data-message-id': message.id },
+        `Next speaker: ${contentText(Array.isArray(message.content) ? message.content.join(', ') : message.content)}`,
+      );
     case 'ToolCallSummaryMessage':
       return bubble(message, speaker, contentText(message.content), 'tool-summary');
     case 'TextMessage':
@@ -86,6 +102,11 @@ export function renderMessage(message: AgentMessage, speaker: Speaker): HTMLElem
       return bubble(message, speaker, contentText(message.content));
     default:
       // An event type this page does not know yet: show it quietly rather than drop it.
-      return h('details', { class: 'note', 'data-message-id': message.id }, h('summary', {}, `${message.source}: ${message.type}`), h('pre', {}, contentText(message.content)));
+      return h(
+        'details',
+        { class: 'note', 'data-message-id': message.id },
+        h('summary', {}, `${message.source}: ${message.type}`),
+        h('pre', {}, contentText(message.content)),
+      );
   }
 }

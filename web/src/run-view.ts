@@ -37,7 +37,13 @@ export class RunView {
     this.badge = h('span', { class: 'status-badge', 'data-status': 'created' }, 'created');
     this.body = h('div', { class: 'run-body' });
     this.footer = h('footer', { class: 'run-footer' });
-    this.element = h('section', { class: 'run', 'data-run-id': runId, 'aria-label': `Run ${runId}` }, h('h3', { class: 'run-title' }, `Run #${runId} `, this.badge), this.body, this.footer);
+    this.element = h(
+      'section',
+      { class: 'run', 'data-run-id': runId, 'aria-label': `Run ${runId}` },
+      h('h3', { class: 'run-title' }, `Run #${runId} `, this.badge),
+      this.body,
+      this.footer,
+    );
   }
 
   setStatus(status: RunStatus | 'connecting' | 'reconnecting' | 'running'): void {

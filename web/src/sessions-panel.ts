@@ -42,7 +42,11 @@ export class SessionsPanel {
       'span',
       { class: 'session-actions' },
       h('button', { type: 'button', class: 'small', 'aria-label': `Rename ${session.name}`, onclick: () => this.startRename(li, session) }, 'Rename'),
-      h('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${session.name}`, onclick: () => this.confirmDelete(li, session) }, 'Delete'),
+      h(
+        'button',
+        { type: 'button', class: 'small danger', 'aria-label': `Delete ${session.name}`, onclick: () => this.confirmDelete(li, session) },
+        'Delete',
+      ),
     );
     li.append(actions);
     return li;
@@ -70,12 +74,10 @@ export class SessionsPanel {
 
   private confirmDelete(li: HTMLElement, session: SessionRow): void {
     const cancel = h('button', { type: 'button', class: 'small', onclick: () => this.render(this.sessions, this.currentId) }, 'Keep');
-    const yes = h(
-      'button',
-      { type: 'button', class: 'small danger', onclick: () => void this.hooks.remove(session) },
-      'Delete',
+    const yes = h('button', { type: 'button', class: 'small danger', onclick: () => void this.hooks.remove(session) }, 'Delete');
+    li.replaceChildren(
+      h('span', { class: 'confirm', role: 'group', 'aria-label': `Delete ${session.name}?` }, `Delete “${session.name}” and its runs? `, yes, cancel),
     );
-    li.replaceChildren(h('span', { class: 'confirm', role: 'group', 'aria-label': `Delete ${session.name}?` }, `Delete “${session.name}” and its runs? `, yes, cancel));
     cancel.focus();
   }
 

@@ -90,10 +90,9 @@ function agentItem(agent: Component): HTMLElement {
   const kind = agent.provider.endsWith('UserProxyAgent') ? 'human' : shortName(agent.provider);
   const model = config.model_client as Component | undefined;
   const modelName = model ? (typeof model.config.model === 'string' ? model.config.model : shortName(model.provider)) : null;
-  const tools = [
-    ...asComponents(config.tools),
-    ...asComponents(config.workbench).flatMap((bench) => asComponents(bench.config.tools)),
-  ].map((tool) => String(tool.config.name ?? tool.label ?? 'tool'));
+  const tools = [...asComponents(config.tools), ...asComponents(config.workbench).flatMap((bench) => asComponents(bench.config.tools))].map((tool) =>
+    String(tool.config.name ?? tool.label ?? 'tool'),
+  );
   const facts = [kind, modelName, tools.length ? `tools: ${tools.join(', ')}` : null].filter(Boolean).join(' · ');
   return h(
     'li',

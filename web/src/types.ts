@@ -96,12 +96,7 @@ export interface GapFrame {
   seq: number;
 }
 
-export type ServerFrame =
-  | RunFrame
-  | GapFrame
-  | { type: 'system'; status: string }
-  | { type: 'error'; error: string }
-  | { type: 'pong' };
+export type ServerFrame = RunFrame | GapFrame | { type: 'system'; status: string } | { type: 'error'; error: string } | { type: 'pong' };
 
 export type RunStatus = 'created' | 'active' | 'complete' | 'error' | 'stopped';
 

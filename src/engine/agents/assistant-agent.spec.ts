@@ -88,10 +88,7 @@ describe(AssistantAgent.name, () => {
   it('turns a failing tool, bad arguments and an unknown tool into is_error results and goes on', async () => {
     const agent = new AssistantAgent({
       name: 'a',
-      modelClient: new RecordingReplayClient([
-        toolCalls(['broken', {}], ['echo', { text: 3 }], ['nope', {}]),
-        'sorry, that failed',
-      ]),
+      modelClient: new RecordingReplayClient([toolCalls(['broken', {}], ['echo', { text: 3 }], ['nope', {}]), 'sorry, that failed']),
       tools: [broken, echo],
       maxToolIterations: 2,
     });
@@ -106,19 +103,10 @@ describe(AssistantAgent.name, () => {
   });
 
   it('loops up to max_tool_iterations, then reflects on the results', async () => {
-    const model = new RecordingReplayClient([
-      toolCalls(['echo', { text: 'x' }]),
-      toolCalls(['echo', { text: 'y' }]),
-      'Both echoed.',
-    ]);
+    const model = new RecordingReplayClient([toolCalls(['echo', { text: 'x' }]), toolCalls(['echo', { text: 'y' }]), 'Both echoed.']);
     const agent = new AssistantAgent({ name: 'a', modelClient: model, tools: [echo], maxToolIterations: 2, reflectOnToolUse: true });
     const { events, message } = await turn(agent, task('go'));
-    expect(events.map((e) => e.type)).toEqual([
-      'ToolCallRequestEvent',
-      'ToolCallExecutionEvent',
-      'ToolCallRequestEvent',
-      'ToolCallExecutionEvent',
-    ]);
+    expect(events.map((e) => e.type)).toEqual(['ToolCallRequestEvent', 'ToolCallExecutionEvent', 'ToolCallRequestEvent', 'ToolCallExecutionEvent']);
     expect(message).toMatchObject({ type: 'TextMessage', content: 'Both echoed.' });
     expect(model.calls.map((c) => c.toolNames)).toEqual([['echo'], ['echo'], []]);
     expect(model.calls[2]!.messages.at(-1)).toMatchObject({ type: 'FunctionExecutionResultMessage' });
@@ -126,7 +114,12 @@ describe(AssistantAgent.name, () => {
 
   it('hands off through a transfer_to tool, after running the other tools of the same response', async () => {
     const model = new RecordingReplayClient([toolCalls(['echo', { text: 'x' }], ['transfer_to_sales', {}])]);
-    const agent = new AssistantAgent({ name: 'a', modelClient: model, tools: [echo], handoffs: ['sales', { target: 'user', message: 'Over to you.' }] });
+    const agent = new AssistantAgent({
+      name: 'a',
+      modelClient: model,
+      tools: [echo],
+      handoffs: ['sales', { target: 'user', message: 'Over to you.' }],
+    });
     const { events, message } = await turn(agent, task('go'));
     expect(model.calls[0]!.toolNames).toEqual(['echo', 'transfer_to_sales', 'transfer_to_user']);
     const execution = events[1]!;

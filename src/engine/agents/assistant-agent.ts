@@ -180,11 +180,7 @@ export class AssistantAgent implements ChatAgent {
   }
 
   /** One model call; with streaming, yields a chunk per delta tagged with the final message's id. */
-  private async *callModel(
-    ctx: AgentContext,
-    messageId: string,
-    tools: ToolSet | undefined,
-  ): AsyncGenerator<AgentMessage, CreateResult> {
+  private async *callModel(ctx: AgentContext, messageId: string, tools: ToolSet | undefined): AsyncGenerator<AgentMessage, CreateResult> {
     const system: LLMMessage[] = this.systemMessage() === null ? [] : [{ type: 'SystemMessage', content: this.systemMessage()! }];
     const messages = [...system, ...this.context.getMessages()];
     const options = { signal: ctx.signal, tools: tools?.schemas.length ? tools.schemas : undefined };

@@ -37,11 +37,7 @@ export async function listToolSet(workbenches: readonly Workbench[], handoffs: r
 }
 
 /** Runs every call concurrently; results come back in the order of the calls. */
-export function executeToolCalls(
-  calls: readonly FunctionCall[],
-  tools: ToolSet,
-  signal: AbortSignal,
-): Promise<FunctionExecutionResult[]> {
+export function executeToolCalls(calls: readonly FunctionCall[], tools: ToolSet, signal: AbortSignal): Promise<FunctionExecutionResult[]> {
   return Promise.all(calls.map((call) => executeOne(call, tools, signal)));
 }
 
@@ -73,11 +69,7 @@ async function executeOne(call: FunctionCall, tools: ToolSet, signal: AbortSigna
 }
 
 /** AgentChat's `tool_call_summary_format`, filled in for each result and joined with newlines. */
-export function summarizeToolCalls(
-  format: string,
-  calls: readonly FunctionCall[],
-  results: readonly FunctionExecutionResult[],
-): string {
+export function summarizeToolCalls(format: string, calls: readonly FunctionCall[], results: readonly FunctionExecutionResult[]): string {
   return results
     .map((r) => {
       const call = calls.find((c) => c.id === r.call_id);

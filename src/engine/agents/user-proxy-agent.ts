@@ -37,9 +37,7 @@ export class UserProxyAgent implements ChatAgent {
       throw new RunStateError(`${this.name} needs human input but the run has no IOStream (pass { io } to runStream)`);
     }
     const handoff = this.handoffToMe(newMessages);
-    const prompt = handoff
-      ? `Handoff received from ${handoff.source}. Enter your response: `
-      : 'Enter your response: ';
+    const prompt = handoff ? `Handoff received from ${handoff.source}. Enter your response: ` : 'Enter your response: ';
     const requestId = randomUUID();
     const request = createMessage('UserInputRequestedEvent', this.name, { request_id: requestId, content: '' });
     yield request;

@@ -4,15 +4,7 @@
  */
 import { z } from 'zod';
 
-export const COMPONENT_TYPES = [
-  'team',
-  'agent',
-  'model',
-  'tool',
-  'workbench',
-  'termination',
-  'chat_completion_context',
-] as const;
+export const COMPONENT_TYPES = ['team', 'agent', 'model', 'tool', 'workbench', 'termination', 'chat_completion_context'] as const;
 export type ComponentType = (typeof COMPONENT_TYPES)[number];
 
 export const ComponentModelSchema = z.object({
@@ -47,11 +39,7 @@ export interface Configurable {
 export function isConfigurable(value: unknown): value is Configurable {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<Configurable>;
-  return (
-    typeof candidate.provider === 'string' &&
-    typeof candidate.componentType === 'string' &&
-    typeof candidate.toConfig === 'function'
-  );
+  return typeof candidate.provider === 'string' && typeof candidate.componentType === 'string' && typeof candidate.toConfig === 'function';
 }
 
 /** The envelope fields of the ComponentModel an instance was loaded from, kept for round-trips. */

@@ -21,9 +21,7 @@ const GroupChatSchema = z.object(groupChatShape);
 function groupChatOptions(c: z.output<typeof GroupChatSchema>, scope: LoadScope): GroupChatOptions {
   return {
     participants: c.participants.map((p, i) => scope.load(p, 'agent', 'participants', i)),
-    terminationCondition: c.termination_condition
-      ? scope.load(c.termination_condition, 'termination', 'termination_condition')
-      : undefined,
+    terminationCondition: c.termination_condition ? scope.load(c.termination_condition, 'termination', 'termination_condition') : undefined,
     maxTurns: c.max_turns ?? null,
     emitTeamEvents: c.emit_team_events ?? false,
   };

@@ -1,12 +1,7 @@
 /** Registry entries for the termination conditions (`autogen_agentchat.conditions.*`, `…base.Or/And`). */
 import { z } from 'zod';
 import { AndTerminationCondition, OrTerminationCondition } from '../conditions/termination-condition.js';
-import {
-  ExternalTermination,
-  MaxMessageTermination,
-  TimeoutTermination,
-  TokenUsageTermination,
-} from '../conditions/limit-conditions.js';
+import { ExternalTermination, MaxMessageTermination, TimeoutTermination, TokenUsageTermination } from '../conditions/limit-conditions.js';
 import {
   HandoffTermination,
   SourceMatchTermination,

@@ -89,7 +89,11 @@ export const modelAndToolEntries: RegistryEntry[] = [
     load: (c, scope, raw) => {
       const target = scope.ctx.tools.get(c.name) ?? fromSource(c, scope.ctx.python);
       if (!target && scope.ctx.python) {
-        throw new ComponentConfigError(scope.path, `FunctionTool "${c.name}" has no source_code and is not a registered tool`, 'Give it its Python source_code, or register a tool by that name (TOOLS_DIR)');
+        throw new ComponentConfigError(
+          scope.path,
+          `FunctionTool "${c.name}" has no source_code and is not a registered tool`,
+          'Give it its Python source_code, or register a tool by that name (TOOLS_DIR)',
+        );
       }
       if (!target) {
         const registered = scope.ctx.tools.names();

@@ -100,9 +100,7 @@ describe(loadComponent.name, () => {
     const or: ComponentModel = { provider: 'OrTerminationCondition', config: { conditions: [and] } };
     const dumped = dumpComponent(loadComponent(or, ctx, 'termination'));
     const inner = (dumped.config.conditions as ComponentModel[])[0]!.config.conditions as ComponentModel[];
-    expect(inner.map((c) => [c.provider.split('.').pop(), c.config])).toEqual(
-      conditions.map((c) => [c.provider, c.config]),
-    );
+    expect(inner.map((c) => [c.provider.split('.').pop(), c.config])).toEqual(conditions.map((c) => [c.provider, c.config]));
     expect(configError(() => loadComponent({ provider: 'TokenUsageTermination', config: {} }, ctx)).path).toBe('config');
   });
 
@@ -125,7 +123,13 @@ describe(loadComponent.name, () => {
   it('refuses an MCP stdio command that is not pinned, at its path', () => {
     const error = configError(() =>
       loadTeam(
-        team([assistant('a', { workbench: [{ provider: 'autogen_ext.tools.mcp.McpWorkbench', config: { server_params: { type: 'StdioServerParams', command: 'bash', args: [] } } }] })]),
+        team([
+          assistant('a', {
+            workbench: [
+              { provider: 'autogen_ext.tools.mcp.McpWorkbench', config: { server_params: { type: 'StdioServerParams', command: 'bash', args: [] } } },
+            ],
+          }),
+        ]),
         ctx,
       ),
     );

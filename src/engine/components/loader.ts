@@ -5,13 +5,7 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Team } from '../teams/team.js';
-import {
-  COMPONENT_TYPES,
-  ComponentModelSchema,
-  joinPath,
-  setComponentMeta,
-  type ComponentType,
-} from './component-model.js';
+import { COMPONENT_TYPES, ComponentModelSchema, joinPath, setComponentMeta, type ComponentType } from './component-model.js';
 import { findEntry, knownProviders } from './registry.js';
 import { ComponentConfigError, type ComponentTypeMap, type LoadContext, type LoadScope } from './registry-types.js';
 
@@ -31,17 +25,16 @@ function loadAt<K extends ComponentType>(component: unknown, ctx: LoadContext, p
   const model = parseWith(ComponentModelSchema, component, path, 'not a component (expected {provider, config})');
   const entry = findEntry(model.provider);
   if (!entry) {
-    throw new ComponentConfigError(
-      path,
-      `unknown provider "${model.provider}"`,
-      `Known providers: ${knownProviders().join(', ')}`,
-    );
+    throw new ComponentConfigError(path, `unknown provider "${model.provider}"`, `Known providers: ${knownProviders().join(', ')}`);
   }
   if (expected && entry.componentType !== expected) {
     throw new ConfigError(path, `expected a ${expected} component, but "${model.provider}" is a ${entry.componentType}`);
   }
   if (model.component_type && model.component_type !== entry.componentType && (COMPONENT_TYPES as readonly string[]).includes(model.component_type)) {
-    throw new ConfigError(joinPath(path, 'component_type'), `"${model.component_type}" does not match provider "${model.provider}" (a ${entry.componentType})`);
+    throw new ConfigError(
+      joinPath(path, 'component_type'),
+      `"${model.component_type}" does not match provider "${model.provider}" (a ${entry.componentType})`,
+    );
   }
   const config = parseWith(entry.schema, model.config, joinPath(path, 'config'), `invalid ${entry.provider.split('.').pop()} config`);
   const scope: LoadScope = {

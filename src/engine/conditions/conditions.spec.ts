@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunStateError } from '../errors.js';
 import { createMessage, type AgentMessage } from '../messages.js';
-import {
-  ExternalTermination,
-  MaxMessageTermination,
-  TimeoutTermination,
-  TokenUsageTermination,
-} from './limit-conditions.js';
+import { ExternalTermination, MaxMessageTermination, TimeoutTermination, TokenUsageTermination } from './limit-conditions.js';
 import { AndTerminationCondition, OrTerminationCondition, flattenConditions } from './termination-condition.js';
 import {
   HandoffTermination,
@@ -18,9 +13,14 @@ import {
 
 const text = (content: string, source = 'agent'): AgentMessage => createMessage('TextMessage', source, { content });
 const toolRequest = (source = 'agent'): AgentMessage =>
-  createMessage('ToolCallRequestEvent', source, { content: [{ id: '1', name: 'f', arguments: '{}' }] }, {
-    models_usage: { prompt_tokens: 10, completion_tokens: 5 },
-  });
+  createMessage(
+    'ToolCallRequestEvent',
+    source,
+    { content: [{ id: '1', name: 'f', arguments: '{}' }] },
+    {
+      models_usage: { prompt_tokens: 10, completion_tokens: 5 },
+    },
+  );
 
 describe(TextMentionTermination.name, () => {
   it('fires on the text with AgentChat’s stop reason, and stays quiet otherwise', () => {
@@ -186,7 +186,10 @@ describe(AndTerminationCondition.name, () => {
     external.set();
     expect(nested.check([text('c')])?.content).toBe('External termination requested');
 
-    const outer = new AndTerminationCondition([new OrTerminationCondition([new TextMentionTermination('X'), new TextMentionTermination('Y')]), new SourceMatchTermination(['z'])]);
+    const outer = new AndTerminationCondition([
+      new OrTerminationCondition([new TextMentionTermination('X'), new TextMentionTermination('Y')]),
+      new SourceMatchTermination(['z']),
+    ]);
     expect(outer.check([text('Y', 'q')])).toBeNull();
     expect(outer.check([text('-', 'z')])?.content).toBe("Text 'Y' mentioned, 'z' answered");
     expect(flattenConditions(outer)).toHaveLength(5);

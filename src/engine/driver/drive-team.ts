@@ -49,12 +49,17 @@ export const stopReasons = {
  * caller's abort and the caps are `stopped` ones. When the consumer stops iterating early the
  * run is aborted and a team the driver loaded is closed.
  */
-export async function* driveTeam(source: TeamSource, task: TaskInput | undefined, options: DriveOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
+export async function* driveTeam(
+  source: TeamSource,
+  task: TaskInput | undefined,
+  options: DriveOptions = {},
+): AsyncGenerator<RunEvent, void, undefined> {
   const started = performance.now();
   const limits = options.limits ?? {};
   const caps = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, caps.signal]) : caps.signal;
-  const runTimer = limits.maxSeconds === undefined ? undefined : setTimeout(() => caps.abort(stopReasons.maxSeconds(limits.maxSeconds!)), limits.maxSeconds * 1000);
+  const runTimer =
+    limits.maxSeconds === undefined ? undefined : setTimeout(() => caps.abort(stopReasons.maxSeconds(limits.maxSeconds!)), limits.maxSeconds * 1000);
   runTimer?.unref();
 
   const messages: AgentMessage[] = [];

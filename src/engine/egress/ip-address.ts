@@ -52,13 +52,22 @@ function parseIpv6(s: string): Uint8Array {
   const tail: number[] = [];
   const lastColon = text.lastIndexOf(':');
   if (text.slice(lastColon + 1).includes('.')) {
-    const v4 = text.slice(lastColon + 1).split('.').map(Number);
+    const v4 = text
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
     tail.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
     // The dotted tail stands for two 16-bit groups: keep the group count right for `::` expansion.
     text = text.slice(0, lastColon + 1) + '0:0';
   }
   const [head, rest] = text.includes('::') ? text.split('::') : [text, undefined];
-  const groups = (part: string | undefined) => (part ? part.split(':').filter((g) => g !== '').map((g) => parseInt(g, 16)) : []);
+  const groups = (part: string | undefined) =>
+    part
+      ? part
+          .split(':')
+          .filter((g) => g !== '')
+          .map((g) => parseInt(g, 16))
+      : [];
   let words: number[];
   if (rest === undefined) {
     words = groups(head);

@@ -130,7 +130,12 @@ describe(EgressPolicy.name, () => {
 
     it('passes a public name and says which address to connect to', async () => {
       const policy = strict(resolverOf({ 'api.example': ['8.8.4.4', '2001:4860:4860::8888'] }));
-      await expect(policy.check('https://api.example/v1')).resolves.toMatchObject({ hostname: 'api.example', port: 443, address: '8.8.4.4', family: 4 });
+      await expect(policy.check('https://api.example/v1')).resolves.toMatchObject({
+        hostname: 'api.example',
+        port: 443,
+        address: '8.8.4.4',
+        family: 4,
+      });
     });
 
     it('refuses a name that does not resolve', async () => {
@@ -150,7 +155,9 @@ describe(EgressPolicy.name, () => {
       const response = await policy.fetch(`http://model.test:${server.port}/v1/models?x=1`, { headers: { 'x-test': 'yes' } });
 
       expect(await response.text()).toBe('ok');
-      expect(server.requests).toEqual([{ url: '/v1/models?x=1', headers: expect.objectContaining({ host: `model.test:${server.port}`, 'x-test': 'yes' }) }]);
+      expect(server.requests).toEqual([
+        { url: '/v1/models?x=1', headers: expect.objectContaining({ host: `model.test:${server.port}`, 'x-test': 'yes' }) },
+      ]);
     });
 
     it('does not rebind: a second DNS answer (127.0.0.1) is never used, the checked one is', async () => {

@@ -32,7 +32,11 @@ describe('FunctionTool context.fetch', () => {
   });
 
   const load = (egress: EgressPolicy) =>
-    loadComponent({ provider: 'autogen_core.tools.FunctionTool', config: { name: 'fetch_url' } }, { tools: new ToolRegistry([fetchUrl]), credentials: {}, egress }, 'tool') as Tool;
+    loadComponent(
+      { provider: 'autogen_core.tools.FunctionTool', config: { name: 'fetch_url' } },
+      { tools: new ToolRegistry([fetchUrl]), credentials: {}, egress },
+      'tool',
+    ) as Tool;
   const signal = new AbortController().signal;
 
   it('is the egress policy’s fetch: a loopback URL is refused', async () => {
@@ -41,6 +45,9 @@ describe('FunctionTool context.fetch', () => {
   });
 
   it('reaches what the operator allows', async () => {
-    await expect(load(new EgressPolicy({ allow: parseEgressAllow('127.0.0.1') })).run({ url }, { signal })).resolves.toEqual({ content: 'internal data', isError: false });
+    await expect(load(new EgressPolicy({ allow: parseEgressAllow('127.0.0.1') })).run({ url }, { signal })).resolves.toEqual({
+      content: 'internal data',
+      isError: false,
+    });
   });
 });

@@ -10,8 +10,11 @@ export const UPSTREAM_MESSAGE_MAX = 300;
 
 /** Collapses whitespace, drops control characters and cuts `text` to `max` characters (with …). */
 export function shorten(text: string, max = UPSTREAM_MESSAGE_MAX): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = text
+    // eslint-disable-next-line no-control-regex -- dropping control characters is the point
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

@@ -5,10 +5,25 @@
  */
 import type { FunctionCall, FunctionExecutionResult, ImageContent, RequestUsage } from '../messages.js';
 
-export interface SystemMessage { type: 'SystemMessage'; content: string }
-export interface UserMessage { type: 'UserMessage'; content: string | (string | ImageContent)[]; source: string }
-export interface AssistantMessage { type: 'AssistantMessage'; content: string | FunctionCall[]; source: string; thought?: string }
-export interface FunctionExecutionResultMessage { type: 'FunctionExecutionResultMessage'; content: FunctionExecutionResult[] }
+export interface SystemMessage {
+  type: 'SystemMessage';
+  content: string;
+}
+export interface UserMessage {
+  type: 'UserMessage';
+  content: string | (string | ImageContent)[];
+  source: string;
+}
+export interface AssistantMessage {
+  type: 'AssistantMessage';
+  content: string | FunctionCall[];
+  source: string;
+  thought?: string;
+}
+export interface FunctionExecutionResultMessage {
+  type: 'FunctionExecutionResultMessage';
+  content: FunctionExecutionResult[];
+}
 export type LLMMessage = SystemMessage | UserMessage | AssistantMessage | FunctionExecutionResultMessage;
 
 export type FinishReason = 'stop' | 'length' | 'function_calls' | 'content_filter' | 'unknown';

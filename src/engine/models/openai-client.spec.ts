@@ -43,7 +43,12 @@ describe(OpenAIChatCompletionClient.name, () => {
     const { deltas, result } = await collect(clientFor(s).createStream(messages));
 
     expect(deltas).toEqual(['Hello ', 'there, ', 'friend']);
-    expect(result).toEqual({ finish_reason: 'stop', content: 'Hello there, friend', usage: { prompt_tokens: 7, completion_tokens: 3 }, cached: false });
+    expect(result).toEqual({
+      finish_reason: 'stop',
+      content: 'Hello there, friend',
+      usage: { prompt_tokens: 7, completion_tokens: 3 },
+      cached: false,
+    });
     expect(s.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
@@ -75,15 +80,31 @@ describe(OpenAIChatCompletionClient.name, () => {
   });
 
   it('reads tool calls from a non-streamed completion', async () => {
-    const s = await serve({ type: 'tool_calls', content: 'Let me check.', calls: [{ id: 'c1', name: 'weather_forecast', arguments: '{"city":"Oslo"}' }] });
+    const s = await serve({
+      type: 'tool_calls',
+      content: 'Let me check.',
+      calls: [{ id: 'c1', name: 'weather_forecast', arguments: '{"city":"Oslo"}' }],
+    });
     const result = await clientFor(s).create(messages);
 
-    expect(result).toMatchObject({ finish_reason: 'function_calls', content: [{ id: 'c1', name: 'weather_forecast', arguments: '{"city":"Oslo"}' }], thought: 'Let me check.' });
+    expect(result).toMatchObject({
+      finish_reason: 'function_calls',
+      content: [{ id: 'c1', name: 'weather_forecast', arguments: '{"city":"Oslo"}' }],
+      thought: 'Let me check.',
+    });
   });
 
   it('sends messages, tools, tool choice and create arguments in the request body', async () => {
     const s = await serve({ type: 'text', text: 'ok' });
-    const client = clientFor(s, { temperature: 0.2, max_tokens: 50, top_p: 0.9, seed: 7, stop: ['END'], response_format: { type: 'json_object' }, label: 'extra keys pass through' });
+    const client = clientFor(s, {
+      temperature: 0.2,
+      max_tokens: 50,
+      top_p: 0.9,
+      seed: 7,
+      stop: ['END'],
+      response_format: { type: 'json_object' },
+      label: 'extra keys pass through',
+    });
     const history: LLMMessage[] = [
       ...messages,
       { type: 'UserMessage', content: ['Look:', { url: 'data:image/png;base64,AAAA' }], source: 'user' },
@@ -107,8 +128,20 @@ describe(OpenAIChatCompletionClient.name, () => {
       messages: [
         { role: 'system', content: 'You are helpful.' },
         { role: 'user', content: 'Say hello', name: 'user' },
-        { role: 'user', name: 'user', content: [{ type: 'text', text: 'Look:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
-        { role: 'assistant', name: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'calculator', arguments: '{}' } }] },
+        {
+          role: 'user',
+          name: 'user',
+          content: [
+            { type: 'text', text: 'Look:' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          name: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'c1', type: 'function', function: { name: 'calculator', arguments: '{}' } }],
+        },
         { role: 'tool', tool_call_id: 'c1', content: '3' },
       ],
     });
@@ -125,7 +158,9 @@ describe(OpenAIChatCompletionClient.name, () => {
 
   it('surfaces a 500 as a ModelError carrying the status and the server message', async () => {
     const s = await serve({ type: 'error', status: 500, message: 'The engine is overloaded' });
-    const error = await clientFor(s).create(messages).catch((e: unknown) => e);
+    const error = await clientFor(s)
+      .create(messages)
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ModelError);
     expect(error).toMatchObject({ status: 500, message: expect.stringContaining('The engine is overloaded') });
@@ -163,7 +198,9 @@ describe(OpenAIChatCompletionClient.name, () => {
 
   it('gives up after the configured timeout (seconds) with a ModelError', async () => {
     const s = await serve({ type: 'text', text: 'too slow', delayMs: 500 });
-    const error = await clientFor(s, { timeout: 0.05 }).create(messages).catch((e: unknown) => e);
+    const error = await clientFor(s, { timeout: 0.05 })
+      .create(messages)
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ModelError);
     expect((error as ModelError).message).toMatch(/timed out/);
@@ -227,7 +264,11 @@ describe(OpenAIChatCompletionClient.name, () => {
   it('derives model info from the config, then from known model names', () => {
     const info = { vision: false, function_calling: false, json_output: false, family: 'custom' };
     expect(new OpenAIChatCompletionClient({ model: 'x', model_info: info }, local).modelInfo).toMatchObject(info);
-    expect(new OpenAIChatCompletionClient({ model: 'gpt-4o-mini' }, local).modelInfo).toMatchObject({ vision: true, function_calling: true, json_output: true });
+    expect(new OpenAIChatCompletionClient({ model: 'gpt-4o-mini' }, local).modelInfo).toMatchObject({
+      vision: true,
+      function_calling: true,
+      json_output: true,
+    });
     expect(new OpenAIChatCompletionClient({ model: 'llama3' }, local).modelInfo).toMatchObject({ function_calling: true });
   });
 });

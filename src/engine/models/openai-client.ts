@@ -8,13 +8,7 @@
  */
 import type { z } from 'zod';
 import OpenAI, { AzureOpenAI, type ClientOptions } from 'openai';
-import {
-  EgressPolicy,
-  OPENAI_DEFAULT_BASE_URL,
-  keyFor,
-  serverEgressPolicy,
-  type ServerCredentials,
-} from '../egress/index.js';
+import { EgressPolicy, OPENAI_DEFAULT_BASE_URL, keyFor, serverEgressPolicy, type ServerCredentials } from '../egress/index.js';
 import { ConfigError, ModelError, throwIfAborted } from '../errors.js';
 import type { ChatCompletionClient, CreateOptions, CreateResult, LLMMessage, ModelInfo, ModelStreamItem } from './model-client.js';
 import {
@@ -112,10 +106,7 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
     try {
       const sdk = this.client(); // a missing key is reported before any network use
       await this.checkDestination();
-      const completion = await sdk.chat.completions.create(
-        { ...request, stream: false },
-        { signal: options.signal },
-      );
+      const completion = await sdk.chat.completions.create({ ...request, stream: false }, { signal: options.signal });
       return fromCompletion(completion);
     } catch (error) {
       throw toEngineError(error, options.signal, this.keySent);

@@ -65,7 +65,10 @@ describe('OpenAIChatCompletionClient under the egress policy', () => {
   it('sends the config’s own key wherever the config points', async () => {
     const s = await reply();
     const credentials: ServerCredentials = { openai: { apiKey: SERVER_KEY, endpoint: 'https://api.openai.com/v1' } };
-    const client = new OpenAIChatCompletionClient({ model: 'm', base_url: s.baseUrl, api_key: 'sk-user', max_retries: 0 }, { credentials, egress: loopback() });
+    const client = new OpenAIChatCompletionClient(
+      { model: 'm', base_url: s.baseUrl, api_key: 'sk-user', max_retries: 0 },
+      { credentials, egress: loopback() },
+    );
 
     await client.create(messages);
     expect(s.requests[0]!.headers.authorization).toBe('Bearer sk-user');
@@ -81,7 +84,8 @@ describe('OpenAIChatCompletionClient under the egress policy', () => {
   });
 
   it('refuses a loopback base_url at load time unless the operator allows it', () => {
-    const build = () => new OpenAIChatCompletionClient({ model: 'm', base_url: 'http://127.0.0.1:11434/v1' }, { credentials: {}, egress: new EgressPolicy() });
+    const build = () =>
+      new OpenAIChatCompletionClient({ model: 'm', base_url: 'http://127.0.0.1:11434/v1' }, { credentials: {}, egress: new EgressPolicy() });
     expect(build).toThrow(ConfigError);
     expect(build).toThrow(/config\.base_url: Refused by the egress policy: 127\.0\.0\.1 is a loopback address/);
     expect(() => new OpenAIChatCompletionClient({ model: 'm', base_url: 'http://169.254.169.254/v1' }, { credentials: {} })).toThrow(/link-local/);
@@ -91,11 +95,16 @@ describe('OpenAIChatCompletionClient under the egress policy', () => {
     const s = await reply();
     const port = new URL(s.baseUrl).port;
     const egress = new EgressPolicy({ resolve: async () => [{ address: '127.0.0.1', family: 4 }] });
-    const client = new OpenAIChatCompletionClient({ model: 'm', base_url: `http://models.example:${port}/v1`, max_retries: 3 }, { credentials: {}, egress });
+    const client = new OpenAIChatCompletionClient(
+      { model: 'm', base_url: `http://models.example:${port}/v1`, max_retries: 3 },
+      { credentials: {}, egress },
+    );
 
     const error = await client.create(messages).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
-    expect((error as Error).message).toMatch(/Refused by the egress policy: http:\/\/models\.example:\d+: models\.example resolves to a loopback address/);
+    expect((error as Error).message).toMatch(
+      /Refused by the egress policy: http:\/\/models\.example:\d+: models\.example resolves to a loopback address/,
+    );
     expect(s.requests).toHaveLength(0);
   });
 
@@ -106,14 +115,19 @@ describe('OpenAIChatCompletionClient under the egress policy', () => {
 
     const error = (await client.create(messages).catch((e: unknown) => e)) as ModelError;
     expect(error).toMatchObject({ status: 401 });
-    expect(error.message).toMatch(/HTTP 401: Missing bearer token; no API key was sent: the server's own key goes only to the endpoint it belongs to/);
+    expect(error.message).toMatch(
+      /HTTP 401: Missing bearer token; no API key was sent: the server's own key goes only to the endpoint it belongs to/,
+    );
     expect(upstream.headers[0]!.authorization).toBeUndefined();
   });
 
   it('never echoes an HTML error page: only the status', async () => {
     const page = '<!DOCTYPE html><html><title>Jenkins</title><body>Internal build server 10.0.0.12 — admin console</body></html>';
     const upstream = await answering(404, 'text/html', page);
-    const client = new OpenAIChatCompletionClient({ model: 'm', base_url: upstream.url, api_key: 'k', max_retries: 0 }, { credentials: {}, egress: loopback() });
+    const client = new OpenAIChatCompletionClient(
+      { model: 'm', base_url: upstream.url, api_key: 'k', max_retries: 0 },
+      { credentials: {}, egress: loopback() },
+    );
 
     for (const call of [() => client.create(messages), () => drain(client.createStream(messages))]) {
       const error = (await call().catch((e: unknown) => e)) as ModelError;
@@ -126,7 +140,10 @@ describe('OpenAIChatCompletionClient under the egress policy', () => {
 
   it('passes a JSON error message on, cut to 300 characters', async () => {
     const upstream = await answering(500, 'application/json', JSON.stringify({ error: { message: `overloaded ${'z'.repeat(2000)}` } }));
-    const client = new OpenAIChatCompletionClient({ model: 'm', base_url: upstream.url, api_key: 'k', max_retries: 0 }, { credentials: {}, egress: loopback() });
+    const client = new OpenAIChatCompletionClient(
+      { model: 'm', base_url: upstream.url, api_key: 'k', max_retries: 0 },
+      { credentials: {}, egress: loopback() },
+    );
 
     const error = (await client.create(messages).catch((e: unknown) => e)) as ModelError;
     expect(error.message.startsWith('Model request failed with HTTP 500: overloaded zzz')).toBe(true);
@@ -135,7 +152,10 @@ describe('OpenAIChatCompletionClient under the egress policy', () => {
 
   it('does not quote a non-JSON 200 body', async () => {
     const upstream = await answering(200, 'application/json', '<html>metadata service: token=abc</html>');
-    const client = new OpenAIChatCompletionClient({ model: 'm', base_url: upstream.url, api_key: 'k', max_retries: 0 }, { credentials: {}, egress: loopback() });
+    const client = new OpenAIChatCompletionClient(
+      { model: 'm', base_url: upstream.url, api_key: 'k', max_retries: 0 },
+      { credentials: {}, egress: loopback() },
+    );
 
     const error = (await client.create(messages).catch((e: unknown) => e)) as ModelError;
     expect(error).toBeInstanceOf(ModelError);
@@ -159,7 +179,9 @@ describe('AzureOpenAIChatCompletionClient under the egress policy', () => {
   });
 
   it('refuses a private azure_endpoint at load time', () => {
-    expect(() => new AzureOpenAIChatCompletionClient(azure('http://10.0.0.8'), { credentials: {} })).toThrow(/config\.azure_endpoint: .*private address/);
+    expect(() => new AzureOpenAIChatCompletionClient(azure('http://10.0.0.8'), { credentials: {} })).toThrow(
+      /config\.azure_endpoint: .*private address/,
+    );
   });
 });
 
@@ -216,7 +238,9 @@ describe('malformed answers from a model server', () => {
       ['{"choices":[{"finish_reason":"stop"}]}', 'The model server sent a malformed answer'],
     ] as const) {
       const upstream = await answering(200, 'application/json', body);
-      const error = (await client(upstream.url).create(messages).catch((e: unknown) => e)) as ModelError;
+      const error = (await client(upstream.url)
+        .create(messages)
+        .catch((e: unknown) => e)) as ModelError;
       expect(error).toBeInstanceOf(ModelError);
       expect(error.message).toBe(message);
       await new Promise((done) => raw!.close(done));
@@ -259,7 +283,10 @@ describe('the SDK reads nothing from the process environment', () => {
     setEnv({ OPENAI_BASE_URL: envServer.url, OPENAI_API_KEY: 'sk-env', OPENAI_CUSTOM_HEADERS: 'x-from-env: leaked', OPENAI_ORG_ID: 'org-env' });
 
     const configured: ServerCredentials = { openaiBaseUrl: s.baseUrl };
-    const client = new OpenAIChatCompletionClient({ model: 'm', max_retries: 0 }, { credentials: configured, egress: serverEgressPolicy(configured) });
+    const client = new OpenAIChatCompletionClient(
+      { model: 'm', max_retries: 0 },
+      { credentials: configured, egress: serverEgressPolicy(configured) },
+    );
     await expect(client.create(messages)).resolves.toMatchObject({ content: 'from the configured endpoint' });
     expect(s.requests[0]!.headers.authorization).toBeUndefined();
     expect(s.requests[0]!.headers['x-from-env']).toBeUndefined();

@@ -91,24 +91,28 @@ export function toWireMessages(messages: readonly LLMMessage[]): WireMessage[] {
       case 'SystemMessage':
         return [{ role: 'system', content: message.content }];
       case 'UserMessage':
-        return [{
-          role: 'user',
-          content: typeof message.content === 'string' ? message.content : message.content.map(userPart),
-          ...named(message.source),
-        }];
+        return [
+          {
+            role: 'user',
+            content: typeof message.content === 'string' ? message.content : message.content.map(userPart),
+            ...named(message.source),
+          },
+        ];
       case 'AssistantMessage':
         if (typeof message.content === 'string') return [{ role: 'assistant', content: message.content, ...named(message.source) }];
-        return [{
-          role: 'assistant',
-          // The text a model said alongside its tool calls comes back as the assistant's content.
-          content: message.thought ?? null,
-          tool_calls: message.content.map((call) => ({
-            id: call.id,
-            type: 'function',
-            function: { name: call.name, arguments: call.arguments },
-          })),
-          ...named(message.source),
-        }];
+        return [
+          {
+            role: 'assistant',
+            // The text a model said alongside its tool calls comes back as the assistant's content.
+            content: message.thought ?? null,
+            tool_calls: message.content.map((call) => ({
+              id: call.id,
+              type: 'function',
+              function: { name: call.name, arguments: call.arguments },
+            })),
+            ...named(message.source),
+          },
+        ];
       case 'FunctionExecutionResultMessage':
         return message.content.map((result) => ({ role: 'tool', content: result.content, tool_call_id: result.call_id }));
     }

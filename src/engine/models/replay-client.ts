@@ -6,21 +6,11 @@
 import { z } from 'zod';
 import { throwIfAborted, ModelError } from '../errors.js';
 import type { RequestUsage } from '../messages.js';
-import type {
-  ChatCompletionClient,
-  CreateOptions,
-  CreateResult,
-  LLMMessage,
-  ModelInfo,
-  ModelStreamItem,
-} from './model-client.js';
+import type { ChatCompletionClient, CreateOptions, CreateResult, LLMMessage, ModelInfo, ModelStreamItem } from './model-client.js';
 
 export const ReplayResultSchema = z.object({
   finish_reason: z.enum(['stop', 'length', 'function_calls', 'content_filter', 'unknown']),
-  content: z.union([
-    z.string(),
-    z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })),
-  ]),
+  content: z.union([z.string(), z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() }))]),
   usage: z.object({ prompt_tokens: z.number().int().min(0), completion_tokens: z.number().int().min(0) }),
   cached: z.boolean().default(false),
   thought: z.string().optional(),
@@ -112,13 +102,9 @@ function llmMessageText(message: LLMMessage): string {
     case 'SystemMessage':
       return message.content;
     case 'UserMessage':
-      return typeof message.content === 'string'
-        ? message.content
-        : message.content.filter((p): p is string => typeof p === 'string').join(' ');
+      return typeof message.content === 'string' ? message.content : message.content.filter((p): p is string => typeof p === 'string').join(' ');
     case 'AssistantMessage':
-      return typeof message.content === 'string'
-        ? message.content
-        : message.content.map((c) => `${c.name} ${c.arguments}`).join(' ');
+      return typeof message.content === 'string' ? message.content : message.content.map((c) => `${c.name} ${c.arguments}`).join(' ');
     case 'FunctionExecutionResultMessage':
       return message.content.map((r) => r.content).join(' ');
   }

@@ -55,7 +55,11 @@ export function lockDown(): void {
     throw new Error(`process.binding('${name}') is disabled in the Python sandbox`);
   };
   Object.defineProperty(process, 'binding', { value: binding, writable: false, configurable: false });
-  seal(process, ['_linkedBinding', 'dlopen', 'kill', '_kill', '_debugProcess', '_debugEnd', 'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups'], 'process control');
+  seal(
+    process,
+    ['_linkedBinding', 'dlopen', 'kill', '_kill', '_debugProcess', '_debugEnd', 'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups'],
+    'process control',
+  );
   seal(process.report as object, ['writeReport'], 'writing a report');
 
   const network = 'networking';
@@ -69,10 +73,28 @@ export function lockDown(): void {
   const dgram = builtin('node:dgram');
   seal(dgram, ['createSocket'], network);
   seal(prototypeOf(dgram, 'Socket'), ['bind', 'connect', 'send'], network);
-  const lookups = ['lookup', 'lookupService', 'reverse', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt'];
+  const lookups = [
+    'lookup',
+    'lookupService',
+    'reverse',
+    'resolve',
+    'resolve4',
+    'resolve6',
+    'resolveAny',
+    'resolveCaa',
+    'resolveCname',
+    'resolveMx',
+    'resolveNaptr',
+    'resolveNs',
+    'resolvePtr',
+    'resolveSoa',
+    'resolveSrv',
+    'resolveTxt',
+  ];
   const dns = builtin('node:dns');
   const dnsPromises = dns.promises as Exports;
-  for (const target of [dns, dnsPromises, prototypeOf(dns, 'Resolver'), prototypeOf(dnsPromises, 'Resolver')]) seal(target, lookups, 'name resolution');
+  for (const target of [dns, dnsPromises, prototypeOf(dns, 'Resolver'), prototypeOf(dnsPromises, 'Resolver')])
+    seal(target, lookups, 'name resolution');
   const inspector = builtin('node:inspector');
   seal(inspector, ['open'], 'the inspector');
   seal(prototypeOf(inspector, 'Session'), ['connect', 'connectToMainThread'], 'the inspector');
@@ -80,7 +102,15 @@ export function lockDown(): void {
   seal(childProcess, ['spawn', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'], 'starting processes');
   // Pyodide's os.system() calls spawnSync and reads its status: answer "not permitted" (126)
   // so Python sees a failed command rather than the whole interpreter failing.
-  const notPermitted = () => ({ pid: 0, output: [null, null, null], stdout: null, stderr: null, status: 126, signal: null, error: new Error('starting processes is disabled in the Python sandbox') });
+  const notPermitted = () => ({
+    pid: 0,
+    output: [null, null, null],
+    stdout: null,
+    stderr: null,
+    status: 126,
+    signal: null,
+    error: new Error('starting processes is disabled in the Python sandbox'),
+  });
   Object.defineProperty(childProcess, 'spawnSync', { value: notPermitted, writable: false, configurable: false });
   for (const name of ['fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest']) {
     Reflect.deleteProperty(globalThis, name);
@@ -124,20 +154,30 @@ export async function sandboxMain(config: ChildConfig, importPyodide: (url: stri
   }
 
   // Every interpreter instantiates the same WebAssembly binary: compile it once, reuse the module.
-  const instantiate = WebAssembly.instantiate.bind(WebAssembly) as (source: BufferSource | WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<unknown>;
+  const instantiate = WebAssembly.instantiate.bind(WebAssembly) as (
+    source: BufferSource | WebAssembly.Module,
+    imports?: WebAssembly.Imports,
+  ) => Promise<unknown>;
   // (Recognised by size and its first and last 4 KiB; the binary itself is not kept.)
   let compiled: { size: number; head: Uint8Array; tail: Uint8Array; module: WebAssembly.Module } | undefined;
-  const view = (source: BufferSource) => (ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source));
+  const view = (source: BufferSource) =>
+    ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
   const equal = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
   Object.defineProperty(WebAssembly, 'instantiate', {
     value: async (source: BufferSource | WebAssembly.Module, imports?: WebAssembly.Imports) => {
       if (source instanceof WebAssembly.Module) return instantiate(source, imports);
       const bytes = view(source);
-      if (compiled && compiled.size === bytes.byteLength && equal(compiled.head, bytes.subarray(0, 4096)) && equal(compiled.tail, bytes.subarray(-4096))) {
+      if (
+        compiled &&
+        compiled.size === bytes.byteLength &&
+        equal(compiled.head, bytes.subarray(0, 4096)) &&
+        equal(compiled.tail, bytes.subarray(-4096))
+      ) {
         return { instance: await instantiate(compiled.module, imports), module: compiled.module };
       }
       const result = (await instantiate(source, imports)) as { instance: WebAssembly.Instance; module: WebAssembly.Module };
-      if (bytes.byteLength > 1_000_000) compiled = { size: bytes.byteLength, head: bytes.slice(0, 4096), tail: bytes.slice(-4096), module: result.module };
+      if (bytes.byteLength > 1_000_000)
+        compiled = { size: bytes.byteLength, head: bytes.slice(0, 4096), tail: bytes.slice(-4096), module: result.module };
       return result;
     },
   });
@@ -184,7 +224,11 @@ export async function sandboxMain(config: ChildConfig, importPyodide: (url: stri
       // A fatally failed interpreter may refuse even this; it is dropped either way.
     }
     // Let the old interpreter go before the new one is made, so the two never add up.
-    current = { py: undefined as unknown as PyodideAPI, handle: Object.assign(() => Promise.reject(new Error('no interpreter')), { destroy() {} }), session: null };
+    current = {
+      py: undefined as unknown as PyodideAPI,
+      handle: Object.assign(() => Promise.reject(new Error('no interpreter')), { destroy() {} }),
+      session: null,
+    };
     gc?.();
     current = await fresh();
     // Collect what the restore left behind once the reply is out (off the call's critical path).

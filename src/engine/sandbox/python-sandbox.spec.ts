@@ -39,66 +39,108 @@ afterAll(async () => {
 
 describe(PythonSandbox.name, () => {
   describe('escape attempts, each of which must fail', () => {
-    it("cannot read the server's environment or API keys", async () => {
-      const direct = await call('def env() -> str:\n    import os\n    return os.environ["TEAMSTREAM_SANDBOX_CANARY"]\n');
-      expect(direct).toEqual({ ok: false, text: "Error: 'TEAMSTREAM_SANDBOX_CANARY'" });
-      const all = await call('def env() -> str:\n    import os\n    return repr(dict(os.environ))\n');
-      // What Python sees is Pyodide's own made-up environment, none of the server's.
-      expect(all.text).not.toContain('sk-canary');
-      expect(all.text).toContain("'HOME': '/home/pyodide'");
-      const viaJs = await call('def env() -> str:\n    import js\n    return str(js.process.env)\n');
-      expect(viaJs).toEqual({ ok: false, text: expect.stringContaining("import of 'js' is blocked") });
-    }, SLOW);
+    it(
+      "cannot read the server's environment or API keys",
+      async () => {
+        const direct = await call('def env() -> str:\n    import os\n    return os.environ["TEAMSTREAM_SANDBOX_CANARY"]\n');
+        expect(direct).toEqual({ ok: false, text: "Error: 'TEAMSTREAM_SANDBOX_CANARY'" });
+        const all = await call('def env() -> str:\n    import os\n    return repr(dict(os.environ))\n');
+        // What Python sees is Pyodide's own made-up environment, none of the server's.
+        expect(all.text).not.toContain('sk-canary');
+        expect(all.text).toContain("'HOME': '/home/pyodide'");
+        const viaJs = await call('def env() -> str:\n    import js\n    return str(js.process.env)\n');
+        expect(viaJs).toEqual({ ok: false, text: expect.stringContaining("import of 'js' is blocked") });
+      },
+      SLOW,
+    );
 
-    it('cannot read a host file (/etc/hostname, a SQLite database)', async () => {
-      const db = path.join(scratch, 'teamstream.db');
-      writeFileSync(db, 'SQLite format 3\0secret rows');
-      for (const file of ['/etc/hostname', db]) {
-        const read = await call(`def read() -> str:\n    return open(${JSON.stringify(file)}, "rb").read().decode()\n`);
-        expect(read).toEqual({ ok: false, text: expect.stringContaining('No such file or directory') });
-      }
-    }, SLOW);
+    it(
+      'cannot read a host file (/etc/hostname, a SQLite database)',
+      async () => {
+        const db = path.join(scratch, 'teamstream.db');
+        writeFileSync(db, 'SQLite format 3\0secret rows');
+        for (const file of ['/etc/hostname', db]) {
+          const read = await call(`def read() -> str:\n    return open(${JSON.stringify(file)}, "rb").read().decode()\n`);
+          expect(read).toEqual({ ok: false, text: expect.stringContaining('No such file or directory') });
+        }
+      },
+      SLOW,
+    );
 
-    it('cannot write a host file', async () => {
-      const target = path.join(scratch, 'written-by-python.txt');
-      const write = await call(`def write() -> str:\n    open(${JSON.stringify(target)}, "w").write("x")\n    return "written"\n`);
-      expect(write).toEqual({ ok: false, text: expect.stringContaining('No such file or directory') });
-      // /tmp exists inside the sandbox too, but it is Pyodide's in-memory file system.
-      const inTmp = path.join('/tmp', `teamstream-escape-${process.pid}.txt`);
-      await call(`def write() -> str:\n    open(${JSON.stringify(inTmp)}, "w").write("x")\n    return "written"\n`);
-      expect(existsSync(target)).toBe(false);
-      expect(existsSync(inTmp)).toBe(false);
-    }, SLOW);
+    it(
+      'cannot write a host file',
+      async () => {
+        const target = path.join(scratch, 'written-by-python.txt');
+        const write = await call(`def write() -> str:\n    open(${JSON.stringify(target)}, "w").write("x")\n    return "written"\n`);
+        expect(write).toEqual({ ok: false, text: expect.stringContaining('No such file or directory') });
+        // /tmp exists inside the sandbox too, but it is Pyodide's in-memory file system.
+        const inTmp = path.join('/tmp', `teamstream-escape-${process.pid}.txt`);
+        await call(`def write() -> str:\n    open(${JSON.stringify(inTmp)}, "w").write("x")\n    return "written"\n`);
+        expect(existsSync(target)).toBe(false);
+        expect(existsSync(inTmp)).toBe(false);
+      },
+      SLOW,
+    );
 
-    it('cannot start a process', async () => {
-      const run = await call('def run() -> str:\n    import subprocess\n    return str(subprocess.run(["id"], capture_output=True))\n');
-      expect(run).toEqual({ ok: false, text: expect.stringMatching(/^Error: .*(not support|not permitted|No such file)/) });
-      // Pyodide's os.system() would run a host shell under Node: the child refuses it (status 126).
-      const system = await call('def run() -> str:\n    import os\n    code = os.system("id")\n    if code != 0:\n        raise OSError(f"os.system failed: {code >> 8}")\n    return "ran"\n');
-      expect(system).toEqual({ ok: false, text: 'Error: os.system failed: 126' });
-    }, SLOW);
-
-    it('cannot open a TCP connection or an HTTP request to a loopback listener (which receives nothing)', async () => {
-      const server = await loopbackListener();
-      try {
-        const tcp = await call(`def tcp() -> str:\n    import socket\n    socket.create_connection(("127.0.0.1", ${server.port}), timeout=5).sendall(b"hello")\n    return "connected"\n`);
-        expect(tcp.ok).toBe(false);
-        const http = await call(`def http() -> str:\n    import urllib.request\n    return urllib.request.urlopen("http://127.0.0.1:${server.port}/", timeout=5).read().decode()\n`);
-        expect(http.ok).toBe(false);
-        const asyncio = await call(
-          `async def conn() -> str:\n    import asyncio\n    reader, writer = await asyncio.open_connection("127.0.0.1", ${server.port})\n    writer.write(b"hello")\n    return "connected"\n`,
+    it(
+      'cannot start a process',
+      async () => {
+        const run = await call('def run() -> str:\n    import subprocess\n    return str(subprocess.run(["id"], capture_output=True))\n');
+        expect(run).toEqual({ ok: false, text: expect.stringMatching(/^Error: .*(not support|not permitted|No such file)/) });
+        // Pyodide's os.system() would run a host shell under Node: the child refuses it (status 126).
+        const system = await call(
+          'def run() -> str:\n    import os\n    code = os.system("id")\n    if code != 0:\n        raise OSError(f"os.system failed: {code >> 8}")\n    return "ran"\n',
         );
-        expect(asyncio.ok).toBe(false);
-        expect(await server.connections()).toBe(0);
-      } finally {
-        await server.close();
-      }
-    }, SLOW);
+        expect(system).toEqual({ ok: false, text: 'Error: os.system failed: 126' });
+      },
+      SLOW,
+    );
 
-    it.each(['js', 'pyodide_js', 'pyodide', 'pyodide.code', 'pyodide.ffi', 'pyodide.http', 'pyodide.webloop', '_pyodide', '_pyodide._base', '_pyodide_core', 'micropip'])(
+    it(
+      'cannot open a TCP connection or an HTTP request to a loopback listener (which receives nothing)',
+      async () => {
+        const server = await loopbackListener();
+        try {
+          const tcp = await call(
+            `def tcp() -> str:\n    import socket\n    socket.create_connection(("127.0.0.1", ${server.port}), timeout=5).sendall(b"hello")\n    return "connected"\n`,
+          );
+          expect(tcp.ok).toBe(false);
+          const http = await call(
+            `def http() -> str:\n    import urllib.request\n    return urllib.request.urlopen("http://127.0.0.1:${server.port}/", timeout=5).read().decode()\n`,
+          );
+          expect(http.ok).toBe(false);
+          const asyncio = await call(
+            `async def conn() -> str:\n    import asyncio\n    reader, writer = await asyncio.open_connection("127.0.0.1", ${server.port})\n    writer.write(b"hello")\n    return "connected"\n`,
+          );
+          expect(asyncio.ok).toBe(false);
+          expect(await server.connections()).toBe(0);
+        } finally {
+          await server.close();
+        }
+      },
+      SLOW,
+    );
+
+    it.each([
+      'js',
+      'pyodide_js',
+      'pyodide',
+      'pyodide.code',
+      'pyodide.ffi',
+      'pyodide.http',
+      'pyodide.webloop',
+      '_pyodide',
+      '_pyodide._base',
+      '_pyodide_core',
+      'micropip',
+    ])(
       'cannot reach JavaScript through %s (import, __import__, importlib)',
       async (name) => {
-        for (const how of [`import ${name}`, `__import__(${JSON.stringify(name)})`, `import importlib; importlib.import_module(${JSON.stringify(name)})`]) {
+        for (const how of [
+          `import ${name}`,
+          `__import__(${JSON.stringify(name)})`,
+          `import importlib; importlib.import_module(${JSON.stringify(name)})`,
+        ]) {
           const reached = await call(`def bridge() -> str:\n    ${how}\n    return "reached"\n`);
           expect(reached).toEqual({ ok: false, text: expect.stringContaining(`import of '${name}' is blocked`) });
         }
@@ -108,74 +150,110 @@ describe(PythonSandbox.name, () => {
       SLOW,
     );
 
-    it('stops an infinite loop at the time limit, and replaces the process', async () => {
-      const before = sandbox.pids();
-      const loop = await call('def spin() -> str:\n    while True:\n        pass\n', {}, undefined, 1_500).catch((e: unknown) => e);
-      expect(loop).toBeInstanceOf(SandboxFailure);
-      expect((loop as SandboxFailure).kind).toBe('timeout');
-      expect((loop as Error).message).toBe('the Python call ran past its time limit of 1500 ms and was stopped');
-      await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
-      expect(sandbox.pids().filter((pid) => !before.includes(pid)).length).toBeLessThanOrEqual(1);
-    }, SLOW);
+    it(
+      'stops an infinite loop at the time limit, and replaces the process',
+      async () => {
+        const before = sandbox.pids();
+        const loop = await call('def spin() -> str:\n    while True:\n        pass\n', {}, undefined, 1_500).catch((e: unknown) => e);
+        expect(loop).toBeInstanceOf(SandboxFailure);
+        expect((loop as SandboxFailure).kind).toBe('timeout');
+        expect((loop as Error).message).toBe('the Python call ran past its time limit of 1500 ms and was stopped');
+        await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
+        expect(sandbox.pids().filter((pid) => !before.includes(pid)).length).toBeLessThanOrEqual(1);
+      },
+      SLOW,
+    );
 
-    it('turns a memory bomb into a MemoryError', async () => {
-      const once = await call('def bomb() -> str:\n    x = bytearray(1 << 30)\n    return str(len(x))\n');
-      expect(once).toEqual({ ok: false, text: 'Error: the Python call ran out of memory (MemoryError)' });
-      const growing = await call('def bomb() -> str:\n    x = []\n    while True:\n        x.append(bytearray(1 << 20))\n');
-      expect(growing).toEqual({ ok: false, text: 'Error: the Python call ran out of memory (MemoryError)' });
-      await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
-    }, SLOW);
+    it(
+      'turns a memory bomb into a MemoryError',
+      async () => {
+        const once = await call('def bomb() -> str:\n    x = bytearray(1 << 30)\n    return str(len(x))\n');
+        expect(once).toEqual({ ok: false, text: 'Error: the Python call ran out of memory (MemoryError)' });
+        const growing = await call('def bomb() -> str:\n    x = []\n    while True:\n        x.append(bytearray(1 << 20))\n');
+        expect(growing).toEqual({ ok: false, text: 'Error: the Python call ran out of memory (MemoryError)' });
+        await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
+      },
+      SLOW,
+    );
 
-    it('survives deep recursion, even with the recursion limit raised', async () => {
-      const deep = await call('def deep() -> str:\n    def down(n):\n        return down(n + 1)\n    return down(0)\n');
-      expect(deep).toEqual({ ok: false, text: 'Error: maximum recursion depth exceeded' });
-      const raised = await call('def deep() -> str:\n    import sys\n    sys.setrecursionlimit(10**6)\n    def down(n):\n        return down(n + 1)\n    return down(0)\n').then(
-        (result) => result,
-        (error: unknown) => error,
-      );
-      // Either Python reports it, or the interpreter dies and the call fails: never the server.
-      if (raised instanceof SandboxFailure) expect(raised.kind).toBe('crashed');
-      else expect(raised).toMatchObject({ ok: false });
-      await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
-    }, SLOW);
+    it(
+      'survives deep recursion, even with the recursion limit raised',
+      async () => {
+        const deep = await call('def deep() -> str:\n    def down(n):\n        return down(n + 1)\n    return down(0)\n');
+        expect(deep).toEqual({ ok: false, text: 'Error: maximum recursion depth exceeded' });
+        const raised = await call(
+          'def deep() -> str:\n    import sys\n    sys.setrecursionlimit(10**6)\n    def down(n):\n        return down(n + 1)\n    return down(0)\n',
+        ).then(
+          (result) => result,
+          (error: unknown) => error,
+        );
+        // Either Python reports it, or the interpreter dies and the call fails: never the server.
+        if (raised instanceof SandboxFailure) expect(raised.kind).toBe('crashed');
+        else expect(raised).toMatchObject({ ok: false });
+        await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
+      },
+      SLOW,
+    );
 
-    it('caps huge output at TOOL_MAX_OUTPUT_CHARS', async () => {
-      const huge = await call('def huge() -> str:\n    print("y" * 10**7)\n    return "x" * 10**7\n');
-      expect(huge.ok).toBe(true);
-      expect(huge.text).toBe(`${'x'.repeat(MAX_OUTPUT)}\n...(output truncated to ${MAX_OUTPUT} characters)`);
-      const code = await sandbox.runCode('print("z" * 10**7)', { signal: new AbortController().signal });
-      expect(code.output).toBe(`${'z'.repeat(MAX_OUTPUT)}\n...(output truncated to ${MAX_OUTPUT} characters)`);
-    }, SLOW);
+    it(
+      'caps huge output at TOOL_MAX_OUTPUT_CHARS',
+      async () => {
+        const huge = await call('def huge() -> str:\n    print("y" * 10**7)\n    return "x" * 10**7\n');
+        expect(huge.ok).toBe(true);
+        expect(huge.text).toBe(`${'x'.repeat(MAX_OUTPUT)}\n...(output truncated to ${MAX_OUTPUT} characters)`);
+        const code = await sandbox.runCode('print("z" * 10**7)', { signal: new AbortController().signal });
+        expect(code.output).toBe(`${'z'.repeat(MAX_OUTPUT)}\n...(output truncated to ${MAX_OUTPUT} characters)`);
+      },
+      SLOW,
+    );
   });
 
   describe('runs', () => {
-    it('keeps a tool’s module state within a run, and shows none of it to another run', async () => {
-      const counter = 'import math\nCALLS = []\ndef count() -> str:\n    CALLS.append(1)\n    math.pi = 3\n    open("/tmp/run-state.txt", "a").write("x")\n    return f"{len(CALLS)} {math.pi} {open(\'/tmp/run-state.txt\').read()}"\n';
-      const runA = new AbortController();
-      expect(await call(counter, {}, runA.signal)).toEqual({ ok: true, text: '1 3 x' });
-      expect(await call(counter, {}, runA.signal)).toEqual({ ok: true, text: '2 3 xx' });
-      const runB = new AbortController();
-      const peek = 'def peek() -> str:\n    import math, os\n    return f"{math.pi:.5f} {os.path.exists(\'/tmp/run-state.txt\')}"\n';
-      expect(await call(peek, {}, runB.signal)).toEqual({ ok: true, text: '3.14159 False' });
-      runA.abort('Run ended');
-      expect(await call(counter, {}, runB.signal)).toEqual({ ok: true, text: '1 3 x' });
-    }, SLOW);
+    it(
+      'keeps a tool’s module state within a run, and shows none of it to another run',
+      async () => {
+        const counter =
+          'import math\nCALLS = []\ndef count() -> str:\n    CALLS.append(1)\n    math.pi = 3\n    open("/tmp/run-state.txt", "a").write("x")\n    return f"{len(CALLS)} {math.pi} {open(\'/tmp/run-state.txt\').read()}"\n';
+        const runA = new AbortController();
+        expect(await call(counter, {}, runA.signal)).toEqual({ ok: true, text: '1 3 x' });
+        expect(await call(counter, {}, runA.signal)).toEqual({ ok: true, text: '2 3 xx' });
+        const runB = new AbortController();
+        const peek = 'def peek() -> str:\n    import math, os\n    return f"{math.pi:.5f} {os.path.exists(\'/tmp/run-state.txt\')}"\n';
+        expect(await call(peek, {}, runB.signal)).toEqual({ ok: true, text: '3.14159 False' });
+        runA.abort('Run ended');
+        expect(await call(counter, {}, runB.signal)).toEqual({ ok: true, text: '1 3 x' });
+      },
+      SLOW,
+    );
 
-    it('kills the process of a call whose run is stopped', async () => {
-      const run = new AbortController();
-      const spinning = call('def spin() -> str:\n    while True:\n        pass\n', {}, run.signal);
-      run.abort('Stopped by the user');
-      await expect(spinning).rejects.toMatchObject({ kind: 'aborted' });
-      await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
-    }, SLOW);
+    it(
+      'kills the process of a call whose run is stopped',
+      async () => {
+        const run = new AbortController();
+        const spinning = call('def spin() -> str:\n    while True:\n        pass\n', {}, run.signal);
+        run.abort('Stopped by the user');
+        await expect(spinning).rejects.toMatchObject({ kind: 'aborted' });
+        await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
+      },
+      SLOW,
+    );
 
-    it('runs a code block as a script: stderr then stdout, exit code, traceback', async () => {
-      const result = await sandbox.runCode('import sys\nprint("out")\nprint("err", file=sys.stderr)\n1/0\n', { signal: new AbortController().signal });
-      expect(result.exitCode).toBe(1);
-      expect(result.output).toBe(
-        'err\nTraceback (most recent call last):\n  File "<code>", line 4, in <module>\n    1/0\n    ~^~\nZeroDivisionError: division by zero\nout\n',
-      );
-      await expect(sandbox.runCode('import sys\nsys.exit(3)', { signal: new AbortController().signal })).resolves.toEqual({ exitCode: 3, output: '' });
-    }, SLOW);
+    it(
+      'runs a code block as a script: stderr then stdout, exit code, traceback',
+      async () => {
+        const result = await sandbox.runCode('import sys\nprint("out")\nprint("err", file=sys.stderr)\n1/0\n', {
+          signal: new AbortController().signal,
+        });
+        expect(result.exitCode).toBe(1);
+        expect(result.output).toBe(
+          'err\nTraceback (most recent call last):\n  File "<code>", line 4, in <module>\n    1/0\n    ~^~\nZeroDivisionError: division by zero\nout\n',
+        );
+        await expect(sandbox.runCode('import sys\nsys.exit(3)', { signal: new AbortController().signal })).resolves.toEqual({
+          exitCode: 3,
+          output: '',
+        });
+      },
+      SLOW,
+    );
   });
 });

@@ -105,7 +105,10 @@ export class PythonSandbox {
     await Promise.all(this.processes.map((p) => p.close()));
   }
 
-  private async run(request: Omit<FunctionCallRequest, 'id' | 'session'> | Omit<CodeCallRequest, 'id' | 'session'>, context: CallContext): Promise<CallReply> {
+  private async run(
+    request: Omit<FunctionCallRequest, 'id' | 'session'> | Omit<CodeCallRequest, 'id' | 'session'>,
+    context: CallContext,
+  ): Promise<CallReply> {
     this.warm();
     const session = this.sessionOf(context.signal);
     const process = await this.acquire(session, context.signal);
@@ -146,7 +149,10 @@ export class PythonSandbox {
     return new Promise<SandboxProcess>((resolve, reject) => {
       // This timer also keeps the event loop alive while the pool starts (the processes do not).
       const limit = this.options.startTimeoutMs + this.options.timeoutMs;
-      const timer = setTimeout(() => finish(new SandboxFailure('start', `no Python sandbox process was free within ${Math.round(limit / 1000)} s`)), limit);
+      const timer = setTimeout(
+        () => finish(new SandboxFailure('start', `no Python sandbox process was free within ${Math.round(limit / 1000)} s`)),
+        limit,
+      );
       const onAbort = () => finish(new SandboxFailure('aborted', 'the run was stopped while its Python call waited'));
       const waiter: Waiter = {
         session,

@@ -64,7 +64,10 @@ export class SandboxProcess {
     });
     // A caller that never awaits `ready` must not see an unhandled rejection.
     this.ready.catch(() => undefined);
-    const startTimer = setTimeout(() => this.kill(new SandboxFailure('start', `the Python sandbox did not start within ${options.startTimeoutMs} ms`)), options.startTimeoutMs);
+    const startTimer = setTimeout(
+      () => this.kill(new SandboxFailure('start', `the Python sandbox did not start within ${options.startTimeoutMs} ms`)),
+      options.startTimeoutMs,
+    );
     startTimer.unref();
 
     this.child.stdout.setEncoding('utf8');
@@ -81,7 +84,10 @@ export class SandboxProcess {
       this.state = 'dead';
       const reason =
         this.deathReason ??
-        new SandboxFailure(wasStarting ? 'start' : 'crashed', `the Python sandbox process ${wasStarting ? 'failed to start' : 'crashed'} (${signal ?? `exit code ${code}`})${this.describeStderr()}`);
+        new SandboxFailure(
+          wasStarting ? 'start' : 'crashed',
+          `the Python sandbox process ${wasStarting ? 'failed to start' : 'crashed'} (${signal ?? `exit code ${code}`})${this.describeStderr()}`,
+        );
       readyReject(reason);
       this.settle(reason);
       options.onExit?.(reason);
@@ -218,7 +224,12 @@ export class SandboxProcess {
     if (pid === undefined || this.state === 'dead') return;
     const rss = await residentBytes(pid);
     if (rss !== undefined && rss > this.options.rssLimitBytes) {
-      this.kill(new SandboxFailure('memory', `the Python call went past the sandbox's memory limit (${Math.round(this.options.rssLimitBytes / 1048576)} MB) and was stopped`));
+      this.kill(
+        new SandboxFailure(
+          'memory',
+          `the Python call went past the sandbox's memory limit (${Math.round(this.options.rssLimitBytes / 1048576)} MB) and was stopped`,
+        ),
+      );
     }
   }
 

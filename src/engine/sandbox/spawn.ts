@@ -42,7 +42,9 @@ export function sandboxSpawnSpec(limits: SandboxLimits, pyodideDir: string = pyo
   // Node 20 spells it --experimental-permission and needs a wildcard for a folder's contents;
   // newer Node spells it --permission and a folder covers its contents.
   const stable = process.allowedNodeEnvironmentFlags.has('--permission');
-  const permission = stable ? ['--permission', `--allow-fs-read=${pyodideDir}`] : ['--experimental-permission', `--allow-fs-read=${join(pyodideDir, '*')}`];
+  const permission = stable
+    ? ['--permission', `--allow-fs-read=${pyodideDir}`]
+    : ['--experimental-permission', `--allow-fs-read=${join(pyodideDir, '*')}`];
   const wasmPages = Math.max(1, Math.floor((limits.memoryMb * 1024 * 1024) / 65536));
   return {
     command: process.execPath,

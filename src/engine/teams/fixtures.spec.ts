@@ -67,12 +67,7 @@ describe('team fixtures', () => {
 
   it('weather-tool: tool request, execution, then the reflected answer', async () => {
     const { items, result, sequence } = await runFixture('weather-tool', 'What is the weather in Paris?');
-    expect(sequence).toEqual([
-      'TextMessage:user',
-      'ToolCallRequestEvent:chatbot',
-      'ToolCallExecutionEvent:chatbot',
-      'TextMessage:chatbot',
-    ]);
+    expect(sequence).toEqual(['TextMessage:user', 'ToolCallRequestEvent:chatbot', 'ToolCallExecutionEvent:chatbot', 'TextMessage:chatbot']);
     const execution = items.find((m) => m.type === 'ToolCallExecutionEvent');
     expect(execution?.content).toEqual([
       { content: 'The weather forecast for Paris is sunny.', name: 'weather_forecast', call_id: 'call_1', is_error: false },
@@ -191,9 +186,7 @@ describe('loading errors', () => {
     const fixture = readFixture('selector');
     const participants = (fixture.config as { participants: { config: Record<string, unknown> }[] }).participants;
     participants[1]!.config.model_client = { provider: 'foo.Bar', config: {} };
-    expect(() => loadTeam(fixture, fixtureLoadContext())).toThrow(
-      'config.participants[1].config.model_client: unknown provider "foo.Bar"',
-    );
+    expect(() => loadTeam(fixture, fixtureLoadContext())).toThrow('config.participants[1].config.model_client: unknown provider "foo.Bar"');
   });
 
   it('a FunctionTool naming no registered tool is refused, saying how to register one', () => {

@@ -38,7 +38,8 @@ export abstract class BaseGroupChat implements Team {
     if (options.participants.length === 0) throw new ConfigError('config.participants', 'a team needs at least one participant');
     const seen = new Set<string>();
     options.participants.forEach((p, i) => {
-      if (seen.has(p.name)) throw new ConfigError(`config.participants[${i}].config.name`, `participant names must be unique; "${p.name}" is used twice`);
+      if (seen.has(p.name))
+        throw new ConfigError(`config.participants[${i}].config.name`, `participant names must be unique; "${p.name}" is used twice`);
       seen.add(p.name);
     });
     if (options.maxTurns != null && (!Number.isInteger(options.maxTurns) || options.maxTurns < 1)) {
@@ -119,7 +120,10 @@ export abstract class BaseGroupChat implements Team {
       throw new RunStateError(`The saved state is of a ${saved.provider}; this team is a ${this.provider}`);
     }
     const names = this.participants.map((p) => p.name).sort();
-    for (const [what, record] of [['agent_states', saved.agent_states], ['message_buffers', saved.message_buffers]] as const) {
+    for (const [what, record] of [
+      ['agent_states', saved.agent_states],
+      ['message_buffers', saved.message_buffers],
+    ] as const) {
       const savedNames = Object.keys(record).sort();
       if (savedNames.join(',') !== names.join(',')) {
         throw new RunStateError(`The saved ${what} are for participants [${savedNames.join(', ')}]; this team has [${names.join(', ')}]`);

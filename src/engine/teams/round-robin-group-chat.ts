@@ -27,7 +27,13 @@ export class RoundRobinGroupChat extends BaseGroupChat {
   }
 
   protected override loadSelectorState(state: Record<string, unknown>): void {
-    const schema = z.object({ next_speaker_index: z.number().int().min(0).max(this.participants.length - 1) });
+    const schema = z.object({
+      next_speaker_index: z
+        .number()
+        .int()
+        .min(0)
+        .max(this.participants.length - 1),
+    });
     const parsed = schema.safeParse(state);
     if (!parsed.success) throw new RunStateError(`selector_state.next_speaker_index must be a participant index (0–${this.participants.length - 1})`);
     this.nextIndex = parsed.data.next_speaker_index;

@@ -83,7 +83,13 @@ describe(SelectorGroupChat.name, () => {
     ['gemini-2.0-flash', 'UserMessage'],
     ['unknown', 'UserMessage'],
   ])('shapes the selector request for family %s as a lone %s (AgentChat ModelFamily.is_openai)', async (family, type) => {
-    const selector = new RecordingReplayClient(['a'], { vision: false, function_calling: true, json_output: false, family, structured_output: false });
+    const selector = new RecordingReplayClient(['a'], {
+      vision: false,
+      function_calling: true,
+      json_output: false,
+      family,
+      structured_output: false,
+    });
     const team = new SelectorGroupChat({
       participants: [agent('a', 'A.', ['a1']), agent('b', 'B.', [])],
       modelClient: selector,

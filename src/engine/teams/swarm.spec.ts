@@ -21,18 +21,13 @@ describe(Swarm.name, () => {
       maxTurns: 3,
     });
     const result = await team.run('go');
-    expect(result.messages.filter((m) => m.type !== 'ToolCallRequestEvent' && m.type !== 'ToolCallExecutionEvent').map((m) => `${m.type}:${m.source}`)).toEqual([
-      'TextMessage:user',
-      'HandoffMessage:alice',
-      'TextMessage:bob',
-      'TextMessage:bob',
-    ]);
+    expect(
+      result.messages.filter((m) => m.type !== 'ToolCallRequestEvent' && m.type !== 'ToolCallExecutionEvent').map((m) => `${m.type}:${m.source}`),
+    ).toEqual(['TextMessage:user', 'HandoffMessage:alice', 'TextMessage:bob', 'TextMessage:bob']);
   });
 
   it('accepts a hand-off to a HandoffTermination target and refuses one to nobody, naming the path', () => {
-    expect(
-      () => new Swarm({ participants: [agent('a', ['user'])], terminationCondition: new HandoffTermination('user') }),
-    ).not.toThrow();
+    expect(() => new Swarm({ participants: [agent('a', ['user'])], terminationCondition: new HandoffTermination('user') })).not.toThrow();
     let error: unknown;
     try {
       new Swarm({ participants: [agent('a', []), agent('b', ['a', 'ghost'])] });
@@ -59,23 +54,46 @@ describe(Swarm.name, () => {
       name: 'triage',
       handoffs: ['sales', 'repairs'],
       tools: [forecast],
-      modelClient: new RecordingReplayClient([toolCalls(['weather_forecast', { city: 'Paris' }], ['transfer_to_sales', {}], ['transfer_to_repairs', {}])]),
+      modelClient: new RecordingReplayClient([
+        toolCalls(['weather_forecast', { city: 'Paris' }], ['transfer_to_sales', {}], ['transfer_to_repairs', {}]),
+      ]),
     });
     const team = new Swarm({
-      participants: [triage, new AssistantAgent({ name: 'sales', modelClient: sales }), new AssistantAgent({ name: 'repairs', modelClient: new RecordingReplayClient([]) })],
+      participants: [
+        triage,
+        new AssistantAgent({ name: 'sales', modelClient: sales }),
+        new AssistantAgent({ name: 'repairs', modelClient: new RecordingReplayClient([]) }),
+      ],
       maxTurns: 2,
     });
     const result = await team.run('Weather, then buy?');
     const executed = result.messages.find((m) => m.type === 'ToolCallExecutionEvent');
-    expect(executed?.type === 'ToolCallExecutionEvent' && executed.content.map((r) => r.name)).toEqual(['weather_forecast', 'transfer_to_sales', 'transfer_to_repairs']);
+    expect(executed?.type === 'ToolCallExecutionEvent' && executed.content.map((r) => r.name)).toEqual([
+      'weather_forecast',
+      'transfer_to_sales',
+      'transfer_to_repairs',
+    ]);
     const handoff = result.messages.find((m) => m.type === 'HandoffMessage');
     expect(handoff).toMatchObject({ source: 'triage', target: 'sales' });
     expect(handoff?.type === 'HandoffMessage' && handoff.context).toEqual([
-      { type: 'AssistantMessage', source: 'triage', content: [{ id: 'call_1_weather_forecast', name: 'weather_forecast', arguments: '{"city":"Paris"}' }] },
-      { type: 'FunctionExecutionResultMessage', content: [{ content: 'Sunny in Paris', name: 'weather_forecast', call_id: 'call_1_weather_forecast', is_error: false }] },
+      {
+        type: 'AssistantMessage',
+        source: 'triage',
+        content: [{ id: 'call_1_weather_forecast', name: 'weather_forecast', arguments: '{"city":"Paris"}' }],
+      },
+      {
+        type: 'FunctionExecutionResultMessage',
+        content: [{ content: 'Sunny in Paris', name: 'weather_forecast', call_id: 'call_1_weather_forecast', is_error: false }],
+      },
     ]);
     // The receiver's request: system, the task, the forecast call and its result, then the hand-off.
-    expect(sales.calls[0]!.messages.map((m) => m.type)).toEqual(['SystemMessage', 'UserMessage', 'AssistantMessage', 'FunctionExecutionResultMessage', 'UserMessage']);
+    expect(sales.calls[0]!.messages.map((m) => m.type)).toEqual([
+      'SystemMessage',
+      'UserMessage',
+      'AssistantMessage',
+      'FunctionExecutionResultMessage',
+      'UserMessage',
+    ]);
     expect(JSON.stringify(sales.calls[0]!.messages)).toContain('Sunny in Paris');
   });
 
@@ -83,12 +101,17 @@ describe(Swarm.name, () => {
     const sales = new RecordingReplayClient(['Here is an offer.']);
     const thinking = { ...(toolCalls(['transfer_to_sales', {}]) as object), thought: 'The user wants to buy.' } as ReturnType<typeof toolCalls>;
     const team = new Swarm({
-      participants: [new AssistantAgent({ name: 'triage', handoffs: ['sales'], modelClient: new RecordingReplayClient([thinking]) }), new AssistantAgent({ name: 'sales', modelClient: sales })],
+      participants: [
+        new AssistantAgent({ name: 'triage', handoffs: ['sales'], modelClient: new RecordingReplayClient([thinking]) }),
+        new AssistantAgent({ name: 'sales', modelClient: sales }),
+      ],
       maxTurns: 2,
     });
     const result = await team.run('Buy?');
     const handoff = result.messages.find((m) => m.type === 'HandoffMessage');
-    expect(handoff?.type === 'HandoffMessage' && handoff.context).toEqual([{ type: 'AssistantMessage', source: 'triage', content: 'The user wants to buy.' }]);
+    expect(handoff?.type === 'HandoffMessage' && handoff.context).toEqual([
+      { type: 'AssistantMessage', source: 'triage', content: 'The user wants to buy.' },
+    ]);
     expect(sales.calls[0]!.messages.some((m) => m.type === 'AssistantMessage' && m.content === 'The user wants to buy.')).toBe(true);
   });
 });

@@ -50,12 +50,18 @@ async function expectRunStateError(promise: Promise<unknown>, text: string): Pro
 
 describe(BaseGroupChat.name, () => {
   describe('saveState / loadState', () => {
-    it('RoundRobin: a fresh team continues the rotation with the thread and each agent\'s memory', async () => {
+    it("RoundRobin: a fresh team continues the rotation with the thread and each agent's memory", async () => {
       const first = roundRobin(new RecordingReplayClient(['a1']), new RecordingReplayClient([]));
       await first.run('hello');
       const state = await first.saveState();
       expect(TeamStateSchema.safeParse(stored(state)).success).toBe(true);
-      expect(state).toMatchObject({ type: 'TeamState', version: 1, provider: first.provider, previous_speaker: 'a', selector_state: { next_speaker_index: 1 } });
+      expect(state).toMatchObject({
+        type: 'TeamState',
+        version: 1,
+        provider: first.provider,
+        previous_speaker: 'a',
+        selector_state: { next_speaker_index: 1 },
+      });
       expect(state.message_thread.map((m) => `${m.source}:${m.type}`)).toEqual(['user:TextMessage', 'a:TextMessage']);
       // b has not spoken yet: what it has not seen is kept for its first turn.
       expect(state.message_buffers.b!.map((m) => m.source)).toEqual(['user', 'a']);
@@ -86,18 +92,15 @@ describe(BaseGroupChat.name, () => {
       expect(result.messages.map((m) => `${m.source}:${m.type}`)).toEqual(['user:HandoffMessage', 'sales:TextMessage']);
       const seen = sales2.calls[0]!.messages;
       // Its own earlier turn (the hand-off tool call and its result) and the user's answer.
-      expect(seen.map((m) => m.type)).toEqual([
-        'UserMessage',
-        'UserMessage',
-        'AssistantMessage',
-        'FunctionExecutionResultMessage',
-        'UserMessage',
-      ]);
+      expect(seen.map((m) => m.type)).toEqual(['UserMessage', 'UserMessage', 'AssistantMessage', 'FunctionExecutionResultMessage', 'UserMessage']);
       expect(seen.at(-1)).toMatchObject({ content: 'Yes, the red one', source: 'user' });
     });
 
     it('Swarm: after a hand-off to the user, a plain text task cannot pick a speaker (as in AgentChat)', async () => {
-      const before = supportSwarm(new RecordingReplayClient([toolCalls(['transfer_to_sales', {}])]), new RecordingReplayClient([toolCalls(['transfer_to_user', {}])]));
+      const before = supportSwarm(
+        new RecordingReplayClient([toolCalls(['transfer_to_sales', {}])]),
+        new RecordingReplayClient([toolCalls(['transfer_to_user', {}])]),
+      );
       await before.run('hi');
       const after = supportSwarm(new RecordingReplayClient([]), new RecordingReplayClient([]));
       await after.loadState(stored(await before.saveState()));
@@ -118,7 +121,7 @@ describe(BaseGroupChat.name, () => {
       expect(selector.calls).toHaveLength(0);
     });
 
-    it('agents: AssistantAgent keeps its whole model context, UserProxyAgent nothing; each refuses the other\'s state', async () => {
+    it("agents: AssistantAgent keeps its whole model context, UserProxyAgent nothing; each refuses the other's state", async () => {
       const agent = assistant('a', new RecordingReplayClient(['one']));
       const proxy = new UserProxyAgent({ name: 'u' });
       const team = new RoundRobinGroupChat({ participants: [agent, proxy], terminationCondition: new TextMentionTermination('ok') });
@@ -128,7 +131,12 @@ describe(BaseGroupChat.name, () => {
       expect(AgentStateSchema.parse(state.agent_states.a)).toEqual({
         type: 'AssistantAgentState',
         version: 1,
-        llm_context: { messages: [{ type: 'UserMessage', content: 'start', source: 'user' }, expect.objectContaining({ type: 'AssistantMessage', content: 'one' })] },
+        llm_context: {
+          messages: [
+            { type: 'UserMessage', content: 'start', source: 'user' },
+            expect.objectContaining({ type: 'AssistantMessage', content: 'one' }),
+          ],
+        },
       });
       await expectRunStateError(proxy.loadState(state.agent_states.a!), 'cannot load a AssistantAgentState');
       await expectRunStateError(agent.loadState(state.agent_states.u!), 'cannot load a UserProxyAgentState');
@@ -140,7 +148,9 @@ describe(BaseGroupChat.name, () => {
       const state = stored(await rr.saveState()) as TeamState;
       const swarm = new Swarm({ participants: [assistant('a', new RecordingReplayClient([])), assistant('b', new RecordingReplayClient([]))] });
       await expectRunStateError(swarm.loadState(state), 'this team is a autogen_agentchat.teams.Swarm');
-      const other = new RoundRobinGroupChat({ participants: [assistant('a', new RecordingReplayClient([])), assistant('c', new RecordingReplayClient([]))] });
+      const other = new RoundRobinGroupChat({
+        participants: [assistant('a', new RecordingReplayClient([])), assistant('c', new RecordingReplayClient([]))],
+      });
       await expectRunStateError(other.loadState(state), 'participants [a, b]; this team has [a, c]');
       await expectRunStateError(rr.loadState({ ...state, message_thread: [{ type: 'Nonsense' }] }), 'message_thread.0');
       await expectRunStateError(rr.loadState('not a state'), 'Not a saved team state');

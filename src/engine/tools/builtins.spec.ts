@@ -21,7 +21,10 @@ describe('calculator', () => {
   });
 
   it('reports division by zero as an error result', async () => {
-    await expect(calculatorTool.run({ a: 1, b: 0, operator: '/' }, context())).resolves.toEqual({ content: 'Error: Division by zero', isError: true });
+    await expect(calculatorTool.run({ a: 1, b: 0, operator: '/' }, context())).resolves.toEqual({
+      content: 'Error: Division by zero',
+      isError: true,
+    });
   });
 
   it('refuses an unknown operator', async () => {

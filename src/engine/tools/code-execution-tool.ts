@@ -57,7 +57,10 @@ export class PythonCodeExecutionTool implements Tool, Configurable {
     const parsed = ArgsSchema.safeParse(args);
     if (!parsed.success) return { content: `Invalid arguments for ${this.name}: code: a string is required`, isError: true };
     try {
-      const result = await this.sandbox.runCode(parsed.data.code, { signal: context.signal, ...(this.timeoutMs ? { timeoutMs: this.timeoutMs } : {}) });
+      const result = await this.sandbox.runCode(parsed.data.code, {
+        signal: context.signal,
+        ...(this.timeoutMs ? { timeoutMs: this.timeoutMs } : {}),
+      });
       return { content: result.output, isError: false };
     } catch (error) {
       if (context.signal.aborted) throw error;

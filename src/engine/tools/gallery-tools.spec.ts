@@ -23,7 +23,8 @@ const SLOW = 120_000;
 const gallery = JSON.parse(readFileSync(path.join(process.cwd(), 'test/fixtures/ags-default-gallery.json'), 'utf8')) as {
   components: { tools: { provider: string; label: string; config: Record<string, unknown> }[]; teams: { label: string }[] };
 };
-const galleryTool = (name: string) => gallery.components.tools.find((t) => t.config.name === name || (name === 'CodeExecutor' && t.provider.endsWith('PythonCodeExecutionTool')))!;
+const galleryTool = (name: string) =>
+  gallery.components.tools.find((t) => t.config.name === name || (name === 'CodeExecutor' && t.provider.endsWith('PythonCodeExecutionTool')))!;
 /** 1×1 transparent PNG. */
 const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
 
@@ -93,11 +94,18 @@ describe("AutoGen Studio's default gallery tools", () => {
     await expect(calculator.run({ a: 6, b: 7, operator: '*' }, { signal: signal() })).resolves.toEqual({ content: '42', isError: false });
   });
 
-  it("calculator from its own Python source, when no tool is registered under its name", async () => {
-    const calculator = loadComponent(galleryTool('calculator'), { ...ctx, tools: new ToolRegistry() }, 'tool');
-    await expect(calculator.run({ a: 6, b: 7, operator: '*' }, { signal: signal() })).resolves.toEqual({ content: '42.0', isError: false });
-    await expect(calculator.run({ a: 1, b: 0, operator: '/' }, { signal: signal() })).resolves.toEqual({ content: 'Error: Division by zero', isError: false });
-  }, SLOW);
+  it(
+    'calculator from its own Python source, when no tool is registered under its name',
+    async () => {
+      const calculator = loadComponent(galleryTool('calculator'), { ...ctx, tools: new ToolRegistry() }, 'tool');
+      await expect(calculator.run({ a: 6, b: 7, operator: '*' }, { signal: signal() })).resolves.toEqual({ content: '42.0', isError: false });
+      await expect(calculator.run({ a: 1, b: 0, operator: '/' }, { signal: signal() })).resolves.toEqual({
+        content: 'Error: Division by zero',
+        isError: false,
+      });
+    },
+    SLOW,
+  );
 
   it('fetch_webpage: the page as Markdown, links and images absolute, scripts gone', async () => {
     const fetchWebpage = loadComponent(galleryTool('fetch_webpage'), ctx, 'tool');
@@ -105,7 +113,10 @@ describe("AutoGen Studio's default gallery tools", () => {
     expect(result).toEqual({ content: `# TeamStream\n\nRuns **agent** teams. [Docs](${base}/docs)\n\n![logo](${base}/logo.png)`, isError: false });
     const text = await fetchWebpage.run({ url: `${base}/page`, include_images: false, max_length: 12 }, { signal: signal() });
     expect(text).toEqual({ content: '# TeamStream\n...(truncated)', isError: false });
-    await expect(fetchWebpage.run({ url: `${base}/missing` }, { signal: signal() })).resolves.toMatchObject({ isError: true, content: expect.stringContaining('404') });
+    await expect(fetchWebpage.run({ url: `${base}/missing` }, { signal: signal() })).resolves.toMatchObject({
+      isError: true,
+      content: expect.stringContaining('404'),
+    });
   });
 
   it('google_search: the Custom Search JSON API, the key sent only there, each page as content', async () => {
@@ -113,10 +124,23 @@ describe("AutoGen Studio's default gallery tools", () => {
     const result = await search.run({ query: 'agent teams', num_results: 20, country: 'uk' }, { signal: signal() });
     expect(result.isError).toBe(false);
     expect(JSON.parse(result.content)).toEqual([
-      { title: 'TeamStream', link: `${base}/page`, snippet: 'Agent teams, streamed.', content: `# TeamStream\n\nRuns **agent** teams. [Docs](${base}/docs)\n\n![logo](${base}/logo.png)` },
+      {
+        title: 'TeamStream',
+        link: `${base}/page`,
+        snippet: 'Agent teams, streamed.',
+        content: `# TeamStream\n\nRuns **agent** teams. [Docs](${base}/docs)\n\n![logo](${base}/logo.png)`,
+      },
     ]);
     const request = new URL(seen.find((s) => s.url.startsWith('/customsearch/v1'))!.url, base);
-    expect(Object.fromEntries(request.searchParams)).toEqual({ key: 'g-key', cx: 'cx-1', q: 'agent teams', num: '10', hl: 'en', safe: 'active', gl: 'uk' });
+    expect(Object.fromEntries(request.searchParams)).toEqual({
+      key: 'g-key',
+      cx: 'cx-1',
+      q: 'agent teams',
+      num: '10',
+      hl: 'en',
+      safe: 'active',
+      gl: 'uk',
+    });
     expect(seen.filter((s) => s.url.includes('g-key'))).toHaveLength(1);
   });
 
@@ -140,10 +164,14 @@ describe("AutoGen Studio's default gallery tools", () => {
     expect(existsSync(path.join(imagesDir, '..', '..', 'etc', 'x'))).toBe(false);
   });
 
-  it('PythonCodeExecutionTool: the code runs in the sandbox', async () => {
-    const code = loadComponent(galleryTool('CodeExecutor'), ctx, 'tool');
-    await expect(code.run({ code: 'print(6 * 7)' }, { signal: signal() })).resolves.toEqual({ content: '42\n', isError: false });
-  }, SLOW);
+  it(
+    'PythonCodeExecutionTool: the code runs in the sandbox',
+    async () => {
+      const code = loadComponent(galleryTool('CodeExecutor'), ctx, 'tool');
+      await expect(code.run({ code: 'print(6 * 7)' }, { signal: signal() })).resolves.toEqual({ content: '42\n', isError: false });
+    },
+    SLOW,
+  );
 
   it('web tools go through the egress policy: a loopback page is refused without EGRESS_ALLOW', async () => {
     const fetchWebpage = loadComponent(galleryTool('fetch_webpage'), { ...ctx, egress: new EgressPolicy() }, 'tool');

@@ -66,7 +66,9 @@ describe(matchPinnedServer.name, () => {
     for (const escape of ['/srv/shared/../../etc', '/srv/shared/..', '/srv/shared/a/../../..']) {
       expect(refusal({ command: 'npx', args: [...base, escape] }).message).toContain('match no pinned server');
     }
-    expect(matchPinnedServer({ command: 'npx', args: [...base, '/srv/shared/v1..2/notes.md'] }, servers).args.at(-1)).toBe('/srv/shared/v1..2/notes.md');
+    expect(matchPinnedServer({ command: 'npx', args: [...base, '/srv/shared/v1..2/notes.md'] }, servers).args.at(-1)).toBe(
+      '/srv/shared/v1..2/notes.md',
+    );
   });
 
   it('refuses extra arguments when the pinned server allows none', () => {
@@ -79,14 +81,21 @@ describe(matchPinnedServer.name, () => {
     expect(() => matchPinnedServer({ command: 'node', args: ['-e', 'require("child_process").execSync("id")'] }, [node])).toThrow(ConfigError);
   });
 
-  it.each(['NODE_OPTIONS', 'LD_PRELOAD', 'PATH', 'PYTHONPATH', 'PYTHONSTARTUP', 'npm_config_script_shell', 'DYLD_INSERT_LIBRARIES', 'BASH_ENV', 'HOME'])(
-    'refuses the loading key %s, naming it',
-    (key) => {
-      const error = refusal({ command: 'uvx', args: ['mcp-server-fetch==2025.1.1'], env: { [key]: 'x' } });
-      expect(error.path).toBe(`config.server_params.env.${key}`);
-      expect(error.message).toContain(`"${key}" changes how the server program loads`);
-    },
-  );
+  it.each([
+    'NODE_OPTIONS',
+    'LD_PRELOAD',
+    'PATH',
+    'PYTHONPATH',
+    'PYTHONSTARTUP',
+    'npm_config_script_shell',
+    'DYLD_INSERT_LIBRARIES',
+    'BASH_ENV',
+    'HOME',
+  ])('refuses the loading key %s, naming it', (key) => {
+    const error = refusal({ command: 'uvx', args: ['mcp-server-fetch==2025.1.1'], env: { [key]: 'x' } });
+    expect(error.path).toBe(`config.server_params.env.${key}`);
+    expect(error.message).toContain(`"${key}" changes how the server program loads`);
+  });
 
   it('refuses env keys the pinned server does not allow, but accepts its own fixed values repeated', () => {
     const request = { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem@2025.1.1'] };

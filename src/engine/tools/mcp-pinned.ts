@@ -52,8 +52,10 @@ export const PinnedMcpServerSchema = z
   })
   .superRefine((server, ctx) => {
     for (const key of server.allow_env) {
-      if (isLoadingEnvKey(key)) ctx.addIssue({ code: 'custom', path: ['allow_env'], message: `"${key}" changes how programs load; it cannot come from a config` });
-      if (Object.hasOwn(server.env, key)) ctx.addIssue({ code: 'custom', path: ['allow_env'], message: `"${key}" is both fixed in env and allowed from configs` });
+      if (isLoadingEnvKey(key))
+        ctx.addIssue({ code: 'custom', path: ['allow_env'], message: `"${key}" changes how programs load; it cannot come from a config` });
+      if (Object.hasOwn(server.env, key))
+        ctx.addIssue({ code: 'custom', path: ['allow_env'], message: `"${key}" is both fixed in env and allowed from configs` });
     }
   });
 

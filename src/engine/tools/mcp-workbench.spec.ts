@@ -80,7 +80,10 @@ describe(McpWorkbench.name, () => {
 
       await expect(workbench.callTool('nope', {}, context())).resolves.toMatchObject({ isError: true });
       await expect(workbench.callTool('add', { a: 'x' }, context())).resolves.toMatchObject({ isError: true });
-      await expect(workbench.callTool('add', [1, 2], context())).resolves.toMatchObject({ isError: true, content: expect.stringContaining('JSON object') });
+      await expect(workbench.callTool('add', [1, 2], context())).resolves.toMatchObject({
+        isError: true,
+        content: expect.stringContaining('JSON object'),
+      });
     });
 
     it('rejects with CancelledError when the call is aborted', async () => {
@@ -166,7 +169,10 @@ describe(McpWorkbench.name, () => {
   describe('over streamable HTTP', () => {
     it('lists and calls tools, sending the configured headers', async () => {
       http = await startMcpHttpServer();
-      const workbench = new McpWorkbench({ server_params: { type: 'StreamableHttpServerParams', url: http.url, headers: { 'x-api-key': 'secret' } } }, options);
+      const workbench = new McpWorkbench(
+        { server_params: { type: 'StreamableHttpServerParams', url: http.url, headers: { 'x-api-key': 'secret' } } },
+        options,
+      );
       open.push(workbench);
 
       await expect(workbench.listTools()).resolves.toHaveLength(6);
@@ -216,7 +222,9 @@ describe(McpWorkbench.name, () => {
     it('refuses a loopback or metadata URL at construction unless the operator allows it', () => {
       const config = (url: string) => ({ server_params: { type: 'StreamableHttpServerParams' as const, url } });
 
-      expect(() => new McpWorkbench(config('http://127.0.0.1:3000/mcp'), {})).toThrow(/config\.server_params\.url: Refused by the egress policy: 127\.0\.0\.1 is a loopback address/);
+      expect(() => new McpWorkbench(config('http://127.0.0.1:3000/mcp'), {})).toThrow(
+        /config\.server_params\.url: Refused by the egress policy: 127\.0\.0\.1 is a loopback address/,
+      );
       expect(() => new McpWorkbench(config('http://169.254.169.254/latest'), options)).toThrow(/link-local/);
       expect(() => new McpWorkbench({ server_params: { type: 'SseServerParams', url: 'http://localhost:3000/sse' } }, {})).toThrow(/localhost/);
     });
@@ -228,7 +236,9 @@ describe(McpWorkbench.name, () => {
       const workbench = new McpWorkbench({ server_params: { type: 'StreamableHttpServerParams', url } }, { egress });
       open.push(workbench);
 
-      await expect(workbench.listTools()).rejects.toThrow(/Refused by the egress policy: http:\/\/mcp\.example:\d+: mcp\.example resolves to a loopback address/);
+      await expect(workbench.listTools()).rejects.toThrow(
+        /Refused by the egress policy: http:\/\/mcp\.example:\d+: mcp\.example resolves to a loopback address/,
+      );
       expect(http.requestHeaders).toHaveLength(0);
     });
 
@@ -254,7 +264,9 @@ describe(McpWorkbench.name, () => {
 
   describe('config', () => {
     it('round-trips an AGS config through toConfig()', () => {
-      const config = { server_params: { type: 'SseServerParams' as const, url: 'http://127.0.0.1:1/sse', headers: {}, timeout: 5, sse_read_timeout: 300 } };
+      const config = {
+        server_params: { type: 'SseServerParams' as const, url: 'http://127.0.0.1:1/sse', headers: {}, timeout: 5, sse_read_timeout: 300 },
+      };
 
       expect(McpWorkbench.fromConfig(config, options).toConfig()).toEqual(config);
     });

@@ -19,7 +19,12 @@ const AliasSchema = z.object({ name: z.string().regex(DOTTED), alias: z.string()
 /** AgentChat's `Import`: a module name, `{module, imports}` (a from-import), or `{name, alias}`. */
 export const GlobalImportSchema = z.union([
   z.string().regex(DOTTED, 'must be a module name such as "os" or "urllib.parse"'),
-  z.object({ module: z.string().regex(DOTTED), imports: z.array(z.union([z.string().regex(IDENTIFIER), z.object({ name: z.string().regex(IDENTIFIER), alias: z.string().regex(IDENTIFIER) })])).min(1) }),
+  z.object({
+    module: z.string().regex(DOTTED),
+    imports: z
+      .array(z.union([z.string().regex(IDENTIFIER), z.object({ name: z.string().regex(IDENTIFIER), alias: z.string().regex(IDENTIFIER) })]))
+      .min(1),
+  }),
   AliasSchema,
 ]);
 export type GlobalImport = z.infer<typeof GlobalImportSchema>;
@@ -59,7 +64,8 @@ export class PythonFunctionTool implements Tool {
     private readonly sandbox: PythonSandbox,
     private readonly spec: PythonFunctionToolSpec,
   ) {
-    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(spec.name)) throw new ConfigError('config.name', `"${spec.name}" is not a valid tool name (letters, digits, _ and -, at most 64)`);
+    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(spec.name))
+      throw new ConfigError('config.name', `"${spec.name}" is not a valid tool name (letters, digits, _ and -, at most 64)`);
     const fn = findPythonFunction(spec.source, spec.name);
     if (!fn) throw new ConfigError('config.source_code', `defines no top-level function named ${spec.name} (the FunctionTool's name)`);
     this.name = spec.name;

@@ -65,7 +65,7 @@ describe('parametersSchema', () => {
       '    query: str, output_dir: Optional[Path] = None, image_size: Literal["1024x1024", "512x512", "256x256"] = "1024x1024"',
       ') -> List[str]:',
       '    """',
-      '    Generate images using OpenAI\'s DALL-E model based on a text description.',
+      "    Generate images using OpenAI's DALL-E model based on a text description.",
       '',
       '    Args:',
       '        query: Natural language description of the desired image',

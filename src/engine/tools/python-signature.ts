@@ -68,7 +68,10 @@ export function parametersSchema(fn: PythonFunction): JsonSchema {
 
 /** The docstring's summary: its first paragraph, on one line. */
 export function docstringSummary(docstring: string | undefined): string | undefined {
-  const first = docstring?.split(/\n\s*\n/)[0]?.replace(/\s+/g, ' ').trim();
+  const first = docstring
+    ?.split(/\n\s*\n/)[0]
+    ?.replace(/\s+/g, ' ')
+    .trim();
   return first || undefined;
 }
 
@@ -251,7 +254,8 @@ type Token = { type: 'name' | 'string' | 'number' | 'punct'; text: string };
 
 function tokenize(text: string): Token[] | undefined {
   const tokens: Token[] = [];
-  const pattern = /\s*(?:([A-Za-z_][\w.]*)|([rRbBuU]{0,2}(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"))|(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(\.\.\.|[[\](),|{}:]))/y;
+  const pattern =
+    /\s*(?:([A-Za-z_][\w.]*)|([rRbBuU]{0,2}(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"))|(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)|(\.\.\.|[[\](),|{}:]))/y;
   let index = 0;
   while (index < text.length) {
     if (/^\s*$/.test(text.slice(index))) break;

@@ -18,7 +18,10 @@ describe(tool.name, () => {
       description: 'Adds two integers.',
       parameters: {
         type: 'object',
-        properties: { a: { type: 'integer', description: 'first', minimum: expect.any(Number), maximum: expect.any(Number) }, b: { type: 'integer', minimum: expect.any(Number), maximum: expect.any(Number) } },
+        properties: {
+          a: { type: 'integer', description: 'first', minimum: expect.any(Number), maximum: expect.any(Number) },
+          b: { type: 'integer', minimum: expect.any(Number), maximum: expect.any(Number) },
+        },
         required: ['a', 'b'],
       },
     });
@@ -38,7 +41,14 @@ describe(tool.name, () => {
   });
 
   it('turns a throwing execute into an error result', async () => {
-    const broken = tool({ name: 'broken', description: '', parameters: z.object({}), execute: () => { throw new Error('disk full'); } });
+    const broken = tool({
+      name: 'broken',
+      description: '',
+      parameters: z.object({}),
+      execute: () => {
+        throw new Error('disk full');
+      },
+    });
 
     await expect(broken.run({}, context())).resolves.toEqual({ content: 'Error: disk full', isError: true });
   });
@@ -49,7 +59,10 @@ describe(tool.name, () => {
       name: 'slow',
       description: '',
       parameters: z.object({}),
-      execute: (_args, { signal }) => { controller.abort(); signal.throwIfAborted(); },
+      execute: (_args, { signal }) => {
+        controller.abort();
+        signal.throwIfAborted();
+      },
     });
 
     await expect(slow.run({}, { signal: controller.signal })).rejects.toBeDefined();

@@ -25,7 +25,11 @@ export async function fetchMarkdown(
 ): Promise<string> {
   let page;
   try {
-    page = await getText(context, url, { headers: options.headers ?? DEFAULT_HEADERS, timeoutMs: options.limits.timeoutMs, maxBytes: options.limits.maxBytes });
+    page = await getText(context, url, {
+      headers: options.headers ?? DEFAULT_HEADERS,
+      timeoutMs: options.limits.timeoutMs,
+      maxBytes: options.limits.maxBytes,
+    });
   } catch (error) {
     if (context.signal.aborted) throw error;
     throw new Error(`Failed to fetch webpage: ${describe(error)}`, { cause: error });

@@ -28,7 +28,10 @@ export function generateImageTool(options: GenerateImageOptions): Tool {
     parameters: z.object({
       query: z.string().describe('Natural language description of the desired image'),
       output_dir: z.string().nullish().describe('Directory to save generated images (default: current directory)'),
-      image_size: z.enum(['1024x1024', '512x512', '256x256']).default('1024x1024').describe('Size of generated image (1024x1024, 512x512, or 256x256)'),
+      image_size: z
+        .enum(['1024x1024', '512x512', '256x256'])
+        .default('1024x1024')
+        .describe('Size of generated image (1024x1024, 512x512, or 256x256)'),
     }),
     execute: async ({ query, output_dir, image_size }, context) => {
       if (!options.credential) throw new Error('generate_image needs the server to have OPENAI_API_KEY set');
@@ -40,7 +43,10 @@ export function generateImageTool(options: GenerateImageOptions): Tool {
         maxRetries: 1,
         timeout: options.timeoutMs,
       });
-      const response = await client.images.generate({ model: 'dall-e-3', prompt: query, n: 1, response_format: 'b64_json', size: image_size }, { signal: context.signal });
+      const response = await client.images.generate(
+        { model: 'dall-e-3', prompt: query, n: 1, response_format: 'b64_json', size: image_size },
+        { signal: context.signal },
+      );
       const saved: string[] = [];
       for (const image of response.data ?? []) {
         if (!image.b64_json) continue;

@@ -5,9 +5,11 @@ const md = (html: string, includeImages = true) => htmlToMarkdown(html, { baseUr
 
 describe(htmlToMarkdown.name, () => {
   it('keeps headings, emphasis, links and images made absolute, and drops scripts, styles and the head', () => {
-    expect(md('<head><title>x</title></head><h2>Hi <em>there</em></h2><script>alert(1)</script><style>p{}</style><p>See <a href="../b">B</a> <img src="i.png" alt="I"></p>')).toBe(
-      '## Hi _there_\n\nSee [B](https://example.com/b) ![I](https://example.com/a/i.png)',
-    );
+    expect(
+      md(
+        '<head><title>x</title></head><h2>Hi <em>there</em></h2><script>alert(1)</script><style>p{}</style><p>See <a href="../b">B</a> <img src="i.png" alt="I"></p>',
+      ),
+    ).toBe('## Hi _there_\n\nSee [B](https://example.com/b) ![I](https://example.com/a/i.png)');
   });
 
   it('drops images when asked, and links that lead nowhere keep their text', () => {

@@ -27,7 +27,12 @@ export function egressFetch(context: ToolContext): typeof globalThis.fetch {
 /** GET `url`, reading at most `maxBytes` of the body, within `timeoutMs` and the run's signal. */
 export async function getText(context: ToolContext, url: string, options: GetOptions): Promise<TextResponse> {
   const signal = AbortSignal.any([context.signal, AbortSignal.timeout(options.timeoutMs)]);
-  const response = await egressFetch(context)(url, { method: 'GET', redirect: 'follow', signal, ...(options.headers ? { headers: options.headers } : {}) });
+  const response = await egressFetch(context)(url, {
+    method: 'GET',
+    redirect: 'follow',
+    signal,
+    ...(options.headers ? { headers: options.headers } : {}),
+  });
   const { bytes, truncated } = await readCapped(response, options.maxBytes);
   return { status: response.status, ok: response.ok, text: decode(bytes, response.headers.get('content-type')), truncated };
 }

@@ -68,8 +68,27 @@ describe(webTools.name, () => {
   it("keeps AGS's parameters", () => {
     const parameters = (name: string) => Object.keys((byName(tools, name).schema.parameters as { properties: object }).properties);
     expect(parameters('fetch_webpage')).toEqual(['url', 'include_images', 'max_length', 'headers']);
-    expect(parameters('google_search')).toEqual(['query', 'num_results', 'include_snippets', 'include_content', 'content_max_length', 'language', 'country', 'safe_search']);
-    expect(parameters('bing_search')).toEqual(['query', 'num_results', 'include_snippets', 'include_content', 'content_max_length', 'language', 'country', 'safe_search', 'response_filter']);
+    expect(parameters('google_search')).toEqual([
+      'query',
+      'num_results',
+      'include_snippets',
+      'include_content',
+      'content_max_length',
+      'language',
+      'country',
+      'safe_search',
+    ]);
+    expect(parameters('bing_search')).toEqual([
+      'query',
+      'num_results',
+      'include_snippets',
+      'include_content',
+      'content_max_length',
+      'language',
+      'country',
+      'safe_search',
+      'response_filter',
+    ]);
     expect(parameters('generate_image')).toEqual(['query', 'output_dir', 'image_size']);
   });
 });

@@ -26,11 +26,24 @@ export interface WebToolsOptions {
 
 /** fetch_webpage, google_search, bing_search (which reports its retirement) and generate_image. */
 export function webTools(options: WebToolsOptions): Tool[] {
-  const limits: PageLimits = { timeoutMs: options.timeoutMs ?? 10_000, maxBytes: options.maxPageBytes ?? 5 * 1024 * 1024, maxOutputChars: options.maxOutputChars };
+  const limits: PageLimits = {
+    timeoutMs: options.timeoutMs ?? 10_000,
+    maxBytes: options.maxPageBytes ?? 5 * 1024 * 1024,
+    maxOutputChars: options.maxOutputChars,
+  };
   return [
     fetchWebpageTool(limits),
-    googleSearchTool({ ...(options.google?.apiKey ? { apiKey: options.google.apiKey } : {}), ...(options.google?.cseId ? { cseId: options.google.cseId } : {}), ...(options.google?.endpoint ? { endpoint: options.google.endpoint } : {}), limits }),
+    googleSearchTool({
+      ...(options.google?.apiKey ? { apiKey: options.google.apiKey } : {}),
+      ...(options.google?.cseId ? { cseId: options.google.cseId } : {}),
+      ...(options.google?.endpoint ? { endpoint: options.google.endpoint } : {}),
+      limits,
+    }),
     bingSearchTool(),
-    generateImageTool({ ...(options.openai ? { credential: options.openai } : {}), imagesDir: options.imagesDir, timeoutMs: options.timeoutMs ?? 120_000 }),
+    generateImageTool({
+      ...(options.openai ? { credential: options.openai } : {}),
+      imagesDir: options.imagesDir,
+      timeoutMs: options.timeoutMs ?? 120_000,
+    }),
   ];
 }
