@@ -13,7 +13,7 @@ const gallery = JSON.parse(readFileSync(new URL('./fixtures/ags-default-gallery.
 describe("AGS's default gallery tools on the server", () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { PYTHON_POOL_SIZE: '1' } });
+    t = await startTestApp({ env: { PYTHON_TOOLS: 'sandbox', PYTHON_POOL_SIZE: '1' } });
   });
   afterAll(async () => {
     await t?.close();

@@ -84,7 +84,7 @@ export const envSchema = z.object({
   /** JSON file of the pinned MCP stdio servers configs may start (README, Security); unset: none. */
   MCP_SERVERS_FILE: optionalString,
   /** Python from configs (FunctionTool source_code, code execution): run in the WebAssembly sandbox, or refused. */
-  PYTHON_TOOLS: z.enum(['sandbox', 'off']).default('sandbox'),
+  PYTHON_TOOLS: z.enum(['sandbox', 'off']).default('off'),
   /** Sandbox processes kept started, so a Python call does not wait for Pyodide to load. */
   PYTHON_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(2),
   /** Wall-clock seconds one Python call may take; past it its process is killed and replaced. */

@@ -27,7 +27,7 @@ describe(loadConfig.name, () => {
       azure: { apiKey: undefined, endpoint: undefined },
       engine: { toolsDir: undefined, egressAllow: [], egressMaxResponseBytes: 32 * 1024 * 1024, mcpServers: [] },
       tools: {
-        python: 'sandbox',
+        python: 'off',
         pythonPoolSize: 2,
         pythonTimeoutMs: 30_000,
         pythonMemoryMb: 256,

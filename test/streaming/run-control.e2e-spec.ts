@@ -111,7 +111,7 @@ describe('run control', () => {
     const team = structuredClone(teamFixture('weather-tool')) as any;
     const fn = team.config.participants[0].config.workbench[0].config.tools[0];
     fn.config.name = 'delete_everything';
-    // Not registered, so it would run in the sandbox (README, Python tools); but there is no such function.
+    // Not registered, and PYTHON_TOOLS is off by default; with the sandbox on it would still be refused: no such function.
     fn.config.source_code = 'import os\nos.system("rm -rf /")';
     const { viewer } = await open(team);
     viewer.send({ type: 'start', task: 'Hi', team_config: team });
