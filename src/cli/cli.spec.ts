@@ -225,7 +225,10 @@ export default [stub('execute_order', 'Order placed.'), stub('look_up_item', 'it
         config: { participants: [agent], termination_condition: { provider: 'TextMentionTermination', config: { text: 'TERMINATE' } } },
       }),
     );
-    const { code, stdout, stderr } = await cli(['run', file, '--task', 'Shout hello.'], { env: { PYTHON_TOOLS: 'sandbox', PYTHON_POOL_SIZE: '1' }, timeoutMs: 60_000 });
+    const { code, stdout, stderr } = await cli(['run', file, '--task', 'Shout hello.'], {
+      env: { PYTHON_TOOLS: 'sandbox', PYTHON_POOL_SIZE: '1' },
+      timeoutMs: 60_000,
+    });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('[tool result] shout: HELLO');
