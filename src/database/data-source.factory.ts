@@ -16,6 +16,9 @@ export type EntityList = NonNullable<DataSourceOptions['entities']>;
  */
 export const SQLITE_BUSY_TIMEOUT_MS = 1_000;
 
+/** PostgreSQL: how long a statement waits for a lock before it fails (ms). */
+export const PG_LOCK_TIMEOUT_MS = 2_000;
+
 /** The DataSource options for a database config: explicit entity and migration lists, never synchronize. */
 export function dataSourceOptions(db: DatabaseConfig, entities: EntityList): DataSourceOptions {
   const common = {
@@ -39,7 +42,14 @@ export function dataSourceOptions(db: DatabaseConfig, entities: EntityList): Dat
     // A server that does not answer at all (no refusal, no reset) must still fail a connect, so
     // that DatabaseService.retrying sees a transient error instead of waiting forever; keepAlive
     // lets the OS notice a connection that went dead mid-query.
-    extra: { options: '-c TimeZone=UTC', connectionTimeoutMillis: 10_000, keepAlive: true },
+    // A lock someone else holds (a manual `LOCK TABLE`, a long transaction) must not hold a run's
+    // write forever either: past lock_timeout the statement fails as transient (55P03), so it is
+    // retried for DB_RETRY_S like an outage, and then the run ends.
+    extra: {
+      options: `-c TimeZone=UTC -c lock_timeout=${PG_LOCK_TIMEOUT_MS}`,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    },
   };
 }
 

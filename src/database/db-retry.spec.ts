@@ -11,6 +11,8 @@ describe(isTransientDbError.name, () => {
     ['PostgreSQL admin shutdown', coded('57P01', 'terminating connection due to administrator command')],
     ['PostgreSQL connection failure (class 08)', coded('08006')],
     ['PostgreSQL cannot connect now', coded('57P03')],
+    ['PostgreSQL lock not available (lock_timeout)', coded('55P03', 'canceling statement due to lock timeout')],
+    ['PostgreSQL statement timeout', coded('57014', 'canceling statement due to statement timeout')],
     ['PostgreSQL deadlock', coded('40P01')],
     ['SQLite busy', coded('SQLITE_BUSY', 'database is locked')],
     ['SQLite busy snapshot', coded('SQLITE_BUSY_SNAPSHOT')],

@@ -23,9 +23,10 @@ const NETWORK_CODES = new Set([
 /**
  * PostgreSQL SQLSTATEs: class 08 (connection exception), 57P01–57P03 (admin/crash shutdown,
  * cannot connect now), 53300 (too many connections), 40001 / 40P01 (serialization failure,
- * deadlock: the transaction as a whole may be run again).
+ * deadlock: the transaction as a whole may be run again), 55P03 / 57014 (a lock not granted
+ * within lock_timeout, a statement cancelled by statement_timeout: a table someone else holds).
  */
-const PG_TRANSIENT = /^(08...|57P0[123]|53300|40001|40P01)$/;
+const PG_TRANSIENT = /^(08...|57P0[123]|53300|40001|40P01|55P03|57014)$/;
 
 /** SQLite: SQLITE_BUSY, SQLITE_LOCKED and their extended codes (SQLITE_BUSY_SNAPSHOT, …). */
 const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED)/;
