@@ -12,23 +12,10 @@ import { RunEventEntity } from '../../src/runs/run-event.entity.js';
 import { startChatCompletionsServer, type ChatCompletionsServer } from '../fakes/chat-completions-server.js';
 import { teamFixture } from '../support/fixtures.js';
 import { RunViewer, type Frame } from '../support/run-viewer.js';
-import { GUEST } from '../support/runs.js';
+import { createRunAt } from '../support/runs.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { openAiTeam } from '../support/teams.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-
-function databaseUrl(db: TestDatabase): Record<string, string> {
-  if (db.config.kind === 'sqlite') return { DATABASE_URL: `sqlite:${db.config.path}` };
-  return { DATABASE_URL: db.config.url, ...(db.config.schema ? { DATABASE_SCHEMA: db.config.schema } : {}) };
-}
-
-async function newRun(baseUrl: string, component: object): Promise<number> {
-  const http = request(baseUrl);
-  const team = await http.post('/api/teams/').send({ user_id: GUEST, component }).expect(200);
-  const session = await http.post('/api/sessions/').send({ user_id: GUEST, team_id: team.body.data.id, name: 'crash' }).expect(200);
-  const run = await http.post('/api/runs/').send({ user_id: GUEST, session_id: session.body.data.id }).expect(200);
-  return run.body.data.run_id;
-}
+import { createTestDatabase, serverDatabaseEnv, type TestDatabase } from '../support/test-database.js';
 
 const numbered = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number');
 /** The seqs a replay accounts for: each frame's own, and every seq a `gap` frame stands in for. */
@@ -62,11 +49,11 @@ describe('crash recovery', () => {
   });
 
   it('kill -9 mid-stream and during an input wait: after restart both runs are error and replay every saved frame', async () => {
-    server = await startServerProcess(databaseUrl(db));
+    server = await startServerProcess(serverDatabaseEnv(db));
     const streamingTeam = openAiTeam(model.baseUrl);
     const inputTeam = teamFixture('human-in-the-loop');
-    const streamingRun = await newRun(server.baseUrl, streamingTeam);
-    const inputRun = await newRun(server.baseUrl, inputTeam);
+    const streamingRun = (await createRunAt(server.baseUrl, streamingTeam)).runId;
+    const inputRun = (await createRunAt(server.baseUrl, inputTeam)).runId;
 
     const a = await RunViewer.open(server.baseUrl, streamingRun);
     a.send({ type: 'start', task: 'Talk', team_config: streamingTeam });
@@ -79,7 +66,7 @@ describe('crash recovery', () => {
     await server.kill9();
     await Promise.all([a.waitClosed(), b.waitClosed()]);
 
-    server = await startServerProcess(databaseUrl(db));
+    server = await startServerProcess(serverDatabaseEnv(db));
     for (const [runId, before] of [
       [streamingRun, a],
       [inputRun, b],
@@ -103,9 +90,9 @@ describe('crash recovery', () => {
   });
 
   it('a graceful shutdown ends live runs stopped with "Server shutdown" and tells their viewers', async () => {
-    server ??= await startServerProcess(databaseUrl(db));
+    server ??= await startServerProcess(serverDatabaseEnv(db));
     const team = teamFixture('human-in-the-loop');
-    const runId = await newRun(server.baseUrl, team);
+    const runId = (await createRunAt(server.baseUrl, team)).runId;
     const viewer = await RunViewer.open(server.baseUrl, runId);
     viewer.send({ type: 'start', task: 'Poem', team_config: team });
     await viewer.waitFor((f) => f.type === 'input_request');
@@ -114,7 +101,7 @@ describe('crash recovery', () => {
     expect(end).toMatchObject({ type: 'completion', status: 'cancelled' });
     expect(end.data.task_result.stop_reason).toBe('Server shutdown');
 
-    server = await startServerProcess(databaseUrl(db));
+    server = await startServerProcess(serverDatabaseEnv(db));
     const run = await request(server.baseUrl).get(`/api/runs/${runId}`).expect(200);
     expect(run.body.data).toMatchObject({ status: 'stopped', stop_reason: 'Server shutdown' });
   });

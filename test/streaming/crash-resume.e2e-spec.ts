@@ -9,18 +9,10 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChatCompletionsServer, type ChatCompletionsServer } from '../fakes/chat-completions-server.js';
 import { RunViewer, type Frame } from '../support/run-viewer.js';
-import { GUEST } from '../support/runs.js';
+import { createRunAt } from '../support/runs.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { openAiTeam } from '../support/teams.js';
 import { createTestDatabase, serverDatabaseEnv, type TestDatabase } from '../support/test-database.js';
-
-async function newRun(baseUrl: string, component: object): Promise<number> {
-  const http = request(baseUrl);
-  const team = await http.post('/api/teams/').send({ user_id: GUEST, component }).expect(200);
-  const session = await http.post('/api/sessions/').send({ user_id: GUEST, team_id: team.body.data.id, name: 'resume' }).expect(200);
-  const run = await http.post('/api/runs/').send({ user_id: GUEST, session_id: session.body.data.id }).expect(200);
-  return run.body.data.run_id;
-}
 
 describe('resuming a run across a crash', () => {
   let db: TestDatabase;
@@ -42,7 +34,7 @@ describe('resuming a run across a crash', () => {
     const env = { ...serverDatabaseEnv(db), RUN_CHUNK_FLUSH_MS: '60000', RUN_CHUNK_FLUSH_MAX: '10000' };
     server = await startServerProcess(env);
     const team = openAiTeam(model.baseUrl);
-    const runId = await newRun(server.baseUrl, team);
+    const runId = (await createRunAt(server.baseUrl, team)).runId;
     const before = await RunViewer.open(server.baseUrl, runId);
     before.send({ type: 'start', task: 'Talk', team_config: team });
     await before.nth('message_chunk', 20);

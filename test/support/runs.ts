@@ -1,4 +1,5 @@
 /** REST shortcuts for e2e tests: a team, a session on it and a run in that session. */
+import request from 'supertest';
 import { RunViewer } from './run-viewer.js';
 import type { TestApp } from './test-app.js';
 
@@ -10,10 +11,16 @@ export interface CreatedRun {
   runId: number;
 }
 
-export async function createRun(t: TestApp, component: object, userId = GUEST): Promise<CreatedRun> {
-  const team = await t.http.post('/api/teams/').send({ user_id: userId, component }).expect(200);
-  const session = await t.http.post('/api/sessions/').send({ user_id: userId, team_id: team.body.data.id, name: 'e2e' }).expect(200);
-  const run = await t.http.post('/api/runs/').send({ user_id: userId, session_id: session.body.data.id }).expect(200);
+export function createRun(t: TestApp, component: object, userId = GUEST): Promise<CreatedRun> {
+  return createRunAt(t.baseUrl, component, userId);
+}
+
+/** The same against any server by its base URL (a server process, which has no TestApp). */
+export async function createRunAt(baseUrl: string, component: object, userId = GUEST): Promise<CreatedRun> {
+  const http = request(baseUrl);
+  const team = await http.post('/api/teams/').send({ user_id: userId, component }).expect(200);
+  const session = await http.post('/api/sessions/').send({ user_id: userId, team_id: team.body.data.id, name: 'e2e' }).expect(200);
+  const run = await http.post('/api/runs/').send({ user_id: userId, session_id: session.body.data.id }).expect(200);
   return { teamId: team.body.data.id, sessionId: session.body.data.id, runId: run.body.data.run_id };
 }
 
