@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { AppError, ERROR_TRANSPORT, UnauthorizedError } from '../common/errors.js';
+import { AppError, UnauthorizedError } from '../common/errors.js';
 import { formatIssues } from '../common/validation.pipe.js';
 import { ADMIN_ROLE, type Caller, canSee, GUEST_USER_ID, userCaller } from './caller.js';
 import { JwtError, verifyHs256Jwt } from './jwt.js';
@@ -18,8 +18,6 @@ const userIdSchema = z
   .optional();
 
 /** How a run socket is refused (protocol §1.3, §2.7): a bad token, or a run that is not the caller's. */
-export const SOCKET_UNAUTHORIZED = { code: ERROR_TRANSPORT.unauthorized.socketClose, reason: 'Unauthorized' } as const;
-export type SocketRefusal = { code: number; reason: string };
 
 /** Paths that need no identity: reported by GET /api/auth/type and skipped by the guard. */
 const EXCLUDE_PATHS = ['/api/health', '/api/version', '/api/auth/type', '/api/docs'];
@@ -63,21 +61,12 @@ export class CallerResolver {
   }
 
   /**
-   * Whether a run socket must be closed, and how (null: let it in). With auth off every socket is
-   * let in, as in AGS (the front-end sends `?token=null`). With jwt: a bad token, or a run that
-   * exists but is someone else's (and the caller is no admin), is 4001. A missing run is left to
-   * the caller to close with 4004 — only after the token passed, so strangers learn nothing.
+   * Whether `caller` may open a socket on `run` (protocol §2.7). Under jwt only the run's owner
+   * (or an admin). With auth off a socket carries no user (AGS sends `?token=null`) and any
+   * caller is only a claim, so any socket may watch or drive any run, as in AGS.
    */
-  refuseRunSocket(request: IncomingMessage, run: { user_id: string } | null | undefined): SocketRefusal | null {
-    if (this.config.auth.type === 'none') return null;
-    let caller: Caller;
-    try {
-      caller = this.socketCaller(request);
-    } catch (err) {
-      if (err instanceof UnauthorizedError) return { code: SOCKET_UNAUTHORIZED.code, reason: `Unauthorized: ${err.message}`.slice(0, 120) };
-      throw err;
-    }
-    return run && !canSee(caller, run) ? SOCKET_UNAUTHORIZED : null;
+  mayOpenRun(caller: Caller, run: { user_id: string }): boolean {
+    return this.config.auth.type === 'none' || canSee(caller, run);
   }
 
   /**

@@ -11,6 +11,7 @@ import { CallerResolver } from '../auth/caller.resolver.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import { rawText } from '../websocket/raw-data.js';
+import { socketRefusal } from '../websocket/socket-gate.js';
 import { ChatSocket } from './chat-socket.js';
 import { ChatTeams } from './chat-teams.js';
 
@@ -30,10 +31,14 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
   ) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
-    // With AUTH_TYPE=jwt a missing or bad token closes the socket with 4001 (protocol §2.7).
-    const refusal = this.callers.refuseRunSocket(request, null);
-    if (refusal) return socket.close(refusal.code, refusal.reason);
-    const userId = this.callers.socketCaller(request).userId;
+    // The socket gate refused a bad token at the upgrade (4001); this only reads who it names.
+    let userId: string;
+    try {
+      userId = this.callers.socketCaller(request).userId;
+    } catch (error) {
+      const { code, reason } = socketRefusal(error);
+      return socket.close(code, reason);
+    }
     const channel = { send: (text: string) => socket.readyState === WebSocket.OPEN && socket.send(text) };
     const chat = new ChatSocket(channel, this.teams.socket, this.registry, { userId, maxTaskChars: this.config.runs.maxTaskChars }, this.logger);
     this.open.set(socket, chat);

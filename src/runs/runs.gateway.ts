@@ -14,7 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Logger } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
-import { canSee, type Caller } from '../auth/caller.js';
+import type { Caller } from '../auth/caller.js';
 import { CallerResolver } from '../auth/caller.resolver.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { AppError, ERROR_TRANSPORT } from '../common/errors.js';
@@ -82,9 +82,7 @@ export class RunsGateway implements OnGatewayConnection {
     const run = await this.runs.findById(target.runId);
     if (connection.closed) return;
     if (!run) return connection.refuse(RUN_NOT_FOUND.code, RUN_NOT_FOUND.reason);
-    // §2.7: under jwt a run is its owner's (and admins'). With auth off the socket carries no user
-    // (AGS sends ?token=null) and every caller is only a claim: any socket may watch any run, as in AGS.
-    if (this.callers.type === 'jwt' && !canSee(caller, run)) return connection.refuse(ERROR_TRANSPORT.forbidden.socketClose, 'Unauthorized');
+    if (!this.callers.mayOpenRun(caller, run)) return connection.refuse(ERROR_TRANSPORT.forbidden.socketClose, 'Unauthorized');
 
     const socket = connection.socket;
     const viewer = new RunSocket(socket, run, this.manager, this.starter, { ...this.options, maxJsonDepth: this.config.edge.maxJsonDepth });
