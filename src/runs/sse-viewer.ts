@@ -1,7 +1,11 @@
-/** A run viewer over Server-Sent Events: one `id:`/`data:` event per frame, and a heartbeat. */
+/**
+ * A run viewer over Server-Sent Events: one `id:`/`data:` event per frame, and a heartbeat. The
+ * stream ends after the run's terminal frame, live or replayed: nothing can follow it, and an
+ * open stream would hold the connection (and its heartbeat) for as long as the client stays.
+ */
 import type { ServerResponse } from 'node:http';
 import type { Viewer } from './websocket-manager.js';
-import type { RunFrame } from './ws-frames.js';
+import { isTerminalFrame, type ReplayFrame } from './ws-frames.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -29,8 +33,10 @@ export class SseViewer implements Viewer {
     return !this.response.writableEnded && !this.response.destroyed;
   }
 
-  send(frame: RunFrame, json: string): void {
-    if (this.isOpen()) this.response.write(`id: ${frame.seq}\ndata: ${json}\n\n`);
+  send(frame: ReplayFrame, json: string): void {
+    if (!this.isOpen()) return;
+    this.response.write(`id: ${frame.seq}\ndata: ${json}\n\n`);
+    if (frame.type !== 'gap' && isTerminalFrame(frame)) this.close();
   }
 
   end(): void {

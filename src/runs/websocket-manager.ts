@@ -184,6 +184,9 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       viewer.send(frame, json);
     };
     const unsubscribe = this.bus.subscribe(runId, (frame, json) => {
+      // The run ended at or before the seq the viewer says it has (`after` past the live head):
+      // the viewer is ended as it would be for a finished run, not left waiting for ever.
+      if (!catchingUp && isTerminalFrame(frame) && frame.seq <= lastSent) return void (detach(), viewer.end());
       if (!catchingUp) return deliver(frame, json);
       buffered.push(frame);
       jsonOf.set(frame.seq, json);

@@ -169,15 +169,24 @@ describe('runs that outlive their socket', () => {
     await live.close();
   });
 
-  it('an SSE client follows a live run to its end', async () => {
+  it('an SSE client follows a live run to its end, and the server then ends the stream', async () => {
     const team = teamFixture('human-in-the-loop');
     const { runId } = await createRun(t, team);
     const viewer = await RunViewer.open(t.baseUrl, runId);
     viewer.send({ type: 'start', task: 'Poem', team_config: team });
     await viewer.waitFor((f) => f.type === 'input_request');
-    const sse = readSse(`${t.baseUrl}/api/runs/${runId}/stream`, {}, (events) => events.some((e) => e.data.type === 'result'));
+    // Never satisfied: readSse resolves only when the server ends the response. The answer is sent
+    // once the SSE client has the input request, so the stream is attached to the live run.
+    let attached!: () => void;
+    const following = new Promise<void>((resolve) => (attached = resolve));
+    const sse = readSse(`${t.baseUrl}/api/runs/${runId}/stream`, {}, (events) => {
+      if (events.some((e) => e.data.type === 'input_request')) attached();
+      return false;
+    });
+    await Promise.race([following, sse]);
     viewer.send({ type: 'input_response', response: 'APPROVE' });
     const { events } = await sse;
+    expect(events.at(-1)?.data.type).toBe('result');
     const seen = await viewer.terminal().then(() => strip(viewer.frames));
     // The first draft's chunks were compacted before the SSE client came: a gap stands in for them.
     expect(coveredSeqs(events.map((e) => e.data))).toEqual(seqs(seen));
@@ -188,5 +197,19 @@ describe('runs that outlive their socket', () => {
       else expect(data).toEqual(bySeq.get(data.seq));
     }
     await viewer.close();
+  });
+
+  it("a viewer whose ?after is past the live run's last seq is ended (1000) when the run ends, not left open", async () => {
+    const team = teamFixture('human-in-the-loop');
+    const { runId } = await createRun(t, team);
+    const starter = await RunViewer.open(t.baseUrl, runId);
+    starter.send({ type: 'start', task: 'Poem', team_config: team });
+    await starter.waitFor((f) => f.type === 'input_request');
+    const ahead = await RunViewer.open(t.baseUrl, runId, { after: 1_000_000 });
+    starter.send({ type: 'input_response', response: 'APPROVE' });
+    await starter.terminal();
+    expect((await ahead.waitClosed()).code).toBe(1000);
+    expect(ahead.numbered()).toEqual([]);
+    await starter.close();
   });
 });
