@@ -7,6 +7,7 @@
  */
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppError } from '../common/errors.js';
+import { storableText } from '../database/storable-text.js';
 import type { ChatMessage } from '../engine/index.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import { LiveRun, reservationSpan } from './live-run.js';
@@ -14,7 +15,7 @@ import { RunBus } from './run-bus.js';
 import { RunJournal, type JournalRun } from './run-journal.js';
 import { STREAMING_OPTIONS, type StreamingOptions } from './streaming-options.js';
 import { TeamManager } from './team-manager.js';
-import { frames, isTerminalFrame, type ReplayFrame, type RunFrame } from './ws-frames.js';
+import { DEFAULT_STOP_REASON, frames, isTerminalFrame, type ReplayFrame, type RunFrame } from './ws-frames.js';
 
 /** Anything that can watch a run: a WebSocket, an SSE response. */
 export interface Viewer {
@@ -132,11 +133,13 @@ export class WebSocketManager implements BeforeApplicationShutdown {
    * Cancels a live run with the caller's reason; resolves when its terminal frame is written
    * (for a run waiting on the database: when it has ended, at most DB_RETRY_S later). A run that
    * has already ended without the database is not refused: its stored end is attempted now, so
-   * the caller then reads the corrected row. Throws AppError conflict when the run is not running.
+   * the caller then reads the corrected row. A reason with nothing storable in it (blank, or only
+   * lone surrogates and control characters) becomes DEFAULT_STOP_REASON. Throws AppError conflict
+   * when the run is not running.
    */
   async stop(runId: number, reason: string): Promise<void> {
     if (this.ending.has(runId)) return this.journal.flushDeferred();
-    if (!this.live.has(runId) || !(await this.registry.stop(keyOf(runId), reason))) {
+    if (!this.live.has(runId) || !(await this.registry.stop(keyOf(runId), stopReasonOf(reason)))) {
       throw new AppError('conflict', `Run ${runId} is not running`);
     }
   }
@@ -295,4 +298,9 @@ export class WebSocketManager implements BeforeApplicationShutdown {
       }
     }
   }
+}
+
+/** The caller's stop reason as it will be stored, or the default when nothing of it can be. */
+function stopReasonOf(reason: string): string {
+  return storableText(reason).trim() || DEFAULT_STOP_REASON;
 }

@@ -61,4 +61,18 @@ describe('storable text', () => {
     await expectStoredAs(runId, end, { status: 'stopped', stop_reason: 'enough for now' });
     await viewer.close();
   });
+
+  it('a stop reason with nothing storable in it (a lone surrogate, or blank) becomes the default reason, not an empty one', async () => {
+    for (const reason of ['\uD800', '  ']) {
+      const team = teamFixture('human-in-the-loop');
+      const { runId, viewer } = await openRun(t, team);
+      viewer.send({ type: 'start', task: 'Poem', team_config: team });
+      await viewer.waitFor((f) => f.type === 'input_request');
+      viewer.send({ type: 'stop', reason });
+      const end = await viewer.terminal();
+      expect(end.data.task_result.stop_reason).toBe('User requested stop/cancellation');
+      await expectStoredAs(runId, end, { status: 'stopped', stop_reason: 'User requested stop/cancellation' });
+      await viewer.close();
+    }
+  });
 });
