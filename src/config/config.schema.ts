@@ -62,6 +62,13 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('log'),
   AUTH_TYPE: z.enum(['none', 'jwt']).default('none'),
   JWT_SECRET: optionalString,
+  /**
+   * AES-256-GCM key for secrets at rest (settings environment values, API keys in stored team
+   * configs): 32 random bytes in base64 (`openssl rand -base64 32`). Unset: stored in plain text.
+   */
+  SECRETS_KEY: optionalString,
+  /** Earlier SECRETS_KEY values (comma-separated) still accepted for reading, while rotating. */
+  SECRETS_KEY_PREVIOUS: optionalString,
   /** The server's OpenAI key: sent only to OPENAI_BASE_URL, or to the official endpoint when that is unset. */
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
