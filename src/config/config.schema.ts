@@ -191,6 +191,10 @@ export const envSchema = z.object({
   /** Open WebSockets (every path) in total, and per verified user (per client IP without auth); over: close 1013. */
   WS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /** AGS MCP playground sessions (/api/mcp/ws/*) one user may have open or pending at once; over: 429. */
+  MCP_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(4),
+  /** Seconds a session made by POST /api/mcp/ws/connect waits for its socket before it is forgotten. */
+  MCP_CONNECT_TTL_S: z.coerce.number().int().min(1).max(3600).default(60),
   /** Label of the default-gallery team that the plain-text chat socket /ws/chat runs. */
   CHAT_DEFAULT_TEAM: z.string().trim().min(1).default('Weather chat'),
   /** Label of the default-gallery team that POST /chat/completions converses with. */

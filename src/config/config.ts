@@ -89,6 +89,8 @@ export interface AppConfig {
   edge: { corsOrigins: string[]; allowedHosts: string[]; maxJsonDepth: number; maxSockets: number; maxSocketsPerUser: number };
   /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
   chat: { socketTeam: string; completionsTeam: string };
+  /** AGS's MCP playground (/api/mcp/ws/*): sessions per user (MCP_MAX_SESSIONS_PER_USER), seconds a session waits for its socket (MCP_CONNECT_TTL_S). */
+  mcp: { maxSessionsPerUser: number; connectTtlS: number };
 }
 
 /** Injection token for {@link AppConfig}. */
@@ -191,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxSocketsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
     },
     chat: { socketTeam: e.CHAT_DEFAULT_TEAM, completionsTeam: e.CHAT_COMPLETIONS_TEAM },
+    mcp: { maxSessionsPerUser: e.MCP_MAX_SESSIONS_PER_USER, connectTtlS: e.MCP_CONNECT_TTL_S },
   };
 }
 
