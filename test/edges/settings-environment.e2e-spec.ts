@@ -121,6 +121,22 @@ describe("a user's environment in that user's runs", () => {
     expect(JSON.stringify(malloryModel.requests[0]!.headers)).not.toContain('sk-server');
   });
 
+  it("applies to the user's /chat/completions conversations too (the gallery team's model client names no key)", async () => {
+    await setEnvironment('erin', [
+      { name: 'OPENAI_API_KEY', value: 'sk-erin' },
+      { name: 'OPENAI_BASE_URL', value: aliceModel.baseUrl },
+    ]);
+    const seen = aliceModel.requests.length;
+    aliceModel.push(...reply());
+    await t.http
+      .post('/chat/completions')
+      .set(bearer(tokenFor('erin')))
+      .send({ message: 'Hi', conversation_id: 'erin-1' })
+      .expect(200);
+    const request = await aliceModel.waitForRequest(seen, 20_000);
+    expect(request.headers.authorization).toBe('Bearer sk-erin');
+  });
+
   it('a change to the environment applies to the next run', async () => {
     await setEnvironment('alice', [
       { name: 'OPENAI_API_KEY', value: 'sk-alice-2' },
