@@ -137,6 +137,37 @@ describe("a user's environment in that user's runs", () => {
     expect(request.headers.authorization).toBe('Bearer sk-erin');
   });
 
+  it("applies to the user's POST /api/validate/test runs", async () => {
+    await setEnvironment('frank', [
+      { name: 'OPENAI_API_KEY', value: 'sk-frank' },
+      { name: 'OPENAI_BASE_URL', value: aliceModel.baseUrl },
+    ]);
+    const seen = aliceModel.requests.length;
+    aliceModel.push(...reply());
+    const res = await t.http
+      .post('/api/validate/test')
+      .set(bearer(tokenFor('frank')))
+      .send({ component: keylessTeam(), timeout: 30 })
+      .expect(200);
+    expect(res.body.status).toBe(true);
+    expect((await aliceModel.waitForRequest(seen, 20_000)).headers.authorization).toBe('Bearer sk-frank');
+  });
+
+  it("keeps a user's endpoint under the egress policy: a private address not in EGRESS_ALLOW is refused", async () => {
+    await setEnvironment('grace', [
+      { name: 'OPENAI_API_KEY', value: 'sk-grace' },
+      { name: 'OPENAI_BASE_URL', value: 'http://10.1.2.3/v1' },
+    ]);
+    const token = tokenFor('grace');
+    const { runId } = await createRunAs(t, token, keylessTeam());
+    const viewer = await RunViewer.open(t.baseUrl, runId, { token });
+    viewer.send({ type: 'start', task: 'Hi' });
+    const terminal = await viewer.terminal();
+    await viewer.close();
+    expect(terminal).toMatchObject({ type: 'completion', status: 'error' });
+    expect(JSON.stringify(terminal)).toMatch(/egress|EGRESS_ALLOW/i);
+  });
+
   it('a change to the environment applies to the next run', async () => {
     await setEnvironment('alice', [
       { name: 'OPENAI_API_KEY', value: 'sk-alice-2' },
