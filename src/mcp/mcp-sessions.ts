@@ -58,13 +58,14 @@ export class McpSessions implements OnApplicationShutdown {
   }
 
   /**
-   * Hands the session's workbench to the socket of `caller`, once.
-   * @throws NotFoundError when the session is unknown, expired, already claimed, or another
-   *   user's (the same answer for each, so ids cannot be probed)
+   * Hands the session's workbench to a socket, once, when `mayOpen(owner)` says the socket's
+   * caller may open the owner's session (CallerResolver.mayOpenRun: under jwt only the owner).
+   * @throws NotFoundError when the session is unknown, expired, already claimed, or not the
+   *   caller's to open (the same answer for each, so ids cannot be probed)
    */
-  claim(id: string, caller: Caller): { info: McpSessionInfo; workbench: McpWorkbench } {
+  claim(id: string, mayOpen: (ownerId: string) => boolean): { info: McpSessionInfo; workbench: McpWorkbench } {
     const entry = this.entries.get(id);
-    if (!entry || entry.info.connected || entry.info.userId !== caller.userId) throw new NotFoundError('MCP session', id);
+    if (!entry || entry.info.connected || !mayOpen(entry.info.userId)) throw new NotFoundError('MCP session', id);
     clearTimeout(entry.expiry);
     entry.info.connected = true;
     return { info: entry.info, workbench: entry.workbench };

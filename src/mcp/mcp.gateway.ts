@@ -2,7 +2,7 @@
  * `/api/mcp/ws/:session_id`: the socket of an AGS MCP playground session (AGS `web/routes/mcp.py`,
  * `mcp_websocket`). The socket gate has already checked the origin, the token (AUTH_TYPE=jwt) and
  * the connection caps at the upgrade; here the session is claimed for the caller, who must be the
- * user who made it: an unknown, expired, used or another user's session closes with 4004
+ * user who made it under AUTH_TYPE=jwt (with auth off sockets carry no user, as run sockets): an unknown, expired, used or another user's session closes with 4004
  * `Unknown or expired session`, as AGS closes an unknown one. Closing the socket ends the session
  * and its MCP connection (a stdio server's process exits).
  */
@@ -38,7 +38,8 @@ export class McpGateway implements OnGatewayConnection, BeforeApplicationShutdow
     try {
       const caller = this.callers.socketCaller(request);
       sessionId = decodeURIComponent(new URL(request.url ?? '/', 'ws://localhost').pathname.replace(/\/+$/, '').split('/').pop() ?? '');
-      claimed = this.sessions.claim(sessionId, caller);
+      // Under jwt only the session's owner; with auth off a socket carries no user (as for run sockets).
+      claimed = this.sessions.claim(sessionId, (ownerId) => this.callers.mayOpenRun(caller, { user_id: ownerId }));
     } catch (error) {
       const refusal = socketRefusal(error);
       const { code, reason } = refusal.code === 4004 ? UNKNOWN_SESSION : refusal;

@@ -239,3 +239,28 @@ describe('AGS MCP playground (/api/mcp/ws/*)', () => {
     expect((await socket.closed).code).toBe(1011);
   });
 });
+
+describe('AGS MCP playground with AUTH_TYPE=none', () => {
+  let t: TestApp;
+  let http: McpHttpServer;
+  beforeAll(async () => {
+    http = await startMcpHttpServer();
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await http?.close();
+  });
+
+  it('opens as AGS does: no token on the socket, whatever user_id the POST named', async () => {
+    const res = await t.http
+      .post('/api/mcp/ws/connect')
+      .query({ user_id: 'someone@example.com' })
+      .send({ server_params: { type: 'StreamableHttpServerParams', url: http.url } })
+      .expect(200);
+    const socket = McpSocket.open(wsUrl(t, res.body.websocket_url));
+    await socket.next((m) => m.type === 'initialized', 'initialized');
+    expect((await socket.operation('list_tools')).data.tools.length).toBeGreaterThan(0);
+    await socket.close();
+  });
+});
