@@ -10,6 +10,7 @@ import { SECRET_MARKER } from '../src/common/secrets.js';
 import { keyIdOf } from '../src/common/secrets-crypto.js';
 import { GalleryEntity } from '../src/gallery/gallery.entity.js';
 import { SettingsEntity } from '../src/settings/settings.entity.js';
+import { SettingsService } from '../src/settings/settings.service.js';
 import { TeamEntity } from '../src/teams/team.entity.js';
 import { TeamsService } from '../src/teams/teams.service.js';
 import { userCaller } from '../src/auth/caller.js';
@@ -194,12 +195,21 @@ describe('secrets at rest with SECRETS_KEY', () => {
     await t.http
       .put('/api/settings/')
       .set(auth)
-      .send({ config: { environment: [{ name: 'OPENAI_API_KEY', value: 'sk-env-carol', type: 'secret' }] } })
+      .send({
+        config: {
+          environment: [{ name: 'OPENAI_API_KEY', value: 'sk-env-carol', type: 'secret' }],
+          default_model_client: {
+            provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient',
+            config: { model: 'gpt-4o', api_key: 'sk-settings-model' },
+          },
+        },
+      })
       .expect(200);
 
     const raw = await rawRows(t);
     expect(raw).not.toContain(KEY);
     expect(raw).not.toContain('sk-env-carol');
+    expect(raw).not.toContain('sk-settings-model');
     expect(raw).toContain('enc:v1:');
 
     const session = await t.http.post('/api/sessions/').set(auth).send({ team_id: created.body.data.id, name: 's' }).expect(200);
@@ -211,6 +221,9 @@ describe('secrets at rest with SECRETS_KEY', () => {
     expect(model.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
     const settings = await t.http.get('/api/settings/').set(auth).expect(200);
     expect(settings.body.data.config.environment[0].value).toBe(SECRET_MARKER);
+    expect(settings.body.data.config.default_model_client.config.api_key).toBe(SECRET_MARKER);
+    // Decrypted below the API, for runs.
+    expect(await t.app.get(SettingsService).environmentOf('carol')).toEqual({ OPENAI_API_KEY: 'sk-env-carol' });
   });
 
   it('refuses to start with a wrong or missing SECRETS_KEY, naming it; reads with SECRETS_KEY_PREVIOUS while rotating', async () => {
