@@ -190,6 +190,21 @@ describe('AGS MCP playground (/api/mcp/ws/*)', () => {
     expect(t.app.get(McpSessions)['entries'].size).toBe(0);
   });
 
+  it('answers bad server_params with a 400 naming the problem (egress policy included)', async () => {
+    const post = (body: object) =>
+      t.http
+        .post('/api/mcp/ws/connect')
+        .set(bearer(tokenFor('alice')))
+        .send(body)
+        .expect(400);
+    expect((await post({})).body.message).toMatch(/server_params/);
+    expect((await post({ server_params: { type: 'FtpServerParams' } })).body.message).toMatch(/server_params\.type/);
+    expect((await post({ server_params: { type: 'StreamableHttpServerParams' } })).body.message).toMatch(/url/);
+    const privateUrl = await post({ server_params: { type: 'StreamableHttpServerParams', url: 'http://10.1.2.3/mcp' } });
+    expect(privateUrl.body.message).toMatch(/egress policy/);
+    expect(t.app.get(McpSessions)['entries'].size).toBe(0);
+  });
+
   it('under jwt: no token is refused at POST (401) and at the socket (4001)', async () => {
     await t.http.post('/api/mcp/ws/connect').send({ server_params: stdioParams }).expect(401);
     const { websocket_url } = await connect('alice', stdioParams);
