@@ -12,6 +12,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { ENTITIES } from './entities.js';
 import { GalleryModule } from './gallery/gallery.module.js';
 import { HealthModule } from './health/health.module.js';
+import { McpModule } from './mcp/mcp.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { SettingsModule } from './settings/settings.module.js';
@@ -38,6 +39,7 @@ export class AppModule implements NestModule {
         SettingsModule,
         GalleryModule,
         ChatModule,
+        McpModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: SchemaValidationPipe },

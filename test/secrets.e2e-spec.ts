@@ -3,17 +3,23 @@
  * marker, a save that sends the marker back keeps the stored key, and a run started with the
  * redacted team (as the AGS front-end does) still calls the model with the real key.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { SECRET_MARKER } from '../src/common/secrets.js';
+import { keyIdOf } from '../src/common/secrets-crypto.js';
 import { GalleryEntity } from '../src/gallery/gallery.entity.js';
 import { SettingsEntity } from '../src/settings/settings.entity.js';
+import { SettingsService } from '../src/settings/settings.service.js';
 import { TeamEntity } from '../src/teams/team.entity.js';
+import { TeamsService } from '../src/teams/teams.service.js';
+import { userCaller } from '../src/auth/caller.js';
 import { type ChatCompletionsServer, startChatCompletionsServer } from './fakes/chat-completions-server.js';
 import { bearer, JWT_ENV, tokenFor } from './support/auth.js';
 import { RunViewer } from './support/run-viewer.js';
 import { openAiTeam } from './support/teams.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 type Json = Record<string, any>;
 const KEY = 'sk-stored-secret-123';
@@ -131,5 +137,111 @@ describe('secrets in stored configs', () => {
       .expect(200);
     const stored = await t.app.get(DataSource).getRepository(TeamEntity).findOneByOrFail({ id: created.body.data.id });
     expect(keyOf(stored.component)).toBeUndefined();
+  });
+});
+
+/**
+ * Secrets at rest (issue 14, SECRETS_KEY): the settings environment and the keys inside stored
+ * team configs are AES-256-GCM ciphertext in the database, read back decrypted for the run and
+ * redacted for the client; a wrong or missing key stops the server at start, naming SECRETS_KEY.
+ */
+describe('secrets at rest with SECRETS_KEY', () => {
+  const SECRETS_KEY = randomBytes(32).toString('base64');
+  const auth = bearer(tokenFor('carol'));
+  let database: TestDatabase;
+  let t: TestApp | undefined;
+  let model: ChatCompletionsServer | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+    await model?.close();
+    model = undefined;
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const rawRows = async (app: TestApp): Promise<string> => {
+    const db = app.app.get(DataSource);
+    const teams: unknown[] = await db.getRepository(TeamEntity).createQueryBuilder('t').select('t.component', 'c').getRawMany();
+    const settings: unknown[] = await db.getRepository(SettingsEntity).createQueryBuilder('s').select('s.config', 'c').getRawMany();
+    return JSON.stringify([teams, settings]);
+  };
+
+  it('stores no plaintext key, and a run and the settings environment still use them', async () => {
+    // A row written before SECRETS_KEY was set: it must still read once the key is set.
+    const plain = await startTestApp({ env: JWT_ENV, database });
+    const before = await plain.http
+      .post('/api/teams/')
+      .set(auth)
+      .send({ component: withKey(openAiTeam('http://127.0.0.1:9/v1'), 'sk-plain-old') })
+      .expect(200);
+    await plain.close();
+
+    model = await startChatCompletionsServer([{ type: 'text', text: 'Done. TERMINATE' }]);
+    t = await startTestApp({ env: { ...JWT_ENV, SECRETS_KEY }, database });
+    const old = await t.app.get(DataSource).getRepository(TeamEntity).findOneByOrFail({ id: before.body.data.id });
+    expect(keyOf(old.component)).toBe('sk-plain-old'); // never re-written: still plain, still readable
+    const created = await t.http
+      .post('/api/teams/')
+      .set(auth)
+      .send({ component: withKey(openAiTeam(model.baseUrl), KEY) })
+      .expect(200);
+    expect(keyOf(created.body.data.component)).toBe(SECRET_MARKER);
+    await t.http
+      .put('/api/settings/')
+      .set(auth)
+      .send({
+        config: {
+          environment: [{ name: 'OPENAI_API_KEY', value: 'sk-env-carol', type: 'secret' }],
+          default_model_client: {
+            provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient',
+            config: { model: 'gpt-4o', api_key: 'sk-settings-model' },
+          },
+        },
+      })
+      .expect(200);
+
+    const raw = await rawRows(t);
+    expect(raw).not.toContain(KEY);
+    expect(raw).not.toContain('sk-env-carol');
+    expect(raw).not.toContain('sk-settings-model');
+    expect(raw).toContain('enc:v1:');
+
+    const session = await t.http.post('/api/sessions/').set(auth).send({ team_id: created.body.data.id, name: 's' }).expect(200);
+    const run = await t.http.post('/api/runs/').set(auth).send({ session_id: session.body.data.id }).expect(200);
+    const viewer = await RunViewer.open(t.baseUrl, run.body.data.run_id, { token: tokenFor('carol') });
+    viewer.send({ type: 'start', task: 'Hi' });
+    expect((await viewer.terminal()).type).toBe('result');
+    await viewer.close();
+    expect(model.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    const settings = await t.http.get('/api/settings/').set(auth).expect(200);
+    expect(settings.body.data.config.environment[0].value).toBe(SECRET_MARKER);
+    expect(settings.body.data.config.default_model_client.config.api_key).toBe(SECRET_MARKER);
+    // Decrypted below the API, for runs.
+    expect(await t.app.get(SettingsService).environmentOf('carol')).toEqual({ OPENAI_API_KEY: 'sk-env-carol' });
+  });
+
+  it('refuses to start with a wrong or missing SECRETS_KEY, naming it; reads with SECRETS_KEY_PREVIOUS while rotating', async () => {
+    const wrong = randomBytes(32).toString('base64');
+    await expect(startTestApp({ env: { ...JWT_ENV, SECRETS_KEY: wrong }, database })).rejects.toThrow(
+      /encrypted with key \w+, but SECRETS_KEY is key/,
+    );
+    await expect(startTestApp({ env: JWT_ENV, database })).rejects.toThrow(/encrypted \(key \w+\) but SECRETS_KEY is not set/);
+
+    t = await startTestApp({ env: { ...JWT_ENV, SECRETS_KEY: wrong, SECRETS_KEY_PREVIOUS: SECRETS_KEY }, database });
+    const teams = await t.http.get('/api/teams/').set(auth).expect(200);
+    const team = teams.body.data.find(
+      (row: Json) => row.component.config.participants[0].config.model_client.config.base_url !== 'http://127.0.0.1:9/v1',
+    );
+    // Saved again: written with the new key, so the previous one can then be dropped.
+    await t.http.post('/api/teams/').set(auth).send({ id: team.id, component: team.component }).expect(200);
+    const stored = await t.app.get(TeamsService).get(team.id, userCaller('carol'));
+    expect(keyOf(stored.component)).toBe(KEY);
+    expect(await rawRows(t)).toContain(`enc:v1:${keyIdOf(Buffer.from(wrong, 'base64'))}:`);
   });
 });

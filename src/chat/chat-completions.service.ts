@@ -18,6 +18,7 @@ import {
   type Team,
 } from '../engine/index.js';
 import { LiveRunRegistry, type LiveRunClaim } from '../live-runs/live-run-registry.js';
+import { UserEngineContexts } from '../live-runs/user-engine-context.js';
 import type { ChatCompletionBody } from './chat-completions.dto.js';
 import { ChatTeams } from './chat-teams.js';
 import { CompletionLines, errorLine, nextSpeakerAfter } from './completion-lines.js';
@@ -35,6 +36,7 @@ export class ChatCompletionsService {
     private readonly teams: ChatTeams,
     private readonly store: ConversationStore,
     private readonly registry: LiveRunRegistry,
+    private readonly contexts: UserEngineContexts,
   ) {}
 
   /**
@@ -60,7 +62,7 @@ export class ChatCompletionsService {
   /** Resumes the conversation's team, drives it, writes its lines and saves its state on success. */
   private async answer(conversationId: string, message: string, claim: LiveRunClaim, out: NdjsonResponse): Promise<void> {
     const saved = await this.store.find(claim.userId, conversationId);
-    const team = await this.resume(conversationId, saved);
+    const team = await this.resume(conversationId, saved, claim.userId);
     try {
       out.start();
       const task = this.task(team, message, saved);
@@ -95,7 +97,7 @@ export class ChatCompletionsService {
   }
 
   /** A fresh team, with the conversation's saved state when there is one. */
-  private async resume(conversationId: string, saved: ConversationRecord | null): Promise<Team> {
+  private async resume(conversationId: string, saved: ConversationRecord | null, userId: string): Promise<Team> {
     const { label } = this.teams.completions;
     if (saved && saved.team !== label) {
       throw new AppError(
@@ -103,7 +105,8 @@ export class ChatCompletionsService {
         `Conversation "${conversationId}" was held with the team "${saved.team}"; this server talks to "${label}" (CHAT_COMPLETIONS_TEAM)`,
       );
     }
-    const team = this.teams.completions.load();
+    // The user's settings environment supplies their own model keys (AGS per-user environment).
+    const team = this.teams.completions.load(await this.contexts.forUser(userId));
     if (!saved) return team;
     try {
       await team.loadState(saved.state);

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { CallerResolver } from '../auth/caller.resolver.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
+import { UserEngineContexts } from '../live-runs/user-engine-context.js';
 import { rawText } from '../websocket/raw-data.js';
 import { socketRefusal } from '../websocket/socket-gate.js';
 import { ChatSocket } from './chat-socket.js';
@@ -27,6 +28,7 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
     private readonly teams: ChatTeams,
     private readonly callers: CallerResolver,
     private readonly registry: LiveRunRegistry,
+    private readonly contexts: UserEngineContexts,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -40,7 +42,13 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
       return socket.close(code, reason);
     }
     const channel = { send: (text: string) => socket.readyState === WebSocket.OPEN && socket.send(text) };
-    const chat = new ChatSocket(channel, this.teams.socket, this.registry, { userId, maxTaskChars: this.config.runs.maxTaskChars }, this.logger);
+    const chat = new ChatSocket(
+      channel,
+      this.teams.socket,
+      this.registry,
+      { userId, maxTaskChars: this.config.runs.maxTaskChars, context: () => this.contexts.forUser(userId) },
+      this.logger,
+    );
     this.open.set(socket, chat);
     socket.on('message', (data, isBinary) => chat.receive(isBinary ? { kind: 'binary' } : { kind: 'text', text: rawText(data) }));
     socket.once('close', () => {

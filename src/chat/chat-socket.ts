@@ -8,7 +8,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import { describeError } from '../common/errors.js';
-import { cancelledFrom, driveTeam, RunStateError, throwIfAborted, type InputOptions, type IOStream, type RunOutcome } from '../engine/index.js';
+import {
+  cancelledFrom,
+  driveTeam,
+  RunStateError,
+  throwIfAborted,
+  type InputOptions,
+  type IOStream,
+  type LoadContext,
+  type RunOutcome,
+} from '../engine/index.js';
 import type { LiveRunClaim, LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import type { ChatTeam } from './chat-teams.js';
 import { eventText } from './event-text.js';
@@ -33,6 +42,8 @@ export interface ChatSocketOptions {
   userId: string;
   /** The longest task accepted (MAX_TASK_CHARS, as on the run socket). */
   maxTaskChars: number;
+  /** The engine context of this user's runs (their settings environment); absent: the server's. */
+  context?: () => Promise<LoadContext>;
 }
 
 export const NO_INPUT_PENDING =
@@ -134,7 +145,7 @@ export class ChatSocket implements IOStream {
   /** Drives the team to its end; every event and the outcome become text frames. */
   private async execute(task: string, running: Running): Promise<void> {
     const { signal, limits } = running.claim;
-    for await (const event of driveTeam(() => this.team.load(), task, { signal, io: this, limits })) {
+    for await (const event of driveTeam(async () => this.team.load(await this.options.context?.()), task, { signal, io: this, limits })) {
       if (event.type === 'outcome') {
         if (event.outcome.status === 'error') this.logger.warn(`/ws/chat run failed: ${event.outcome.stopReason}`);
         this.channel.send(outcomeText(event.outcome));

@@ -14,7 +14,8 @@ import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
 /** A team config to build a fresh team from, once per run (replay scripts start over each time). */
 export interface ChatTeam {
   label: string;
-  load(): Team;
+  /** A fresh team, loaded with `context` (a user's, see UserEngineContexts); absent: the server's. */
+  load(context?: LoadContext): Team;
 }
 
 @Injectable()
@@ -30,7 +31,7 @@ export class ChatTeams {
       if (!component) {
         throw new Error(`${key}: "${label}" is not a default-gallery team; use one of: ${teams.map((t) => `"${t.label}"`).join(', ')}`);
       }
-      return { label, load: () => loadTeam(component, engine) };
+      return { label, load: (context = engine) => loadTeam(component, context) };
     };
     this.socket = pick('CHAT_DEFAULT_TEAM', config.chat.socketTeam);
     this.completions = pick('CHAT_COMPLETIONS_TEAM', config.chat.completionsTeam);

@@ -62,6 +62,13 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('log'),
   AUTH_TYPE: z.enum(['none', 'jwt']).default('none'),
   JWT_SECRET: optionalString,
+  /**
+   * AES-256-GCM key for secrets at rest (settings environment values, API keys in stored team
+   * configs): 32 random bytes in base64 (`openssl rand -base64 32`). Unset: stored in plain text.
+   */
+  SECRETS_KEY: optionalString,
+  /** Earlier SECRETS_KEY values (comma-separated) still accepted for reading, while rotating. */
+  SECRETS_KEY_PREVIOUS: optionalString,
   /** The server's OpenAI key: sent only to OPENAI_BASE_URL, or to the official endpoint when that is unset. */
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
@@ -184,6 +191,10 @@ export const envSchema = z.object({
   /** Open WebSockets (every path) in total, and per verified user (per client IP without auth); over: close 1013. */
   WS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /** AGS MCP playground sessions (/api/mcp/ws/*) one user may have open or pending at once; over: 429. */
+  MCP_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(4),
+  /** Seconds a session made by POST /api/mcp/ws/connect waits for its socket before it is forgotten. */
+  MCP_CONNECT_TTL_S: z.coerce.number().int().min(1).max(3600).default(60),
   /** Label of the default-gallery team that the plain-text chat socket /ws/chat runs. */
   CHAT_DEFAULT_TEAM: z.string().trim().min(1).default('Weather chat'),
   /** Label of the default-gallery team that POST /chat/completions converses with. */

@@ -23,6 +23,7 @@ describe(loadConfig.name, () => {
       database: { kind: 'sqlite', path: resolve('./data/teamstream.db'), logging: false },
       log: { level: 'log' },
       auth: { type: 'none', jwtSecret: undefined },
+      secrets: { key: undefined, previousKeys: [] },
       openai: { apiKey: undefined, baseUrl: undefined },
       azure: { apiKey: undefined, endpoint: undefined },
       engine: { toolsDir: undefined, egressAllow: [], egressMaxResponseBytes: 32 * 1024 * 1024, mcpServers: [] },
@@ -58,6 +59,7 @@ describe(loadConfig.name, () => {
       },
       edge: { corsOrigins: [], allowedHosts: [], maxJsonDepth: 64, maxSockets: 1000, maxSocketsPerUser: 50 },
       chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
+      mcp: { maxSessionsPerUser: 4, connectTtlS: 60 },
     });
   });
 

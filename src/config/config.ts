@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { readPinnedMcpServers, type EgressRule, type PinnedMcpServer } from '../engine/index.js';
 import { envSchema, type LogLevelName } from './config.schema.js';
+import { parseSecretsKey } from '../common/secrets-crypto.js';
 
 /** Where the data lives: a SQLite file, or a PostgreSQL URL (with an optional schema). */
 export type DatabaseConfig =
@@ -69,6 +70,8 @@ export interface AppConfig {
   database: DatabaseConfig;
   log: { level: LogLevelName };
   auth: { type: 'none' | 'jwt'; jwtSecret: string | undefined };
+  /** SECRETS_KEY (absent: secrets stored in plain text) and SECRETS_KEY_PREVIOUS, decoded (common/secrets-crypto.ts). */
+  secrets: SecretsConfig;
   /** The server's model keys; each is sent only to its own endpoint (README, Security). */
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
   azure: { apiKey: string | undefined; endpoint: string | undefined };
@@ -86,6 +89,8 @@ export interface AppConfig {
   edge: { corsOrigins: string[]; allowedHosts: string[]; maxJsonDepth: number; maxSockets: number; maxSocketsPerUser: number };
   /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
   chat: { socketTeam: string; completionsTeam: string };
+  /** AGS's MCP playground (/api/mcp/ws/*): sessions per user (MCP_MAX_SESSIONS_PER_USER), seconds a session waits for its socket (MCP_CONNECT_TTL_S). */
+  mcp: { maxSessionsPerUser: number; connectTtlS: number };
 }
 
 /** Injection token for {@link AppConfig}. */
@@ -140,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       problems.push((error as Error).message);
     }
   }
+  const secrets = secretsConfig(e.SECRETS_KEY, e.SECRETS_KEY_PREVIOUS, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   return {
@@ -149,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, logging: e.DATABASE_LOGGING },
     log: { level: e.LOG_LEVEL },
     auth: { type: e.AUTH_TYPE, jwtSecret: e.JWT_SECRET },
+    secrets,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
     azure: { apiKey: e.AZURE_OPENAI_API_KEY, endpoint: e.AZURE_OPENAI_ENDPOINT },
     engine: {
@@ -186,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxSocketsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
     },
     chat: { socketTeam: e.CHAT_DEFAULT_TEAM, completionsTeam: e.CHAT_COMPLETIONS_TEAM },
+    mcp: { maxSessionsPerUser: e.MCP_MAX_SESSIONS_PER_USER, connectTtlS: e.MCP_CONNECT_TTL_S },
   };
 }
 
@@ -233,4 +241,27 @@ export function describeDatabase(db: DatabaseConfig): string {
   const url = new URL(db.url);
   url.password = url.password ? '***' : '';
   return `postgres ${url.toString()}${db.schema ? ` (schema ${db.schema})` : ''}`;
+}
+
+/** SECRETS_KEY and SECRETS_KEY_PREVIOUS decoded; their format problems are added to `problems`. */
+export interface SecretsConfig {
+  key: Buffer | undefined;
+  previousKeys: Buffer[];
+}
+
+function secretsConfig(key: string | undefined, previous: string | undefined, problems: string[]): SecretsConfig {
+  const decode = (value: string, name: string): Buffer[] => {
+    try {
+      return [parseSecretsKey(value, name)];
+    } catch (error) {
+      problems.push((error as Error).message);
+      return [];
+    }
+  };
+  const previousKeys = (previous ?? '')
+    .split(',')
+    .filter((v) => v.trim() !== '')
+    .flatMap((v) => decode(v, 'SECRETS_KEY_PREVIOUS'));
+  if (previousKeys.length > 0 && !key) problems.push('SECRETS_KEY_PREVIOUS: only meaningful with SECRETS_KEY (the key new values are written with)');
+  return { key: key ? decode(key, 'SECRETS_KEY')[0] : undefined, previousKeys };
 }

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EngineContextLifecycle } from './engine-context.lifecycle.js';
 import { engineContextProvider, ENGINE_CONTEXT } from './engine-context.provider.js';
+import { SettingsModule } from '../settings/settings.module.js';
+import { UserEngineContexts } from './user-engine-context.js';
 import { LIVE_RUN_OPTIONS, LiveRunRegistry, type LiveRunOptions } from './live-run-registry.js';
 
 /**
@@ -9,7 +11,9 @@ import { LIVE_RUN_OPTIONS, LiveRunRegistry, type LiveRunOptions } from './live-r
  * (tools, TOOLS_DIR, credentials) and the live-run registry (slots, stop, shutdown).
  */
 @Module({
+  imports: [SettingsModule],
   providers: [
+    UserEngineContexts,
     engineContextProvider,
     {
       provide: LIVE_RUN_OPTIONS,
@@ -23,6 +27,6 @@ import { LIVE_RUN_OPTIONS, LiveRunRegistry, type LiveRunOptions } from './live-r
     LiveRunRegistry,
     EngineContextLifecycle,
   ],
-  exports: [ENGINE_CONTEXT, LiveRunRegistry],
+  exports: [ENGINE_CONTEXT, LiveRunRegistry, UserEngineContexts],
 })
 export class LiveRunsModule {}

@@ -3,10 +3,10 @@
  * with the run's signal, IOStream and limits, and turns each RunEvent into frames (protocol
  * §1.5–1.6): `message` / `message_chunk` as they come, then exactly one `result` or `completion`.
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createMessage, driveTeam, loadTeam, type ChatMessage, type DriveLimits, type LoadContext, type RunOutcome } from '../engine/index.js';
+import { Injectable, Logger } from '@nestjs/common';
+import { createMessage, driveTeam, loadTeam, type ChatMessage, type DriveLimits, type RunOutcome } from '../engine/index.js';
 import { storableText, storableTextOrNull } from '../database/storable-text.js';
-import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
+import { UserEngineContexts } from '../live-runs/user-engine-context.js';
 import type { LiveRun } from './live-run.js';
 import type { RunFinish } from './run-journal.js';
 import { RunIOStream } from './run-io-stream.js';
@@ -16,7 +16,7 @@ import { frames, type RunFrameBody, type TeamResult } from './ws-frames.js';
 export class TeamManager {
   private readonly logger = new Logger(TeamManager.name);
 
-  constructor(@Inject(ENGINE_CONTEXT) private readonly engine: LoadContext) {}
+  constructor(private readonly contexts: UserEngineContexts) {}
 
   /**
    * Runs the team of `component` to its end and writes the terminal frame. A config that does
@@ -27,7 +27,9 @@ export class TeamManager {
    * Never rejects.
    */
   async execute(live: LiveRun, component: unknown, task: ChatMessage[], limits: DriveLimits): Promise<void> {
-    const run = driveTeam(() => loadTeam(component, this.engine), task, { signal: live.signal, io: new RunIOStream(live), limits });
+    // The run owner's settings environment supplies their own model keys (AGS per-user environment).
+    const load = async () => loadTeam(component, await this.contexts.forUser(live.run.userId));
+    const run = driveTeam(load, task, { signal: live.signal, io: new RunIOStream(live), limits });
     for await (const event of run) {
       switch (event.type) {
         case 'message':

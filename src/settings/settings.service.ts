@@ -2,18 +2,25 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Caller } from '../auth/caller.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import type { JsonObject } from '../common/json.js';
 import { restoreSecrets } from '../common/secrets.js';
+import { type SecretsCipher, secretsCipherFor } from '../common/secrets-crypto.js';
 import { DatabaseService } from '../database/database.service.js';
-import { restoreEnvironment, type SettingsConfig } from './settings.dto.js';
+import { restoreEnvironment, settingsConfigSchema, type SettingsConfig } from './settings.dto.js';
 import { SettingsEntity } from './settings.entity.js';
 
 @Injectable()
 export class SettingsService {
+  /** SECRETS_KEY: environment values and secrets in the config are stored encrypted when it is set. */
+  private readonly cipher: SecretsCipher;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly db: DatabaseService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.cipher = secretsCipherFor(config.secrets);
+  }
 
   /** The defaults a user's settings start from (AGS's, with the model that is configured). */
   defaults(): SettingsConfig {
@@ -43,13 +50,44 @@ export class SettingsService {
   async get(caller: Caller): Promise<SettingsEntity> {
     const userId = caller.userId;
     const existing = await this.dataSource.manager.findOneBy(SettingsEntity, { user_id: userId });
-    if (existing) return existing;
+    if (existing) return this.opened(existing);
     await this.db.transaction(async (em) => {
       await this.db.lockKey(em, `settings:${userId}`);
       if (await em.existsBy(SettingsEntity, { user_id: userId })) return;
       await em.insert(SettingsEntity, { user_id: userId, config: this.defaults() });
     });
-    return this.dataSource.manager.findOneByOrFail(SettingsEntity, { user_id: userId });
+    return this.opened(await this.dataSource.manager.findOneByOrFail(SettingsEntity, { user_id: userId }));
+  }
+
+  /**
+   * The user's `settings.config.environment` as a name → value map, for that user's runs (AGS
+   * applies it to the process environment; we build the run's own credentials from it). Empty
+   * when the user has no settings row; variables with a non-string or empty value are left out.
+   * @throws SecretsKeyError when a stored value cannot be decrypted with SECRETS_KEY
+   */
+  async environmentOf(userId: string): Promise<Record<string, string>> {
+    const row = await this.dataSource.manager.findOneBy(SettingsEntity, { user_id: userId });
+    const parsed = settingsConfigSchema.safeParse(row?.config ?? {});
+    const environment: Record<string, string> = {};
+    if (!parsed.success) return environment;
+    for (const variable of parsed.data.environment) {
+      if (typeof variable.value === 'string' && variable.value !== '') environment[variable.name] = this.cipher.decrypt(variable.value);
+    }
+    return environment;
+  }
+
+  /** `row` with its stored secrets decrypted (rows from before SECRETS_KEY read as they are). */
+  private opened(row: SettingsEntity): SettingsEntity {
+    row.config = this.cipher.openSecrets(row.config);
+    return row;
+  }
+
+  /** `config` as stored: every environment value and every secret (api_key, ...) encrypted when SECRETS_KEY is set. */
+  private sealed(config: SettingsConfig): JsonObject {
+    const environment = config.environment.map((v) =>
+      typeof v.value === 'string' && v.value !== '' ? { ...v, value: this.cipher.encrypt(v.value) } : v,
+    );
+    return this.cipher.sealSecrets({ ...config, environment } as JsonObject);
   }
 
   /**
@@ -59,7 +97,7 @@ export class SettingsService {
   async put(caller: Caller, config: SettingsConfig): Promise<SettingsEntity> {
     const stored = await this.get(caller);
     const saved = restoreSecrets(restoreEnvironment(config, stored.config), stored.config);
-    await this.db.transaction((em) => em.update(SettingsEntity, { user_id: caller.userId }, { config: saved }));
+    await this.db.transaction((em) => em.update(SettingsEntity, { user_id: caller.userId }, { config: this.sealed(saved) }));
     return this.get(caller);
   }
 }

@@ -4,6 +4,7 @@ import { type Caller, ownedBy } from '../auth/caller.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { NotFoundError } from '../common/errors.js';
 import { restoreSecrets } from '../common/secrets.js';
+import { type SecretsCipher, secretsCipherFor } from '../common/secrets-crypto.js';
 import { DatabaseService } from '../database/database.service.js';
 import { insertedId } from '../database/inserted-id.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
@@ -11,15 +12,29 @@ import { defaultTeam } from '../gallery/default-gallery.js';
 import { TeamEntity } from './team.entity.js';
 import type { UpsertTeam } from './teams.dto.js';
 
-/** Teams, scoped to the caller through {@link ownedBy} (an admin sees every user's). */
+/**
+ * Teams, scoped to the caller through {@link ownedBy} (an admin sees every user's). With
+ * SECRETS_KEY set the secrets inside a stored component (`api_key`, credential-like `env` and
+ * `headers` values) are written encrypted and decrypted as rows are read here, the one way in.
+ */
 @Injectable()
 export class TeamsService {
+  private readonly cipher: SecretsCipher;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly db: DatabaseService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly liveRuns: LiveRunRegistry,
-  ) {}
+  ) {
+    this.cipher = secretsCipherFor(config.secrets);
+  }
+
+  /** `team` with its stored secrets decrypted (throws SecretsKeyError naming SECRETS_KEY when they cannot be). */
+  private opened(team: TeamEntity): TeamEntity {
+    team.component = this.cipher.openSecrets(team.component);
+    return team;
+  }
 
   private get repo() {
     return this.dataSource.getRepository(TeamEntity);
@@ -27,7 +42,7 @@ export class TeamsService {
 
   /** The teams the caller may see, newest first. A caller with none of their own gets the default team, exactly once. */
   async list(caller: Caller): Promise<TeamEntity[]> {
-    const find = () => this.repo.find({ where: ownedBy(caller), order: { created_at: 'DESC', id: 'DESC' } });
+    const find = async () => (await this.repo.find({ where: ownedBy(caller), order: { created_at: 'DESC', id: 'DESC' } })).map((t) => this.opened(t));
     if (!caller.isAdmin) {
       const teams = await find();
       if (teams.length > 0) return teams;
@@ -46,7 +61,7 @@ export class TeamsService {
   async get(id: number, caller: Caller, em: EntityManager = this.dataSource.manager): Promise<TeamEntity> {
     const team = await em.findOneBy(TeamEntity, { id, ...ownedBy(caller) });
     if (!team) throw new NotFoundError('Team', id);
-    return team;
+    return this.opened(team);
   }
 
   /**
@@ -56,11 +71,14 @@ export class TeamsService {
   async upsert(caller: Caller, input: UpsertTeam): Promise<TeamEntity> {
     const id = await this.db.transaction(async (em) => {
       if (input.id === undefined) {
-        const result = await em.insert(TeamEntity, { user_id: caller.userId, component: restoreSecrets(input.component, undefined) });
+        const result = await em.insert(TeamEntity, {
+          user_id: caller.userId,
+          component: this.cipher.sealSecrets(restoreSecrets(input.component, undefined)),
+        });
         return insertedId(result.identifiers);
       }
       const stored = await this.get(input.id, caller, em);
-      await em.update(TeamEntity, { id: input.id }, { component: restoreSecrets(input.component, stored.component) });
+      await em.update(TeamEntity, { id: input.id }, { component: this.cipher.sealSecrets(restoreSecrets(input.component, stored.component)) });
       return input.id;
     });
     return this.get(id, caller);

@@ -17,6 +17,7 @@ import {
 } from '../engine/index.js';
 import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
+import { UserEngineContexts } from '../live-runs/user-engine-context.js';
 import type { TestResult } from './validate.dto.js';
 
 export const TEST_TASK = 'This is a test run. Reply briefly.';
@@ -27,6 +28,7 @@ export class ValidateService {
   constructor(
     @Inject(ENGINE_CONTEXT) private readonly engine: LoadContext,
     private readonly registry: LiveRunRegistry,
+    private readonly contexts: UserEngineContexts,
   ) {}
 
   validate(component: unknown): ValidationResult {
@@ -52,7 +54,10 @@ export class ValidateService {
     return claim
       .run(async () => {
         const logs: string[] = [];
-        for await (const event of driveTeam(() => loadTeam(component, this.engine), TEST_TASK, { signal: claim.signal, limits: claim.limits })) {
+        for await (const event of driveTeam(async () => loadTeam(component, await this.contexts.forUser(userId)), TEST_TASK, {
+          signal: claim.signal,
+          limits: claim.limits,
+        })) {
           if (event.type === 'outcome') return testResult(event.outcome, logs);
           if (event.message.type !== 'ModelClientStreamingChunkEvent')
             logs.push(`${event.message.source} (${event.message.type}): ${messageToText(event.message)}`);

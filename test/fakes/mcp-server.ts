@@ -6,6 +6,8 @@
  *   slow {ms}          → answers "done" after `ms`, or stops early when the call is cancelled
  *   get_env {name}     → the value of an environment variable in the server's process ("" if unset)
  *   pid {}             → the server's process id (to check that closing ends a stdio server)
+ * One resource, `note://greeting` (text/plain "Hello from the fake MCP server"), and one prompt,
+ * `greet {name}` (a user message "Please greet <name>.").
  *
  * Two ways to serve it:
  *   - stdio: run this file as a script (see mcp-stdio-script.ts, which compiles it for node);
@@ -43,6 +45,12 @@ export function createFakeMcpServer(): McpServer {
     text(process.env[name] ?? ''),
   );
   server.registerTool('pid', { description: "The server's process id." }, () => text(String(process.pid)));
+  server.registerResource('greeting', 'note://greeting', { description: 'A greeting note.', mimeType: 'text/plain' }, (uri) => ({
+    contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'Hello from the fake MCP server' }],
+  }));
+  server.registerPrompt('greet', { description: 'Greets someone.', argsSchema: { name: z.string() } }, ({ name }) => ({
+    messages: [{ role: 'user', content: { type: 'text', text: `Please greet ${name}.` } }],
+  }));
   return server;
 }
 

@@ -92,3 +92,19 @@ export function operatorEndpoints(credentials: ServerCredentials): string[] {
 export function serverEgressPolicy(credentials: ServerCredentials, options: Omit<EgressPolicyOptions, 'trust'> = {}): EgressPolicy {
   return new EgressPolicy({ ...options, trust: operatorEndpoints(credentials) });
 }
+
+/**
+ * One user's credentials for one run: the server's, with each credential the user's own
+ * variables define (AGS's `settings.config.environment`, read as a name → value map by
+ * {@link credentialsFromEnv}) taking the place of the server's of the same kind. The user's key
+ * is bound to the user's own endpoint variable or the official one, exactly as the server's is;
+ * a server credential the user does not replace keeps its own endpoint, so a user who sets only
+ * `OPENAI_BASE_URL` moves where their configs without `base_url` go but never takes the
+ * server's key there (keyFor compares endpoints). Generic over the credential kinds
+ * credentialsFromEnv knows: a new kind added there is overridable here with no change.
+ * Never reads or writes `process.env` (AGS mutates it per run, which races between users).
+ */
+export function credentialsForUser(server: ServerCredentials, userEnv: Readonly<Record<string, string>>): ServerCredentials {
+  const own = credentialsFromEnv(userEnv as CredentialEnv);
+  return { ...server, ...own };
+}

@@ -16,6 +16,7 @@ export {
 } from './policy.js';
 export {
   OPENAI_DEFAULT_BASE_URL,
+  credentialsForUser,
   credentialsFromEnv,
   keyFor,
   normaliseEndpoint,

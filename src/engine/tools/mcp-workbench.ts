@@ -123,6 +123,17 @@ export class McpWorkbench implements Workbench {
     }
   }
 
+  /**
+   * The open MCP session (connected on first use): the SDK client and the per-request timeout in
+   * ms (undefined: the SDK's 60 s), for callers that need more than the tools, such as AGS's MCP
+   * playground (resources, prompts). The pinned-server and egress checks already ran at construction.
+   * @throws ToolError when the server cannot be reached (its stderr stays in the server log)
+   */
+  async session(): Promise<{ client: Client; timeoutMs: number | undefined }> {
+    const { client } = await this.connect();
+    return { client, timeoutMs: this.timeoutMs() };
+  }
+
   /** Closes the session and the transport (a stdio server's process ends with it). Safe to call twice. */
   async close(): Promise<void> {
     const pending = this.connection;

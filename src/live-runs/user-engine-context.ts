@@ -1,0 +1,32 @@
+/**
+ * The engine context one user's run loads its team with: the server's (tools, egress policy,
+ * pinned MCP servers, Python sandbox) with that user's own credentials from their AGS settings
+ * environment (`settings.config.environment`, e.g. OPENAI_API_KEY) in place of the server's of
+ * the same kind (credentialsForUser). AGS writes those variables into its process environment
+ * for each run, which races between users; here each run gets its own credentials object and
+ * `process.env` is never touched. The egress policy stays the server's: a user's endpoint is
+ * not trusted the way the operator's are, so it must be public or allowed by EGRESS_ALLOW.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { credentialsForUser, type LoadContext } from '../engine/index.js';
+import { SettingsService } from '../settings/settings.service.js';
+import { ENGINE_CONTEXT } from './engine-context.provider.js';
+
+@Injectable()
+export class UserEngineContexts {
+  constructor(
+    @Inject(ENGINE_CONTEXT) private readonly engine: LoadContext,
+    private readonly settings: SettingsService,
+  ) {}
+
+  /**
+   * The context for a run of `userId`'s, read fresh from their settings (a change applies to the
+   * next run). The server's context itself when the user has no variables that name a credential.
+   * @throws SecretsKeyError when a stored value cannot be decrypted with SECRETS_KEY
+   */
+  async forUser(userId: string): Promise<LoadContext> {
+    const environment = await this.settings.environmentOf(userId);
+    if (Object.keys(environment).length === 0) return this.engine;
+    return { ...this.engine, credentials: credentialsForUser(this.engine.credentials ?? {}, environment) };
+  }
+}
