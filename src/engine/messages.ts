@@ -198,6 +198,15 @@ export function addUsage(a: RequestUsage, b: RequestUsage | null | undefined): R
 
 export const ZERO_USAGE: Readonly<RequestUsage> = Object.freeze({ prompt_tokens: 0, completion_tokens: 0 });
 
+/**
+ * Whether a streamed item is part of the run's record (a team's thread, its termination checks,
+ * the TaskResult): streaming chunks and LLM call events are for viewers only. AGS's LLM call
+ * events come from a log beside the team, so they never reach its conditions or its result.
+ */
+export function isRecordedMessage(message: AgentMessage): boolean {
+  return message.type !== 'ModelClientStreamingChunkEvent' && message.type !== 'LLMCallEventMessage';
+}
+
 /** AGS's `source` of an LLMCallEventMessage. */
 export const LLM_CALL_EVENT_SOURCE = 'llm_call_event';
 

@@ -12,6 +12,8 @@ import { openAiTeam } from '../support/teams.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const USER_KEY = 'sk-user-secret-key-123';
+/** AgentChat's default AssistantAgent system message. */
+const SYSTEM = 'You are a helpful AI assistant. Solve tasks using your tools. Reply with TERMINATE when the task has been completed.';
 
 describe('LLM call events (settings.config.ui.show_llm_call_events)', () => {
   let t: TestApp;
@@ -36,10 +38,19 @@ describe('LLM call events (settings.config.ui.show_llm_call_events)', () => {
       .expect(200);
   }
 
+  /**
+   * The agent's system message is AgentChat's default, which says "Reply with TERMINATE": an
+   * event carrying the request must not trip the team's TextMentionTermination, so the run
+   * takes both scripted answers.
+   */
   async function runOnce(): Promise<{ runId: number; frames: Frame[]; terminal: Frame }> {
-    fake = await startChatCompletionsServer([{ type: 'text', text: 'All done. TERMINATE', usage: { prompt_tokens: 11, completion_tokens: 4 } }]);
+    fake = await startChatCompletionsServer([
+      { type: 'text', text: 'Working on it.', usage: { prompt_tokens: 9, completion_tokens: 3 } },
+      { type: 'text', text: 'All done. TERMINATE', usage: { prompt_tokens: 11, completion_tokens: 4 } },
+    ]);
     const team = openAiTeam(fake.baseUrl, { maxRetries: 0 });
     team.config.participants[0].config.model_client.config.api_key = USER_KEY;
+    team.config.participants[0].config.system_message = SYSTEM;
     const { runId } = await createRun(t, team);
     const viewer = await RunViewer.open(t.baseUrl, runId, { token: 'null' });
     await viewer.waitFor((f) => f.type === 'system' && f.status === 'connected');
@@ -54,8 +65,11 @@ describe('LLM call events (settings.config.ui.show_llm_call_events)', () => {
     const { runId, frames, terminal } = await runOnce();
     expect(terminal.type).toBe('result');
     const events = frames.filter((f) => f.type === 'message' && f.data.type === 'LLMCallEventMessage');
-    expect(events).toHaveLength(1);
-    const event = events[0]!.data;
+    expect(events).toHaveLength(2);
+    expect(terminal.data.task_result.stop_reason).toBe("Text 'TERMINATE' mentioned");
+    // Viewer-only, as in AGS (its events come from a log beside the team): not in the TaskResult.
+    expect(terminal.data.task_result.messages.map((m: Frame) => m.type)).not.toContain('LLMCallEventMessage');
+    const event = events[1]!.data;
     expect(event.source).toBe('llm_call_event');
     const call = JSON.parse(event.content);
     expect(call).toMatchObject({
@@ -66,12 +80,15 @@ describe('LLM call events (settings.config.ui.show_llm_call_events)', () => {
       response: { content: 'All done. TERMINATE', finish_reason: 'stop' },
     });
     expect(call.messages).toEqual([
-      { type: 'SystemMessage', content: 'You are a helpful assistant.' },
+      { type: 'SystemMessage', content: SYSTEM },
       { type: 'UserMessage', content: 'Say done', source: 'user' },
+      { type: 'AssistantMessage', content: 'Working on it.', source: 'assistant_agent' },
     ]);
-    // The event comes before the agent's answer, as AGS's logged call does.
-    const answerAt = frames.findIndex((f) => f.type === 'message' && f.data.type === 'TextMessage' && f.data.source === 'assistant_agent');
-    expect(frames.indexOf(events[0]!)).toBeLessThan(answerAt);
+    // Each event comes before the answer it produced, as AGS's logged call does.
+    const answers = frames.filter((f) => f.type === 'message' && f.data.type === 'TextMessage' && f.data.source === 'assistant_agent');
+    expect(answers).toHaveLength(2);
+    expect(frames.indexOf(events[0]!)).toBeLessThan(frames.indexOf(answers[0]!));
+    expect(frames.indexOf(events[1]!)).toBeLessThan(frames.indexOf(answers[1]!));
     expect(JSON.stringify(frames)).not.toContain(USER_KEY);
 
     const stored = await t.http.get(`/api/runs/${runId}/messages`).expect(200);
