@@ -36,6 +36,19 @@ describe('POST /api/validate/test with a model, agent, tool or termination', () 
 
   const test = (component: unknown, timeout = 20) => t.http.post('/api/validate/test').send({ component, timeout }).expect(200);
 
+  it('POST /api/validate/ accepts every model of the AGS default gallery, the Claude entry included', async () => {
+    for (const model of gallery.components.models!) {
+      const res = await t.http.post('/api/validate/').send({ component: model }).expect(200);
+      if (model.label === 'Mistral-7B Local') {
+        // Its base_url is http://localhost:1234/v1: the egress policy refuses `localhost` unless the
+        // operator allows it (EGRESS_ALLOW, README Security), and says so at the field.
+        expect(res.body.errors[0]).toMatchObject({ field: 'config.base_url', error: expect.stringContaining('egress policy') });
+        continue;
+      }
+      expect(res.body, model.label).toEqual({ is_valid: true, errors: [], warnings: [] });
+    }
+  });
+
   it('an OpenAI-compatible model answers one real call with AGS’s test prompt: status true and the response', async () => {
     openai = await startChatCompletionsServer([{ type: 'text', text: '4' }]);
     const model = galleryModel('Mistral-7B Local');

@@ -266,6 +266,21 @@ describe('AnthropicChatCompletionClient under the egress policy', () => {
     await expect(noKey.create(hi)).rejects.toThrow('No Anthropic API key');
   });
 
+  it('explains a 401 when no key was sent, and takes model_info from the config', async () => {
+    const s = await serve({ type: 'error', status: 401, message: 'x-api-key header is required', errorType: 'authentication_error' });
+    const c = new AnthropicChatCompletionClient(
+      {
+        model: 'my-proxy-model',
+        base_url: s.url,
+        max_retries: 0,
+        model_info: { vision: false, function_calling: true, json_output: false, family: 'x' },
+      },
+      { egress: loopback() },
+    );
+    expect(c.modelInfo).toMatchObject({ vision: false, family: 'x' });
+    await expect(c.create(hi)).rejects.toThrow(/HTTP 401: x-api-key header is required; no API key was sent/);
+  });
+
   it('names the bad key of a malformed config', () => {
     expect(() => new AnthropicChatCompletionClient({ model: 'm', temperature: 'hot' } as never)).toThrow(/config\.temperature/);
   });
