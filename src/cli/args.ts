@@ -15,6 +15,7 @@ Environment:
   OPENAI_API_KEY, OPENAI_BASE_URL   the key (sent only to that base URL) and endpoint for OpenAI
                                     model clients without api_key / base_url
   AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT   the same for Azure OpenAI model clients
+  ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL   the same for Anthropic model clients
   EGRESS_ALLOW                      private addresses configs may reach, e.g. 127.0.0.1:11434
   TOOLS_DIR                         a directory of JS modules exporting the tools configs may name
   MCP_SERVERS_FILE                  JSON file of the MCP stdio servers a config may start

@@ -75,6 +75,9 @@ export const envSchema = z.object({
   /** The server's Azure OpenAI key: sent only to AZURE_OPENAI_ENDPOINT (required with it). */
   AZURE_OPENAI_API_KEY: optionalString,
   AZURE_OPENAI_ENDPOINT: optionalString.pipe(z.url().optional()),
+  /** The server's Anthropic key: sent only to ANTHROPIC_BASE_URL, or to the official endpoint when that is unset. */
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
   /**
    * Non-public destinations configs may still name (comma-separated addresses, CIDR blocks,
    * host names, each with an optional :port; `*` for all). See README, Security.

@@ -26,6 +26,7 @@ describe(loadConfig.name, () => {
       secrets: { key: undefined, previousKeys: [] },
       openai: { apiKey: undefined, baseUrl: undefined },
       azure: { apiKey: undefined, endpoint: undefined },
+      anthropic: { apiKey: undefined, baseUrl: undefined },
       engine: { toolsDir: undefined, egressAllow: [], egressMaxResponseBytes: 32 * 1024 * 1024, mcpServers: [] },
       tools: {
         python: 'off',

@@ -75,6 +75,7 @@ export interface AppConfig {
   /** The server's model keys; each is sent only to its own endpoint (README, Security). */
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
   azure: { apiKey: string | undefined; endpoint: string | undefined };
+  anthropic: { apiKey: string | undefined; baseUrl: string | undefined };
   /**
    * `egressAllow`: EGRESS_ALLOW's exceptions to the egress policy; `egressMaxResponseBytes`: the
    * most bytes of one outbound response body (EGRESS_MAX_RESPONSE_BYTES); `mcpServers`: the
@@ -158,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     secrets,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
     azure: { apiKey: e.AZURE_OPENAI_API_KEY, endpoint: e.AZURE_OPENAI_ENDPOINT },
+    anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL },
     engine: {
       toolsDir: e.TOOLS_DIR ? resolve(e.TOOLS_DIR) : undefined,
       egressAllow: e.EGRESS_ALLOW,

@@ -84,6 +84,15 @@ export interface SelectSpeakerEvent extends MessageBase {
   content: string[];
   type: 'SelectSpeakerEvent';
 }
+/**
+ * AGS's LLMCallEventMessage: one model call, sent when the run owner's settings have
+ * `ui.show_llm_call_events` on. `source` is AGS's `llm_call_event`; `content` is the JSON of
+ * AgentChat's LLMCallEvent (see {@link llmCallEventContent}): never any key or header.
+ */
+export interface LLMCallEventMessage extends MessageBase {
+  content: string;
+  type: 'LLMCallEventMessage';
+}
 export interface UserInputRequestedEvent extends MessageBase {
   request_id: string;
   content: '';
@@ -94,7 +103,13 @@ export interface UserInputRequestedEvent extends MessageBase {
 export type ChatMessage = TextMessage | MultiModalMessage | StopMessage | HandoffMessage | ToolCallSummaryMessage;
 /** Things that happen inside an agent's turn; streamed to viewers, not part of the conversation. */
 export type AgentEvent =
-  ToolCallRequestEvent | ToolCallExecutionEvent | ModelClientStreamingChunkEvent | ThoughtEvent | SelectSpeakerEvent | UserInputRequestedEvent;
+  | ToolCallRequestEvent
+  | ToolCallExecutionEvent
+  | ModelClientStreamingChunkEvent
+  | ThoughtEvent
+  | SelectSpeakerEvent
+  | UserInputRequestedEvent
+  | LLMCallEventMessage;
 export type AgentMessage = ChatMessage | AgentEvent;
 export type AgentMessageType = AgentMessage['type'];
 
@@ -114,6 +129,7 @@ export const AGENT_MESSAGE_TYPES = [
   'ThoughtEvent',
   'SelectSpeakerEvent',
   'UserInputRequestedEvent',
+  'LLMCallEventMessage',
 ] as const satisfies readonly AgentMessage['type'][];
 
 const CHAT_TYPES: ReadonlySet<string> = new Set(CHAT_MESSAGE_TYPES);
@@ -162,6 +178,7 @@ export function messageToText(message: AgentMessage): string {
     case 'ThoughtEvent':
     case 'ModelClientStreamingChunkEvent':
     case 'UserInputRequestedEvent':
+    case 'LLMCallEventMessage':
       return message.content;
     case 'MultiModalMessage':
       return message.content.map((part) => (typeof part === 'string' ? part : '<image>')).join('\n');
@@ -180,3 +197,32 @@ export function addUsage(a: RequestUsage, b: RequestUsage | null | undefined): R
 }
 
 export const ZERO_USAGE: Readonly<RequestUsage> = Object.freeze({ prompt_tokens: 0, completion_tokens: 0 });
+
+/**
+ * Whether a streamed item is part of the run's record (a team's thread, its termination checks,
+ * the TaskResult): streaming chunks and LLM call events are for viewers only. AGS's LLM call
+ * events come from a log beside the team, so they never reach its conditions or its result.
+ */
+export function isRecordedMessage(message: AgentMessage): boolean {
+  return message.type !== 'ModelClientStreamingChunkEvent' && message.type !== 'LLMCallEventMessage';
+}
+
+/** AGS's `source` of an LLMCallEventMessage. */
+export const LLM_CALL_EVENT_SOURCE = 'llm_call_event';
+
+/**
+ * The `content` of an LLMCallEventMessage: AgentChat's LLMCallEvent as JSON, `{type: "LLMCall",
+ * messages, response, prompt_tokens, completion_tokens, agent_id}`. `messages` are the request's
+ * LLM messages and `response` the CreateResult: what the model saw and said, never the client's
+ * config, key or headers.
+ */
+export function llmCallEventContent(agentId: string, messages: readonly unknown[], response: { usage: RequestUsage }): string {
+  return JSON.stringify({
+    type: 'LLMCall',
+    messages,
+    response,
+    prompt_tokens: response.usage.prompt_tokens,
+    completion_tokens: response.usage.completion_tokens,
+    agent_id: agentId,
+  });
+}

@@ -18,6 +18,8 @@ export async function createEngineContext(config: AppConfig): Promise<LoadContex
     OPENAI_BASE_URL: config.openai.baseUrl,
     AZURE_OPENAI_API_KEY: config.azure.apiKey,
     AZURE_OPENAI_ENDPOINT: config.azure.endpoint,
+    ANTHROPIC_API_KEY: config.anthropic.apiKey,
+    ANTHROPIC_BASE_URL: config.anthropic.baseUrl,
   });
   const { tools: t } = config;
   // The CLI builds the same registry and sandbox (cli/run-command.ts, loadContext).

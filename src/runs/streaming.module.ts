@@ -4,6 +4,7 @@ import { TeamsModule } from '../teams/teams.module.js';
 import { RunsModule } from './runs.module.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LiveRunsModule } from '../live-runs/live-runs.module.js';
+import { SettingsModule } from '../settings/settings.module.js';
 import { InProcessRunBus, RunBus } from './run-bus.js';
 import { RunJournal } from './run-journal.js';
 import { RunRecovery } from './run-recovery.js';
@@ -17,7 +18,7 @@ import { WebSocketManager } from './websocket-manager.js';
 
 /** The run socket and its REST extras: the gateway, the manager, the journal, replay, stop and input. */
 @Module({
-  imports: [RunsModule, SessionsModule, TeamsModule, LiveRunsModule],
+  imports: [RunsModule, SessionsModule, TeamsModule, LiveRunsModule, SettingsModule],
   controllers: [RunStreamController],
   providers: [
     { provide: RunJournal, useClass: TypeOrmRunJournal },

@@ -7,6 +7,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createMessage, driveTeam, loadTeam, type ChatMessage, type DriveLimits, type RunOutcome } from '../engine/index.js';
 import { storableText, storableTextOrNull } from '../database/storable-text.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
+import { SettingsService } from '../settings/settings.service.js';
 import type { LiveRun } from './live-run.js';
 import type { RunFinish } from './run-journal.js';
 import { RunIOStream } from './run-io-stream.js';
@@ -16,7 +17,10 @@ import { frames, type RunFrameBody, type TeamResult } from './ws-frames.js';
 export class TeamManager {
   private readonly logger = new Logger(TeamManager.name);
 
-  constructor(private readonly contexts: UserEngineContexts) {}
+  constructor(
+    private readonly contexts: UserEngineContexts,
+    private readonly settings: SettingsService,
+  ) {}
 
   /**
    * Runs the team of `component` to its end and writes the terminal frame. A config that does
@@ -27,8 +31,10 @@ export class TeamManager {
    * Never rejects.
    */
   async execute(live: LiveRun, component: unknown, task: ChatMessage[], limits: DriveLimits): Promise<void> {
-    // The run owner's settings environment supplies their own model keys (AGS per-user environment).
-    const load = async () => loadTeam(component, await this.contexts.forUser(live.run.userId));
+    // The run owner's settings environment supplies their own model keys (AGS per-user environment),
+    // and their UI settings say whether model calls are shown (LLM call events).
+    const load = async () =>
+      loadTeam(component, { ...(await this.contexts.forUser(live.run.userId)), llmCallEvents: await this.llmCallEvents(live) });
     const run = driveTeam(load, task, { signal: live.signal, io: new RunIOStream(live), limits });
     for await (const event of run) {
       switch (event.type) {
@@ -48,6 +54,16 @@ export class TeamManager {
             this.logger.warn(`Run ${live.run.id} failed: ${event.outcome.error.stack ?? event.outcome.stopReason}`);
           await live.finish(...terminalFrame(event.outcome));
       }
+    }
+  }
+
+  /** The run owner's `show_llm_call_events`, read as the run starts; a failed read leaves them off. */
+  private async llmCallEvents(live: LiveRun): Promise<boolean> {
+    try {
+      return await this.settings.showLlmCallEvents(live.run.userId);
+    } catch (error) {
+      this.logger.warn(`Run ${live.run.id}: could not read the owner's settings, LLM call events stay off: ${(error as Error).message}`);
+      return false;
     }
   }
 }

@@ -91,6 +91,17 @@ export class SettingsService {
   }
 
   /**
+   * Whether `userId`'s settings have `ui.show_llm_call_events` on (AGS: then each model call of
+   * their runs is shown as an LLMCallEventMessage). Read when a run starts; no row (never opened
+   * Settings) means AGS's default, off. Never creates the row.
+   */
+  async showLlmCallEvents(userId: string): Promise<boolean> {
+    const row = await this.dataSource.manager.findOneBy(SettingsEntity, { user_id: userId });
+    const ui = (row?.config as { ui?: { show_llm_call_events?: unknown } } | undefined)?.ui;
+    return ui?.show_llm_call_events === true;
+  }
+
+  /**
    * Replaces the caller's settings config; a secret or environment value sent back as the marker
    * keeps its stored value. Returns the saved row.
    */

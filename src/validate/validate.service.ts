@@ -8,9 +8,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   driveTeam,
   InputUnavailableError,
+  loadComponent,
   loadTeam,
   messageToText,
   validateComponent,
+  type ChatCompletionClient,
   type LoadContext,
   type RunOutcome,
   type ValidationResult,
@@ -22,6 +24,10 @@ import type { TestResult } from './validate.dto.js';
 
 export const TEST_TASK = 'This is a test run. Reply briefly.';
 const NO_HUMAN = 'The test run reached a human input request';
+/** AGS's prompt for a model test (ComponentTestService.test_model). */
+export const MODEL_TEST_PROMPT = 'what is 2+2. Give me only the answer';
+/** Turns an agent's test run into: that agent alone, one reply to the task (two messages), as AGS's test_agent asks once. */
+const AGENT_TEST_MESSAGES = 2;
 
 @Injectable()
 export class ValidateService {
@@ -37,7 +43,9 @@ export class ValidateService {
 
   /**
    * Runs a team once on TEST_TASK for at most `timeoutS` seconds, as `userId` (whose live-run
-   * slots it uses: AppError too_many over a limit). Other component kinds are only loaded.
+   * slots it uses: AppError too_many over a limit). A model makes one short real call (as AGS
+   * does), an agent answers the task once alone; tools, terminations, workbenches and contexts
+   * are only loaded and answered `status: false`, saying they are not test-run.
    */
   async test(component: unknown, timeoutS: number, userId: string): Promise<TestResult> {
     const validation = this.validate(component);
@@ -46,9 +54,43 @@ export class ValidateService {
     }
     // Valid, so component_type is one of ComponentModel's strings when present.
     const kind = (component as { component_type?: string }).component_type;
+    if (kind === 'model') return this.testModel(component, timeoutS);
+    if (kind === 'agent') return this.testTeam(soloTeam(component), timeoutS, userId);
     if (kind !== undefined && kind !== 'team') {
-      return { status: true, message: `The ${kind} component loads; only teams are test-run`, logs: [] };
+      // AGS answers "not yet implemented" with status true for tools and terminations, which its UI
+      // shows as "Component test passed!": we say plainly that nothing was tried.
+      return { status: false, message: `The ${kind} component loads, but ${kind} components are not test-run; test the team that uses it`, logs: [] };
     }
+    return this.testTeam(component, timeoutS, userId);
+  }
+
+  /**
+   * One short real call to the model, as AGS's ComponentTestService.test_model does (its prompt),
+   * aborted after `timeoutS` seconds. The provider's error is the message, with `status: false`.
+   */
+  private async testModel(component: unknown, timeoutS: number): Promise<TestResult> {
+    const logs: string[] = [];
+    let client: ChatCompletionClient | undefined;
+    const signal = AbortSignal.timeout(timeoutS * 1000);
+    try {
+      client = loadComponent(component, this.engine, 'model');
+      logs.push('Model component loaded successfully');
+      const result = await client.create([{ type: 'UserMessage', content: MODEL_TEST_PROMPT, source: 'user' }], { signal });
+      const content = typeof result.content === 'string' ? result.content : JSON.stringify(result.content);
+      logs.push(`Model responded with: ${content}`);
+      return { status: true, message: 'Model test completed successfully', data: result, logs };
+    } catch (error) {
+      const message = signal.aborted
+        ? `Component test exceeded the ${timeoutS}s timeout`
+        : `Error testing model component: ${error instanceof Error ? error.message : String(error)}`;
+      return { status: false, message, logs: [...logs, message] };
+    } finally {
+      await client?.close().catch(() => undefined);
+    }
+  }
+
+  /** Runs a team once on TEST_TASK (see {@link test}). */
+  private async testTeam(component: unknown, timeoutS: number, userId: string): Promise<TestResult> {
     const claim = this.registry.claim(`validate:${randomUUID()}`, userId);
     const timer = setTimeout(() => claim.stop(`Test run timed out after ${timeoutS} seconds`), timeoutS * 1000);
     return claim
@@ -84,4 +126,20 @@ function testResult(outcome: RunOutcome, logs: string[]): TestResult {
       if (outcome.error instanceof InputUnavailableError) return { status: true, message: NO_HUMAN, logs };
       return { status: false, message: outcome.stopReason, logs };
   }
+}
+
+/** A RoundRobinGroupChat of the agent alone that ends after its first reply. */
+function soloTeam(agent: unknown): Record<string, unknown> {
+  return {
+    provider: 'autogen_agentchat.teams.RoundRobinGroupChat',
+    component_type: 'team',
+    config: {
+      participants: [agent],
+      termination_condition: {
+        provider: 'autogen_agentchat.conditions.MaxMessageTermination',
+        component_type: 'termination',
+        config: { max_messages: AGENT_TEST_MESSAGES },
+      },
+    },
+  };
 }

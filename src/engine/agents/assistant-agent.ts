@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConfigError, ModelError, RunStateError } from '../errors.js';
-import { createMessage, type AgentMessage, type ChatMessage, type FunctionCall } from '../messages.js';
+import { createMessage, LLM_CALL_EVENT_SOURCE, llmCallEventContent, type AgentMessage, type ChatMessage, type FunctionCall } from '../messages.js';
 import type { ChatCompletionClient, CreateResult, LLMMessage } from '../models/model-client.js';
 import type { AgentState } from '../state.js';
 import type { Tool } from '../tools/tool.js';
@@ -39,6 +39,8 @@ export interface AssistantAgentOptions {
   /** How many rounds of tool calls the model may make in one turn. */
   maxToolIterations?: number;
   metadata?: Record<string, string>;
+  /** Yield an LLMCallEventMessage after each model call (AGS's `show_llm_call_events`; LoadContext.llmCallEvents). */
+  llmCallEvents?: boolean;
 }
 
 export class AssistantAgent implements ChatAgent {
@@ -197,6 +199,9 @@ export class AssistantAgent implements ChatAgent {
       if (!result) throw new ModelError(`${this.name}: the model stream ended without a result`);
     }
     this.context.addMessage({ type: 'AssistantMessage', content: result.content, source: this.name, thought: result.thought });
+    if (this.options.llmCallEvents) {
+      yield createMessage('LLMCallEventMessage', LLM_CALL_EVENT_SOURCE, { content: llmCallEventContent(this.name, messages, result) });
+    }
     return result;
   }
 

@@ -100,6 +100,7 @@ export const agentAndTeamEntries: RegistryEntry[] = [
         toolCallSummaryFormat: c.tool_call_summary_format ?? '{result}',
         maxToolIterations: c.max_tool_iterations ?? 1,
         metadata: c.metadata ?? {},
+        llmCallEvents: scope.ctx.llmCallEvents ?? false,
       });
     },
   }),

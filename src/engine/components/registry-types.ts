@@ -43,6 +43,11 @@ export interface LoadContext {
    * (PYTHON_TOOLS=off): a FunctionTool must name a registered tool, and code execution is refused.
    */
   python?: PythonSandbox;
+  /**
+   * Model-backed agents yield an LLMCallEventMessage per model call (the request messages and the
+   * response; AGS's `settings.config.ui.show_llm_call_events`, the run owner's). Absent: off.
+   */
+  llmCallEvents?: boolean;
 }
 
 /** One default policy per context object: its fetch pools sockets, so it is shared by every client. */

@@ -6,7 +6,7 @@
  */
 import { cancelledFrom, EngineError, InputUnavailableError, RunStateError } from '../errors.js';
 import type { InputOptions, IOStream } from '../io/io-stream.js';
-import { addUsage, isChatMessage, ZERO_USAGE, type AgentMessage, type RequestUsage, type TaskResult } from '../messages.js';
+import { addUsage, isChatMessage, isRecordedMessage, ZERO_USAGE, type AgentMessage, type RequestUsage, type TaskResult } from '../messages.js';
 import { isTaskResult, type TaskInput, type Team } from '../teams/team.js';
 import type { RunEvent, RunOutcome } from './run-outcome.js';
 
@@ -90,7 +90,7 @@ export async function* driveTeam(
       if (turnsAllowed !== undefined && turns >= turnsAllowed) caps.abort(stopReasons.maxTurns(turnsAllowed));
       if (signal.aborted) break;
       usage = addUsage(usage, item.models_usage);
-      if (item.type !== 'ModelClientStreamingChunkEvent') messages.push(item);
+      if (isRecordedMessage(item)) messages.push(item);
       if (isChatMessage(item) && seen++ >= taskCount) turns++;
       yield { type: 'message', message: item };
     }

@@ -8,6 +8,8 @@ import { EgressPolicy, type EgressPolicyOptions } from './policy.js';
 
 /** The official OpenAI endpoint: where OPENAI_API_KEY goes when OPENAI_BASE_URL is not set. */
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+/** The official Anthropic endpoint: where ANTHROPIC_API_KEY goes when ANTHROPIC_BASE_URL is not set. */
+export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 /** A server-owned key and the endpoint (a URL) it may be sent to, and only to. */
 export interface BoundCredential {
@@ -26,6 +28,10 @@ export interface ServerCredentials {
    * keyless local server the operator chose. Absent: the official endpoint.
    */
   readonly openaiBaseUrl?: string;
+  /** ANTHROPIC_API_KEY, bound to ANTHROPIC_BASE_URL or the official endpoint. */
+  readonly anthropic?: BoundCredential;
+  /** Where an Anthropic client with no `base_url` goes (ANTHROPIC_BASE_URL). Absent: the official endpoint. */
+  readonly anthropicBaseUrl?: string;
 }
 
 /**
@@ -61,12 +67,14 @@ export function keyFor(credential: BoundCredential | undefined, endpoint: string
   return credential && sameEndpoint(credential.endpoint, endpoint) ? credential.apiKey : undefined;
 }
 
-/** What the server's environment says (OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT). */
+/** What the server's environment says (OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL). */
 export interface CredentialEnv {
   OPENAI_API_KEY?: string | undefined;
   OPENAI_BASE_URL?: string | undefined;
   AZURE_OPENAI_API_KEY?: string | undefined;
   AZURE_OPENAI_ENDPOINT?: string | undefined;
+  ANTHROPIC_API_KEY?: string | undefined;
+  ANTHROPIC_BASE_URL?: string | undefined;
 }
 
 /** Builds {@link ServerCredentials} from environment values; blank values count as unset. */
@@ -76,16 +84,26 @@ export function credentialsFromEnv(env: CredentialEnv): ServerCredentials {
   const openaiBaseUrl = value(env.OPENAI_BASE_URL);
   const azureKey = value(env.AZURE_OPENAI_API_KEY);
   const azureEndpoint = value(env.AZURE_OPENAI_ENDPOINT);
+  const anthropicKey = value(env.ANTHROPIC_API_KEY);
+  const anthropicBaseUrl = value(env.ANTHROPIC_BASE_URL);
   return {
     ...(openaiKey ? { openai: { apiKey: openaiKey, endpoint: openaiBaseUrl ?? OPENAI_DEFAULT_BASE_URL } } : {}),
     ...(azureKey && azureEndpoint ? { azure: { apiKey: azureKey, endpoint: azureEndpoint } } : {}),
     ...(openaiBaseUrl ? { openaiBaseUrl } : {}),
+    ...(anthropicKey ? { anthropic: { apiKey: anthropicKey, endpoint: anthropicBaseUrl ?? ANTHROPIC_DEFAULT_BASE_URL } } : {}),
+    ...(anthropicBaseUrl ? { anthropicBaseUrl } : {}),
   };
 }
 
 /** The endpoints the operator configured: trusted destinations even when they are private. */
 export function operatorEndpoints(credentials: ServerCredentials): string[] {
-  return [credentials.openaiBaseUrl, credentials.openai?.endpoint, credentials.azure?.endpoint].filter((u): u is string => !!u);
+  return [
+    credentials.openaiBaseUrl,
+    credentials.openai?.endpoint,
+    credentials.azure?.endpoint,
+    credentials.anthropicBaseUrl,
+    credentials.anthropic?.endpoint,
+  ].filter((u): u is string => !!u);
 }
 
 /** The server's policy: the operator's EGRESS_ALLOW rules, trusting the endpoints its credentials belong to. */

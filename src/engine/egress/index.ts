@@ -15,6 +15,7 @@ export {
   type ResolvedAddress,
 } from './policy.js';
 export {
+  ANTHROPIC_DEFAULT_BASE_URL,
   OPENAI_DEFAULT_BASE_URL,
   credentialsForUser,
   credentialsFromEnv,

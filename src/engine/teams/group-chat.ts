@@ -4,7 +4,7 @@
  * choose who speaks next.
  */
 import { ConfigError, RunStateError, cancelledFrom, throwIfAborted } from '../errors.js';
-import { createMessage, isChatMessage, type AgentMessage, type ChatMessage, type TaskResult } from '../messages.js';
+import { createMessage, isChatMessage, isRecordedMessage, type AgentMessage, type ChatMessage, type TaskResult } from '../messages.js';
 import { isResponse, type ChatAgent, type Response } from '../agents/chat-agent.js';
 import { dumpComponent } from '../components/dump.js';
 import type { TerminationCondition } from '../conditions/termination-condition.js';
@@ -185,7 +185,7 @@ export abstract class BaseGroupChat implements Team {
       }
       const turn: AgentMessage[] = [];
       for await (const item of this.takeTurn(speaker, signal, options)) {
-        if (item.type !== 'ModelClientStreamingChunkEvent') {
+        if (isRecordedMessage(item)) {
           turn.push(item);
           messages.push(item);
         }
