@@ -44,6 +44,7 @@ export class CompletionLines {
       case 'ThoughtEvent':
       case 'SelectSpeakerEvent':
       case 'UserInputRequestedEvent':
+      case 'MemoryQueryEvent':
         return [];
     }
   }

@@ -36,6 +36,7 @@ export function eventText(message: AgentMessage): string | null {
       return `[next speaker] ${message.content.join(', ')}`;
     case 'ModelClientStreamingChunkEvent':
     case 'UserInputRequestedEvent':
+    case 'MemoryQueryEvent':
       return null;
   }
 }

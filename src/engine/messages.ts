@@ -84,6 +84,17 @@ export interface SelectSpeakerEvent extends MessageBase {
   content: string[];
   type: 'SelectSpeakerEvent';
 }
+/** One item of an agent's memory (autogen_core.memory.MemoryContent). `content` is text or JSON. */
+export interface MemoryContent {
+  content: string | Record<string, unknown>;
+  mime_type: string;
+  metadata?: Record<string, unknown> | null;
+}
+/** What the agent's memories added to its model context before a model call (AgentChat's MemoryQueryEvent). */
+export interface MemoryQueryEvent extends MessageBase {
+  content: MemoryContent[];
+  type: 'MemoryQueryEvent';
+}
 export interface UserInputRequestedEvent extends MessageBase {
   request_id: string;
   content: '';
@@ -94,7 +105,13 @@ export interface UserInputRequestedEvent extends MessageBase {
 export type ChatMessage = TextMessage | MultiModalMessage | StopMessage | HandoffMessage | ToolCallSummaryMessage;
 /** Things that happen inside an agent's turn; streamed to viewers, not part of the conversation. */
 export type AgentEvent =
-  ToolCallRequestEvent | ToolCallExecutionEvent | ModelClientStreamingChunkEvent | ThoughtEvent | SelectSpeakerEvent | UserInputRequestedEvent;
+  | ToolCallRequestEvent
+  | ToolCallExecutionEvent
+  | ModelClientStreamingChunkEvent
+  | ThoughtEvent
+  | SelectSpeakerEvent
+  | UserInputRequestedEvent
+  | MemoryQueryEvent;
 export type AgentMessage = ChatMessage | AgentEvent;
 export type AgentMessageType = AgentMessage['type'];
 
@@ -114,6 +131,7 @@ export const AGENT_MESSAGE_TYPES = [
   'ThoughtEvent',
   'SelectSpeakerEvent',
   'UserInputRequestedEvent',
+  'MemoryQueryEvent',
 ] as const satisfies readonly AgentMessage['type'][];
 
 const CHAT_TYPES: ReadonlySet<string> = new Set(CHAT_MESSAGE_TYPES);
@@ -171,6 +189,8 @@ export function messageToText(message: AgentMessage): string {
       return message.content.map((result) => result.content).join('\n');
     case 'SelectSpeakerEvent':
       return message.content.join(', ');
+    case 'MemoryQueryEvent':
+      return message.content.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n');
   }
 }
 

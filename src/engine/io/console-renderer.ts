@@ -66,6 +66,9 @@ export class ConsoleRenderer {
       case 'SelectSpeakerEvent':
         this.line(`[next speaker] ${m.content.join(', ')}`);
         return;
+      case 'MemoryQueryEvent':
+        this.line(`[memory] ${m.source}: ${messageToText(m)}`);
+        return;
       case 'UserInputRequestedEvent':
         // The input prompt itself tells the user.
         return;
