@@ -53,7 +53,7 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
     }
     this.modelInfo = resolveOllamaModelInfo(parsed.data);
     const base = ollamaBaseUrl(parsed.data.host);
-    this.chatUrl = new URL(`${base.pathname}/api/chat`, base);
+    this.chatUrl = new URL(`${base.pathname.replace(/\/+$/, '')}/api/chat`, base.origin);
     this.args = requestArgs(config);
     this.fetch = egress.fetch;
   }

@@ -85,7 +85,6 @@ export function ollamaBaseUrl(host: string | null | undefined): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('config.host', `scheme ${url.protocol} is not http or https`);
   if (!raw.includes('://') && !url.port) url.port = '11434';
-  url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
 }
 
