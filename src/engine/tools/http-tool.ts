@@ -2,8 +2,10 @@
  * HttpTool (autogen_ext.tools.http.HttpTool): a tool declared entirely in its config. The model
  * calls it with arguments that follow `json_schema`; path parameters (`/users/{id}`) are filled
  * from them and the rest go as query parameters (GET, DELETE) or a JSON body (POST, PUT, PATCH).
- * The answer's body is the result, as text or parsed JSON, whatever the status (AgentChat does
- * not raise for an HTTP error status either). Requests go through the egress policy's fetch only.
+ * The answer's body is the result, as text or JSON. An error status (≥ 300: redirects are not
+ * followed, as httpx does not) is an error result `HTTP <status>` with the upstream's JSON error
+ * message only, as the egress policy passes it on (AgentChat would return the raw body).
+ * Requests go through the egress policy's fetch only.
  */
 import { z } from 'zod';
 import type { Configurable } from '../components/component-model.js';
@@ -95,6 +97,9 @@ export class HttpTool implements Tool, Configurable {
         ...(withBody ? { body: JSON.stringify(values) } : {}),
       });
       const text = await response.text();
+      // AgentChat returns an error answer's body as the result; the egress policy passes on only
+      // its JSON error message (never an internal page), so the model gets the status and that.
+      if (response.status >= 300) return { content: `HTTP ${response.status}${text ? `: ${text}` : ''}`, isError: true };
       if ((this.config.return_type ?? 'text') === 'json')
         return { content: capText(JSON.stringify(JSON.parse(text)), HTTP_TOOL_MAX_RESULT_CHARS), isError: false };
       return { content: capText(text, HTTP_TOOL_MAX_RESULT_CHARS), isError: false };
