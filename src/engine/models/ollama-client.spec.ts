@@ -184,6 +184,29 @@ describe(OllamaChatCompletionClient.name, () => {
     expect(() => loadComponent({ provider: 'OllamaChatCompletionClient', config: { model: 'my-finetune' } }, ctx(), 'model')).toThrow(/model_info/);
   });
 
+  it('refuses tools for a model without function calling and images for one without vision, before any request', async () => {
+    ollama = await startOllamaServer([]);
+    const info = { vision: false, function_calling: false, json_output: true, family: 'unknown' };
+    const client = new OllamaChatCompletionClient({ model: 'tiny', host: ollama.host, model_info: info }, loopback());
+    const tools = [{ name: 't', description: '', parameters: { type: 'object', properties: {} } }];
+    await expect(client.create(messages, { tools })).rejects.toThrow(/does not support function calling/);
+    const image: LLMMessage = { type: 'UserMessage', content: ['look', { url: 'data:image/png;base64,iVBORw0KGgo=' }], source: 'user' };
+    await expect(client.create([image])).rejects.toThrow(/does not support vision/);
+    expect(ollama.requests).toHaveLength(0);
+  });
+
+  it('sends an image as bare base64 on the user message before it; tool_choice none sends no tools', async () => {
+    ollama = await startOllamaServer([
+      { type: 'text', text: 'a cat' },
+      { type: 'text', text: 'ok' },
+    ]);
+    const client = new OllamaChatCompletionClient({ model: 'llava:7b', host: ollama.host }, loopback());
+    await client.create([{ type: 'UserMessage', content: ['What is this?', { url: 'data:image/png;base64,iVBORw0KGgo=' }], source: 'user' }]);
+    expect(ollama.requests[0]!.body.messages).toEqual([{ role: 'user', content: 'What is this?', images: ['iVBORw0KGgo='] }]);
+    await client.create(messages, { tools: [{ name: 't', description: '', parameters: { type: 'object', properties: {} } }], toolChoice: 'none' });
+    expect(ollama.requests[1]!.body.tools).toBeUndefined();
+  });
+
   it('reads a host as the Ollama client does: no scheme means http on port 11434', async () => {
     const client = new OllamaChatCompletionClient({ model: 'llama3.1', host: 'ollama.invalid' }, new EgressPolicy({ resolve: async () => [] }));
     await expect(client.create(messages)).rejects.toThrow(/ollama\.invalid:11434/);

@@ -139,12 +139,26 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
   }
 
   private async post(messages: LLMMessage[], options: CreateOptions, stream: boolean): Promise<Response> {
+    // What the model cannot take is refused before any request, as AgentChat refuses it.
+    if (
+      !this.modelInfo.vision &&
+      messages.some((m) => m.type === 'UserMessage' && Array.isArray(m.content) && m.content.some((p) => typeof p !== 'string'))
+    ) {
+      throw new ModelError(`${String(this.config.model)} does not support vision and an image was provided (model_info.vision is false)`);
+    }
+    // tool_choice 'none' sends no tools at all, as AgentChat does for Ollama.
+    const tools = options.toolChoice === 'none' ? [] : (options.tools ?? []);
+    if (!this.modelInfo.function_calling && tools.length > 0) {
+      throw new ModelError(
+        `${String(this.config.model)} does not support function calling and tools were provided (model_info.function_calling is false)`,
+      );
+    }
     const extra = options.extraCreateArgs ? requestArgs(options.extraCreateArgs) : {};
     const body: Record<string, unknown> = {
       ...this.args,
       ...extra,
       messages: toOllamaMessages(messages),
-      ...(options.tools?.length ? { tools: toOllamaTools(options.tools) } : {}),
+      ...(tools.length ? { tools: toOllamaTools(tools) } : {}),
       stream,
     };
     const timeout = typeof this.config.timeout === 'number' ? AbortSignal.timeout(this.config.timeout * 1000) : undefined;
