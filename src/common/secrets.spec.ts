@@ -133,7 +133,7 @@ describe(restoreSecrets.name, () => {
       });
       const stored = http({}, 'alice-key');
       expect(restoreSecrets(http({}, SECRET_MARKER), stored)).toEqual(stored);
-      for (const moved of [{ host: 'evil.example' }, { port: 8443 }, { scheme: 'http' }]) {
+      for (const moved of [{ host: 'evil.example' }, { port: 8443 }, { scheme: 'http' }] as JsonObject[]) {
         expect(JSON.stringify(restoreSecrets(http(moved, SECRET_MARKER), stored))).not.toMatch(/alice/);
       }
       const ollama = (host: string, key: string): JsonObject => ({
