@@ -14,6 +14,7 @@ import { ConfigError, ModelError } from '../errors.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import { isCreateResult, type LLMMessage, type ModelStreamItem } from './model-client.js';
 import { OllamaChatCompletionClient } from './ollama-client.js';
+import { TokenLimitedChatCompletionContext } from '../agents/model-context-limited.js';
 
 const loopback = () => new EgressPolicy({ allow: parseEgressAllow('127.0.0.1') });
 const ctx = (egress = loopback()) => ({ tools: new ToolRegistry([]), credentials: {}, egress });
@@ -205,6 +206,17 @@ describe(OllamaChatCompletionClient.name, () => {
     expect(ollama.requests[0]!.body.messages).toEqual([{ role: 'user', content: 'What is this?', images: ['iVBORw0KGgo='] }]);
     await client.create(messages, { tools: [{ name: 't', description: '', parameters: { type: 'object', properties: {} } }], toolChoice: 'none' });
     expect(ollama.requests[1]!.body.tools).toBeUndefined();
+  });
+
+  it("gives a token-limited context without token_limit the model's window from AgentChat's table", () => {
+    const client = new OllamaChatCompletionClient({ model: 'all-minilm' }, loopback());
+    const context = new TokenLimitedChatCompletionContext(client, { tokenLimit: null });
+    const texts = Array.from({ length: 10 }, (_, i) => `${i}`.padEnd(100, '.'));
+    for (const content of texts) context.addMessage({ type: 'UserMessage', content, source: 'user' });
+    // all-minilm's window is 256 tokens; each message estimates at 3 + 25, plus 3 for the reply:
+    // 10 messages (283) are too many, 9 (255) fit once the middle one (index 5) is dropped.
+    expect(client.remainingTokens([])).toBe(256 - 3);
+    expect(context.getMessages().map((m) => (m.content as string)[0])).toEqual(['0', '1', '2', '3', '4', '6', '7', '8', '9']);
   });
 
   it('reads a host as the Ollama client does: no scheme means http on port 11434', async () => {
