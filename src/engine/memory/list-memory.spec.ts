@@ -31,9 +31,10 @@ describe(ListMemory.name, () => {
     await memory.add({ content: { diet: 'no cheese' }, mime_type: 'application/json' });
     const context = new UnboundedChatCompletionContext();
     const { memories } = await memory.updateContext(context);
+    // As AgentChat's MemoryQueryEvent carries them: metadata null when unset.
     expect(memories).toEqual([
-      { content: 'User likes pizza.', mime_type: 'text/plain' },
-      { content: { diet: 'no cheese' }, mime_type: 'application/json' },
+      { content: 'User likes pizza.', mime_type: 'text/plain', metadata: null },
+      { content: { diet: 'no cheese' }, mime_type: 'application/json', metadata: null },
     ]);
     expect(context.getMessages()).toEqual([{ type: 'SystemMessage', content: MEMORY_TEXT }]);
     expect(memory.name).toBe(DEFAULT_LIST_MEMORY_NAME);
@@ -55,7 +56,7 @@ describe(ListMemory.name, () => {
     const items = await turn(agent, 'What should I eat?');
 
     expect(items.map((i) => (isResponse(i) ? 'Response' : `${i.type}:${i.source}`))).toEqual(['MemoryQueryEvent:chef', 'Response']);
-    expect(items[0]).toMatchObject({ type: 'MemoryQueryEvent', content: memory.content });
+    expect(items[0]).toMatchObject({ type: 'MemoryQueryEvent', content: memory.content.map((m) => ({ ...m, metadata: null })) });
     const response = items[1]!;
     expect(isResponse(response) && response.inner_messages.map((m) => m.type)).toEqual(['MemoryQueryEvent']);
     expect(model.calls[0]!.messages).toEqual([

@@ -49,7 +49,8 @@ export class ListMemory implements Memory {
     if (this.contents.length === 0) return { memories: [] };
     const lines = this.contents.map((m, i) => `${i + 1}. ${typeof m.content === 'string' ? m.content : JSON.stringify(m.content)}`);
     context.addMessage({ type: 'SystemMessage', content: `\nRelevant memory content (in chronological order):\n${lines.join('\n')}\n` });
-    return { memories: this.content };
+    // As AgentChat's MemoryContent dumps in an event: every field, metadata null when unset.
+    return { memories: this.content.map((m) => ({ content: m.content, mime_type: m.mime_type, metadata: m.metadata ?? null })) };
   }
 
   /** Every memory, whatever the query (AgentChat's ListMemory does not filter). */
