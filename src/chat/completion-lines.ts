@@ -45,6 +45,7 @@ export class CompletionLines {
       case 'SelectSpeakerEvent':
       case 'UserInputRequestedEvent':
       case 'MemoryQueryEvent':
+      case 'SelectorEvent':
         return [];
     }
   }

@@ -37,6 +37,7 @@ export function eventText(message: AgentMessage): string | null {
     case 'ModelClientStreamingChunkEvent':
     case 'UserInputRequestedEvent':
     case 'MemoryQueryEvent':
+    case 'SelectorEvent':
       return null;
   }
 }

@@ -84,6 +84,11 @@ export interface SelectSpeakerEvent extends MessageBase {
   content: string[];
   type: 'SelectSpeakerEvent';
 }
+/** What a streaming selector model answered (AgentChat's SelectorEvent, from the team's manager). */
+export interface SelectorEvent extends MessageBase {
+  content: string;
+  type: 'SelectorEvent';
+}
 /** One item of an agent's memory (autogen_core.memory.MemoryContent). `content` is text or JSON. */
 export interface MemoryContent {
   content: string | Record<string, unknown>;
@@ -111,7 +116,8 @@ export type AgentEvent =
   | ThoughtEvent
   | SelectSpeakerEvent
   | UserInputRequestedEvent
-  | MemoryQueryEvent;
+  | MemoryQueryEvent
+  | SelectorEvent;
 export type AgentMessage = ChatMessage | AgentEvent;
 export type AgentMessageType = AgentMessage['type'];
 
@@ -132,6 +138,7 @@ export const AGENT_MESSAGE_TYPES = [
   'SelectSpeakerEvent',
   'UserInputRequestedEvent',
   'MemoryQueryEvent',
+  'SelectorEvent',
 ] as const satisfies readonly AgentMessage['type'][];
 
 const CHAT_TYPES: ReadonlySet<string> = new Set(CHAT_MESSAGE_TYPES);
@@ -178,6 +185,7 @@ export function messageToText(message: AgentMessage): string {
     case 'HandoffMessage':
     case 'ToolCallSummaryMessage':
     case 'ThoughtEvent':
+    case 'SelectorEvent':
     case 'ModelClientStreamingChunkEvent':
     case 'UserInputRequestedEvent':
       return message.content;

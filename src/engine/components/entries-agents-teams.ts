@@ -61,6 +61,7 @@ export const agentAndTeamEntries: RegistryEntry[] = [
       selector_prompt: z.string().nullish(),
       allow_repeated_speaker: z.boolean().nullish(),
       max_selector_attempts: z.number().int().positive().nullish(),
+      model_client_streaming: z.boolean().nullish(),
     }),
     load: (c, scope) =>
       new SelectorGroupChat({
@@ -69,6 +70,7 @@ export const agentAndTeamEntries: RegistryEntry[] = [
         selectorPrompt: c.selector_prompt ?? undefined,
         allowRepeatedSpeaker: c.allow_repeated_speaker ?? false,
         maxSelectorAttempts: c.max_selector_attempts ?? 3,
+        modelClientStreaming: c.model_client_streaming ?? undefined,
       }),
   }),
   defineEntry({

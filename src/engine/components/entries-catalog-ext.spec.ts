@@ -13,6 +13,7 @@ import type { AgentMessage, TaskResult } from '../messages.js';
 import { isTaskResult, type Team } from '../teams/team.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import { builtinTools } from '../tools/builtins.js';
+import { dumpComponent } from './dump.js';
 import { loadTeam } from './loader.js';
 
 async function run(team: Team, task: string): Promise<{ items: AgentMessage[]; result: TaskResult }> {
@@ -96,5 +97,43 @@ describe('catalog-ext fixtures', () => {
     const team = loadTeam(ollamaFixture(ollama.host), { tools: new ToolRegistry(builtinTools()), credentials: {}, egress: new EgressPolicy() });
     await expect(run(team, 'hi')).rejects.toThrow(/Refused by the egress policy: .*loopback/);
     expect(ollama.requests).toHaveLength(0);
+  });
+
+  it('a streaming selector with emit_team_events: its chunks and SelectorEvent, then SelectSpeakerEvent (AgentChat’s order)', async () => {
+    const replay = (entries: string[]) => ({
+      provider: 'autogen_ext.models.replay.ReplayChatCompletionClient',
+      config: { chat_completions: entries },
+    });
+    const agent = (name: string, reply: string) => ({
+      provider: 'autogen_agentchat.agents.AssistantAgent',
+      config: { name, description: `The ${name}.`, model_client: replay([reply]) },
+    });
+    const config = {
+      provider: 'autogen_agentchat.teams.SelectorGroupChat',
+      config: {
+        participants: [agent('writer', 'A draft.'), agent('editor', 'Edited.')],
+        model_client: replay(['writer please', 'editor']),
+        max_turns: 2,
+        emit_team_events: true,
+        model_client_streaming: true,
+      },
+    };
+    const team = loadTeam(config, fixtureLoadContext());
+    expect(dumpComponent(team).config).toMatchObject({ emit_team_events: true, model_client_streaming: true });
+    const { items, result } = await run(team, 'Write.');
+    expect(items.map((m) => `${m.type}:${m.source}`)).toEqual([
+      'TextMessage:user',
+      'ModelClientStreamingChunkEvent:SelectorGroupChatManager',
+      'ModelClientStreamingChunkEvent:SelectorGroupChatManager',
+      'SelectorEvent:SelectorGroupChatManager',
+      'SelectSpeakerEvent:SelectorGroupChatManager',
+      'TextMessage:writer',
+      'SelectSpeakerEvent:SelectorGroupChatManager',
+      'TextMessage:editor',
+    ]);
+    expect(items[3]).toMatchObject({ content: 'writer please' });
+    expect(items[1]).toMatchObject({ content: 'writer ', full_message_id: items[3]!.id });
+    // Chunks are not part of the result, the events are (as in AgentChat's TaskResult).
+    expect(result.messages.map((m) => m.type)).toEqual(items.filter((m) => m.type !== 'ModelClientStreamingChunkEvent').map((m) => m.type));
   });
 });

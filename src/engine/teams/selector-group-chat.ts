@@ -2,9 +2,10 @@
  * SelectorGroupChat: a model picks the next speaker from the conversation (AgentChat's
  * SelectorGroupChat, same prompt, same retries with feedback, same fallback).
  */
-import { ConfigError } from '../errors.js';
-import { isChatMessage, messageToText, type AgentMessage } from '../messages.js';
-import { isOpenAIFamily, type ChatCompletionClient, type LLMMessage } from '../models/model-client.js';
+import { randomUUID } from 'node:crypto';
+import { ConfigError, ModelError } from '../errors.js';
+import { createMessage, isChatMessage, messageToText, type AgentMessage } from '../messages.js';
+import { isOpenAIFamily, type ChatCompletionClient, type CreateResult, type LLMMessage } from '../models/model-client.js';
 import { dumpComponent } from '../components/dump.js';
 import { BaseGroupChat, type GroupChatOptions } from './group-chat.js';
 
@@ -23,6 +24,12 @@ export interface SelectorGroupChatOptions extends GroupChatOptions {
   selectorPrompt?: string;
   allowRepeatedSpeaker?: boolean;
   maxSelectorAttempts?: number;
+  /**
+   * Stream the selector model's answer (AgentChat's `model_client_streaming`); with
+   * emit_team_events its chunks and a SelectorEvent come before the SelectSpeakerEvent.
+   * Undefined: not set in the config (and not written back).
+   */
+  modelClientStreaming?: boolean;
 }
 
 export class SelectorGroupChat extends BaseGroupChat {
@@ -31,6 +38,7 @@ export class SelectorGroupChat extends BaseGroupChat {
   private readonly selectorPrompt: string;
   private readonly allowRepeatedSpeaker: boolean;
   private readonly maxSelectorAttempts: number;
+  private readonly modelClientStreaming: boolean | undefined;
 
   constructor(options: SelectorGroupChatOptions) {
     super(options);
@@ -39,6 +47,7 @@ export class SelectorGroupChat extends BaseGroupChat {
     this.selectorPrompt = options.selectorPrompt ?? DEFAULT_SELECTOR_PROMPT;
     this.allowRepeatedSpeaker = options.allowRepeatedSpeaker ?? false;
     this.maxSelectorAttempts = options.maxSelectorAttempts ?? 3;
+    this.modelClientStreaming = options.modelClientStreaming;
     if (!Number.isInteger(this.maxSelectorAttempts) || this.maxSelectorAttempts < 1) {
       throw new ConfigError('config.max_selector_attempts', 'must be a positive integer');
     }
@@ -68,7 +77,7 @@ export class SelectorGroupChat extends BaseGroupChat {
     const everyone = this.participants.map((p) => p.name);
 
     for (let attempt = 0; attempt < this.maxSelectorAttempts; attempt++) {
-      const result = await this.modelClient.create(messages, { signal });
+      const result = await this.askSelector(messages, signal);
       const reply = typeof result.content === 'string' ? result.content : '';
       const mentioned = mentionedAgents(reply, everyone);
       let feedback: string;
@@ -85,6 +94,24 @@ export class SelectorGroupChat extends BaseGroupChat {
       messages.push({ type: 'UserMessage', content: feedback, source: 'user' });
     }
     return this.fallbackSpeaker(candidates);
+  }
+
+  /** One selector call; streamed, with emit_team_events, as AgentChat's manager reports it (chunks, then SelectorEvent). */
+  private async askSelector(messages: LLMMessage[], signal: AbortSignal): Promise<CreateResult> {
+    if (!this.modelClientStreaming) return this.modelClient.create(messages, { signal });
+    const source = `${this.constructor.name}Manager`;
+    // Chunks name the SelectorEvent they make up, as an agent's chunks name their message.
+    const eventId = randomUUID();
+    let result: CreateResult | undefined;
+    for await (const item of this.modelClient.createStream(messages, { signal })) {
+      if (typeof item !== 'string') result = item;
+      else if (this.emitTeamEvents)
+        this.selectionEvents.push(createMessage('ModelClientStreamingChunkEvent', source, { content: item, full_message_id: eventId }));
+    }
+    if (!result) throw new ModelError('The selector model stream ended without a result');
+    if (this.emitTeamEvents && typeof result.content === 'string')
+      this.selectionEvents.push(createMessage('SelectorEvent', source, { content: result.content }, { id: eventId }));
+    return result;
   }
 
   /**
@@ -116,6 +143,7 @@ export class SelectorGroupChat extends BaseGroupChat {
       selector_prompt: this.selectorPrompt,
       allow_repeated_speaker: this.allowRepeatedSpeaker,
       max_selector_attempts: this.maxSelectorAttempts,
+      ...(this.modelClientStreaming === undefined ? {} : { model_client_streaming: this.modelClientStreaming }),
     };
   }
 }
