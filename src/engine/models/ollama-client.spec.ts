@@ -183,6 +183,13 @@ describe(OllamaChatCompletionClient.name, () => {
     expect(known.modelInfo).toEqual({ vision: false, function_calling: true, json_output: true, family: 'unknown', structured_output: true });
     expect(() => loadComponent({ provider: 'OllamaChatCompletionClient', config: { model: 'my-finetune' } }, ctx(), 'model')).toThrow(ConfigError);
     expect(() => loadComponent({ provider: 'OllamaChatCompletionClient', config: { model: 'my-finetune' } }, ctx(), 'model')).toThrow(/model_info/);
+    const legacy = { model: 'my-finetune', model_capabilities: { vision: false, function_calling: true, json_output: false } };
+    expect(loadComponent({ provider: 'OllamaChatCompletionClient', config: legacy }, ctx(), 'model').modelInfo).toEqual({
+      vision: false,
+      function_calling: true,
+      json_output: false,
+      family: 'unknown',
+    });
   });
 
   it('refuses tools for a model without function calling and images for one without vision, before any request', async () => {

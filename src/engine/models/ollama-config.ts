@@ -92,8 +92,22 @@ export function ollamaBaseUrl(host: string | null | undefined): URL {
  * The model's capabilities: `model_info` when given, else AgentChat's table entry for the
  * model's class. Throws ConfigError (as AgentChat raises) for an unknown model without it.
  */
-export function resolveOllamaModelInfo(config: { model: string; model_info?: ModelInfo | null }): ModelInfo {
+export function resolveOllamaModelInfo(config: {
+  model: string;
+  model_info?: ModelInfo | null;
+  model_capabilities?: Record<string, unknown> | null;
+}): ModelInfo {
   if (config.model_info) return config.model_info;
+  // The deprecated model_capabilities stand for model_info with an unknown family (as AgentChat reads them).
+  const caps = config.model_capabilities;
+  if (caps) {
+    return {
+      vision: caps.vision === true,
+      function_calling: caps.function_calling === true,
+      json_output: caps.json_output === true,
+      family: 'unknown',
+    };
+  }
   const known = OLLAMA_MODEL_INFO[modelClass(config.model)];
   if (!known) {
     throw new ConfigError('config.model_info', `is required: "${config.model}" is not in AgentChat's table of Ollama models`);
