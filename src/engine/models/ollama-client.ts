@@ -4,7 +4,7 @@
  * (`prompt_eval_count`, `eval_count`); tool calls and their thought are read as AgentChat reads them.
  */
 import { EgressRefusedError, ResponseLimitError, shorten, upstreamMessage, type EgressPolicy } from '../egress/index.js';
-import { EngineError, ModelError, cancelledFrom } from '../errors.js';
+import { ConfigError, EngineError, ModelError, cancelledFrom } from '../errors.js';
 import type { FunctionCall, RequestUsage } from '../messages.js';
 import type { Configurable } from '../components/component-model.js';
 import { approximateTokens } from '../agents/model-context-limited.js';
@@ -18,7 +18,6 @@ import {
   type OllamaClientConfig,
 } from './ollama-config.js';
 import { OllamaChatChunkSchema, finishReason, toFunctionCalls, toOllamaMessages, toOllamaTools, type OllamaChatChunk } from './ollama-mapping.js';
-import { ConfigError } from '../errors.js';
 
 export const OLLAMA_CLIENT_PROVIDER = 'autogen_ext.models.ollama.OllamaChatCompletionClient';
 
