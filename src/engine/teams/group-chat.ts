@@ -31,7 +31,7 @@ export abstract class BaseGroupChat implements Team {
   /** Everything said and done so far (no chunks), across runs until reset. */
   protected thread: AgentMessage[] = [];
   protected previousSpeaker: string | undefined;
-  /** What the manager said while choosing (a streaming selector's chunks and SelectorEvent); streamed with emit_team_events. */
+  /** What the manager said while choosing (a streaming selector's SelectorEvent); streamed with emit_team_events. */
   protected selectionEvents: AgentMessage[] = [];
   private buffers = new Map<string, ChatMessage[]>();
   private running = false;
@@ -181,7 +181,7 @@ export abstract class BaseGroupChat implements Team {
       throwIfAborted(signal);
       const speaker = this.participantNamed(await raceAbort(this.selectSpeaker(this.thread, signal), signal));
       for (const event of this.selectionEvents.splice(0)) {
-        if (event.type !== 'ModelClientStreamingChunkEvent') messages.push(event);
+        messages.push(event);
         yield event;
       }
       if (this.emitTeamEvents) {

@@ -2,7 +2,6 @@
  * SelectorGroupChat: a model picks the next speaker from the conversation (AgentChat's
  * SelectorGroupChat, same prompt, same retries with feedback, same fallback).
  */
-import { randomUUID } from 'node:crypto';
 import { ConfigError, ModelError } from '../errors.js';
 import { createMessage, isChatMessage, messageToText, type AgentMessage } from '../messages.js';
 import { isOpenAIFamily, type ChatCompletionClient, type CreateResult, type LLMMessage } from '../models/model-client.js';
@@ -96,21 +95,20 @@ export class SelectorGroupChat extends BaseGroupChat {
     return this.fallbackSpeaker(candidates);
   }
 
-  /** One selector call; streamed, with emit_team_events, as AgentChat's manager reports it (chunks, then SelectorEvent). */
+  /**
+   * One selector call; streamed with `model_client_streaming`, and then, with emit_team_events,
+   * reported as AgentChat's manager reports it: a SelectorEvent with the answer. AgentChat also
+   * forwards the selector's chunks; here selection is not streamed to viewers live, so chunks
+   * would only repeat the SelectorEvent's text (and read as an agent's words in /chat/completions).
+   */
   private async askSelector(messages: LLMMessage[], signal: AbortSignal): Promise<CreateResult> {
     if (!this.modelClientStreaming) return this.modelClient.create(messages, { signal });
-    const source = `${this.constructor.name}Manager`;
-    // Chunks name the SelectorEvent they make up, as an agent's chunks name their message.
-    const eventId = randomUUID();
     let result: CreateResult | undefined;
-    for await (const item of this.modelClient.createStream(messages, { signal })) {
-      if (typeof item !== 'string') result = item;
-      else if (this.emitTeamEvents)
-        this.selectionEvents.push(createMessage('ModelClientStreamingChunkEvent', source, { content: item, full_message_id: eventId }));
-    }
+    for await (const item of this.modelClient.createStream(messages, { signal })) if (typeof item !== 'string') result = item;
     if (!result) throw new ModelError('The selector model stream ended without a result');
-    if (this.emitTeamEvents && typeof result.content === 'string')
-      this.selectionEvents.push(createMessage('SelectorEvent', source, { content: result.content }, { id: eventId }));
+    if (this.emitTeamEvents && typeof result.content === 'string') {
+      this.selectionEvents.push(createMessage('SelectorEvent', `${this.constructor.name}Manager`, { content: result.content }));
+    }
     return result;
   }
 
