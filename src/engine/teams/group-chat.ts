@@ -169,6 +169,8 @@ export abstract class BaseGroupChat implements Team {
 
   private async *loop(task: ChatMessage[], signal: AbortSignal, options: RunOptions): AsyncGenerator<TeamStreamItem> {
     this.termination?.onRunStart();
+    // A run that failed mid-selection leaves nothing for the next one.
+    this.selectionEvents = [];
     const messages: AgentMessage[] = [];
     for (const message of task) {
       messages.push(message);
