@@ -45,6 +45,8 @@ export class CompletionLines {
       case 'SelectSpeakerEvent':
       case 'UserInputRequestedEvent':
       case 'LLMCallEventMessage':
+      case 'MemoryQueryEvent':
+      case 'SelectorEvent':
         return [];
     }
   }

@@ -37,6 +37,8 @@ export function eventText(message: AgentMessage): string | null {
     case 'ModelClientStreamingChunkEvent':
     case 'UserInputRequestedEvent':
     case 'LLMCallEventMessage':
+    case 'MemoryQueryEvent':
+    case 'SelectorEvent':
       return null;
   }
 }

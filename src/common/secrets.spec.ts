@@ -126,6 +126,28 @@ describe(restoreSecrets.name, () => {
       expect(edited).toEqual(model({ base_url: 'https://evil.example/v1', default_headers: {} }));
     });
 
+    it('drops an HttpTool or Ollama header secret when the host, port or scheme it was sent to changed', () => {
+      const http = (where: JsonObject, key: string): JsonObject => ({
+        provider: 'autogen_ext.tools.http.HttpTool',
+        config: { name: 't', scheme: 'https', host: 'api.example', port: 443, ...where, headers: { 'X-Api-Key': key }, json_schema: {} },
+      });
+      const stored = http({}, 'alice-key');
+      expect(restoreSecrets(http({}, SECRET_MARKER), stored)).toEqual(stored);
+      for (const moved of [{ host: 'evil.example' }, { port: 8443 }, { scheme: 'http' }] as JsonObject[]) {
+        expect(JSON.stringify(restoreSecrets(http(moved, SECRET_MARKER), stored))).not.toMatch(/alice/);
+      }
+      const ollama = (host: string, key: string): JsonObject => ({
+        provider: 'OllamaChatCompletionClient',
+        config: { model: 'm', host, headers: { Authorization: key } },
+      });
+      expect(restoreSecrets(ollama('https://ollama.example', SECRET_MARKER), ollama('https://ollama.example', 'Bearer alice'))).toEqual(
+        ollama('https://ollama.example', 'Bearer alice'),
+      );
+      expect(
+        JSON.stringify(restoreSecrets(ollama('https://evil.example', SECRET_MARKER), ollama('https://ollama.example', 'Bearer alice'))),
+      ).not.toMatch(/alice/);
+    });
+
     it('drops an MCP env secret when the command or args that receive it changed', () => {
       const stored = mcp({ command: 'npx', args: ['-y', 'github-server@1'], env: { GITHUB_TOKEN: 'ghp_alice' } });
       const otherArgs = restoreSecrets(mcp({ command: 'npx', args: ['-y', 'other-server@1'], env: { GITHUB_TOKEN: SECRET_MARKER } }), stored);

@@ -111,9 +111,10 @@ function redact(value: JsonValue, parentKey: string | undefined): JsonValue {
 
 /**
  * Fields that say where a secret is sent: a model's `base_url` / `azure_endpoint`, an MCP
- * server's `url`, or the stdio `command` and `args` that receive its `env`.
+ * server's `url`, the stdio `command` and `args` that receive its `env`, or the `scheme`,
+ * `host` and `port` of an HttpTool or an Ollama client (whose `headers` may hold a key).
  */
-const DESTINATION_KEYS = ['base_url', 'azure_endpoint', 'url', 'command', 'args'];
+const DESTINATION_KEYS = ['base_url', 'azure_endpoint', 'url', 'command', 'args', 'scheme', 'host', 'port'];
 
 /**
  * `incoming` with each marker put back to the value at the same path in `stored`, as long as

@@ -94,3 +94,13 @@ export { ComponentConfigError, egressOf, type LoadContext, type ComponentTypeMap
 // IO
 export { getDefaultIOStream, setGlobalDefaultIOStream, withIOStream, type InputOptions, type IOStream } from './io/io-stream.js';
 export { IOConsole, type IOConsoleOptions } from './io/io-console.js';
+
+// The rest of AgentChat's catalogue (entries-catalog-ext.ts).
+export { OllamaChatCompletionClient } from './models/ollama-client.js';
+export { ChatCompletionCache } from './models/cache-client.js';
+export { InMemoryStore, type CacheStore } from './models/cache-store.js';
+export { HeadAndTailChatCompletionContext, TokenLimitedChatCompletionContext, approximateTokens } from './agents/model-context-limited.js';
+export { ListMemory } from './memory/list-memory.js';
+export type { Memory, UpdateContextResult } from './memory/memory.js';
+export { HttpTool } from './tools/http-tool.js';
+export { FunctionCallTermination } from './conditions/function-call-termination.js';

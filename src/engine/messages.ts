@@ -93,6 +93,22 @@ export interface LLMCallEventMessage extends MessageBase {
   content: string;
   type: 'LLMCallEventMessage';
 }
+/** What a streaming selector model answered (AgentChat's SelectorEvent, from the team's manager). */
+export interface SelectorEvent extends MessageBase {
+  content: string;
+  type: 'SelectorEvent';
+}
+/** One item of an agent's memory (autogen_core.memory.MemoryContent). `content` is text or JSON. */
+export interface MemoryContent {
+  content: string | Record<string, unknown>;
+  mime_type: string;
+  metadata?: Record<string, unknown> | null;
+}
+/** What the agent's memories added to its model context before a model call (AgentChat's MemoryQueryEvent). */
+export interface MemoryQueryEvent extends MessageBase {
+  content: MemoryContent[];
+  type: 'MemoryQueryEvent';
+}
 export interface UserInputRequestedEvent extends MessageBase {
   request_id: string;
   content: '';
@@ -109,7 +125,9 @@ export type AgentEvent =
   | ThoughtEvent
   | SelectSpeakerEvent
   | UserInputRequestedEvent
-  | LLMCallEventMessage;
+  | LLMCallEventMessage
+  | MemoryQueryEvent
+  | SelectorEvent;
 export type AgentMessage = ChatMessage | AgentEvent;
 export type AgentMessageType = AgentMessage['type'];
 
@@ -130,6 +148,8 @@ export const AGENT_MESSAGE_TYPES = [
   'SelectSpeakerEvent',
   'UserInputRequestedEvent',
   'LLMCallEventMessage',
+  'MemoryQueryEvent',
+  'SelectorEvent',
 ] as const satisfies readonly AgentMessage['type'][];
 
 const CHAT_TYPES: ReadonlySet<string> = new Set(CHAT_MESSAGE_TYPES);
@@ -176,6 +196,7 @@ export function messageToText(message: AgentMessage): string {
     case 'HandoffMessage':
     case 'ToolCallSummaryMessage':
     case 'ThoughtEvent':
+    case 'SelectorEvent':
     case 'ModelClientStreamingChunkEvent':
     case 'UserInputRequestedEvent':
     case 'LLMCallEventMessage':
@@ -188,6 +209,8 @@ export function messageToText(message: AgentMessage): string {
       return message.content.map((result) => result.content).join('\n');
     case 'SelectSpeakerEvent':
       return message.content.join(', ');
+    case 'MemoryQueryEvent':
+      return message.content.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n');
   }
 }
 

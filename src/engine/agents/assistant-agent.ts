@@ -13,6 +13,7 @@ import { dumpComponent } from '../components/dump.js';
 import { AGENT_NAME, type AgentContext, type AgentStreamItem, type ChatAgent, type Response } from './chat-agent.js';
 import { handoffContext, receivedHandoffContext, resolveHandoff, type Handoff, type HandoffConfig } from './handoffs.js';
 import { UnboundedChatCompletionContext, type ChatCompletionContext } from './model-context.js';
+import type { Memory } from '../memory/memory.js';
 import { executeToolCalls, listToolSet, summarizeToolCalls, type ToolSet } from './tool-calls.js';
 
 export const DEFAULT_ASSISTANT_DESCRIPTION = 'An agent that provides assistance with ability to use tools.';
@@ -30,6 +31,8 @@ export interface AssistantAgentOptions {
   workbench?: readonly Workbench[];
   handoffs?: readonly HandoffConfig[];
   modelContext?: ChatCompletionContext;
+  /** Consulted before each turn's model calls: each adds to the model context (AgentChat's `memory`). */
+  memory?: readonly Memory[];
   /** Stream the model's text as ModelClientStreamingChunkEvents. */
   modelClientStream?: boolean;
   /** After the tool calls, ask the model once more and answer with its text. */
@@ -89,6 +92,11 @@ export class AssistantAgent implements ChatAgent {
     const emit = (event: AgentMessage): AgentMessage => (inner.push(event), event);
     const respond = (chat_message: ChatMessage): Response => ({ type: 'Response', chat_message, inner_messages: inner });
 
+    // What the memories add goes into the context, and is reported, before the model is asked (AgentChat).
+    for (const memory of this.options.memory ?? []) {
+      const { memories } = await memory.updateContext(this.context);
+      if (memories.length > 0) yield emit(createMessage('MemoryQueryEvent', this.name, { content: memories }));
+    }
     const tools = await listToolSet(this.workbenches, this.handoffs);
     let messageId = randomUUID();
     let result = yield* this.callModel(ctx, messageId, tools);
@@ -173,6 +181,7 @@ export class AssistantAgent implements ChatAgent {
     else config.workbench = this.workbenches.map((w) => dumpComponent(w));
     config.handoffs = [...(o.handoffs ?? [])];
     config.model_context = dumpComponent(this.context);
+    if (o.memory?.length) config.memory = o.memory.map((m) => dumpComponent(m));
     config.model_client_stream = o.modelClientStream ?? false;
     config.reflect_on_tool_use = o.reflectOnToolUse ?? false;
     config.tool_call_summary_format = o.toolCallSummaryFormat ?? '{result}';

@@ -19,7 +19,8 @@ export interface ChatCompletionContext extends Configurable {
   loadState(state: ModelContextState): void;
 }
 
-abstract class ListContext {
+/** The message list every context keeps (AgentChat's ChatCompletionContext base); subclasses choose what to send. */
+export abstract class ListContext {
   readonly componentType = 'chat_completion_context' as const;
   protected messages: LLMMessage[];
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const COMPONENT_TYPES = ['team', 'agent', 'model', 'tool', 'workbench', 'termination', 'chat_completion_context'] as const;
+export const COMPONENT_TYPES = ['team', 'agent', 'model', 'tool', 'workbench', 'termination', 'chat_completion_context', 'memory'] as const;
 export type ComponentType = (typeof COMPONENT_TYPES)[number];
 
 export const ComponentModelSchema = z.object({

@@ -17,7 +17,8 @@ export function dumpComponent(instance: unknown): ComponentModel {
   const className = described.provider.split('.').pop() ?? described.provider;
   return {
     provider: described.provider,
-    component_type: described.componentType,
+    // A few AgentChat classes dump a component_type of their own (ChatCompletionCache: chat_completion_cache).
+    component_type: (dumpedTypeOf(instance) ?? described.componentType) as ComponentType,
     version: meta?.version ?? 1,
     component_version: meta?.component_version ?? 1,
     description: meta?.description ?? '',
@@ -56,6 +57,11 @@ function describe(instance: unknown): Described {
     return { provider: FUNCTION_TOOL_PROVIDER, componentType: 'tool', config: { ...FunctionTool.configFor(instance) } };
   }
   throw new ConfigError('', `cannot dump ${describeValue(instance)} as a component`);
+}
+
+function dumpedTypeOf(instance: unknown): string | undefined {
+  const value = typeof instance === 'object' && instance !== null ? (instance as { dumpedComponentType?: unknown }).dumpedComponentType : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 function describeValue(value: unknown): string {

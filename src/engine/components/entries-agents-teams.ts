@@ -8,7 +8,7 @@ import { SelectorGroupChat } from '../teams/selector-group-chat.js';
 import { Swarm } from '../teams/swarm.js';
 import type { GroupChatOptions } from '../teams/group-chat.js';
 import { ComponentModelSchema } from './component-model.js';
-import { ComponentConfigError, defineEntry, type LoadScope, type RegistryEntry } from './registry-types.js';
+import { defineEntry, type LoadScope, type RegistryEntry } from './registry-types.js';
 
 const groupChatShape = {
   participants: z.array(ComponentModelSchema).min(1),
@@ -42,7 +42,7 @@ const AssistantAgentSchema = z.object({
   tool_call_summary_format: z.string().nullish(),
   max_tool_iterations: z.number().int().min(1).nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
-  memory: z.array(z.unknown()).nullish(),
+  memory: z.array(ComponentModelSchema).nullish(),
 });
 
 export const agentAndTeamEntries: RegistryEntry[] = [
@@ -61,6 +61,7 @@ export const agentAndTeamEntries: RegistryEntry[] = [
       selector_prompt: z.string().nullish(),
       allow_repeated_speaker: z.boolean().nullish(),
       max_selector_attempts: z.number().int().positive().nullish(),
+      model_client_streaming: z.boolean().nullish(),
     }),
     load: (c, scope) =>
       new SelectorGroupChat({
@@ -69,6 +70,7 @@ export const agentAndTeamEntries: RegistryEntry[] = [
         selectorPrompt: c.selector_prompt ?? undefined,
         allowRepeatedSpeaker: c.allow_repeated_speaker ?? false,
         maxSelectorAttempts: c.max_selector_attempts ?? 3,
+        modelClientStreaming: c.model_client_streaming ?? undefined,
       }),
   }),
   defineEntry({
@@ -82,9 +84,6 @@ export const agentAndTeamEntries: RegistryEntry[] = [
     componentType: 'agent',
     schema: AssistantAgentSchema,
     load: (c, scope) => {
-      if (c.memory?.length) {
-        throw new ComponentConfigError(joinConfig(scope, 'memory'), 'agent memory is not supported', 'Remove `memory` from the agent');
-      }
       const workbench = c.workbench == null ? undefined : Array.isArray(c.workbench) ? c.workbench : [c.workbench];
       return new AssistantAgent({
         name: c.name,
@@ -95,6 +94,7 @@ export const agentAndTeamEntries: RegistryEntry[] = [
         workbench: workbench?.map((w, i) => scope.load(w, 'workbench', 'workbench', i)),
         handoffs: c.handoffs ?? [],
         modelContext: c.model_context ? scope.load(c.model_context, 'chat_completion_context', 'model_context') : undefined,
+        memory: c.memory?.map((m, i) => scope.load(m, 'memory', 'memory', i)),
         modelClientStream: c.model_client_stream ?? false,
         reflectOnToolUse: c.reflect_on_tool_use ?? false,
         toolCallSummaryFormat: c.tool_call_summary_format ?? '{result}',
@@ -111,7 +111,3 @@ export const agentAndTeamEntries: RegistryEntry[] = [
     load: (c) => new UserProxyAgent({ name: c.name, description: c.description ?? undefined }),
   }),
 ];
-
-function joinConfig(scope: LoadScope, key: string): string {
-  return scope.path ? `${scope.path}.config.${key}` : `config.${key}`;
-}

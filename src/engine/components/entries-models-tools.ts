@@ -24,7 +24,7 @@ import { ComponentConfigError, defineEntry, egressOf, type RegistryEntry } from 
 const AnyConfig = z.record(z.string(), z.unknown());
 
 const FunctionCallSchema = z.object({ id: z.string(), name: z.string(), arguments: z.string() });
-const LLMMessageSchema: z.ZodType<LLMMessage> = z.discriminatedUnion('type', [
+export const LLMMessageSchema: z.ZodType<LLMMessage> = z.discriminatedUnion('type', [
   z.object({ type: z.literal('SystemMessage'), content: z.string() }),
   z.object({
     type: z.literal('UserMessage'),

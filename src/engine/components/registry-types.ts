@@ -9,6 +9,7 @@ import type { ChatCompletionContext } from '../agents/model-context.js';
 import type { TerminationCondition } from '../conditions/termination-condition.js';
 import type { ChatCompletionClient } from '../models/model-client.js';
 import type { Team } from '../teams/team.js';
+import type { Memory } from '../memory/memory.js';
 import type { Tool } from '../tools/tool.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Workbench } from '../tools/workbench.js';
@@ -74,6 +75,7 @@ export interface ComponentTypeMap {
   workbench: Workbench;
   termination: TerminationCondition;
   chat_completion_context: ChatCompletionContext;
+  memory: Memory;
 }
 
 /** Handed to an entry's `load`: the context, where we are, and a way to load nested components. */

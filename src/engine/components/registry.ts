@@ -4,11 +4,18 @@
  */
 import { agentAndTeamEntries } from './entries-agents-teams.js';
 import { anthropicEntries } from './entries-anthropic.js';
+import { catalogExtEntries } from './entries-catalog-ext.js';
 import { conditionEntries } from './entries-conditions.js';
 import { modelAndToolEntries } from './entries-models-tools.js';
 import type { RegistryEntry } from './registry-types.js';
 
-const ENTRIES: readonly RegistryEntry[] = [...agentAndTeamEntries, ...modelAndToolEntries, ...conditionEntries, ...anthropicEntries];
+const ENTRIES: readonly RegistryEntry[] = [
+  ...agentAndTeamEntries,
+  ...modelAndToolEntries,
+  ...conditionEntries,
+  ...anthropicEntries,
+  ...catalogExtEntries,
+];
 
 const BY_PROVIDER: ReadonlyMap<string, RegistryEntry> = new Map(
   ENTRIES.flatMap((entry) => [entry.provider, ...entry.aliases].map((name) => [name, entry] as const)),

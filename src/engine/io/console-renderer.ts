@@ -66,6 +66,12 @@ export class ConsoleRenderer {
       case 'SelectSpeakerEvent':
         this.line(`[next speaker] ${m.content.join(', ')}`);
         return;
+      case 'SelectorEvent':
+        this.line(`[selector] ${m.content}`);
+        return;
+      case 'MemoryQueryEvent':
+        this.line(`[memory] ${m.source}: ${messageToText(m)}`);
+        return;
       case 'UserInputRequestedEvent':
         // The input prompt itself tells the user.
         return;

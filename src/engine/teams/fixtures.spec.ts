@@ -41,6 +41,8 @@ async function runTeam(team: Team, task: string, options: RunOptions = {}): Prom
 describe('team fixtures', () => {
   it('are all there', () => {
     expect(fixtureNames()).toEqual([
+      'catalog-ext-memory-cache.json',
+      'catalog-ext-ollama.json',
       'human-in-the-loop.json',
       'openai-assistant.json',
       'round-robin-replay.json',

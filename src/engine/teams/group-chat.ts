@@ -31,6 +31,8 @@ export abstract class BaseGroupChat implements Team {
   /** Everything said and done so far (no chunks), across runs until reset. */
   protected thread: AgentMessage[] = [];
   protected previousSpeaker: string | undefined;
+  /** What the manager said while choosing (a streaming selector's SelectorEvent); streamed with emit_team_events. */
+  protected selectionEvents: AgentMessage[] = [];
   private buffers = new Map<string, ChatMessage[]>();
   private running = false;
 
@@ -167,6 +169,8 @@ export abstract class BaseGroupChat implements Team {
 
   private async *loop(task: ChatMessage[], signal: AbortSignal, options: RunOptions): AsyncGenerator<TeamStreamItem> {
     this.termination?.onRunStart();
+    // A run that failed mid-selection leaves nothing for the next one.
+    this.selectionEvents = [];
     const messages: AgentMessage[] = [];
     for (const message of task) {
       messages.push(message);
@@ -178,6 +182,10 @@ export abstract class BaseGroupChat implements Team {
     while (stopReason === null) {
       throwIfAborted(signal);
       const speaker = this.participantNamed(await raceAbort(this.selectSpeaker(this.thread, signal), signal));
+      for (const event of this.selectionEvents.splice(0)) {
+        messages.push(event);
+        yield event;
+      }
       if (this.emitTeamEvents) {
         const event = createMessage('SelectSpeakerEvent', `${this.constructor.name}Manager`, { content: [speaker.name] });
         messages.push(event);

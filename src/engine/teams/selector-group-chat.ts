@@ -2,9 +2,9 @@
  * SelectorGroupChat: a model picks the next speaker from the conversation (AgentChat's
  * SelectorGroupChat, same prompt, same retries with feedback, same fallback).
  */
-import { ConfigError } from '../errors.js';
-import { isChatMessage, messageToText, type AgentMessage } from '../messages.js';
-import { isOpenAIFamily, type ChatCompletionClient, type LLMMessage } from '../models/model-client.js';
+import { ConfigError, ModelError } from '../errors.js';
+import { createMessage, isChatMessage, messageToText, type AgentMessage } from '../messages.js';
+import { isOpenAIFamily, type ChatCompletionClient, type CreateResult, type LLMMessage } from '../models/model-client.js';
 import { dumpComponent } from '../components/dump.js';
 import { BaseGroupChat, type GroupChatOptions } from './group-chat.js';
 
@@ -23,6 +23,12 @@ export interface SelectorGroupChatOptions extends GroupChatOptions {
   selectorPrompt?: string;
   allowRepeatedSpeaker?: boolean;
   maxSelectorAttempts?: number;
+  /**
+   * Stream the selector model's answer (AgentChat's `model_client_streaming`); with
+   * emit_team_events its chunks and a SelectorEvent come before the SelectSpeakerEvent.
+   * Undefined: not set in the config (and not written back).
+   */
+  modelClientStreaming?: boolean;
 }
 
 export class SelectorGroupChat extends BaseGroupChat {
@@ -31,6 +37,7 @@ export class SelectorGroupChat extends BaseGroupChat {
   private readonly selectorPrompt: string;
   private readonly allowRepeatedSpeaker: boolean;
   private readonly maxSelectorAttempts: number;
+  private readonly modelClientStreaming: boolean | undefined;
 
   constructor(options: SelectorGroupChatOptions) {
     super(options);
@@ -39,6 +46,7 @@ export class SelectorGroupChat extends BaseGroupChat {
     this.selectorPrompt = options.selectorPrompt ?? DEFAULT_SELECTOR_PROMPT;
     this.allowRepeatedSpeaker = options.allowRepeatedSpeaker ?? false;
     this.maxSelectorAttempts = options.maxSelectorAttempts ?? 3;
+    this.modelClientStreaming = options.modelClientStreaming;
     if (!Number.isInteger(this.maxSelectorAttempts) || this.maxSelectorAttempts < 1) {
       throw new ConfigError('config.max_selector_attempts', 'must be a positive integer');
     }
@@ -68,7 +76,7 @@ export class SelectorGroupChat extends BaseGroupChat {
     const everyone = this.participants.map((p) => p.name);
 
     for (let attempt = 0; attempt < this.maxSelectorAttempts; attempt++) {
-      const result = await this.modelClient.create(messages, { signal });
+      const result = await this.askSelector(messages, signal);
       const reply = typeof result.content === 'string' ? result.content : '';
       const mentioned = mentionedAgents(reply, everyone);
       let feedback: string;
@@ -85,6 +93,23 @@ export class SelectorGroupChat extends BaseGroupChat {
       messages.push({ type: 'UserMessage', content: feedback, source: 'user' });
     }
     return this.fallbackSpeaker(candidates);
+  }
+
+  /**
+   * One selector call; streamed with `model_client_streaming`, and then, with emit_team_events,
+   * reported as AgentChat's manager reports it: a SelectorEvent with the answer. AgentChat also
+   * forwards the selector's chunks; here selection is not streamed to viewers live, so chunks
+   * would only repeat the SelectorEvent's text (and read as an agent's words in /chat/completions).
+   */
+  private async askSelector(messages: LLMMessage[], signal: AbortSignal): Promise<CreateResult> {
+    if (!this.modelClientStreaming) return this.modelClient.create(messages, { signal });
+    let result: CreateResult | undefined;
+    for await (const item of this.modelClient.createStream(messages, { signal })) if (typeof item !== 'string') result = item;
+    if (!result) throw new ModelError('The selector model stream ended without a result');
+    if (this.emitTeamEvents && typeof result.content === 'string') {
+      this.selectionEvents.push(createMessage('SelectorEvent', `${this.constructor.name}Manager`, { content: result.content }));
+    }
+    return result;
   }
 
   /**
@@ -116,6 +141,7 @@ export class SelectorGroupChat extends BaseGroupChat {
       selector_prompt: this.selectorPrompt,
       allow_repeated_speaker: this.allowRepeatedSpeaker,
       max_selector_attempts: this.maxSelectorAttempts,
+      ...(this.modelClientStreaming === undefined ? {} : { model_client_streaming: this.modelClientStreaming }),
     };
   }
 }
