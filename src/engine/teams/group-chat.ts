@@ -11,9 +11,15 @@ import type { TerminationCondition } from '../conditions/termination-condition.j
 import { TeamStateSchema, type AgentState, type TeamState } from '../state.js';
 import type { RunOptions, TaskInput, Team, TeamStreamItem } from './team.js';
 import { raceAbort } from './abort.js';
+import { dumpParticipant, TeamParticipant } from './team-participant.js';
 
 export interface GroupChatOptions {
+  /** Agents, and teams wrapped in TeamParticipant (AgentChat: a Team can be a participant). */
   participants: readonly ChatAgent[];
+  /** The team's name as a participant of another team (AgentChat: DEFAULT_NAME, the class name). */
+  name?: string;
+  /** The team's description as a participant of another team (AgentChat: "A team of agents."). */
+  description?: string;
   terminationCondition?: TerminationCondition;
   /** Stop after this many agent turns in one run. */
   maxTurns?: number | null;
@@ -25,6 +31,10 @@ export abstract class BaseGroupChat implements Team {
   readonly componentType = 'team' as const;
   abstract readonly provider: string;
   readonly participants: readonly ChatAgent[];
+  readonly name: string;
+  readonly description: string;
+  /** Whether name / description were given in the config (dumped back only then, for exact round-trips). */
+  private readonly namedInConfig: { name: boolean; description: boolean };
   protected readonly termination: TerminationCondition | undefined;
   protected readonly maxTurns: number | null;
   protected readonly emitTeamEvents: boolean;
@@ -46,6 +56,9 @@ export abstract class BaseGroupChat implements Team {
       throw new ConfigError('config.max_turns', 'must be a positive integer');
     }
     this.participants = options.participants;
+    this.name = options.name ?? this.constructor.name;
+    this.description = options.description ?? 'A team of agents.';
+    this.namedInConfig = { name: options.name !== undefined, description: options.description !== undefined };
     this.termination = options.terminationCondition;
     this.maxTurns = options.maxTurns ?? null;
     this.emitTeamEvents = options.emitTeamEvents ?? false;
@@ -61,7 +74,7 @@ export abstract class BaseGroupChat implements Team {
     const signal = options.signal ?? new AbortController().signal;
     try {
       throwIfAborted(signal);
-      yield* this.loop(normalizeTask(task), signal, options);
+      yield* this.loop(normalizeTask(task), signal, options, options.outputTaskMessages ?? true);
     } catch (error) {
       // Whatever broke because of the stop (an aborted request, a closed input) is reported as the stop.
       if (signal.aborted) throw cancelledFrom(signal);
@@ -147,7 +160,10 @@ export abstract class BaseGroupChat implements Team {
 
   /** The config keys every group chat has, in AgentChat's order. */
   protected baseConfig(): Record<string, unknown> {
-    const config: Record<string, unknown> = { participants: this.participants.map((p) => dumpComponent(p)) };
+    const config: Record<string, unknown> = {};
+    if (this.namedInConfig.name) config.name = this.name;
+    if (this.namedInConfig.description) config.description = this.description;
+    config.participants = this.participants.map((p) => dumpParticipant(p));
     if (this.termination) config.termination_condition = dumpComponent(this.termination);
     if (this.maxTurns !== null) config.max_turns = this.maxTurns;
     config.emit_team_events = this.emitTeamEvents;
@@ -165,12 +181,14 @@ export abstract class BaseGroupChat implements Team {
   /** … and restore it here, throwing RunStateError when it does not fit. */
   protected loadSelectorState(_state: Record<string, unknown>): void {}
 
-  private async *loop(task: ChatMessage[], signal: AbortSignal, options: RunOptions): AsyncGenerator<TeamStreamItem> {
+  private async *loop(task: ChatMessage[], signal: AbortSignal, options: RunOptions, outputTask: boolean): AsyncGenerator<TeamStreamItem> {
     this.termination?.onRunStart();
     const messages: AgentMessage[] = [];
-    for (const message of task) {
-      messages.push(message);
-      yield message;
+    if (outputTask) {
+      for (const message of task) {
+        messages.push(message);
+        yield message;
+      }
     }
     this.record(task, task, undefined);
     let stopReason = task.length > 0 ? this.checkTermination(task) : null;
@@ -183,18 +201,20 @@ export abstract class BaseGroupChat implements Team {
         messages.push(event);
         yield event;
       }
-      const turn: AgentMessage[] = [];
-      for await (const item of this.takeTurn(speaker, signal, options)) {
-        if (item.type !== 'ModelClientStreamingChunkEvent') {
-          turn.push(item);
-          messages.push(item);
+      const steps = this.takeTurn(speaker, signal, options);
+      let turn: TurnOutcome;
+      for (;;) {
+        const step = await steps.next();
+        if (step.done) {
+          turn = step.value;
+          break;
         }
-        yield item;
+        if (step.value.type !== 'ModelClientStreamingChunkEvent') messages.push(step.value);
+        yield step.value;
       }
-      const chatMessage = turn.at(-1) as ChatMessage;
-      this.record(turn, [chatMessage], speaker.name);
+      this.record(turn.delta, turn.said, speaker.name);
       this.previousSpeaker = speaker.name;
-      stopReason = this.checkTermination(turn);
+      stopReason = this.checkTermination(turn.delta);
       turns += 1;
       if (stopReason === null && this.maxTurns !== null && turns >= this.maxTurns) {
         stopReason = `Maximum number of turns ${this.maxTurns} reached.`;
@@ -205,26 +225,36 @@ export abstract class BaseGroupChat implements Team {
     yield { messages, stop_reason: stopReason };
   }
 
-  /** One agent turn: its events as they come, then its chat message (always last). */
-  private async *takeTurn(agent: ChatAgent, signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage> {
+  /**
+   * One agent turn: its events as they come, then its chat message (always last). Returns what
+   * it said to the others: the chat message, or for a team participant every chat message of
+   * its run (AgentChat's GroupChatTeamResponse), which it has already yielded.
+   */
+  private async *takeTurn(agent: ChatAgent, signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage, TurnOutcome> {
     const newMessages = this.buffers.get(agent.name) ?? [];
     this.buffers.set(agent.name, []);
     const iterator = agent.onMessagesStream(newMessages, { signal, io: options.io })[Symbol.asyncIterator]();
     let response: Response | undefined;
+    const streamed: AgentMessage[] = [];
     try {
       while (response === undefined) {
         // Raced against the signal so a tool or model that ignores it cannot hold the stop up.
         const step = await raceAbort(iterator.next(), signal);
         if (step.done) break;
         if (isResponse(step.value)) response = step.value;
-        else yield step.value;
+        else {
+          if (step.value.type !== 'ModelClientStreamingChunkEvent') streamed.push(step.value);
+          yield step.value;
+        }
       }
     } finally {
       // Let the agent's generator run its cleanup; it may still be busy if we stopped mid-step.
       iterator.return?.().catch(() => undefined);
     }
     if (!response) throw new RunStateError(`${agent.name} ended its turn without a response`);
+    if (agent instanceof TeamParticipant) return { delta: streamed, said: streamed.filter(isChatMessage) };
     yield response.chat_message;
+    return { delta: [...response.inner_messages, response.chat_message], said: [response.chat_message] };
   }
 
   /** Adds a step to the thread and gives its chat messages to everyone but the speaker. */
@@ -248,6 +278,15 @@ export abstract class BaseGroupChat implements Team {
   private clearBuffers(): void {
     this.buffers = new Map(this.participants.map((p) => [p.name, []]));
   }
+}
+
+/**
+ * What a turn adds (AgentChat's delta: the Response's inner messages and chat message, or a team
+ * participant's whole result) and which chat messages the others receive.
+ */
+interface TurnOutcome {
+  delta: AgentMessage[];
+  said: ChatMessage[];
 }
 
 function normalizeTask(task: TaskInput | undefined): ChatMessage[] {
