@@ -3,11 +3,12 @@
  * entries. A provider not in this map is refused; nothing named in a config is ever imported.
  */
 import { agentAndTeamEntries } from './entries-agents-teams.js';
+import { catalogAgentEntries } from './entries-catalog-agents.js';
 import { conditionEntries } from './entries-conditions.js';
 import { modelAndToolEntries } from './entries-models-tools.js';
 import type { RegistryEntry } from './registry-types.js';
 
-const ENTRIES: readonly RegistryEntry[] = [...agentAndTeamEntries, ...modelAndToolEntries, ...conditionEntries];
+const ENTRIES: readonly RegistryEntry[] = [...agentAndTeamEntries, ...catalogAgentEntries, ...modelAndToolEntries, ...conditionEntries];
 
 const BY_PROVIDER: ReadonlyMap<string, RegistryEntry> = new Map(
   ENTRIES.flatMap((entry) => [entry.provider, ...entry.aliases].map((name) => [name, entry] as const)),

@@ -68,6 +68,25 @@ export abstract class BaseGroupChat implements Team {
   /** Who speaks next. `thread` holds every message and event so far. */
   protected abstract selectSpeaker(thread: readonly AgentMessage[], signal: AbortSignal): Promise<string>;
 
+  /**
+   * Who speak next, all at once (AgentChat's select_speaker may return several: GraphFlow's
+   * fan-out). They run concurrently; the team waits for all of them before selecting again.
+   */
+  protected async selectSpeakers(thread: readonly AgentMessage[], signal: AbortSignal): Promise<string[]> {
+    return [await this.selectSpeaker(thread, signal)];
+  }
+
+  /** Called after a speaker's turn is added to the thread (GraphFlow moves along its edges here). */
+  protected afterTurn(_speaker: string, _delta: readonly AgentMessage[]): void {}
+
+  /**
+   * A stop reason of the team's own, checked after every round before the termination condition
+   * (GraphFlow: "Digraph execution is complete" when no node is ready). Null: go on.
+   */
+  protected ownStopReason(): string | null {
+    return null;
+  }
+
   async *runStream(task?: TaskInput, options: RunOptions = {}): AsyncGenerator<TeamStreamItem, void, undefined> {
     if (this.running) throw new RunStateError('The team is already running; wait for the current run to finish');
     this.running = true;
@@ -195,26 +214,32 @@ export abstract class BaseGroupChat implements Team {
     let turns = 0;
     while (stopReason === null) {
       throwIfAborted(signal);
-      const speaker = this.participantNamed(await raceAbort(this.selectSpeaker(this.thread, signal), signal));
+      const names = await raceAbort(this.selectSpeakers(this.thread, signal), signal);
+      const speakers = names.map((name) => this.participantNamed(name));
+      if (speakers.length === 0) throw new RunStateError(`${this.constructor.name} selected no speaker`);
       if (this.emitTeamEvents) {
-        const event = createMessage('SelectSpeakerEvent', `${this.constructor.name}Manager`, { content: [speaker.name] });
+        const event = createMessage('SelectSpeakerEvent', `${this.constructor.name}Manager`, { content: speakers.map((s) => s.name) });
         messages.push(event);
         yield event;
       }
-      const steps = this.takeTurn(speaker, signal, options);
-      let turn: TurnOutcome;
+      const steps = speakers.length === 1 ? this.takeTurn(speakers[0]!, signal, options) : this.takeTurns(speakers, signal, options);
+      let last: TurnOutcome | undefined;
       for (;;) {
         const step = await steps.next();
-        if (step.done) {
-          turn = step.value;
-          break;
+        if (step.done) break;
+        if ('delta' in step.value) {
+          // A speaker finished: its turn joins the thread (in the order turns finish, as AgentChat).
+          last = step.value;
+          this.record(last.delta, last.said, last.speaker);
+          this.previousSpeaker = last.speaker;
+          this.afterTurn(last.speaker, last.delta);
+          continue;
         }
         if (step.value.type !== 'ModelClientStreamingChunkEvent') messages.push(step.value);
         yield step.value;
       }
-      this.record(turn.delta, turn.said, speaker.name);
-      this.previousSpeaker = speaker.name;
-      stopReason = this.checkTermination(turn.delta);
+      // AgentChat checks the condition on the delta of the turn that finished the round.
+      stopReason = this.ownStopReason() ?? this.checkTermination(last!.delta);
       turns += 1;
       if (stopReason === null && this.maxTurns !== null && turns >= this.maxTurns) {
         stopReason = `Maximum number of turns ${this.maxTurns} reached.`;
@@ -230,7 +255,7 @@ export abstract class BaseGroupChat implements Team {
    * it said to the others: the chat message, or for a team participant every chat message of
    * its run (AgentChat's GroupChatTeamResponse), which it has already yielded.
    */
-  private async *takeTurn(agent: ChatAgent, signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage, TurnOutcome> {
+  private async *takeTurn(agent: ChatAgent, signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage | TurnOutcome> {
     const newMessages = this.buffers.get(agent.name) ?? [];
     this.buffers.set(agent.name, []);
     const iterator = agent.onMessagesStream(newMessages, { signal, io: options.io })[Symbol.asyncIterator]();
@@ -251,10 +276,55 @@ export abstract class BaseGroupChat implements Team {
       // Let the agent's generator run its cleanup; it may still be busy if we stopped mid-step.
       iterator.return?.().catch(() => undefined);
     }
+    if (agent instanceof TeamParticipant) {
+      yield { speaker: agent.name, delta: streamed, said: streamed.filter(isChatMessage) };
+      return;
+    }
     if (!response) throw new RunStateError(`${agent.name} ended its turn without a response`);
-    if (agent instanceof TeamParticipant) return { delta: streamed, said: streamed.filter(isChatMessage) };
     yield response.chat_message;
-    return { delta: [...response.inner_messages, response.chat_message], said: [response.chat_message] };
+    yield { speaker: agent.name, delta: [...response.inner_messages, response.chat_message], said: [response.chat_message] };
+  }
+
+  /**
+   * Several turns at once: every speaker takes the messages buffered for it now, and their items
+   * are yielded as they come. The first failure stops the others and is thrown.
+   */
+  private async *takeTurns(speakers: readonly ChatAgent[], signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage | TurnOutcome> {
+    const batch = new AbortController();
+    const onAbort = (): void => batch.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const queue: ({ item: AgentMessage | TurnOutcome } | { error: unknown } | { done: true })[] = [];
+    let wake: (() => void) | undefined;
+    const push = (entry: (typeof queue)[number]): void => {
+      queue.push(entry);
+      wake?.();
+      wake = undefined;
+    };
+    for (const speaker of speakers) {
+      // Each generator takes its buffer on its first step, before any turn of this round is recorded.
+      const turn = this.takeTurn(speaker, batch.signal, options);
+      void (async () => {
+        try {
+          for await (const item of turn) push({ item });
+          push({ done: true });
+        } catch (error) {
+          push({ error });
+        }
+      })();
+    }
+    try {
+      let running = speakers.length;
+      while (running > 0) {
+        if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        const entry = queue.shift()!;
+        if ('error' in entry) throw entry.error;
+        if ('done' in entry) running -= 1;
+        else yield entry.item;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      batch.abort(new Error('the round ended'));
+    }
   }
 
   /** Adds a step to the thread and gives its chat messages to everyone but the speaker. */
@@ -285,6 +355,7 @@ export abstract class BaseGroupChat implements Team {
  * participant's whole result) and which chat messages the others receive.
  */
 interface TurnOutcome {
+  speaker: string;
   delta: AgentMessage[];
   said: ChatMessage[];
 }

@@ -33,8 +33,8 @@ export class TeamParticipant implements ChatAgent {
 
   /**
    * Runs the inner team on `newMessages`. Yields its messages and events; the final Response
-   * carries its last chat message, and `inner_messages` every chat message it said (what a
-   * parent group chat hands on, as AgentChat's GroupChatTeamResponse does).
+   * carries its last chat message, and `inner_messages` the chat messages before it. A team
+   * that said nothing ends without a Response (group chats take that as an empty turn).
    */
   async *onMessagesStream(newMessages: ChatMessage[], ctx: AgentContext): AsyncIterable<AgentStreamItem> {
     const said: ChatMessage[] = [];
@@ -44,10 +44,10 @@ export class TeamParticipant implements ChatAgent {
       outputTaskMessages: false,
     })) {
       if (isTaskResult(item)) {
+        // A team may end without a word (its condition already met by the task): AgentChat
+        // then hands on an empty result, and so does a group chat here; there is no Response.
         const last = said.at(-1);
-        if (!last)
-          throw new RunStateError(`The team "${this.name}" ended its turn without saying anything (${item.stop_reason ?? 'no stop reason'})`);
-        yield { type: 'Response', chat_message: last, inner_messages: said.slice(0, -1) };
+        if (last) yield { type: 'Response', chat_message: last, inner_messages: said.slice(0, -1) };
         return;
       }
       if (isChatMessage(item)) said.push(item);
