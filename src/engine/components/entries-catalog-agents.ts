@@ -9,11 +9,41 @@ import { MessageFilterAgent, MessageFilterConfigSchema } from '../agents/message
 import { SocietyOfMindAgent } from '../agents/society-of-mind-agent.js';
 import { AgentTool, TeamTool } from '../agents/task-runner-tools.js';
 import { GraphFlow } from '../teams/graph-flow/graph-flow.js';
+import { MagenticOneGroupChat } from '../teams/magentic-one/magentic-one-group-chat.js';
 import { DiGraphSchema } from '../teams/graph-flow/digraph.js';
 import { ComponentModelSchema } from './component-model.js';
 import { ComponentConfigError, defineEntry, type LoadScope, type RegistryEntry } from './registry-types.js';
 
 export const catalogAgentEntries: RegistryEntry[] = [
+  defineEntry({
+    provider: 'autogen_agentchat.teams.MagenticOneGroupChat',
+    componentType: 'team',
+    schema: z.object({
+      name: z.string().min(1).nullish(),
+      description: z.string().nullish(),
+      participants: z.array(ComponentModelSchema).min(1),
+      model_client: ComponentModelSchema,
+      termination_condition: ComponentModelSchema.nullish(),
+      max_turns: z.number().int().positive().nullish(),
+      max_stalls: z.number().int().positive().nullish(),
+      final_answer_prompt: z.string().min(1).nullish(),
+      emit_team_events: z.boolean().nullish(),
+    }),
+    // AgentChat's orchestrator takes agents only (a team's response is an error there). A config
+    // without max_turns has no limit, as AgentChat's MagenticOneGroupChatConfig (default None).
+    load: (c, scope) =>
+      new MagenticOneGroupChat({
+        name: c.name ?? undefined,
+        description: c.description ?? undefined,
+        participants: c.participants.map((p, i) => scope.load(p, 'agent', 'participants', i)),
+        modelClient: scope.load(c.model_client, 'model', 'model_client'),
+        terminationCondition: c.termination_condition ? scope.load(c.termination_condition, 'termination', 'termination_condition') : undefined,
+        maxTurns: c.max_turns ?? null,
+        maxStalls: c.max_stalls ?? 3,
+        finalAnswerPrompt: c.final_answer_prompt ?? undefined,
+        emitTeamEvents: c.emit_team_events ?? false,
+      }),
+  }),
   defineEntry({
     provider: 'autogen_agentchat.teams.GraphFlow',
     componentType: 'team',

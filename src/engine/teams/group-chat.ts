@@ -200,7 +200,7 @@ export abstract class BaseGroupChat implements Team {
   /** … and restore it here, throwing RunStateError when it does not fit. */
   protected loadSelectorState(_state: Record<string, unknown>): void {}
 
-  private async *loop(task: ChatMessage[], signal: AbortSignal, options: RunOptions, outputTask: boolean): AsyncGenerator<TeamStreamItem> {
+  protected async *loop(task: ChatMessage[], signal: AbortSignal, options: RunOptions, outputTask: boolean): AsyncGenerator<TeamStreamItem> {
     this.termination?.onRunStart();
     const messages: AgentMessage[] = [];
     if (outputTask) {
@@ -255,7 +255,7 @@ export abstract class BaseGroupChat implements Team {
    * it said to the others: the chat message, or for a team participant every chat message of
    * its run (AgentChat's GroupChatTeamResponse), which it has already yielded.
    */
-  private async *takeTurn(agent: ChatAgent, signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage | TurnOutcome> {
+  protected async *takeTurn(agent: ChatAgent, signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage | TurnOutcome> {
     const newMessages = this.buffers.get(agent.name) ?? [];
     this.buffers.set(agent.name, []);
     const iterator = agent.onMessagesStream(newMessages, { signal, io: options.io })[Symbol.asyncIterator]();
@@ -328,24 +328,24 @@ export abstract class BaseGroupChat implements Team {
   }
 
   /** Adds a step to the thread and gives its chat messages to everyone but the speaker. */
-  private record(step: readonly AgentMessage[], said: readonly ChatMessage[], speaker: string | undefined): void {
+  protected record(step: readonly AgentMessage[], said: readonly ChatMessage[], speaker: string | undefined): void {
     this.thread.push(...step);
     for (const [name, buffer] of this.buffers) {
       if (name !== speaker) buffer.push(...said.filter(isChatMessage));
     }
   }
 
-  private checkTermination(step: readonly AgentMessage[]): string | null {
+  protected checkTermination(step: readonly AgentMessage[]): string | null {
     return this.termination?.check(step)?.content ?? null;
   }
 
-  private participantNamed(name: string): ChatAgent {
+  protected participantNamed(name: string): ChatAgent {
     const found = this.participants.find((p) => p.name === name);
     if (!found) throw new RunStateError(`The next speaker "${name}" is not a participant of the team`);
     return found;
   }
 
-  private clearBuffers(): void {
+  protected clearBuffers(): void {
     this.buffers = new Map(this.participants.map((p) => [p.name, []]));
   }
 }
@@ -354,7 +354,7 @@ export abstract class BaseGroupChat implements Team {
  * What a turn adds (AgentChat's delta: the Response's inner messages and chat message, or a team
  * participant's whole result) and which chat messages the others receive.
  */
-interface TurnOutcome {
+export interface TurnOutcome {
   speaker: string;
   delta: AgentMessage[];
   said: ChatMessage[];
