@@ -9,11 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { dumpComponent } from '../../components/dump.js';
 import { loadTeam } from '../../components/loader.js';
 import { ConfigError } from '../../errors.js';
-import { messageToText, type TaskResult } from '../../messages.js';
+import { createMessage, messageToText, type ChatMessage, type TaskResult } from '../../messages.js';
+import type { AgentContext, AgentStreamItem, ChatAgent } from '../../agents/chat-agent.js';
+import type { AgentState } from '../../state.js';
 import { assistant, component, textMention } from '../../../../test/support/engine/catalog-configs.js';
 import { fixtureLoadContext } from '../../../../test/support/engine/fixtures.js';
 import { isTaskResult, type Team } from '../team.js';
-import { DIGRAPH_STOP_MESSAGE } from './graph-flow.js';
+import { DIGRAPH_STOP_MESSAGE, GraphFlow } from './graph-flow.js';
 
 type Edge = { target: string; condition?: string | null; activation_group?: string; activation_condition?: 'all' | 'any' };
 
@@ -239,4 +241,70 @@ describe('GraphFlow (AgentChat)', () => {
   it('refuses a node that is not a participant', () => {
     expect(() => loadTeam(flow({ A: ['a'] }, graph({ A: [{ target: 'B' }], B: [] })), ctx())).toThrow('"B" is not the name of a participant');
   });
+});
+
+/** An agent whose turn is a script: waits for what `turn` awaits, then says its text. */
+class ScriptedAgent implements ChatAgent {
+  readonly provider = 'test.ScriptedAgent';
+  readonly componentType = 'agent' as const;
+  readonly description = 'scripted';
+  signals: AbortSignal[] = [];
+  constructor(
+    readonly name: string,
+    private readonly turn: (signal: AbortSignal) => Promise<string>,
+  ) {}
+  async *onMessagesStream(_messages: ChatMessage[], ctx: AgentContext): AsyncIterable<AgentStreamItem> {
+    this.signals.push(ctx.signal);
+    const content = await this.turn(ctx.signal);
+    yield { type: 'Response', chat_message: createMessage('TextMessage', this.name, { content }), inner_messages: [] };
+  }
+  async reset(): Promise<void> {}
+  async saveState(): Promise<AgentState> {
+    return { type: 'UserProxyAgentState', version: 1 };
+  }
+  async loadState(): Promise<void> {}
+  async close(): Promise<void> {}
+  toConfig(): Record<string, unknown> {
+    return {};
+  }
+}
+
+describe('GraphFlow fan-out runs its branches concurrently (AgentChat publishes to all ready nodes at once)', () => {
+  const fanOut = graph({ A: [{ target: 'B' }, { target: 'C' }], B: [], C: [] });
+
+  it('B can wait for something only C does: both are running at the same time', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const team = new GraphFlow({
+      participants: [
+        new ScriptedAgent('A', async () => 'a'),
+        new ScriptedAgent('B', async () => (await gate, 'b after c')),
+        new ScriptedAgent('C', async () => (open(), 'c')),
+      ],
+      graph: fanOut,
+    });
+    const { speakers, result } = await run(team, 'go');
+    // C finishes first, so its message comes first (turns join the thread as they finish).
+    expect(speakers).toEqual(['user', 'A', 'C', 'B']);
+    expect(result.stop_reason).toBe(DIGRAPH_STOP_MESSAGE);
+  }, 10_000);
+
+  it('a failing branch stops the other one and fails the run', async () => {
+    const waiting = new ScriptedAgent(
+      'C',
+      (signal) => new Promise<string>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')))),
+    );
+    const team = new GraphFlow({
+      participants: [
+        new ScriptedAgent('A', async () => 'a'),
+        new ScriptedAgent('B', async () => {
+          throw new Error('B broke');
+        }),
+        waiting,
+      ],
+      graph: fanOut,
+    });
+    await expect(run(team, 'go')).rejects.toThrow('B broke');
+    expect(waiting.signals[0]?.aborted).toBe(true);
+  }, 10_000);
 });

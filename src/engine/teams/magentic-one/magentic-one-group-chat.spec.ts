@@ -166,6 +166,21 @@ describe('MagenticOneGroupChat (AgentChat)', () => {
     await expect(run(m1, 'Task.')).rejects.toThrow('Failed to parse ledger information after multiple retries.');
   });
 
+  it('with emit_team_events, says whom it selected after the instruction (a SelectSpeakerEvent from the orchestrator)', async () => {
+    const orchestrator = new RecordingReplayClient([
+      'f',
+      'p',
+      ledger({ instruction: 'Search.' }),
+      ledger({ satisfied: true, reason: 'ok' }),
+      'Final.',
+    ]);
+    const { m1 } = team(orchestrator, ['found']);
+    const events = new MagenticOneGroupChat({ participants: [...m1.participants], modelClient: orchestrator, emitTeamEvents: true });
+    const { result } = await run(events, 'Task.');
+    expect(result.messages.map((m) => m.type).slice(2, 5)).toEqual(['TextMessage', 'SelectSpeakerEvent', 'TextMessage']);
+    expect(result.messages[3]).toMatchObject({ source: ORCHESTRATOR_NAME, content: ['web'] });
+  });
+
   it('extracts JSON as AgentChat: the whole text, or each fenced block; another language is an error', () => {
     expect(extractJsonObjects('{"a":1}')).toEqual([{ a: 1 }]);
     expect(extractJsonObjects('x\n```json\n{"a":1}\n```\n```\n{"b":2}\n```')).toEqual([{ a: 1 }, { b: 2 }]);
