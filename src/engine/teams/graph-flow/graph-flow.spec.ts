@@ -33,7 +33,7 @@ function graph(nodes: Record<string, Edge[]>, start: string | null = null) {
             activation_group: e.activation_group ?? e.target,
             activation_condition: e.activation_condition ?? 'all',
           })),
-          activation: 'all',
+          activation: 'all' as const,
         },
       ]),
     ),
