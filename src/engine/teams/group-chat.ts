@@ -287,12 +287,11 @@ export abstract class BaseGroupChat implements Team {
 
   /**
    * Several turns at once: every speaker takes the messages buffered for it now, and their items
-   * are yielded as they come. The first failure stops the others and is thrown.
+   * are yielded as they come. The first failure is thrown at once; the others keep the run's own
+   * signal (so Python tools stay in the run's sandbox session) and stop when the run's signal is
+   * aborted, which the run driver does whenever a run ends. What they say after that is dropped.
    */
   private async *takeTurns(speakers: readonly ChatAgent[], signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage | TurnOutcome> {
-    const batch = new AbortController();
-    const onAbort = (): void => batch.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
     const queue: ({ item: AgentMessage | TurnOutcome } | { error: unknown } | { done: true })[] = [];
     let wake: (() => void) | undefined;
     const push = (entry: (typeof queue)[number]): void => {
@@ -302,7 +301,7 @@ export abstract class BaseGroupChat implements Team {
     };
     for (const speaker of speakers) {
       // Each generator takes its buffer on its first step, before any turn of this round is recorded.
-      const turn = this.takeTurn(speaker, batch.signal, options);
+      const turn = this.takeTurn(speaker, signal, options);
       void (async () => {
         try {
           for await (const item of turn) push({ item });
@@ -312,18 +311,13 @@ export abstract class BaseGroupChat implements Team {
         }
       })();
     }
-    try {
-      let running = speakers.length;
-      while (running > 0) {
-        if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-        const entry = queue.shift()!;
-        if ('error' in entry) throw entry.error;
-        if ('done' in entry) running -= 1;
-        else yield entry.item;
-      }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      batch.abort(new Error('the round ended'));
+    let running = speakers.length;
+    while (running > 0) {
+      if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const entry = queue.shift()!;
+      if ('error' in entry) throw entry.error;
+      if ('done' in entry) running -= 1;
+      else yield entry.item;
     }
   }
 

@@ -289,7 +289,7 @@ describe('GraphFlow fan-out runs its branches concurrently (AgentChat publishes 
     expect(result.stop_reason).toBe(DIGRAPH_STOP_MESSAGE);
   }, 10_000);
 
-  it('a failing branch stops the other one and fails the run', async () => {
+  it('a failing branch fails the run at once; the other stops with the run (the driver aborts its signal)', async () => {
     const waiting = new ScriptedAgent(
       'C',
       (signal) => new Promise<string>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')))),
@@ -304,7 +304,12 @@ describe('GraphFlow fan-out runs its branches concurrently (AgentChat publishes 
       ],
       graph: fanOut,
     });
-    await expect(run(team, 'go')).rejects.toThrow('B broke');
-    expect(waiting.signals[0]?.aborted).toBe(true);
+    const controller = new AbortController();
+    const items = async () => {
+      for await (const item of team.runStream('go', { signal: controller.signal })) void item;
+    };
+    await expect(items()).rejects.toThrow('B broke');
+    // The branches ran under the run's own signal (one sandbox session per run).
+    expect(waiting.signals).toEqual([controller.signal]);
   }, 10_000);
 });
