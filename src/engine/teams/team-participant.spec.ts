@@ -7,9 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dumpComponent } from '../components/dump.js';
-import { loadTeam } from '../components/loader.js';
+import { loadComponent, loadTeam } from '../components/loader.js';
+import { SelectorGroupChat } from './selector-group-chat.js';
+import { TeamParticipant } from './team-participant.js';
 import { ConfigError } from '../errors.js';
-import { assistant, roundRobin, textMention } from '../../../test/support/engine/catalog-configs.js';
+import { assistant, RecordingReplayClient, roundRobin, textMention } from '../../../test/support/engine/catalog-configs.js';
 import { fixtureLoadContext } from '../../../test/support/engine/fixtures.js';
 import { isTaskResult, type Team } from './team.js';
 import { messageToText, type TaskResult } from '../messages.js';
@@ -127,6 +129,20 @@ describe('a team as a participant of a team (AgentChat: Team participants)', () 
     const config = nested({ max_turns: 3 }, [['a'], ['b']]);
     const dumped = dumpComponent(loadTeam(config, fixtureLoadContext()));
     expect(dumped).toEqual(config);
+  });
+
+  it('is a candidate of a SelectorGroupChat under its name and description (AgentChat lists teams in {roles})', async () => {
+    const selectorModel = new RecordingReplayClient(['writer', 'review_team']);
+    const inner = loadTeam(
+      roundRobin([assistant('critic1', ['fine'])], { name: 'review_team', description: 'Reviews drafts.', max_turns: 1 }),
+      fixtureLoadContext(),
+    );
+    const writer = loadComponent(assistant('writer', ['draft']), fixtureLoadContext(), 'agent');
+    const team = new SelectorGroupChat({ participants: [writer, new TeamParticipant(inner)], modelClient: selectorModel, maxTurns: 2 });
+    const { sequence } = await run(team, 'Write.');
+    expect(sequence.map((s) => s.split(':')[1])).toEqual(['user', 'writer', 'critic1']);
+    const prompt = JSON.stringify(selectorModel.requests[0]);
+    expect(prompt).toContain('review_team: Reviews drafts.');
   });
 
   it('refuses two participants of the same name, a team among them', () => {
