@@ -35,6 +35,12 @@ export const AgentStateSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('AssistantAgentState'), version: z.literal(1), llm_context: ModelContextStateSchema }),
   // A UserProxyAgent remembers nothing: the person does.
   z.object({ type: z.literal('UserProxyAgentState'), version: z.literal(1) }),
+  // A team that is a participant of another team, or the inner team of a SocietyOfMindAgent:
+  // its own TeamState, checked by that team when it loads it.
+  z.looseObject({ type: z.literal('TeamState'), version: z.literal(1) }),
+  z.object({ type: z.literal('SocietyOfMindAgentState'), version: z.literal(1), inner_team_state: z.record(z.string(), z.unknown()) }),
+  // A CodeExecutorAgent without a model client remembers nothing (AgentChat: no mutable state).
+  z.object({ type: z.literal('CodeExecutorAgentState'), version: z.literal(1) }),
 ]);
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

@@ -7,10 +7,13 @@ import { RoundRobinGroupChat } from '../teams/round-robin-group-chat.js';
 import { SelectorGroupChat } from '../teams/selector-group-chat.js';
 import { Swarm } from '../teams/swarm.js';
 import type { GroupChatOptions } from '../teams/group-chat.js';
+import { loadParticipant } from '../teams/team-participant.js';
 import { ComponentModelSchema } from './component-model.js';
 import { defineEntry, type LoadScope, type RegistryEntry } from './registry-types.js';
 
-const groupChatShape = {
+export const groupChatShape = {
+  name: z.string().min(1).nullish(),
+  description: z.string().nullish(),
   participants: z.array(ComponentModelSchema).min(1),
   termination_condition: ComponentModelSchema.nullish(),
   max_turns: z.number().int().positive().nullish(),
@@ -18,9 +21,11 @@ const groupChatShape = {
 };
 const GroupChatSchema = z.object(groupChatShape);
 
-function groupChatOptions(c: z.output<typeof GroupChatSchema>, scope: LoadScope): GroupChatOptions {
+export function groupChatOptions(c: z.output<typeof GroupChatSchema>, scope: LoadScope): GroupChatOptions {
   return {
-    participants: c.participants.map((p, i) => scope.load(p, 'agent', 'participants', i)),
+    participants: c.participants.map((p, i) => loadParticipant(p, scope, i)),
+    name: c.name ?? undefined,
+    description: c.description ?? undefined,
     terminationCondition: c.termination_condition ? scope.load(c.termination_condition, 'termination', 'termination_condition') : undefined,
     maxTurns: c.max_turns ?? null,
     emitTeamEvents: c.emit_team_events ?? false,

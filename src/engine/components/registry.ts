@@ -5,12 +5,14 @@
 import { agentAndTeamEntries } from './entries-agents-teams.js';
 import { anthropicEntries } from './entries-anthropic.js';
 import { catalogExtEntries } from './entries-catalog-ext.js';
+import { catalogAgentEntries } from './entries-catalog-agents.js';
 import { conditionEntries } from './entries-conditions.js';
 import { modelAndToolEntries } from './entries-models-tools.js';
 import type { RegistryEntry } from './registry-types.js';
 
 const ENTRIES: readonly RegistryEntry[] = [
   ...agentAndTeamEntries,
+  ...catalogAgentEntries,
   ...modelAndToolEntries,
   ...conditionEntries,
   ...anthropicEntries,

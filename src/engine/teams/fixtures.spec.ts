@@ -40,9 +40,8 @@ async function runTeam(team: Team, task: string, options: RunOptions = {}): Prom
 
 describe('team fixtures', () => {
   it('are all there', () => {
-    expect(fixtureNames()).toEqual([
-      'catalog-ext-memory-cache.json',
-      'catalog-ext-ollama.json',
+    // The catalogue fixtures (catalog-*.json) have their own specs (catalog-fixtures.spec.ts); they load and round-trip below too.
+    expect(fixtureNames().filter((n) => !n.startsWith('catalog-'))).toEqual([
       'human-in-the-loop.json',
       'openai-assistant.json',
       'round-robin-replay.json',

@@ -11,9 +11,15 @@ import type { TerminationCondition } from '../conditions/termination-condition.j
 import { TeamStateSchema, type AgentState, type TeamState } from '../state.js';
 import type { RunOptions, TaskInput, Team, TeamStreamItem } from './team.js';
 import { raceAbort } from './abort.js';
+import { dumpParticipant, TeamParticipant } from './team-participant.js';
 
 export interface GroupChatOptions {
+  /** Agents, and teams wrapped in TeamParticipant (AgentChat: a Team can be a participant). */
   participants: readonly ChatAgent[];
+  /** The team's name as a participant of another team (AgentChat: DEFAULT_NAME, the class name). */
+  name?: string;
+  /** The team's description as a participant of another team (AgentChat: "A team of agents."). */
+  description?: string;
   terminationCondition?: TerminationCondition;
   /** Stop after this many agent turns in one run. */
   maxTurns?: number | null;
@@ -25,6 +31,10 @@ export abstract class BaseGroupChat implements Team {
   readonly componentType = 'team' as const;
   abstract readonly provider: string;
   readonly participants: readonly ChatAgent[];
+  readonly name: string;
+  readonly description: string;
+  /** Whether name / description were given in the config (dumped back only then, for exact round-trips). */
+  private readonly namedInConfig: { name: boolean; description: boolean };
   protected readonly termination: TerminationCondition | undefined;
   protected readonly maxTurns: number | null;
   protected readonly emitTeamEvents: boolean;
@@ -48,6 +58,9 @@ export abstract class BaseGroupChat implements Team {
       throw new ConfigError('config.max_turns', 'must be a positive integer');
     }
     this.participants = options.participants;
+    this.name = options.name ?? this.constructor.name;
+    this.description = options.description ?? 'A team of agents.';
+    this.namedInConfig = { name: options.name !== undefined, description: options.description !== undefined };
     this.termination = options.terminationCondition;
     this.maxTurns = options.maxTurns ?? null;
     this.emitTeamEvents = options.emitTeamEvents ?? false;
@@ -57,13 +70,32 @@ export abstract class BaseGroupChat implements Team {
   /** Who speaks next. `thread` holds every message and event so far. */
   protected abstract selectSpeaker(thread: readonly AgentMessage[], signal: AbortSignal): Promise<string>;
 
+  /**
+   * Who speak next, all at once (AgentChat's select_speaker may return several: GraphFlow's
+   * fan-out). They run concurrently; the team waits for all of them before selecting again.
+   */
+  protected async selectSpeakers(thread: readonly AgentMessage[], signal: AbortSignal): Promise<string[]> {
+    return [await this.selectSpeaker(thread, signal)];
+  }
+
+  /** Called after a speaker's turn is added to the thread (GraphFlow moves along its edges here). */
+  protected afterTurn(_speaker: string, _delta: readonly AgentMessage[]): void {}
+
+  /**
+   * A stop reason of the team's own, checked after every round before the termination condition
+   * (GraphFlow: "Digraph execution is complete" when no node is ready). Null: go on.
+   */
+  protected ownStopReason(): string | null {
+    return null;
+  }
+
   async *runStream(task?: TaskInput, options: RunOptions = {}): AsyncGenerator<TeamStreamItem, void, undefined> {
     if (this.running) throw new RunStateError('The team is already running; wait for the current run to finish');
     this.running = true;
     const signal = options.signal ?? new AbortController().signal;
     try {
       throwIfAborted(signal);
-      yield* this.loop(normalizeTask(task), signal, options);
+      yield* this.loop(normalizeTask(task), signal, options, options.outputTaskMessages ?? true);
     } catch (error) {
       // Whatever broke because of the stop (an aborted request, a closed input) is reported as the stop.
       if (signal.aborted) throw cancelledFrom(signal);
@@ -149,7 +181,10 @@ export abstract class BaseGroupChat implements Team {
 
   /** The config keys every group chat has, in AgentChat's order. */
   protected baseConfig(): Record<string, unknown> {
-    const config: Record<string, unknown> = { participants: this.participants.map((p) => dumpComponent(p)) };
+    const config: Record<string, unknown> = {};
+    if (this.namedInConfig.name) config.name = this.name;
+    if (this.namedInConfig.description) config.description = this.description;
+    config.participants = this.participants.map((p) => dumpParticipant(p));
     if (this.termination) config.termination_condition = dumpComponent(this.termination);
     if (this.maxTurns !== null) config.max_turns = this.maxTurns;
     config.emit_team_events = this.emitTeamEvents;
@@ -167,42 +202,52 @@ export abstract class BaseGroupChat implements Team {
   /** … and restore it here, throwing RunStateError when it does not fit. */
   protected loadSelectorState(_state: Record<string, unknown>): void {}
 
-  private async *loop(task: ChatMessage[], signal: AbortSignal, options: RunOptions): AsyncGenerator<TeamStreamItem> {
+  protected async *loop(task: ChatMessage[], signal: AbortSignal, options: RunOptions, outputTask: boolean): AsyncGenerator<TeamStreamItem> {
     this.termination?.onRunStart();
     // A run that failed mid-selection leaves nothing for the next one.
     this.selectionEvents = [];
     const messages: AgentMessage[] = [];
-    for (const message of task) {
-      messages.push(message);
-      yield message;
+    if (outputTask) {
+      for (const message of task) {
+        messages.push(message);
+        yield message;
+      }
     }
     this.record(task, task, undefined);
     let stopReason = task.length > 0 ? this.checkTermination(task) : null;
     let turns = 0;
     while (stopReason === null) {
       throwIfAborted(signal);
-      const speaker = this.participantNamed(await raceAbort(this.selectSpeaker(this.thread, signal), signal));
+      const names = await raceAbort(this.selectSpeakers(this.thread, signal), signal);
+      const speakers = names.map((name) => this.participantNamed(name));
+      if (speakers.length === 0) throw new RunStateError(`${this.constructor.name} selected no speaker`);
       for (const event of this.selectionEvents.splice(0)) {
         messages.push(event);
         yield event;
       }
       if (this.emitTeamEvents) {
-        const event = createMessage('SelectSpeakerEvent', `${this.constructor.name}Manager`, { content: [speaker.name] });
+        const event = createMessage('SelectSpeakerEvent', `${this.constructor.name}Manager`, { content: speakers.map((s) => s.name) });
         messages.push(event);
         yield event;
       }
-      const turn: AgentMessage[] = [];
-      for await (const item of this.takeTurn(speaker, signal, options)) {
-        if (isRecordedMessage(item)) {
-          turn.push(item);
-          messages.push(item);
+      const steps = speakers.length === 1 ? this.takeTurn(speakers[0]!, signal, options) : this.takeTurns(speakers, signal, options);
+      let last: TurnOutcome | undefined;
+      for (;;) {
+        const step = await steps.next();
+        if (step.done) break;
+        if ('delta' in step.value) {
+          // A speaker finished: its turn joins the thread (in the order turns finish, as AgentChat).
+          last = step.value;
+          this.record(last.delta, last.said, last.speaker);
+          this.previousSpeaker = last.speaker;
+          this.afterTurn(last.speaker, last.delta);
+          continue;
         }
-        yield item;
+        if (isRecordedMessage(step.value)) messages.push(step.value);
+        yield step.value;
       }
-      const chatMessage = turn.at(-1) as ChatMessage;
-      this.record(turn, [chatMessage], speaker.name);
-      this.previousSpeaker = speaker.name;
-      stopReason = this.checkTermination(turn);
+      // AgentChat checks the condition on the delta of the turn that finished the round.
+      stopReason = this.ownStopReason() ?? this.checkTermination(last!.delta);
       turns += 1;
       if (stopReason === null && this.maxTurns !== null && turns >= this.maxTurns) {
         stopReason = `Maximum number of turns ${this.maxTurns} reached.`;
@@ -213,49 +258,108 @@ export abstract class BaseGroupChat implements Team {
     yield { messages, stop_reason: stopReason };
   }
 
-  /** One agent turn: its events as they come, then its chat message (always last). */
-  private async *takeTurn(agent: ChatAgent, signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage> {
+  /**
+   * One agent turn: its events as they come, then its chat message (always last). Returns what
+   * it said to the others: the chat message, or for a team participant every chat message of
+   * its run (AgentChat's GroupChatTeamResponse), which it has already yielded.
+   */
+  protected async *takeTurn(agent: ChatAgent, signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage | TurnOutcome> {
     const newMessages = this.buffers.get(agent.name) ?? [];
     this.buffers.set(agent.name, []);
     const iterator = agent.onMessagesStream(newMessages, { signal, io: options.io })[Symbol.asyncIterator]();
     let response: Response | undefined;
+    const streamed: AgentMessage[] = [];
     try {
       while (response === undefined) {
         // Raced against the signal so a tool or model that ignores it cannot hold the stop up.
         const step = await raceAbort(iterator.next(), signal);
         if (step.done) break;
         if (isResponse(step.value)) response = step.value;
-        else yield step.value;
+        else {
+          if (isRecordedMessage(step.value)) streamed.push(step.value);
+          yield step.value;
+        }
       }
     } finally {
       // Let the agent's generator run its cleanup; it may still be busy if we stopped mid-step.
       iterator.return?.().catch(() => undefined);
     }
+    if (agent instanceof TeamParticipant) {
+      yield { speaker: agent.name, delta: streamed, said: streamed.filter(isChatMessage) };
+      return;
+    }
     if (!response) throw new RunStateError(`${agent.name} ended its turn without a response`);
     yield response.chat_message;
+    yield { speaker: agent.name, delta: [...response.inner_messages, response.chat_message], said: [response.chat_message] };
+  }
+
+  /**
+   * Several turns at once: every speaker takes the messages buffered for it now, and their items
+   * are yielded as they come. The first failure is thrown at once; the others keep the run's own
+   * signal (so Python tools stay in the run's sandbox session) and stop when the run's signal is
+   * aborted, which the run driver does whenever a run ends. What they say after that is dropped.
+   */
+  private async *takeTurns(speakers: readonly ChatAgent[], signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage | TurnOutcome> {
+    const queue: ({ item: AgentMessage | TurnOutcome } | { error: unknown } | { done: true })[] = [];
+    let wake: (() => void) | undefined;
+    const push = (entry: (typeof queue)[number]): void => {
+      queue.push(entry);
+      wake?.();
+      wake = undefined;
+    };
+    for (const speaker of speakers) {
+      // Each generator takes its buffer on its first step, before any turn of this round is recorded.
+      const turn = this.takeTurn(speaker, signal, options);
+      void (async () => {
+        try {
+          for await (const item of turn) push({ item });
+          push({ done: true });
+        } catch (error) {
+          push({ error });
+        }
+      })();
+    }
+    let running = speakers.length;
+    while (running > 0) {
+      if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const entry = queue.shift()!;
+      if ('error' in entry) throw entry.error;
+      if ('done' in entry) running -= 1;
+      else yield entry.item;
+    }
   }
 
   /** Adds a step to the thread and gives its chat messages to everyone but the speaker. */
-  private record(step: readonly AgentMessage[], said: readonly ChatMessage[], speaker: string | undefined): void {
+  protected record(step: readonly AgentMessage[], said: readonly ChatMessage[], speaker: string | undefined): void {
     this.thread.push(...step);
     for (const [name, buffer] of this.buffers) {
       if (name !== speaker) buffer.push(...said.filter(isChatMessage));
     }
   }
 
-  private checkTermination(step: readonly AgentMessage[]): string | null {
+  protected checkTermination(step: readonly AgentMessage[]): string | null {
     return this.termination?.check(step)?.content ?? null;
   }
 
-  private participantNamed(name: string): ChatAgent {
+  protected participantNamed(name: string): ChatAgent {
     const found = this.participants.find((p) => p.name === name);
     if (!found) throw new RunStateError(`The next speaker "${name}" is not a participant of the team`);
     return found;
   }
 
-  private clearBuffers(): void {
+  protected clearBuffers(): void {
     this.buffers = new Map(this.participants.map((p) => [p.name, []]));
   }
+}
+
+/**
+ * What a turn adds (AgentChat's delta: the Response's inner messages and chat message, or a team
+ * participant's whole result) and which chat messages the others receive.
+ */
+export interface TurnOutcome {
+  speaker: string;
+  delta: AgentMessage[];
+  said: ChatMessage[];
 }
 
 function normalizeTask(task: TaskInput | undefined): ChatMessage[] {

@@ -15,6 +15,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Where UserProxyAgents ask for input (else the AsyncLocalStorage / process default). */
   io?: IOStream;
+  /**
+   * Yield the task messages and keep them in the TaskResult (default true). A team that is a
+   * participant of another team runs with false, as AgentChat's `output_task_messages=False`.
+   */
+  outputTaskMessages?: boolean;
 }
 
 /** An item of a run's stream: a message or event, or (always last) the TaskResult. */
@@ -22,6 +27,10 @@ export type TeamStreamItem = AgentMessage | TaskResult;
 
 export interface Team extends Configurable {
   readonly componentType: 'team';
+  /** How a parent team knows this team when it is one of its participants (AgentChat's team `name`). */
+  readonly name: string;
+  /** What a parent team's selector sees about this team. */
+  readonly description: string;
   readonly participants: readonly ChatAgent[];
   /**
    * Runs the team on a task. Yields the task messages, then every message and event in order
