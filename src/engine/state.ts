@@ -35,6 +35,8 @@ export const AgentStateSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('AssistantAgentState'), version: z.literal(1), llm_context: ModelContextStateSchema }),
   // A UserProxyAgent remembers nothing: the person does.
   z.object({ type: z.literal('UserProxyAgentState'), version: z.literal(1) }),
+  // A MultimodalWebSurfer keeps nothing between runs either (as AgentChat's, whose state is BaseState).
+  z.object({ type: z.literal('MultimodalWebSurferState'), version: z.literal(1) }),
 ]);
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

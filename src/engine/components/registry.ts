@@ -6,8 +6,9 @@ import { agentAndTeamEntries } from './entries-agents-teams.js';
 import { conditionEntries } from './entries-conditions.js';
 import { modelAndToolEntries } from './entries-models-tools.js';
 import type { RegistryEntry } from './registry-types.js';
+import { webSurferEntries } from './entries-web-surfer.js';
 
-const ENTRIES: readonly RegistryEntry[] = [...agentAndTeamEntries, ...modelAndToolEntries, ...conditionEntries];
+const ENTRIES: readonly RegistryEntry[] = [...agentAndTeamEntries, ...modelAndToolEntries, ...conditionEntries, ...webSurferEntries];
 
 const BY_PROVIDER: ReadonlyMap<string, RegistryEntry> = new Map(
   ENTRIES.flatMap((entry) => [entry.provider, ...entry.aliases].map((name) => [name, entry] as const)),

@@ -1,0 +1,139 @@
+/**
+ * One Chromium for one web surfer run, driven by playwright-core: Debian's `chromium` (or a
+ * browser_channel), launched on the first turn, with a fresh profile directory, closed (process
+ * and directory) by {@link BrowserSession.close}.
+ *
+ * Every request the browser makes (pages, redirects, frames, images, scripts, fetch/XHR) is
+ * routed through the egress policy: the route handler fetches it with the policy's pinned
+ * fetch (checked destination, no DNS rebinding) and fulfils the browser's request with the
+ * answer. A redirect is handed to the browser as a 3xx, so the next hop is routed and checked
+ * again. A refused request is aborted (`blockedbyclient`) and remembered in {@link refusals}.
+ * Anything routing cannot see (WebSockets, a service worker's own fetches) goes to a proxy that
+ * does not exist and fails: service workers are blocked and `--proxy-server` points nowhere.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
+import { EgressRefusedError, type EgressPolicy } from '../../egress/index.js';
+
+/** Flags for Chromium on a server (as root, no GPU, no background traffic of its own). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Traffic routing does not see (WebSockets) goes to this closed port and fails.
+  '--proxy-server=http://127.0.0.1:9',
+  '--proxy-bypass-list=<-loopback>',
+];
+
+/** Prefix of the profile directories, so a test can find a leftover browser process by it. */
+export const PROFILE_PREFIX = 'teamstream-websurfer-';
+
+export interface BrowserSessionOptions {
+  /** The browser executable (default CHROMIUM_PATH, `/usr/bin/chromium`). Ignored when `channel` is set. */
+  executablePath: string;
+  /** A playwright browser channel (`chrome`, `msedge`…) instead of the executable. */
+  channel?: string;
+  headless: boolean;
+  /** Viewport in CSS px; undefined: playwright's default (1280×720). */
+  viewport?: { width: number; height: number };
+  egress: EgressPolicy;
+  /** Playwright's timeout for each action and navigation, in ms. */
+  timeoutMs: number;
+}
+
+/** A request the egress policy refused: its URL and the policy's reason. */
+export interface Refusal {
+  url: string;
+  message: string;
+}
+
+/** Response headers that describe the wire, not the (already decoded) body. */
+const WIRE_HEADERS = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']);
+/** Request headers the pinned fetch sets itself. */
+const SKIPPED_REQUEST_HEADERS = new Set(['host', 'content-length', 'connection']);
+
+export class BrowserSession {
+  readonly refusals: Refusal[] = [];
+  private closed = false;
+  private readonly abort = new AbortController();
+
+  private constructor(
+    readonly context: BrowserContext,
+    public page: Page,
+    private readonly profileDir: string,
+  ) {}
+
+  /** Launches the browser, routes its traffic through the egress policy, opens one page. */
+  static async launch(options: BrowserSessionOptions): Promise<BrowserSession> {
+    const profileDir = await mkdtemp(join(tmpdir(), PROFILE_PREFIX));
+    let context: BrowserContext;
+    try {
+      context = await chromium.launchPersistentContext(profileDir, {
+        ...(options.channel ? { channel: options.channel } : { executablePath: options.executablePath }),
+        headless: options.headless,
+        args: options.headless ? ['--headless', ...CHROMIUM_ARGS] : CHROMIUM_ARGS,
+        viewport: options.viewport ?? null,
+        serviceWorkers: 'block',
+        acceptDownloads: false,
+        timeout: options.timeoutMs,
+      });
+    } catch (error) {
+      await rm(profileDir, { recursive: true, force: true });
+      throw error;
+    }
+    context.setDefaultTimeout(options.timeoutMs);
+    const page = context.pages()[0] ?? (await context.newPage());
+    const session = new BrowserSession(context, page, profileDir);
+    await context.route('**/*', (route) => session.forward(route, options.egress));
+    return session;
+  }
+
+  /** The refusal recorded for `url`, if the policy refused it. */
+  refusalFor(url: string): Refusal | undefined {
+    return this.refusals.findLast((r) => r.url === url);
+  }
+
+  /** Closes the browser (its process ends) and deletes the profile. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    await this.context.close().catch(() => undefined);
+    await rm(this.profileDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private async forward(route: Route, egress: EgressPolicy): Promise<void> {
+    const request = route.request();
+    const url = request.url();
+    try {
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(request.headers())) if (!SKIPPED_REQUEST_HEADERS.has(key)) headers[key] = value;
+      const body = request.postDataBuffer();
+      const response = await egress.fetch(url, {
+        method: request.method(),
+        headers,
+        body: body ? new Uint8Array(body) : undefined,
+        redirect: 'manual',
+        signal: this.abort.signal,
+      });
+      const answer: Record<string, string> = {};
+      response.headers.forEach((value, key) => {
+        if (!WIRE_HEADERS.has(key)) answer[key] = answer[key] === undefined ? value : `${answer[key]}\n${value}`;
+      });
+      await route.fulfill({ status: response.status, headers: answer, body: Buffer.from(await response.arrayBuffer()) });
+    } catch (error) {
+      if (error instanceof EgressRefusedError) this.refusals.push({ url, message: error.message });
+      await route.abort(error instanceof EgressRefusedError ? 'blockedbyclient' : 'failed').catch(() => undefined);
+    }
+  }
+}
