@@ -6,8 +6,11 @@
  * Every request the browser makes (pages, redirects, frames, images, scripts, fetch/XHR) is
  * routed through the egress policy: the route handler fetches it with the policy's pinned
  * fetch (checked destination, no DNS rebinding) and fulfils the browser's request with the
- * answer. A redirect is handed to the browser as a 3xx, so the next hop is routed and checked
- * again. A refused request is aborted (`blockedbyclient`) and remembered in {@link refusals}.
+ * answer. Redirects: Chromium follows a fulfilled 3xx itself, past the routing, so a 3xx never
+ * reaches it. A page's redirect is answered with a small page that replaces itself with the
+ * target (the next navigation is routed and checked again; the address bar shows the target); a
+ * subresource's redirect is followed here, every hop checked, at most {@link MAX_REDIRECTS}.
+ * A refused request is aborted (`blockedbyclient`) and remembered in {@link refusals}.
  * Anything routing cannot see (WebSockets, a service worker's own fetches) goes to a proxy that
  * does not exist and fails: service workers are blocked and `--proxy-server` points nowhere.
  */
@@ -53,6 +56,10 @@ export interface Refusal {
   message: string;
 }
 
+/** Most redirects of one subresource request, as browsers allow. */
+export const MAX_REDIRECTS = 20;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
 /** Response headers that describe the wire, not the (already decoded) body. */
 const WIRE_HEADERS = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']);
 /** Request headers the pinned fetch sets itself. */
@@ -60,6 +67,10 @@ const SKIPPED_REQUEST_HEADERS = new Set(['host', 'content-length', 'connection']
 
 export class BrowserSession {
   readonly refusals: Refusal[] = [];
+  /** Main-frame navigations the policy refused, as {@link refusals} entries (actions check it). */
+  readonly refusedNavigations: Refusal[] = [];
+  /** Main-frame URLs answered with a redirect page, in order (the next navigation is on its way). */
+  readonly redirectPages: string[] = [];
   private closed = false;
   private readonly abort = new AbortController();
 
@@ -99,6 +110,21 @@ export class BrowserSession {
     return this.refusals.findLast((r) => r.url === url);
   }
 
+  /**
+   * Waits for the page to load (following redirect pages to their target) and then for its
+   * network to be idle (500 ms without requests); each wait is at most `limitMs` ms.
+   */
+  async settle(limitMs: number): Promise<void> {
+    const page = this.page;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      await page.waitForLoadState('load', { timeout: limitMs }).catch(() => undefined);
+      const interim = this.redirectPages.shift();
+      if (interim === undefined) break;
+      await page.waitForURL((u) => u.href !== interim, { timeout: limitMs, waitUntil: 'load' }).catch(() => undefined);
+    }
+    await page.waitForLoadState('networkidle', { timeout: limitMs }).catch(() => undefined);
+  }
+
   /** Closes the browser (its process ends) and deletes the profile. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -115,25 +141,54 @@ export class BrowserSession {
   private async forward(route: Route, egress: EgressPolicy): Promise<void> {
     const request = route.request();
     const url = request.url();
+    const mainFrame = request.isNavigationRequest() && request.frame().parentFrame() === null;
     try {
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(request.headers())) if (!SKIPPED_REQUEST_HEADERS.has(key)) headers[key] = value;
       const body = request.postDataBuffer();
-      const response = await egress.fetch(url, {
+      let init: RequestInit = {
         method: request.method(),
         headers,
         body: body ? new Uint8Array(body) : undefined,
         redirect: 'manual',
         signal: this.abort.signal,
-      });
+      };
+      let target = url;
+      let response = await egress.fetch(target, init);
+      for (let hop = 0; REDIRECT_STATUSES.has(response.status) && response.headers.has('location'); hop++) {
+        const next = new URL(response.headers.get('location')!, target).href;
+        if (request.isNavigationRequest()) {
+          if (mainFrame) this.redirectPages.push(url);
+          await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: redirectPage(next) });
+          return;
+        }
+        if (hop >= MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects from ${url}`);
+        target = next;
+        // 303 (and 301/302 after POST, as browsers do) turn into a GET without a body.
+        if (response.status === 303 || ((response.status === 301 || response.status === 302) && init.method === 'POST')) {
+          init = { ...init, method: 'GET', body: undefined };
+        }
+        response = await egress.fetch(target, init);
+      }
       const answer: Record<string, string> = {};
       response.headers.forEach((value, key) => {
         if (!WIRE_HEADERS.has(key)) answer[key] = answer[key] === undefined ? value : `${answer[key]}\n${value}`;
       });
       await route.fulfill({ status: response.status, headers: answer, body: Buffer.from(await response.arrayBuffer()) });
     } catch (error) {
-      if (error instanceof EgressRefusedError) this.refusals.push({ url, message: error.message });
+      if (error instanceof EgressRefusedError) {
+        const refusal = { url, message: error.message };
+        this.refusals.push(refusal);
+        if (mainFrame) this.refusedNavigations.push(refusal);
+      }
       await route.abort(error instanceof EgressRefusedError ? 'blockedbyclient' : 'failed').catch(() => undefined);
     }
   }
+}
+
+/** A page that replaces itself with `target` at once (script, or meta refresh without it). */
+function redirectPage(target: string): string {
+  const json = JSON.stringify(target).replace(/</g, '\\u003c');
+  const attr = target.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  return `<!doctype html><meta http-equiv="refresh" content="0;url=${attr}"><script>location.replace(${json})</script>`;
 }

@@ -390,6 +390,7 @@ export class MultimodalWebSurfer implements ChatAgent {
     await target.scrollIntoViewIfNeeded();
     const box = await target.boundingBox();
     if (!box) throw new Error(`the element with id ${id} is not visible`);
+    const seen = session.refusedNavigations.length;
     const opened: import('playwright-core').Page[] = [];
     const onPage = (p: import('playwright-core').Page) => void opened.push(p);
     session.context.on('page', onPage);
@@ -406,7 +407,9 @@ export class MultimodalWebSurfer implements ChatAgent {
     if (tab) {
       session.page = tab;
       this.priorMetadataHash = undefined;
+      await this.settle(session);
     }
+    this.throwIfRefused(session, seen);
   }
 
   /** What visit_url opens for what the model typed (AgentChat's rules: a URL, a search, or https:// added). */
@@ -425,22 +428,27 @@ export class MultimodalWebSurfer implements ChatAgent {
   private async navigate(session: BrowserSession, url: string): Promise<void> {
     const refused = checkVisitable(url, this.runtime.egress);
     if (refused) throw new EgressRefusedError(url, refused);
+    const seen = session.refusedNavigations.length;
     try {
       await session.page.goto(url);
     } catch (error) {
-      const refusal = session.refusals.at(-1);
-      if (refusal && /ERR_BLOCKED_BY_CLIENT/.test(String(error))) throw new Error(refusal.message, { cause: error });
+      this.throwIfRefused(session, seen, error);
       throw error;
     }
     this.priorMetadataHash = undefined;
     await this.settle(session);
+    this.throwIfRefused(session, seen);
   }
 
-  /** Waits for the page to load and its network to be idle (500 ms), at most settleMs. */
+  /** Throws the policy's refusal of a page opened since `seen` refusals (a link, a redirect, the URL itself). */
+  private throwIfRefused(session: BrowserSession, seen: number, cause?: unknown): void {
+    const refusal = session.refusedNavigations.at(-1);
+    if (session.refusedNavigations.length > seen && refusal) throw new Error(refusal.message, { cause });
+  }
+
+  /** Waits for the page to settle after an action, at most settleMs per wait (see BrowserSession.settle). */
   private async settle(session: BrowserSession): Promise<void> {
-    const limit = this.runtime.settleMs ?? 3000;
-    await session.page.waitForLoadState('load', { timeout: limit }).catch(() => undefined);
-    await session.page.waitForLoadState('networkidle', { timeout: limit }).catch(() => undefined);
+    await session.settle(this.runtime.settleMs ?? 3000);
   }
 
   /** The reply after an action: what was done, where the page is, its text, and a screenshot. */
