@@ -17,7 +17,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Request, type Route } from 'playwright-core';
 import { EgressRefusedError, type EgressPolicy } from '../../egress/index.js';
 
 /** Flags for Chromium on a server (as root, no GPU, no background traffic of its own). */
@@ -55,6 +55,9 @@ export interface Refusal {
   url: string;
   message: string;
 }
+
+/** How long after an action a page navigation may take to start before the action counts as not navigating, ms. */
+export const NAVIGATION_GRACE_MS = 300;
 
 /** Most redirects of one subresource request, as browsers allow. */
 export const MAX_REDIRECTS = 20;
@@ -123,6 +126,34 @@ export class BrowserSession {
       await page.waitForURL((u) => u.href !== interim, { timeout: limitMs, waitUntil: 'load' }).catch(() => undefined);
     }
     await page.waitForLoadState('networkidle', { timeout: limitMs }).catch(() => undefined);
+  }
+
+  /**
+   * Runs an action that may navigate the page (a click, Enter in a form, back), then waits:
+   * when a navigation of the page starts within {@link NAVIGATION_GRACE_MS}, until its document
+   * has loaded (at most `limitMs`), then as {@link settle} does.
+   */
+  async act<T>(action: () => Promise<T>, limitMs: number): Promise<T> {
+    const page = this.page;
+    let started = false;
+    let loaded = false;
+    const onRequest = (request: Request) => {
+      if (request.isNavigationRequest() && request.frame() === page.mainFrame()) started = true;
+    };
+    const onLoad = () => void (loaded = started);
+    page.on('request', onRequest);
+    page.on('load', onLoad);
+    try {
+      const result = await action();
+      const grace = Date.now() + NAVIGATION_GRACE_MS;
+      const deadline = Date.now() + limitMs;
+      while (Date.now() < deadline && !(started ? loaded : Date.now() >= grace)) await new Promise((resolve) => setTimeout(resolve, 25));
+      await this.settle(limitMs);
+      return result;
+    } finally {
+      page.off('request', onRequest);
+      page.off('load', onLoad);
+    }
   }
 
   /** Closes the browser (its process ends) and deletes the profile. Idempotent. */

@@ -236,7 +236,12 @@ export class MultimodalWebSurfer implements ChatAgent {
       throw signal.reason;
     }
     this.session = session;
-    await this.navigate(session, this.startPage);
+    // A start page that cannot be opened (refused by the egress policy, unreachable) leaves the
+    // browser on its error page: the model sees that and can visit another URL. AgentChat fails
+    // the turn instead, which would make the agent useless behind a policy that refuses it.
+    await this.navigate(session, this.startPage).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+    });
     return session;
   }
 
@@ -253,8 +258,8 @@ export class MultimodalWebSurfer implements ChatAgent {
         ? { ...m, content: m.content.map((p) => (typeof p === 'string' ? p : '<image>')).join('\n') }
         : m,
     );
-    const regions = (await page.evaluate(COLLECT_INTERACTIVE_REGIONS)) as Record<string, InteractiveRegion>;
-    const viewport = (await page.evaluate(READ_VISUAL_VIEWPORT)) as VisualViewport;
+    const regions = await this.read<Record<string, InteractiveRegion>>(session, COLLECT_INTERACTIVE_REGIONS);
+    const viewport = await this.read<VisualViewport>(session, READ_VISUAL_VIEWPORT);
     const parts = partitionRegions(regions, viewport.height);
     const screenshot = await this.markedScreenshot(session, regions, parts.visible);
 
@@ -262,7 +267,7 @@ export class MultimodalWebSurfer implements ChatAgent {
     if (viewport.pageTop > 5) tools.push(TOOL_PAGE_UP);
     if (viewport.pageTop + viewport.height + 5 < viewport.scrollHeight) tools.push(TOOL_PAGE_DOWN);
 
-    const focused = (await page.evaluate(READ_FOCUSED_ID)) as string | null;
+    const focused = await this.read<string | null>(session, READ_FOCUSED_ID);
     let focusedHint = '';
     if (focused && regions[focused]) {
       const name = regions[focused].aria_name.trim();
@@ -290,6 +295,20 @@ export class MultimodalWebSurfer implements ChatAgent {
     const outcome = await this.execute(session, call, regions, tools, signal, track);
     if (outcome.kind === 'text') return outcome.text;
     return this.observe(session, outcome.description, signal, track);
+  }
+
+  /**
+   * Runs a page script; when a navigation replaced the document meanwhile, waits for the page to
+   * settle and runs it once more on the new document.
+   */
+  private async read<T>(session: BrowserSession, script: string): Promise<T> {
+    try {
+      return (await session.page.evaluate(script)) as T;
+    } catch (error) {
+      if (!/Execution context was destroyed|navigat/i.test(String(error))) throw error;
+      await this.settle(session);
+      return (await session.page.evaluate(script)) as T;
+    }
   }
 
   /** The screenshot with the marks drawn on it, as a PNG data URL. */
@@ -331,7 +350,7 @@ export class MultimodalWebSurfer implements ChatAgent {
         return { kind: 'observe', description: `I typed '${query}' into the browser search bar.` };
       }
       case 'history_back':
-        await page.goBack();
+        await session.act(() => page.goBack(), this.settleMs);
         return { kind: 'observe', description: 'I clicked the browser back button.' };
       case 'page_up':
         await page.evaluate('window.scrollBy(0, -(window.innerHeight - 50))');
@@ -349,10 +368,13 @@ export class MultimodalWebSurfer implements ChatAgent {
         const id = String(args.input_field_id);
         const text = stringArg(args, 'text_value', call.name);
         const target = this.locate(session, id);
+        const seen = session.refusedNavigations.length;
         await target.scrollIntoViewIfNeeded();
         await target.focus();
         await target.fill(text).catch(() => target.pressSequentially(text));
-        await target.press('Enter');
+        // Enter submits the form the field is in, as AgentChat's fill does.
+        await session.act(() => target.press('Enter'), this.settleMs);
+        this.throwIfRefused(session, seen);
         const name = targetName(id);
         return { kind: 'observe', description: name ? `I typed '${text}' into '${name}'.` : `I input '${text}'.` };
       }
@@ -398,8 +420,7 @@ export class MultimodalWebSurfer implements ChatAgent {
       const x = box.x + box.width / 2;
       const y = box.y + box.height / 2;
       if (this.config.animate_actions) await session.page.mouse.move(x, y, { steps: 10 });
-      await session.page.mouse.click(x, y);
-      await this.settle(session);
+      await session.act(() => session.page.mouse.click(x, y), this.settleMs);
     } finally {
       session.context.off('page', onPage);
     }
@@ -432,6 +453,8 @@ export class MultimodalWebSurfer implements ChatAgent {
     try {
       await session.page.goto(url);
     } catch (error) {
+      // The error page commits after goto rejects: let it, so the next look at the page is stable.
+      await this.settle(session);
       this.throwIfRefused(session, seen, error);
       throw error;
     }
@@ -448,7 +471,11 @@ export class MultimodalWebSurfer implements ChatAgent {
 
   /** Waits for the page to settle after an action, at most settleMs per wait (see BrowserSession.settle). */
   private async settle(session: BrowserSession): Promise<void> {
-    await session.settle(this.runtime.settleMs ?? 3000);
+    await session.settle(this.settleMs);
+  }
+
+  private get settleMs(): number {
+    return this.runtime.settleMs ?? 3000;
   }
 
   /** The reply after an action: what was done, where the page is, its text, and a screenshot. */
@@ -460,11 +487,11 @@ export class MultimodalWebSurfer implements ChatAgent {
   ): Promise<(string | ImageContent)[]> {
     await this.settle(session);
     const page = session.page;
-    const metadataJson = JSON.stringify(await page.evaluate(READ_PAGE_METADATA), null, 2);
+    const metadataJson = JSON.stringify(await this.read(session, READ_PAGE_METADATA), null, 2);
     const hash = createHash('sha256').update(metadataJson).digest('hex');
     const metadata = hash !== this.priorMetadataHash && metadataJson !== '{}' ? metadataJson : undefined;
     this.priorMetadataHash = hash;
-    const viewport = (await page.evaluate(READ_VISUAL_VIEWPORT)) as VisualViewport;
+    const viewport = await this.read<VisualViewport>(session, READ_VISUAL_VIEWPORT);
     const screenshot = pngContent(await page.screenshot({ type: 'png' }));
     const ocr = this.config.use_ocr ?? true;
     let text: string;
@@ -473,7 +500,7 @@ export class MultimodalWebSurfer implements ChatAgent {
       track(result.usage);
       text = typeof result.content === 'string' ? result.content : '';
     } else {
-      const all = (await page.evaluate(READ_PAGE_TEXT)) as string;
+      const all = await this.read<string>(session, READ_PAGE_TEXT);
       text = all.split(/\r?\n/).slice(0, TEXT_LINES).join('\n');
     }
     const content = observation({
