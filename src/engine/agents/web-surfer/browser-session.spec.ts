@@ -33,18 +33,31 @@ async function serve(handler: (path: string, port: number) => { status?: number;
   return site;
 }
 
-/** Chromium processes still running with one of our profile directories. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Chromium processes still running with one of our profile directories, started by this test process. */
 function leftoverBrowsers(): number[] {
+  const ours = (pid: number) => {
+    for (let p: number | undefined = pid, depth = 0; p && depth < 64; p = parentOf(p), depth++) if (p === process.pid) return true;
+    return false;
+  };
   return readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
+    .map(Number)
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(PROFILE_PREFIX);
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(PROFILE_PREFIX) && ours(pid);
       } catch {
         return false;
       }
-    })
-    .map(Number);
+    });
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('BrowserSession and the page script in Chromium', () => {
