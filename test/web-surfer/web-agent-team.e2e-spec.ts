@@ -1,8 +1,8 @@
 /**
  * AGS's gallery team "Web Agent Team (Operator)" (SelectorGroupChat: MultimodalWebSurfer,
  * AssistantAgent, UserProxyAgent) run over a real socket, its three model clients pointed at
- * the local fake Chat Completions server (nothing else of the gallery config changed), against
- * a small site on loopback. A scripted model picks the speakers and the surfer's actions; the
+ * the local fake Chat Completions server and the surfer's start page at the site (nothing else
+ * of the gallery config changed), against a small site on loopback. A scripted model picks the speakers and the surfer's actions; the
  * site's server shows what the browser really did. The egress policy allows only the site and
  * the model server (EGRESS_ALLOW), so the app's own port, another loopback server and
  * 169.254.169.254 are refused. Every run ends with no Chromium process left.
@@ -19,14 +19,19 @@ import { startSite, type Site } from './site.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RUN_TIMEOUT = 90_000;
 const GALLERY = JSON.parse(readFileSync(new URL('../fixtures/ags-default-gallery.json', import.meta.url), 'utf8')) as {
-  components: { teams: Record<string, any>[] };
+  components: { teams: Record<string, any>[]; agents: Record<string, any>[] };
 };
 
-/** The gallery's Operator team with every model client sent to `baseUrl`. */
-function operatorTeam(baseUrl: string): Record<string, any> {
+/**
+ * The gallery's Operator team with every model client sent to `baseUrl`, and the surfer's
+ * start page (Bing in the gallery) moved to the loopback site: a test must not reach the
+ * internet where it has it (CI), and the start page is opened on the surfer's first turn.
+ */
+function operatorTeam(baseUrl: string, startPage: string): Record<string, any> {
   const team = structuredClone(GALLERY.components.teams.find((t) => t.label === 'Web Agent Team (Operator)')!);
   team.config.model_client.config.base_url = baseUrl;
   for (const p of team.config.participants) if (p.config.model_client) p.config.model_client.config.base_url = baseUrl;
+  team.config.participants[0].config.start_page = startPage;
   return team;
 }
 
@@ -55,10 +60,12 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
   let model: ChatCompletionsServer;
   let site: Site;
   let forbidden: Site;
+  let previousSearchUrl: string | undefined;
 
   beforeAll(async () => {
     forbidden = await startSite(() => ({ body: 'internal' }));
     site = await startSite((path) => {
+      if (path === '/start') return { body: '<!doctype html><title>Start</title><p>Start page</p>' };
       if (path === '/') return { body: `<!doctype html><title>Egress handbook</title><h1>Handbook</h1><a href="/docs">Docs</a><p>Welcome.</p>` };
       if (path === '/docs')
         return {
@@ -72,12 +79,17 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
         };
       return undefined;
     });
+    // web_search opens the operator's search page; here the loopback site's (the engine reads it at load).
+    previousSearchUrl = process.env.WEB_SURFER_SEARCH_URL;
+    process.env.WEB_SURFER_SEARCH_URL = `${site.url}/search?q={query}`;
     model = await startChatCompletionsServer();
     const modelPort = new URL(model.url).port;
     t = await startTestApp({ env: { EGRESS_ALLOW: `127.0.0.1:${site.port},127.0.0.1:${modelPort}` } });
   }, 60_000);
 
   afterAll(async () => {
+    if (previousSearchUrl === undefined) delete process.env.WEB_SURFER_SEARCH_URL;
+    else process.env.WEB_SURFER_SEARCH_URL = previousSearchUrl;
     await t?.close();
     await model?.close();
     await site?.close();
@@ -85,7 +97,7 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
   });
 
   async function start(task: string): Promise<{ runId: number; viewer: RunViewer }> {
-    const team = operatorTeam(model.baseUrl);
+    const team = operatorTeam(model.baseUrl, `${site.url}/start`);
     const { runId } = await createRun(t, team);
     const viewer = await RunViewer.open(t.baseUrl, runId);
     await viewer.waitFor((f) => f.type === 'system' && f.status === 'connected');
@@ -95,6 +107,7 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
 
   it('visits, clicks a link, types in a form and answers from the page; the browser did it and the socket shows it', async () => {
     const first = model.requests.length;
+    const from = site.paths.length;
     model.push(
       say('websurfer_agent'),
       act('visit_url', { url: `${site.url}/` }),
@@ -121,7 +134,7 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
     expect(model.remaining).toBe(0);
 
     // What the browser did, as the site saw it: the page, the link, the form's GET.
-    expect(site.paths).toEqual(['/', '/docs', '/search?q=egress']);
+    expect(site.paths.slice(from)).toEqual(['/start', '/', '/docs', '/search?q=egress']);
     // The results page's image on another loopback port was refused before any request left.
     expect(forbidden.paths).toEqual([]);
 
@@ -187,6 +200,42 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
     expect(read.text).toContain('Result: egress is checked for every request.');
     expect(read.images).toHaveLength(1);
 
+    await viewer.close();
+    await noBrowserLeft();
+  }, 120_000);
+
+  it("POST /api/validate/ accepts the gallery's Web Surfer Agent and its team", async () => {
+    const agent = GALLERY.components.agents.find((a) => a.label === 'Web Surfer Agent');
+    for (const component of [agent, operatorTeam(model.baseUrl, `${site.url}/start`)]) {
+      const res = await t.http.post('/api/validate/').send({ component }).expect(200);
+      expect(res.body).toEqual({ is_valid: true, errors: [], warnings: [] });
+    }
+  });
+
+  it('searches with web_search and goes back with history_back', async () => {
+    const from = site.paths.length;
+    model.push(
+      say('websurfer_agent'),
+      act('web_search', { query: 'egress' }),
+      say('assistant_agent'),
+      say('Go back. keep going'),
+      say('websurfer_agent'),
+      act('history_back', {}),
+      say('assistant_agent'),
+      say('Done. TERMINATE'),
+    );
+    const { viewer } = await start('Search for egress');
+    const end = await viewer.terminal(RUN_TIMEOUT);
+    expect(end).toMatchObject({ type: 'result', status: 'complete' });
+    const replies = messages(viewer.frames, 'websurfer_agent').filter((m) => m.type === 'MultiModalMessage');
+    expect(replies[0].content[0]).toMatch(
+      new RegExp(`^I typed 'egress' into the browser search bar\\.\\n\\nHere is a screenshot of \\[Results\\]\\(${site.url}/search\\?q=egress\\)`),
+    );
+    // Back to the start page, where the surfer began.
+    expect(replies[1].content[0]).toMatch(
+      new RegExp(`^I clicked the browser back button\\.\\n\\nHere is a screenshot of \\[Start\\]\\(${site.url}/start\\)`),
+    );
+    expect(site.paths.slice(from, from + 2)).toEqual(['/start', '/search?q=egress']);
     await viewer.close();
     await noBrowserLeft();
   }, 120_000);
