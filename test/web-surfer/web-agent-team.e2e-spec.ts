@@ -65,6 +65,13 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
   beforeAll(async () => {
     forbidden = await startSite(() => ({ body: 'internal' }));
     site = await startSite((path) => {
+      if (path === '/long')
+        return {
+          body: `<!doctype html><title>Long read</title>
+            <a href="/docs" onmouseover="fetch('/hovered')">Hover me</a>
+            <div style="height:2500px">Chapter one.</div><p>Chapter two: the end.</p>`,
+        };
+      if (path === '/hovered') return { body: 'ok' };
       if (path === '/start') return { body: '<!doctype html><title>Start</title><p>Start page</p>' };
       if (path === '/') return { body: `<!doctype html><title>Egress handbook</title><h1>Handbook</h1><a href="/docs">Docs</a><p>Welcome.</p>` };
       if (path === '/docs')
@@ -236,6 +243,56 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
       new RegExp(`^I clicked the browser back button\\.\\n\\nHere is a screenshot of \\[Start\\]\\(${site.url}/start\\)`),
     );
     expect(site.paths.slice(from, from + 2)).toEqual(['/start', '/search?q=egress']);
+    await viewer.close();
+    await noBrowserLeft();
+  }, 120_000);
+
+  it('scrolls with page_down, hovers, and summarizes the page', async () => {
+    const first = model.requests.length;
+    const from = site.paths.length;
+    model.push(
+      say('websurfer_agent'),
+      act('page_down', {}),
+      say('assistant_agent'),
+      say('Hover the link. keep going'),
+      say('websurfer_agent'),
+      act('hover', { target_id: 0 }),
+      say('assistant_agent'),
+      say('Summarize it. keep going'),
+      say('websurfer_agent'),
+      act('summarize_page', {}),
+      say('A long read in two chapters.'),
+      say('assistant_agent'),
+      say('Two chapters. TERMINATE'),
+    );
+    const team = operatorTeam(model.baseUrl, `${site.url}/long`);
+    const { runId } = await createRun(t, team);
+    const viewer = await RunViewer.open(t.baseUrl, runId);
+    await viewer.waitFor((f) => f.type === 'system' && f.status === 'connected');
+    viewer.send({ type: 'start', task: 'Read the long page', team_config: team });
+    const end = await viewer.terminal(RUN_TIMEOUT);
+    expect(end).toMatchObject({ type: 'result', status: 'complete' });
+
+    // At the top of a long page the model may scroll down but not up (as AgentChat offers them).
+    const tools = (model.requests[first + 1]!.body as any).tools.map((tool: any) => tool.function.name);
+    expect(tools).toContain('page_down');
+    expect(tools).not.toContain('page_up');
+    const surfer = messages(viewer.frames, 'websurfer_agent');
+    const replies = surfer.filter((m) => m.type === 'MultiModalMessage');
+    expect(replies[0].content[0]).toMatch(/^I scrolled down one page in the browser\.\n\nHere is a screenshot of \[Long read\]/);
+    expect(replies[0].content[0]).toMatch(/The viewport shows \d+% of the page and is (\d+% down from the top|at the bottom) of the page/);
+    // After scrolling, page_up is offered and the link is out of view but still listed.
+    const hoverTurn = model.requests[first + 5]!.body as any;
+    expect(hoverTurn.tools.map((tool: any) => tool.function.name)).toContain('page_up');
+    expect(parts(hoverTurn.messages.at(-1)).text).toMatch(/scrolled out of view\):\n\{"id":0,"name":"Hover me"/);
+    expect(replies[1].content[0]).toMatch(/^I hovered over 'Hover me'\./);
+    // The page's own mouseover handler ran: the site saw its request.
+    expect(site.paths.slice(from)).toEqual(['/long', '/hovered']);
+    expect(surfer.at(-1)).toMatchObject({ type: 'TextMessage', content: 'A long read in two chapters.' });
+    const read = parts((model.requests[first + 10]!.body as any).messages[1]);
+    expect(read.text).toContain("We are on the web page 'Long read'.");
+    expect(read.text).toContain('Summarize the page in one or two paragraphs:');
+    expect(read.text).toContain('Chapter two: the end.');
     await viewer.close();
     await noBrowserLeft();
   }, 120_000);

@@ -170,6 +170,27 @@ describe.skipIf(!existsSync(CHROMIUM))('BrowserSession and the page script in Ch
     expect(session.refusalFor('http://169.254.169.254/latest/meta-data/')!.message).toMatch(/link-local|169\.254\.169\.254/);
   });
 
+  it('a WebSocket, which routing does not see, never reaches its server (it goes to the dead proxy)', async () => {
+    let upgrades = 0;
+    forbidden.server.on('upgrade', (_req, socket) => {
+      upgrades++;
+      socket.destroy();
+    });
+    await session.page.goto(`http://127.0.0.1:${site.port}/docs`);
+    const outcome = await session.page.evaluate(
+      (url) =>
+        new Promise<string>((resolve) => {
+          const socket = new WebSocket(url);
+          socket.onopen = () => resolve('open');
+          socket.onclose = () => resolve('closed');
+        }),
+      `ws://127.0.0.1:${forbidden.port}/`,
+    );
+    expect(outcome).toBe('closed');
+    expect(upgrades).toBe(0);
+    expect(forbidden.paths).toEqual([]);
+  });
+
   it('closing ends the browser process', async () => {
     const other = await BrowserSession.launch({
       executablePath: CHROMIUM,

@@ -14,6 +14,7 @@
  * Anything routing cannot see (WebSockets, a service worker's own fetches) goes to a proxy that
  * does not exist and fails: service workers are blocked and `--proxy-server` points nowhere.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +105,8 @@ export class BrowserSession {
     context.setDefaultTimeout(options.timeoutMs);
     const page = context.pages()[0] ?? (await context.newPage());
     const session = new BrowserSession(context, page, profileDir);
+    // Every request in flight listens on this one signal: a page loads dozens at once.
+    setMaxListeners(0, session.abort.signal);
     await context.route('**/*', (route) => session.forward(route, options.egress));
     return session;
   }
