@@ -297,6 +297,42 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
     await noBrowserLeft();
   }, 120_000);
 
+  it('with use_ocr the page text is the model reading the screenshot; an unknown element id is an error reply', async () => {
+    const first = model.requests.length;
+    model.push(
+      say('websurfer_agent'),
+      act('click', { target_id: 99 }),
+      say('assistant_agent'),
+      say('Open the docs. keep going'),
+      say('websurfer_agent'),
+      act('visit_url', { url: `${site.url}/docs` }),
+      say('Home  Search the docs  Go'),
+      say('assistant_agent'),
+      say('Read. TERMINATE'),
+    );
+    const team = operatorTeam(model.baseUrl, `${site.url}/start`);
+    team.config.participants[0].config.use_ocr = true;
+    const { runId } = await createRun(t, team);
+    const viewer = await RunViewer.open(t.baseUrl, runId);
+    await viewer.waitFor((f) => f.type === 'system' && f.status === 'connected');
+    viewer.send({ type: 'start', task: 'Read the docs page', team_config: team });
+    const end = await viewer.terminal(RUN_TIMEOUT);
+    expect(end).toMatchObject({ type: 'result', status: 'complete' });
+    const surfer = messages(viewer.frames, 'websurfer_agent');
+    expect(surfer[1]).toMatchObject({ type: 'TextMessage', content: 'Web surfing error:\n\nthere is no element with id 99 on the page' });
+    const reply = surfer.find((m) => m.type === 'MultiModalMessage');
+    expect(reply.content[0]).toMatch(/Text read from the screenshot:\n\nHome {2}Search the docs {2}Go$/);
+    // The OCR call: the prompt and the new page's screenshot, no tools. Its usage counts in the reply.
+    const ocr = model.requests[first + 6]!.body as any;
+    expect(ocr.tools).toBeUndefined();
+    const asked = parts(ocr.messages[0]);
+    expect(asked.text).toMatch(/^Write out all the text visible in this screenshot/);
+    expect(asked.images).toHaveLength(1);
+    expect(reply.models_usage).toEqual({ prompt_tokens: 20, completion_tokens: 10 });
+    await viewer.close();
+    await noBrowserLeft();
+  }, 120_000);
+
   it('refuses the app server itself and the metadata address under the egress policy', async () => {
     model.push(
       say('websurfer_agent'),

@@ -141,7 +141,7 @@ export class BrowserSession {
     let started = false;
     let loaded = false;
     const onRequest = (request: Request) => {
-      if (request.isNavigationRequest() && request.frame() === page.mainFrame()) started = true;
+      if (isMainFrameNavigation(request) && request.frame() === page.mainFrame()) started = true;
     };
     const onLoad = () => void (loaded = started);
     page.on('request', onRequest);
@@ -175,7 +175,7 @@ export class BrowserSession {
   private async forward(route: Route, egress: EgressPolicy): Promise<void> {
     const request = route.request();
     const url = request.url();
-    const mainFrame = request.isNavigationRequest() && request.frame().parentFrame() === null;
+    const mainFrame = isMainFrameNavigation(request);
     try {
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(request.headers())) if (!SKIPPED_REQUEST_HEADERS.has(key)) headers[key] = value;
@@ -217,6 +217,15 @@ export class BrowserSession {
       }
       await route.abort(error instanceof EgressRefusedError ? 'blockedbyclient' : 'failed').catch(() => undefined);
     }
+  }
+}
+
+/** Whether `request` loads a top-level document (a service worker's request has no frame: false). */
+function isMainFrameNavigation(request: Request): boolean {
+  try {
+    return request.isNavigationRequest() && request.frame().parentFrame() === null;
+  } catch {
+    return false;
   }
 }
 

@@ -146,9 +146,8 @@ export class MultimodalWebSurfer implements ChatAgent {
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     let reply: ChatMessage;
     try {
-      const events: AgentMessage[] = [];
-      const result = await this.generateReply(ctx.signal, track, (event) => events.push(event));
-      for (const event of events) inner.push(event);
+      // The action's announcement is kept even when the action then fails.
+      const result = await this.generateReply(ctx.signal, track, (event) => void inner.push(event));
       const final = usage.prompt_tokens || usage.completion_tokens ? usage : null;
       reply =
         typeof result === 'string'
@@ -367,7 +366,7 @@ export class MultimodalWebSurfer implements ChatAgent {
       case 'input_text': {
         const id = String(args.input_field_id);
         const text = stringArg(args, 'text_value', call.name);
-        const target = this.locate(session, id);
+        const target = await this.locate(session, id);
         const seen = session.refusedNavigations.length;
         await target.scrollIntoViewIfNeeded();
         await target.focus();
@@ -380,7 +379,7 @@ export class MultimodalWebSurfer implements ChatAgent {
       }
       case 'hover': {
         const id = String(args.target_id);
-        const target = this.locate(session, id);
+        const target = await this.locate(session, id);
         await target.scrollIntoViewIfNeeded();
         const box = await target.boundingBox();
         if (box && this.config.animate_actions) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 10 });
@@ -400,15 +399,16 @@ export class MultimodalWebSurfer implements ChatAgent {
     }
   }
 
-  private locate(session: BrowserSession, id: string) {
-    if (!/^\d+$/.test(id)) throw new Error(`there is no element with id ${id} on the page`);
-    return session.page.locator(`[${ELEMENT_ID_ATTRIBUTE}="${id}"]`).first();
+  /** The element the marks numbered `id`; throws at once when the page has none (no wait for one to appear). */
+  private async locate(session: BrowserSession, id: string) {
+    const target = session.page.locator(`[${ELEMENT_ID_ATTRIBUTE}="${id}"]`).first();
+    if (!/^\d+$/.test(id) || (await target.count()) === 0) throw new Error(`there is no element with id ${id} on the page`);
+    return target;
   }
 
   /** Clicks the element's centre with the mouse; a tab the click opens becomes the page (as AgentChat does). */
   private async click(session: BrowserSession, id: string): Promise<void> {
-    const target = this.locate(session, id);
-    if ((await target.count()) === 0) throw new Error(`there is no element with id ${id} on the page`);
+    const target = await this.locate(session, id);
     await target.scrollIntoViewIfNeeded();
     const box = await target.boundingBox();
     if (!box) throw new Error(`the element with id ${id} is not visible`);
