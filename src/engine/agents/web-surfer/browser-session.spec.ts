@@ -166,7 +166,12 @@ describe.skipIf(!existsSync(CHROMIUM))('BrowserSession and the page script in Ch
   });
 
   it('refuses a page on the metadata address 169.254.169.254', async () => {
-    await expect(session.page.goto('http://169.254.169.254/latest/meta-data/')).rejects.toThrow(/ERR_BLOCKED_BY_CLIENT/);
+    const response = await session.page.goto('http://169.254.169.254/latest/meta-data/');
+    // A refused page is answered by the session itself: 403 and a page saying why.
+    expect(response!.status()).toBe(403);
+    expect(await session.page.title()).toBe('Refused by the egress policy');
+    expect(await session.page.locator('p').textContent()).toMatch(/Refused by the egress policy: http:\/\/169\.254\.169\.254: .*link-local/);
+    expect(session.refusedNavigations.at(-1)!.url).toBe('http://169.254.169.254/latest/meta-data/');
     expect(session.refusalFor('http://169.254.169.254/latest/meta-data/')!.message).toMatch(/link-local|169\.254\.169\.254/);
   });
 

@@ -10,7 +10,8 @@
  * reaches it. A page's redirect is answered with a small page that replaces itself with the
  * target (the next navigation is routed and checked again; the address bar shows the target); a
  * subresource's redirect is followed here, every hop checked, at most {@link MAX_REDIRECTS}.
- * A refused request is aborted (`blockedbyclient`) and remembered in {@link refusals}.
+ * A refused request is remembered in {@link refusals}; a refused page is answered with a 403
+ * page saying why, any other refused request is aborted (`blockedbyclient`).
  * Anything routing cannot see (WebSockets, a service worker's own fetches) goes to a proxy that
  * does not exist and fails: service workers are blocked and `--proxy-server` points nowhere.
  */
@@ -188,7 +189,7 @@ export class BrowserSession {
         signal: this.abort.signal,
       };
       let target = url;
-      let response = await egress.fetch(target, init);
+      let response = await fetchOnce(egress, target, init);
       for (let hop = 0; REDIRECT_STATUSES.has(response.status) && response.headers.has('location'); hop++) {
         const next = new URL(response.headers.get('location')!, target).href;
         if (request.isNavigationRequest()) {
@@ -202,7 +203,7 @@ export class BrowserSession {
         if (response.status === 303 || ((response.status === 301 || response.status === 302) && init.method === 'POST')) {
           init = { ...init, method: 'GET', body: undefined };
         }
-        response = await egress.fetch(target, init);
+        response = await fetchOnce(egress, target, init);
       }
       const answer: Record<string, string> = {};
       response.headers.forEach((value, key) => {
@@ -215,8 +216,28 @@ export class BrowserSession {
         this.refusals.push(refusal);
         if (mainFrame) this.refusedNavigations.push(refusal);
       }
+      if (mainFrame && error instanceof EgressRefusedError) {
+        // A page of our own rather than Chromium's error page, which commits late and can cut
+        // into the next navigation; the model sees why.
+        await route.fulfill({ status: 403, contentType: 'text/html; charset=utf-8', body: refusalPage(error.message) }).catch(() => undefined);
+        return;
+      }
       await route.abort(error instanceof EgressRefusedError ? 'blockedbyclient' : 'failed').catch(() => undefined);
     }
+  }
+}
+
+/**
+ * The policy's fetch, tried a second time when a GET or HEAD fails on the network (a pooled
+ * connection the server closed just as it was reused), as browsers retry such a request.
+ */
+async function fetchOnce(egress: EgressPolicy, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await egress.fetch(url, init);
+  } catch (error) {
+    const idempotent = init.method === 'GET' || init.method === 'HEAD';
+    if (!idempotent || !(error instanceof TypeError) || init.signal?.aborted) throw error;
+    return egress.fetch(url, init);
   }
 }
 
@@ -227,6 +248,15 @@ function isMainFrameNavigation(request: Request): boolean {
   } catch {
     return false;
   }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The page shown for a refused navigation. */
+function refusalPage(message: string): string {
+  return `<!doctype html><title>Refused by the egress policy</title><h1>Refused by the egress policy</h1><p>${escapeHtml(message)}</p>`;
 }
 
 /** A page that replaces itself with `target` at once (script, or meta refresh without it). */
