@@ -24,7 +24,7 @@
  *   a traceback), so the team goes on; a stopped run closes the browser at once.
  */
 import { createHash } from 'node:crypto';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, RunStateError } from '../../errors.js';
 import { EgressRefusedError, type EgressPolicy } from '../../egress/index.js';
 import {
   addUsage,
@@ -148,14 +148,14 @@ export class MultimodalWebSurfer implements ChatAgent {
     try {
       // The action's announcement is kept even when the action then fails.
       const result = await this.generateReply(ctx.signal, track, (event) => void inner.push(event));
-      const final = usage.prompt_tokens || usage.completion_tokens ? usage : null;
       reply =
         typeof result === 'string'
-          ? createMessage('TextMessage', this.name, { content: result }, { models_usage: final })
-          : createMessage('MultiModalMessage', this.name, { content: result }, { models_usage: final });
+          ? createMessage('TextMessage', this.name, { content: result }, { models_usage: usedOrNull(usage) })
+          : createMessage('MultiModalMessage', this.name, { content: result }, { models_usage: usedOrNull(usage) });
     } catch (error) {
       if (ctx.signal.aborted) throw error;
-      reply = createMessage('TextMessage', this.name, { content: `Web surfing error:\n\n${errorText(error)}` });
+      // The model calls made before the failure still count.
+      reply = createMessage('TextMessage', this.name, { content: `Web surfing error:\n\n${errorText(error)}` }, { models_usage: usedOrNull(usage) });
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
     }
@@ -177,7 +177,10 @@ export class MultimodalWebSurfer implements ChatAgent {
     return { type: 'MultimodalWebSurferState', version: 1 };
   }
 
-  async loadState(): Promise<void> {
+  async loadState(state: AgentState): Promise<void> {
+    if (state.type !== 'MultimodalWebSurferState') {
+      throw new RunStateError(`${this.name} is a MultimodalWebSurfer and cannot load a ${state.type}`);
+    }
     this.history = [];
   }
 
@@ -551,6 +554,10 @@ function stringArg(args: Record<string, unknown>, key: string, tool: string): st
 
 function pngContent(png: Buffer): ImageContent {
   return { url: `data:image/png;base64,${png.toString('base64')}` };
+}
+
+function usedOrNull(usage: RequestUsage): RequestUsage | null {
+  return usage.prompt_tokens || usage.completion_tokens ? usage : null;
 }
 
 function errorText(error: unknown): string {
