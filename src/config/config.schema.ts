@@ -108,6 +108,15 @@ export const envSchema = z.object({
   GOOGLE_CSE_ID: optionalString,
   /** Where generate_image saves the images it makes. */
   IMAGES_DIR: z.string().trim().min(1).default('./data/images'),
+  /** The web surfer's browser (Debian's chromium; scripts/ensure-chromium.sh installs it). Read by the engine from the environment. */
+  CHROMIUM_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
+  /** The web surfer's web_search page: `{query}` becomes the URL-encoded query. Read by the engine from the environment. */
+  WEB_SURFER_SEARCH_URL: z
+    .string()
+    .trim()
+    .url()
+    .refine((url) => url.includes('{query}'), 'must contain {query}')
+    .default('https://www.bing.com/search?q={query}&FORM=QBLH'),
   /** Chunk frames are written to the event log in batches: at most this often (ms) … */
   RUN_CHUNK_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(50),
   /** … or as soon as this many chunks are pending. */

@@ -41,6 +41,8 @@ export const AgentStateSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('SocietyOfMindAgentState'), version: z.literal(1), inner_team_state: z.record(z.string(), z.unknown()) }),
   // A CodeExecutorAgent without a model client remembers nothing (AgentChat: no mutable state).
   z.object({ type: z.literal('CodeExecutorAgentState'), version: z.literal(1) }),
+  // A MultimodalWebSurfer keeps nothing between runs either (as AgentChat's, whose state is BaseState).
+  z.object({ type: z.literal('MultimodalWebSurferState'), version: z.literal(1) }),
 ]);
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

@@ -9,6 +9,7 @@ import { catalogAgentEntries } from './entries-catalog-agents.js';
 import { conditionEntries } from './entries-conditions.js';
 import { modelAndToolEntries } from './entries-models-tools.js';
 import type { RegistryEntry } from './registry-types.js';
+import { webSurferEntries } from './entries-web-surfer.js';
 
 const ENTRIES: readonly RegistryEntry[] = [
   ...agentAndTeamEntries,
@@ -17,6 +18,7 @@ const ENTRIES: readonly RegistryEntry[] = [
   ...conditionEntries,
   ...anthropicEntries,
   ...catalogExtEntries,
+  ...webSurferEntries,
 ];
 
 const BY_PROVIDER: ReadonlyMap<string, RegistryEntry> = new Map(
