@@ -3,7 +3,9 @@
  * Flow of a run (protocol §1.6): POST /api/sessions/ if needed → POST /api/runs/ → open the run
  * socket → on `system/connected` send `start` with the task and the team's component.
  */
-import { api } from './api.js';
+import { api, onUnauthorized } from './api.js';
+import { clearToken, describeMe, fetchAuthType, getToken, setToken, takeTokenFromUrl, whoIs } from './auth.js';
+import { FlowGraph } from './flow-graph.js';
 import { autoScroll } from './auto-scroll.js';
 import { clearError, showError } from './banner.js';
 import { byId, h } from './dom.js';
@@ -13,6 +15,7 @@ import { RunView } from './run-view.js';
 import { SessionsPanel } from './sessions-panel.js';
 import { TeamPanel } from './team-panel.js';
 import type { RunRecord, SessionRow } from './types.js';
+import { showView, wireViewTabs } from './views.js';
 
 class Playground {
   private readonly transcript = byId('transcript');
@@ -30,8 +33,12 @@ class Playground {
   private current: SessionRow | null = null;
   private live: LiveRun | null = null;
   private busy = false;
+  private flowRun = 0;
+  /** The flow of the last run shown (live or from its log). */
+  private readonly flow = new FlowGraph('Agent flow of the open run');
 
-  constructor() {
+  constructor(private readonly openTimeline: (runId: number) => void) {
+    byId('flow').append(this.flow.element);
     autoScroll(this.transcript);
     byId('composer').addEventListener('submit', (event) => {
       event.preventDefault();
@@ -46,6 +53,14 @@ class Playground {
     });
     this.stopButton.addEventListener('click', () => void this.live?.stop());
     byId('new-session').addEventListener('click', () => void this.newSession().catch(showError));
+  }
+
+  /** Reloads the team picker (after the team editor or the gallery changed the user's teams). */
+  async reloadTeams(): Promise<void> {
+    const [galleries, rows] = await Promise.all([api.galleries(), api.teams()]);
+    const selected = this.teams.current?.teamId;
+    this.teams.load(rows, galleries[0]?.config.components.teams ?? []);
+    if (selected !== undefined) this.teams.selectTeamId(selected);
   }
 
   async boot(): Promise<void> {
@@ -94,7 +109,15 @@ class Playground {
     const view = new RunView(runId, {
       onActiveAgent: (name) => this.teams.highlight(name),
       onInputResponse: (response, requestId) => this.live?.answer(response, requestId),
+      onMessage: (message) => {
+        if (this.flowRun === runId) this.flow.add(message);
+      },
+      onReplay: (id) => this.openTimeline(id),
     });
+    // The graph follows the newest run shown.
+    this.flowRun = runId;
+    this.flow.reset();
+    byId('flow').hidden = false;
     this.transcript.querySelector('.empty')?.remove();
     this.transcript.append(view.element);
     return view;
@@ -196,5 +219,69 @@ class Playground {
 }
 
 window.addEventListener('unhandledrejection', (event) => showError(event.reason));
-const playground = new Playground();
-playground.boot().catch(showError);
+
+/** Hides the app and asks for a token; `reason` says why (refused, expired). */
+function showSignIn(reason?: string): void {
+  document.body.classList.add('signed-out');
+  byId('signin').hidden = false;
+  const text = byId('signin-reason');
+  text.hidden = !reason;
+  text.textContent = reason ? `Please sign in again: ${reason}` : '';
+  byId('token-input').focus();
+}
+
+byId('signin-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = byId<HTMLTextAreaElement>('token-input').value.trim();
+  whoIs(token)
+    .then(() => {
+      setToken(token);
+      location.reload(); // a clean start, signed in
+    })
+    .catch((error: unknown) => {
+      const text = byId('signin-reason');
+      text.hidden = false;
+      text.textContent = `That token was refused: ${error instanceof Error ? error.message : String(error)}`;
+    });
+});
+
+byId('sign-out').addEventListener('click', () => {
+  forgetStoredRun();
+  clearToken();
+  location.reload();
+});
+
+let signingOut = false;
+onUnauthorized((reason) => {
+  if (signingOut) return;
+  signingOut = true;
+  clearToken();
+  showSignIn(reason);
+});
+
+async function start(): Promise<void> {
+  takeTokenFromUrl();
+  if ((await fetchAuthType()) === 'jwt') {
+    const token = getToken();
+    if (!token) return showSignIn();
+    try {
+      const me = await whoIs(token);
+      byId('who-name').textContent = `Signed in as ${describeMe(me)}`;
+      byId('who').hidden = false;
+    } catch (error) {
+      clearToken();
+      return showSignIn(error instanceof Error ? error.message : String(error));
+    }
+  }
+  wireViewTabs();
+  const playground = new Playground((runId) => void openTimeline(runId));
+  await playground.boot();
+}
+
+/** Filled in by the timeline step. */
+async function openTimeline(runId: number): Promise<void> {
+  showView('timeline');
+  byId('view-timeline').textContent = `Run ${runId}`;
+}
+
+start().catch(showError);

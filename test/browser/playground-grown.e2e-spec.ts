@@ -1,0 +1,114 @@
+/**
+ * The grown-up playground (issue 18) in headless Chromium, against the real app with
+ * AUTH_TYPE=jwt: so every scenario also proves that the page's REST calls and run sockets carry
+ * the signed-in user's token. Each scenario saves a screenshot to test-artifacts/browser/ and
+ * ends with no console error (except the 401s a scenario provokes on purpose). Every wait has a
+ * timeout.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildWeb } from '../../scripts/build-web.mjs';
+import { bearer, JWT_ENV, tokenFor } from '../support/auth.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { chromiumInstalled, CHROMIUM_PATH, launchBrowser, type Browser, type WatchedPage } from './browser.js';
+
+const RUN_TIMEOUT = 20_000;
+const ALICE = tokenFor('alice');
+
+describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH_TYPE=jwt)', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let watched: WatchedPage | undefined;
+  /** Console errors a scenario expects (the browser logs every refused request). */
+  let allowedErrors: RegExp | null = null;
+
+  beforeAll(async () => {
+    await buildWeb({ minify: false });
+    [t, browser] = await Promise.all([startTestApp({ env: JWT_ENV }), launchBrowser()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail')
+      await watched?.screenshot(`failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => {});
+    const errors = (watched?.errors ?? []).filter((e) => !allowedErrors?.test(e));
+    allowedErrors = null;
+    await watched?.page.close();
+    watched = undefined;
+    expect(errors).toEqual([]);
+  });
+
+  /** A new tab signed in as alice through `?token=` (the token then lives in session storage). */
+  async function signedIn(options: { phone?: boolean; hash?: string } = {}): Promise<WatchedPage> {
+    watched = await browser.newPage(options);
+    await watched.page.goto(`${t.baseUrl}/?token=${encodeURIComponent(ALICE)}${options.hash ?? ''}`);
+    await watched.page.locator('#team-select:not([disabled])').waitFor();
+    return watched;
+  }
+
+  const lastRun = (w: WatchedPage) => w.page.locator('.run').last();
+  const waitStatus = (w: WatchedPage, status: string) =>
+    lastRun(w).locator(`.status-badge[data-status="${status}"]`).waitFor({ timeout: RUN_TIMEOUT });
+
+  it('signs in with ?token= once (then out of the address), runs a team over a token-carrying socket, signs out', async () => {
+    watched = await browser.newPage();
+    const w = watched;
+    // Without a token the page asks for one and shows nothing else.
+    await w.page.goto(`${t.baseUrl}/`);
+    await w.page.locator('#signin').waitFor();
+    await expect(w.page.locator('#view-playground').isVisible()).resolves.toBe(false);
+    await w.screenshot('signin');
+
+    await w.page.goto(`${t.baseUrl}/?token=${encodeURIComponent(ALICE)}`);
+    await w.page.locator('#team-select:not([disabled])').waitFor();
+    expect(new URL(w.page.url()).search).toBe(''); // the token left the address at once
+    await expect(w.page.evaluate(() => sessionStorage.getItem('teamstream.token'))).resolves.toBe(ALICE);
+    await expect(w.page.locator('#who-name').textContent()).resolves.toBe('Signed in as alice (alice@example.com)');
+
+    await w.page.selectOption('#team-select', { label: 'Weather chat' });
+    await w.page.fill('#task', 'What is the weather in Paris?');
+    await w.page.press('#task', 'Enter');
+    await waitStatus(w, 'complete');
+    expect(w.sockets.length).toBeGreaterThanOrEqual(1);
+    for (const url of w.sockets) expect(new URL(url).searchParams.get('token')).toBe(ALICE);
+    // The session was made as alice: the server lists it for her token only.
+    const mine = await t.http.get('/api/sessions/').set(bearer(ALICE)).expect(200);
+    expect(mine.body.data.map((s: { name: string }) => s.name)).toContain('What is the weather in Paris?');
+    const bobs = await t.http
+      .get('/api/sessions/')
+      .set(bearer(tokenFor('bob')))
+      .expect(200);
+    expect(bobs.body.data).toEqual([]);
+    await w.screenshot('signed-in-run');
+
+    await w.page.click('#sign-out');
+    await w.page.locator('#signin').waitFor();
+    await expect(w.page.evaluate(() => sessionStorage.getItem('teamstream.token'))).resolves.toBeNull();
+
+    // A pasted token: a refused one says why, a good one signs in.
+    await w.page.fill('#token-input', tokenFor('alice', { exp: Math.floor(Date.now() / 1000) - 60 }));
+    await w.page.click('#signin-form button[type="submit"]');
+    await expect(w.page.locator('#signin-reason').textContent()).resolves.toMatch(/^That token was refused: /);
+    await w.page.fill('#token-input', ALICE);
+    await w.page.click('#signin-form button[type="submit"]');
+    await w.page.locator('#team-select:not([disabled])').waitFor();
+    await expect(w.page.locator('#who-name').textContent()).resolves.toContain('alice');
+    allowedErrors = /401/;
+  });
+
+  it('goes back to sign-in when the server refuses the token mid-session (401)', async () => {
+    const w = await signedIn();
+    await w.page.evaluate((bad) => sessionStorage.setItem('teamstream.token', bad), tokenFor('alice', { exp: Math.floor(Date.now() / 1000) - 60 }));
+    await w.page.click('#new-session');
+    await w.page.locator('#signin').waitFor();
+    await expect(w.page.locator('#signin-reason').textContent()).resolves.toMatch(/^Please sign in again: /);
+    await expect(w.page.evaluate(() => sessionStorage.getItem('teamstream.token'))).resolves.toBeNull();
+    await w.screenshot('signin-after-401');
+    allowedErrors = /401/;
+  });
+});
+
+if (!chromiumInstalled()) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH}`);
