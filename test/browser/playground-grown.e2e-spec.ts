@@ -109,6 +109,73 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     await w.screenshot('signin-after-401');
     allowedErrors = /401/;
   });
+
+  /** Replaces the CodeMirror editor's text as a paste would. */
+  async function setEditorText(w: WatchedPage, text: string): Promise<void> {
+    await w.page.click('#team-json .cm-content');
+    await w.page.keyboard.press('ControlOrMeta+a');
+    await w.page.keyboard.insertText(text);
+  }
+
+  const teamLabels = async (token = ALICE) =>
+    (await t.http.get('/api/teams/').set(bearer(token)).expect(200)).body.data.map((r: { component: { label: string } }) => r.component.label);
+
+  it('team editor: highlighted JSON, validation errors at their path as you type, save refused then done, test, duplicate, delete', async () => {
+    const w = await signedIn();
+    await w.page.click('.view-tab[data-view="teams"]');
+    await w.page.click('#team-new');
+    await expect(w.page.locator('#team-editor-title').textContent()).resolves.toBe('New team (not saved yet)');
+    await w.page.locator('#team-state', { hasText: 'Valid team.' }).waitFor();
+    // CodeMirror's JSON highlighting: property names and strings are styled tokens.
+    await expect(w.page.locator('#team-json .cm-content span').count()).resolves.toBeGreaterThan(5);
+
+    // Two participants with one name: AgentChat refuses duplicate names; the error names the second.
+    // "New team" starts from the gallery's first team.
+    const galleries = await t.http.get('/api/gallery/').set(bearer(ALICE)).expect(200);
+    const team = structuredClone(galleries.body.data[0].config.components.teams[0]);
+    team.label = 'Two of a kind';
+    team.config.participants = [team.config.participants[0], structuredClone(team.config.participants[0])];
+    await setEditorText(w, JSON.stringify(team, null, 2));
+    const error = w.page.locator('#team-issues li.error');
+    await error.waitFor({ timeout: RUN_TIMEOUT });
+    await expect(error.getAttribute('data-field')).resolves.toBe('config.participants[1].config.name');
+    // Marked in the text at that path (the second participant's name value); "Show" scrolls to it.
+    await error.getByRole('button', { name: 'Show' }).click();
+    const marked = w.page.locator('#team-json .cm-lintRange-error');
+    await expect(marked.first().textContent()).resolves.toBe(JSON.stringify(team.config.participants[1].config.name));
+    await w.screenshot('team-editor-error');
+    await w.page.click('#team-save');
+    await w.page.locator('#team-state', { hasText: 'Not saved: fix the errors' }).waitFor();
+    expect(await teamLabels()).not.toContain('Two of a kind');
+
+    // Not JSON at all: refused as well, with the parser's reason.
+    await setEditorText(w, '{"provider": ');
+    await w.page.locator('#team-issues li.error', { hasText: 'Not valid JSON' }).waitFor();
+
+    team.config.participants = [team.config.participants[0]];
+    team.label = 'Edited in the browser';
+    await setEditorText(w, JSON.stringify(team, null, 2));
+    await w.page.locator('#team-state', { hasText: 'Valid team.' }).waitFor({ timeout: RUN_TIMEOUT });
+    await w.page.click('#team-save');
+    await w.page.locator('#team-state', { hasText: /^Saved as team #\d+\.$/ }).waitFor();
+    expect(await teamLabels()).toContain('Edited in the browser');
+    await w.page.locator('#team-select optgroup[label="Your teams"] option', { hasText: 'Edited in the browser' }).waitFor({ state: 'attached' });
+
+    await w.page.click('#team-test');
+    await w.page.locator('#team-test-output', { hasText: /^Test passed: / }).waitFor({ timeout: 60_000 });
+
+    await w.page.click('#team-duplicate');
+    await w.page.locator('#team-state', { hasText: /^Valid team\.$/ }).waitFor({ timeout: RUN_TIMEOUT });
+    await w.page.click('#team-save');
+    await w.page.locator('#team-state', { hasText: /^Saved as team/ }).waitFor();
+    expect(await teamLabels()).toEqual(expect.arrayContaining(['Edited in the browser', 'Edited in the browser (copy)']));
+    await w.screenshot('team-editor-saved');
+
+    w.page.once('dialog', (dialog) => void dialog.accept());
+    await w.page.click('#team-delete');
+    await w.page.locator('#team-state', { hasText: 'Deleted "Edited in the browser (copy)".' }).waitFor();
+    expect(await teamLabels()).not.toContain('Edited in the browser (copy)');
+  });
 });
 
 if (!chromiumInstalled()) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH}`);

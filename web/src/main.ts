@@ -15,7 +15,8 @@ import { RunView } from './run-view.js';
 import { SessionsPanel } from './sessions-panel.js';
 import { TeamPanel } from './team-panel.js';
 import type { RunRecord, SessionRow } from './types.js';
-import { showView, wireViewTabs } from './views.js';
+import { TeamEditor } from './team-editor.js';
+import { onShow, showView, wireViewTabs } from './views.js';
 
 class Playground {
   private readonly transcript = byId('transcript');
@@ -275,6 +276,8 @@ async function start(): Promise<void> {
   }
   wireViewTabs();
   const playground = new Playground((runId) => void openTimeline(runId));
+  const teams = new TeamEditor(byId('view-teams'), () => playground.reloadTeams());
+  onShow('teams', () => void teams.load().catch(showError));
   await playground.boot();
 }
 
