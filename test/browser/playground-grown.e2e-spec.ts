@@ -5,6 +5,7 @@
  * ends with no console error (except the 401s a scenario provokes on purpose). Every wait has a
  * timeout.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.mjs';
 import { bearer, JWT_ENV, tokenFor } from '../support/auth.js';
@@ -175,6 +176,36 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     await w.page.click('#team-delete');
     await w.page.locator('#team-state', { hasText: 'Deleted "Edited in the browser (copy)".' }).waitFor();
     expect(await teamLabels()).not.toContain('Edited in the browser (copy)');
+  });
+
+  it('gallery: browses each component, "Use this team" copies it to my teams, imports an AGS gallery file', async () => {
+    const w = await signedIn();
+    await w.page.click('.view-tab[data-view="gallery"]');
+    const teams = w.page.locator('#gallery-detail .gallery-kind[data-kind="teams"] .card');
+    await teams.first().waitFor();
+    const served = await t.http.get('/api/gallery/').set(bearer(ALICE)).expect(200);
+    const components = served.body.data[0].config.components;
+    await expect(teams.count()).resolves.toBe(components.teams.length);
+    // Every kind the gallery holds is listed, each component with its JSON.
+    for (const kind of ['agents', 'models', 'tools', 'terminations'])
+      await expect(w.page.locator(`#gallery-detail .gallery-kind[data-kind="${kind}"] .card`).count()).resolves.toBe(components[kind].length);
+    const customer = w.page.locator('#gallery-detail .card[data-label="Customer support"]');
+    await customer.locator('summary').click();
+    await expect(customer.locator('pre').textContent()).resolves.toContain('autogen_agentchat.teams.Swarm');
+
+    await customer.getByRole('button', { name: 'Use this team' }).click();
+    await w.page.locator('#gallery-notice', { hasText: '"Customer support" is now among your teams' }).waitFor();
+    expect(await teamLabels()).toContain('Customer support');
+    await w.page.locator('#team-select optgroup[label="Your teams"] option', { hasText: 'Customer support' }).waitFor({ state: 'attached' });
+
+    // AGS's own default gallery file, imported as it is.
+    await w.page.setInputFiles('#gallery-file', fileURLToPath(new URL('../fixtures/ags-default-gallery.json', import.meta.url)));
+    await w.page.locator('#gallery-notice', { hasText: 'Imported "Default Component Gallery" from ags-default-gallery.json.' }).waitFor();
+    await expect(w.page.locator('#gallery-detail h3').textContent()).resolves.toBe('Default Component Gallery');
+    const imported = (await t.http.get('/api/gallery/').set(bearer(ALICE)).expect(200)).body.data;
+    expect(imported.map((g: { config: { name: string } }) => g.config.name)).toContain('Default Component Gallery');
+    await w.page.locator('#gallery-detail .gallery-kind[data-kind="teams"] .card').first().waitFor();
+    await w.screenshot('gallery');
   });
 });
 

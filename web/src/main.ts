@@ -15,6 +15,7 @@ import { RunView } from './run-view.js';
 import { SessionsPanel } from './sessions-panel.js';
 import { TeamPanel } from './team-panel.js';
 import type { RunRecord, SessionRow } from './types.js';
+import { GalleryView } from './gallery-view.js';
 import { TeamEditor } from './team-editor.js';
 import { onShow, showView, wireViewTabs } from './views.js';
 
@@ -278,6 +279,8 @@ async function start(): Promise<void> {
   const playground = new Playground((runId) => void openTimeline(runId));
   const teams = new TeamEditor(byId('view-teams'), () => playground.reloadTeams());
   onShow('teams', () => void teams.load().catch(showError));
+  const gallery = new GalleryView(byId('view-gallery'), () => playground.reloadTeams());
+  onShow('gallery', () => void gallery.load().catch(showError));
   await playground.boot();
 }
 
