@@ -207,6 +207,85 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     await w.page.locator('#gallery-detail .gallery-kind[data-kind="teams"] .card').first().waitFor();
     await w.screenshot('gallery');
   });
+
+  it('timeline: replays a past run step by step from its log (hand-offs, tool calls, times, tokens) with a scrubber and the flow', async () => {
+    const w = await signedIn();
+    await w.page.selectOption('#team-select', { label: 'Customer support' });
+    await w.page.fill('#task', 'I want to buy a rocket-powered unicycle.');
+    await w.page.press('#task', 'Enter');
+    await waitStatus(w, 'complete');
+    const runId = Number(await lastRun(w).getAttribute('data-run-id'));
+    await lastRun(w)
+      .getByRole('button', { name: `Replay run #${runId} step by step` })
+      .click();
+
+    const steps = w.page.locator('#timeline-steps .step');
+    await steps.first().waitFor();
+    await expect(w.page.locator('#timeline-heading').textContent()).resolves.toBe(`Run #${runId} timeline`);
+    const kinds = await steps.evaluateAll((items) => items.map((i) => (i as HTMLElement).dataset.kind));
+    // The swarm's run as AgentChat streams it: the task, tool calls and results, hand-offs, the end.
+    expect(kinds[0]).toBe('message');
+    expect(kinds.filter((k) => k === 'handoff')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'tool_call')).toHaveLength(3);
+    expect(kinds.filter((k) => k === 'tool_result')).toHaveLength(3);
+    expect(kinds.at(-1)).toBe('end');
+    await expect(steps.filter({ hasText: 'triage_agent · hand-off' }).textContent()).resolves.toContain('Hand-off to sales_agent');
+    await expect(steps.filter({ hasText: 'sales_agent · tool call' }).first().textContent()).resolves.toContain('execute_order(');
+    // Each step has its time since the run began and since the step before; model turns their tokens.
+    await expect(steps.first().locator('.step-facts').textContent()).resolves.toBe('+0.0 s');
+    await expect(steps.filter({ hasText: 'tool call' }).first().locator('.step-facts').textContent()).resolves.toMatch(/^\+[\d.]+ s · \d+ tokens$/);
+    await expect(w.page.locator('#timeline-summary').textContent()).resolves.toMatch(
+      /^\d+ steps · [\d.]+ s · \d+ tokens \(\d+ prompt, \d+ completion\)/,
+    );
+    // No usage carried a cost (the fake model has no price): none is shown.
+    await expect(w.page.locator('#timeline-summary').textContent()).resolves.not.toContain('cost');
+    const flow = w.page.locator('#view-timeline .flow-graph');
+    await expect(flow.getAttribute('aria-description')).resolves.toContain('triage_agent → sales_agent (hand-off ×1)');
+
+    // The scrubber: back to step 2, only two steps shown and the flow has no hand-off yet.
+    await w.page.locator('#timeline-scrubber').fill('2');
+    await expect(w.page.locator('#timeline-steps .step:not(.future)').count()).resolves.toBe(2);
+    await expect(w.page.locator('#timeline-position').textContent()).resolves.toMatch(/^Step 2 of \d+/);
+    await expect(flow.getAttribute('aria-description')).resolves.not.toContain('hand-off');
+    await w.screenshot('timeline-scrubbed');
+    // Play replays from there to the end, at the pace of the log's timestamps.
+    await w.page.click('#timeline-play');
+    await w.page.waitForFunction(
+      () => {
+        const range = document.querySelector<HTMLInputElement>('#timeline-scrubber')!;
+        return range.value === range.max;
+      },
+      null,
+      { timeout: RUN_TIMEOUT },
+    );
+    await expect(w.page.locator('#timeline-play').textContent()).resolves.toBe('Play');
+    await expect(w.page.locator('#timeline-steps .step.future').count()).resolves.toBe(0);
+    await w.screenshot('timeline');
+    await w.page.click('#timeline-back');
+    await w.page.locator('#view-playground').waitFor();
+  });
+
+  it("timeline: an input wait is a step; the run's flow graph grows live in the playground", async () => {
+    const w = await signedIn();
+    await w.page.selectOption('#team-select', { label: 'Human in the loop' });
+    await w.page.fill('#task', 'Write a short poem about the sea.');
+    await w.page.press('#task', 'Enter');
+    const form = lastRun(w).locator('form.input-request:not(.closed)');
+    await form.waitFor({ timeout: RUN_TIMEOUT });
+    const flow = w.page.locator('#flow .flow-graph');
+    // Live, before the run is over: the task went to the assistant.
+    await expect(flow.getAttribute('aria-description')).resolves.toMatch(/^user → \w+ \(turn ×1\)/);
+    await w.page.keyboard.type('APPROVE');
+    await w.page.keyboard.press('Enter');
+    await waitStatus(w, 'complete');
+    await expect(flow.locator('.flow-node').count()).resolves.toBeGreaterThanOrEqual(3);
+    await expect(flow.getAttribute('aria-description')).resolves.toContain('→ user_proxy (turn ×1)');
+    await w.screenshot('flow-live');
+    await lastRun(w).locator('button.replay').click();
+    const input = w.page.locator('#timeline-steps .step[data-kind="input"]');
+    await input.waitFor();
+    await expect(input.textContent()).resolves.toContain('user_proxy · input wait');
+  });
 });
 
 if (!chromiumInstalled()) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH}`);

@@ -17,6 +17,7 @@ import { TeamPanel } from './team-panel.js';
 import type { RunRecord, SessionRow } from './types.js';
 import { GalleryView } from './gallery-view.js';
 import { TeamEditor } from './team-editor.js';
+import { TimelineView } from './timeline-view.js';
 import { onShow, showView, wireViewTabs } from './views.js';
 
 class Playground {
@@ -276,18 +277,16 @@ async function start(): Promise<void> {
     }
   }
   wireViewTabs();
-  const playground = new Playground((runId) => void openTimeline(runId));
+  const timeline = new TimelineView(byId('view-timeline'), () => showView('playground'));
+  const playground = new Playground((runId) => {
+    showView('timeline');
+    timeline.open(runId).catch(showError);
+  });
   const teams = new TeamEditor(byId('view-teams'), () => playground.reloadTeams());
   onShow('teams', () => void teams.load().catch(showError));
   const gallery = new GalleryView(byId('view-gallery'), () => playground.reloadTeams());
   onShow('gallery', () => void gallery.load().catch(showError));
   await playground.boot();
-}
-
-/** Filled in by the timeline step. */
-async function openTimeline(runId: number): Promise<void> {
-  showView('timeline');
-  byId('view-timeline').textContent = `Run ${runId}`;
 }
 
 start().catch(showError);
