@@ -286,6 +286,41 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     await input.waitFor();
     await expect(input.textContent()).resolves.toContain('user_proxy · input wait');
   });
+
+  it('settings: edits UI flags and environment variables, whose values never reach the page', async () => {
+    const before = await t.http.get('/api/settings/').set(bearer(ALICE)).expect(200);
+    const seeded = { ...before.body.data.config, environment: [{ name: 'OPENAI_API_KEY', value: 'sk-secret-123', type: 'secret' }] };
+    await t.http.put('/api/settings/').set(bearer(ALICE)).send({ config: seeded }).expect(200);
+
+    const w = await signedIn();
+    await w.page.click('.view-tab[data-view="settings"]');
+    const key = w.page
+      .locator('.env-var')
+      .filter({ has: w.page.locator('.env-name') })
+      .first();
+    await key.waitFor();
+    await expect(key.locator('.env-name').inputValue()).resolves.toBe('OPENAI_API_KEY');
+    await expect(key.locator('.env-value').inputValue()).resolves.toBe('');
+    await expect(key.locator('.env-value').getAttribute('placeholder')).resolves.toBe('set, hidden (type to replace)');
+    expect(await w.page.content()).not.toContain('sk-secret-123');
+
+    await w.page.getByLabel('Show LLM call events in run timelines').check();
+    await w.page.fill('input[name="human_input_timeout_minutes"]', '5');
+    await w.page.click('#env-add');
+    await w.page.locator('.env-var .env-name').last().fill('MY_VAR');
+    await w.page.locator('.env-var .env-value').last().fill('hello');
+    await w.screenshot('settings');
+    await w.page.click('#settings-save');
+    await w.page.locator('#settings-notice', { hasText: 'Settings saved.' }).waitFor();
+
+    const after = (await t.http.get('/api/settings/').set(bearer(ALICE)).expect(200)).body.data.config;
+    expect(after.ui).toMatchObject({ show_llm_call_events: true, human_input_timeout_minutes: 5 });
+    // Both values stored (a stored value reads back as the marker; an emptied one would read "").
+    expect(after.environment).toEqual([
+      { name: 'OPENAI_API_KEY', value: '********', type: 'secret' },
+      { name: 'MY_VAR', value: '********' },
+    ]);
+  });
 });
 
 if (!chromiumInstalled()) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH}`);

@@ -16,6 +16,7 @@ import { SessionsPanel } from './sessions-panel.js';
 import { TeamPanel } from './team-panel.js';
 import type { RunRecord, SessionRow } from './types.js';
 import { GalleryView } from './gallery-view.js';
+import { SettingsView } from './settings-view.js';
 import { TeamEditor } from './team-editor.js';
 import { TimelineView } from './timeline-view.js';
 import { onShow, showView, wireViewTabs } from './views.js';
@@ -286,6 +287,8 @@ async function start(): Promise<void> {
   onShow('teams', () => void teams.load().catch(showError));
   const gallery = new GalleryView(byId('view-gallery'), () => playground.reloadTeams());
   onShow('gallery', () => void gallery.load().catch(showError));
+  const settings = new SettingsView(byId('view-settings'));
+  onShow('settings', () => void settings.load().catch(showError));
   await playground.boot();
 }
 
