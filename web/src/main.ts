@@ -14,12 +14,17 @@ import { forgetStoredRun, loadStoredRun, type StoredRun } from './resume-store.j
 import { RunView } from './run-view.js';
 import { SessionsPanel } from './sessions-panel.js';
 import { TeamPanel } from './team-panel.js';
-import type { RunRecord, SessionRow } from './types.js';
+import type { Component, Gallery, RunRecord, SessionRow } from './types.js';
 import { GalleryView } from './gallery-view.js';
 import { SettingsView } from './settings-view.js';
 import { TeamEditor } from './team-editor.js';
 import { TimelineView } from './timeline-view.js';
 import { onShow, showView, wireViewTabs } from './views.js';
+
+/** The teams of every gallery, the oldest gallery (the default one) first, then imported ones. */
+function galleryTeams(galleries: Gallery[]): Component[] {
+  return [...galleries].sort((a, b) => a.id - b.id).flatMap((g) => g.config.components.teams ?? []);
+}
 
 class Playground {
   private readonly transcript = byId('transcript');
@@ -63,13 +68,13 @@ class Playground {
   async reloadTeams(): Promise<void> {
     const [galleries, rows] = await Promise.all([api.galleries(), api.teams()]);
     const selected = this.teams.current?.teamId;
-    this.teams.load(rows, galleries[0]?.config.components.teams ?? []);
+    this.teams.load(rows, galleryTeams(galleries));
     if (selected !== undefined) this.teams.selectTeamId(selected);
   }
 
   async boot(): Promise<void> {
     const [galleries, rows, sessions] = await Promise.all([api.galleries(), api.teams(), api.sessions()]);
-    this.teams.load(rows, galleries[0]?.config.components.teams ?? []);
+    this.teams.load(rows, galleryTeams(galleries));
     this.sessions = sessions;
     // A run this tab was watching before a reload wins over the session in the address.
     const stored = loadStoredRun();

@@ -30,6 +30,8 @@ export class TeamEditor {
   /** Bumped on every change, so a slow answer for old text is dropped. */
   private revision = 0;
   private lastResult: ValidationResult | null = null;
+  /** Bumped each time a team is opened: a load that an opening overtook does not open another. */
+  private epoch = 0;
 
   constructor(
     private readonly root: HTMLElement,
@@ -85,7 +87,9 @@ export class TeamEditor {
 
   /** Loads the user's teams and opens the first (or the one with `id`). */
   async load(id?: number): Promise<void> {
+    const epoch = this.epoch;
     this.rows = await api.teams();
+    if (epoch !== this.epoch) return this.renderList(); // the user opened something meanwhile
     const row = this.rows.find((r) => r.id === (id ?? this.current?.id)) ?? this.rows[0] ?? null;
     this.open(row);
   }
@@ -96,6 +100,7 @@ export class TeamEditor {
   }
 
   private open(row: TeamRow | null, component?: Component): void {
+    this.epoch++;
     this.current = row;
     this.renderList();
     const shown = component ?? row?.component;
@@ -209,7 +214,9 @@ export class TeamEditor {
   }
 
   private async newTeam(): Promise<void> {
+    const epoch = this.epoch;
     const galleries = await api.galleries();
+    if (epoch !== this.epoch) return;
     const template = galleries[0]?.config.components.teams[0];
     const component: Component = template
       ? { ...structuredClone(template), label: 'New team' }
