@@ -321,6 +321,71 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
       { name: 'MY_VAR', value: '********' },
     ]);
   });
+
+  it('timeline: cost per step and in total when the usage carries one; LLM call events only with the setting on', async () => {
+    const w = await signedIn();
+    await w.page.selectOption('#team-select', { label: 'Weather chat' });
+    await w.page.fill('#task', 'What is the weather in Rome?');
+    await w.page.press('#task', 'Enter');
+    await waitStatus(w, 'complete');
+    // This server's usage has no cost yet (another part adds it), nor does its engine log LLM
+    // calls: the real log is handed to the page with a `cost` in each usage and one LLMCallEvent
+    // (AgentChat's shape: tokens at the top level) before the first model turn.
+    await w.page.route('**/api/runs/*/events*', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      const frames = body.data as { type: string; seq: number; data?: Record<string, any> }[];
+      for (const frame of frames) if (frame.data?.models_usage) frame.data.models_usage.cost = 0.0012;
+      const first = frames.findIndex((f) => f.data?.models_usage);
+      const at = frames[first]!.data!;
+      frames.splice(first, 0, {
+        type: 'message',
+        seq: frames[first]!.seq,
+        data: {
+          type: 'LLMCallEvent',
+          source: at.source,
+          prompt_tokens: 10,
+          completion_tokens: 2,
+          created_at: at.created_at,
+          messages: [],
+          response: {},
+        },
+      });
+      await route.fulfill({ response, json: body });
+    });
+    const setLlmEvents = async (on: boolean) => {
+      const current = (await t.http.get('/api/settings/').set(bearer(ALICE)).expect(200)).body.data.config;
+      await t.http
+        .put('/api/settings/')
+        .set(bearer(ALICE))
+        .send({ config: { ...current, ui: { ...current.ui, show_llm_call_events: on } } })
+        .expect(200);
+    };
+
+    await setLlmEvents(false);
+    await lastRun(w).locator('button.replay').click();
+    const summary = w.page.locator('#timeline-summary');
+    await summary.filter({ hasText: 'cost' }).waitFor();
+    const modelSteps = await w.page.locator('#timeline-steps .step').filter({ hasText: 'tokens' }).count();
+    expect(modelSteps).toBeGreaterThanOrEqual(2);
+    await expect(summary.textContent()).resolves.toContain(`cost $${Number((0.0012 * modelSteps).toFixed(6))}`);
+    await expect(summary.textContent()).resolves.toContain('1 LLM call events hidden');
+    await expect(w.page.locator('#timeline-steps .step').filter({ hasText: 'tokens' }).first().locator('.step-facts').textContent()).resolves.toMatch(
+      / · \$0\.0012$/,
+    );
+    await expect(w.page.locator('#timeline-steps .step[data-kind="llm_call"]').count()).resolves.toBe(0);
+
+    await setLlmEvents(true);
+    await w.page.click('#timeline-back');
+    await lastRun(w).locator('button.replay').click();
+    const llm = w.page.locator('#timeline-steps .step[data-kind="llm_call"]');
+    await llm.waitFor();
+    await expect(llm.textContent()).resolves.toContain('chatbot · LLM call');
+    await expect(llm.locator('.step-facts').textContent()).resolves.toContain('12 tokens');
+    // The LLM call repeats its turn's tokens: the total counts them once.
+    await expect(summary.textContent()).resolves.not.toContain('hidden');
+    await w.screenshot('timeline-cost-llm-calls');
+  });
 });
 
 if (!chromiumInstalled()) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH}`);

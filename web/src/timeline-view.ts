@@ -24,7 +24,8 @@ const KIND_LABEL: Record<Step['kind'], string> = {
 };
 
 const seconds = (ms: number) => formatDuration(ms / 1000);
-const money = (cost: number) => `$${cost.toFixed(cost < 0.01 ? 6 : 4)}`;
+/** A cost in the usage's unit (USD), to at most 6 decimals, trailing zeros dropped. */
+const money = (cost: number) => `$${Number(cost.toFixed(6))}`;
 
 export class TimelineView {
   private steps: Step[] = [];
