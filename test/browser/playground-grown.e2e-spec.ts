@@ -176,6 +176,19 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     await w.page.click('#team-delete');
     await w.page.locator('#team-state', { hasText: 'Deleted "Edited in the browser (copy)".' }).waitFor();
     expect(await teamLabels()).not.toContain('Edited in the browser (copy)');
+    await w.page.locator('#team-select option', { hasText: 'Edited in the browser (copy)' }).waitFor({ state: 'detached' });
+  });
+
+  it('the new views read on a phone-sized screen (no sideways scrolling)', async () => {
+    const w = await signedIn({ phone: true });
+    for (const view of ['teams', 'gallery', 'settings']) {
+      await w.page.click(`.view-tab[data-view="${view}"]`);
+      await w.page.locator(`#view-${view} h2`).waitFor();
+      await w.page.locator(`#view-${view} :is(.item-list li, .env-row)`).first().waitFor();
+      const overflow = await w.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, view).toBeLessThanOrEqual(0);
+    }
+    await w.screenshot('views-phone');
   });
 
   it('gallery: browses each component, "Use this team" copies it to my teams, imports an AGS gallery file', async () => {

@@ -64,12 +64,25 @@ class Playground {
     byId('new-session').addEventListener('click', () => void this.newSession().catch(showError));
   }
 
-  /** Reloads the team picker (after the team editor or the gallery changed the user's teams). */
+  /**
+   * Reloads the team picker and the sessions (after the team editor or the gallery changed the
+   * user's teams: a deleted team takes its sessions with it, protocol §1.1).
+   */
   async reloadTeams(): Promise<void> {
-    const [galleries, rows] = await Promise.all([api.galleries(), api.teams()]);
+    const [galleries, rows, sessions] = await Promise.all([api.galleries(), api.teams(), api.sessions()]);
     const selected = this.teams.current?.teamId;
     this.teams.load(rows, galleryTeams(galleries));
     if (selected !== undefined) this.teams.selectTeamId(selected);
+    this.sessions = sessions;
+    if (this.current && !sessions.some((s) => s.id === this.current?.id)) {
+      this.live?.detach();
+      this.live = null;
+      this.current = null;
+      history.replaceState(null, '', location.pathname);
+      this.transcript.replaceChildren(h('p', { class: 'empty muted' }, 'This session went with its team. Type a task to start a new one.'));
+      this.updateControls();
+    }
+    this.sidebar.render(this.sessions, this.current?.id ?? null);
   }
 
   async boot(): Promise<void> {
