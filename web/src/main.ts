@@ -17,7 +17,7 @@ import { TeamPanel } from './team-panel.js';
 import type { Component, Gallery, RunRecord, SessionRow } from './types.js';
 import { GalleryView } from './gallery-view.js';
 import { SettingsView } from './settings-view.js';
-import { TeamEditor } from './team-editor.js';
+import type { TeamEditor } from './team-editor.js';
 import { TimelineView } from './timeline-view.js';
 import { onShow, showView, wireViewTabs } from './views.js';
 
@@ -301,8 +301,12 @@ async function start(): Promise<void> {
     showView('timeline');
     timeline.open(runId).catch(showError);
   });
-  const teams = new TeamEditor(byId('view-teams'), () => playground.reloadTeams());
-  onShow('teams', () => void teams.load().catch(showError));
+  // The editor (CodeMirror, most of the bundle) loads the first time the Teams view opens.
+  let teams: Promise<TeamEditor> | null = null;
+  onShow('teams', () => {
+    teams ??= import('./team-editor.js').then(({ TeamEditor }) => new TeamEditor(byId('view-teams'), () => playground.reloadTeams()));
+    void teams.then((editor) => editor.load()).catch(showError);
+  });
   const gallery = new GalleryView(byId('view-gallery'), () => playground.reloadTeams());
   onShow('gallery', () => void gallery.load().catch(showError));
   const settings = new SettingsView(byId('view-settings'));
