@@ -8,7 +8,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.mjs';
+import { startChatCompletionsServer, type ChatCompletionsServer } from '../fakes/chat-completions-server.js';
 import { bearer, JWT_ENV, tokenFor } from '../support/auth.js';
+import { teamFixture } from '../support/fixtures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { chromiumInstalled, CHROMIUM_PATH, launchBrowser, type Browser, type WatchedPage } from './browser.js';
 
@@ -18,17 +20,19 @@ const ALICE = tokenFor('alice');
 describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH_TYPE=jwt)', () => {
   let t: TestApp;
   let browser: Browser;
+  let model: ChatCompletionsServer;
   let watched: WatchedPage | undefined;
   /** Console errors a scenario expects (the browser logs every refused request). */
   let allowedErrors: RegExp | null = null;
 
   beforeAll(async () => {
     await buildWeb({ minify: false });
-    [t, browser] = await Promise.all([startTestApp({ env: JWT_ENV }), launchBrowser()]);
+    [t, browser, model] = await Promise.all([startTestApp({ env: JWT_ENV }), launchBrowser(), startChatCompletionsServer()]);
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
+    await model?.close();
     await t?.close();
   });
 
@@ -109,6 +113,46 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     await expect(w.page.evaluate(() => sessionStorage.getItem('teamstream.token'))).resolves.toBeNull();
     await w.screenshot('signin-after-401');
     allowedErrors = /401/;
+  });
+
+  it('goes back to sign-in when the run socket is refused with 4001 (the token expired while the socket was down)', async () => {
+    // A slow run (60 words, 100 ms apart, from the fake Chat Completions server) saved for alice.
+    const team = structuredClone(teamFixture('openai-assistant')) as Record<string, any>;
+    team.label = 'Slow assistant (4001)';
+    team.config.participants[0].config.model_client.config.base_url = model.baseUrl;
+    team.config.participants[0].config.workbench = [];
+    await t.http.post('/api/teams/').set(bearer(ALICE)).send({ component: team }).expect(200);
+    model.push({ type: 'text', text: [...Array.from({ length: 60 }, (_, i) => `word${i}`), 'TERMINATE'].join(' '), delayMs: 100 });
+
+    const w = await signedIn();
+    const expired = tokenFor('alice', { exp: Math.floor(Date.now() / 1000) - 60 });
+    // Every run socket goes through to the real server; the first one is cut from the page's side
+    // once the run streams, after the tab's token was swapped for an expired one. The page
+    // reconnects with that token, and the real socket gate refuses it with 4001.
+    let sockets = 0;
+    await w.page.routeWebSocket(/\/api\/ws\/runs\//, (ws) => {
+      const first = ++sockets === 1;
+      const server = ws.connectToServer();
+      server.onMessage((message) => {
+        ws.send(message);
+        if (first && String(message).includes('"message_chunk"') && sockets === 1) {
+          sockets++; // cut once
+          void w.page
+            .evaluate((bad) => sessionStorage.setItem('teamstream.token', bad), expired)
+            .then(() => ws.close({ code: 1011, reason: 'cut by the test' }));
+        }
+      });
+      server.onClose((code, reason) => ws.close({ code, reason }));
+    });
+    await w.page.selectOption('#team-select', { label: 'Slow assistant (4001)' });
+    await w.page.fill('#task', 'Count slowly.');
+    await w.page.press('#task', 'Enter');
+    await w.page.locator('#signin').waitFor({ timeout: RUN_TIMEOUT });
+    await expect(w.page.locator('#signin-reason').textContent()).resolves.toMatch(/^Please sign in again: Unauthorized/);
+    await expect(w.page.evaluate(() => sessionStorage.getItem('teamstream.token'))).resolves.toBeNull();
+    // It was the reconnect, with the expired token, that was refused.
+    expect(w.sockets.map((url) => new URL(url).searchParams.get('token'))).toEqual([ALICE, expired]);
+    allowedErrors = /WebSocket|401/;
   });
 
   /** Replaces the CodeMirror editor's text as a paste would. */
