@@ -20,6 +20,9 @@ export async function buildWeb({ outdir = `${root}dist/web`, minify = true } = {
     outdir,
     bundle: true,
     format: 'esm',
+    // The team editor (CodeMirror) is a chunk of its own, fetched when the Teams view first opens.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     target: ['es2022'],
     platform: 'browser',
     sourcemap: true,

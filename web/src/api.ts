@@ -3,7 +3,8 @@
  * `{status, data, message}`; a failure becomes an ApiError carrying the server's own text, so the
  * page can show it as is.
  */
-import type { Component, Gallery, RunRecord, SessionRow, TeamRow } from './types.js';
+import { getToken } from './auth.js';
+import type { Component, Gallery, GalleryConfig, RunFrame, RunRecord, SessionRow, Settings, TeamRow, TestResult, ValidationResult } from './types.js';
 
 /** With auth off every caller is the guest (protocol §2.7); the server ignores it under JWT. */
 export const USER_ID = 'guestuser@gmail.com';
@@ -20,10 +21,21 @@ export class ApiError extends Error {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-async function call<T>(method: Method, path: string, body?: Record<string, unknown>): Promise<T> {
+/** Called when the server answers 401 (no token, a bad or an expired one): the page asks to sign in. */
+let unauthorized: (reason: string) => void = () => {};
+export function onUnauthorized(handler: (reason: string) => void): void {
+  unauthorized = handler;
+}
+export function reportUnauthorized(reason: string): void {
+  unauthorized(reason);
+}
+
+/** `bare`: the answer is the body itself, not an envelope (the validate routes, as AGS reads them). */
+async function call<T>(method: Method, path: string, body?: Record<string, unknown>, bare = false): Promise<T> {
   // user_id travels in the query for GET/PUT/DELETE and in the body for POST (§1.1).
   const url = method === 'POST' ? path : `${path}${path.includes('?') ? '&' : '?'}user_id=${encodeURIComponent(USER_ID)}`;
-  const init: RequestInit = { method, headers: { accept: 'application/json' } };
+  const token = getToken();
+  const init: RequestInit = { method, headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } };
   if (body !== undefined) {
     init.body = JSON.stringify({ user_id: USER_ID, ...body });
     init.headers = { ...init.headers, 'content-type': 'application/json' };
@@ -35,8 +47,10 @@ async function call<T>(method: Method, path: string, body?: Record<string, unkno
     throw new ApiError(`The server did not answer ${method} ${path}. Is it running?`, 0);
   }
   const envelope = (await response.json().catch(() => null)) as { status?: boolean; data?: T; message?: string } | null;
+  if (bare && response.ok && envelope) return envelope as T;
   if (!response.ok || !envelope || envelope.status === false) {
     const reason = envelope?.message ?? response.statusText;
+    if (response.status === 401) unauthorized(reason);
     throw new ApiError(`${method} ${path} failed (${response.status}): ${reason}`, response.status);
   }
   return envelope.data as T;
@@ -48,6 +62,20 @@ export const api = {
   teams: () => call<TeamRow[]>('GET', '/api/teams/'),
   team: (id: number) => call<TeamRow>('GET', `/api/teams/${id}`),
   createTeam: (component: Component) => call<TeamRow>('POST', '/api/teams/', { component }),
+  /** Upsert: with `id` the row is replaced (protocol §1.1). */
+  saveTeam: (component: Component, id?: number) => call<TeamRow>('POST', '/api/teams/', id === undefined ? { component } : { component, id }),
+  deleteTeam: (id: number) => call<unknown>('DELETE', `/api/teams/${id}`),
+  validate: (component: unknown) => call<ValidationResult>('POST', '/api/validate/', { component }, true),
+  /** Runs the team once on a short task, server-side (`timeout` in seconds). */
+  testComponent: (component: unknown, timeout = 60) => call<TestResult>('POST', '/api/validate/test', { component, timeout }, true),
+  /** Imports a gallery: `config` is an AGS gallery file as it is. */
+  createGallery: (config: GalleryConfig) => call<Gallery>('POST', '/api/gallery/', { config }),
+  deleteGallery: (id: number) => call<unknown>('DELETE', `/api/gallery/${id}`),
+  /** A run's durable log: every frame it streamed, in seq order. */
+  runEvents: (id: number) => call<RunFrame[]>('GET', `/api/runs/${id}/events`),
+  run: (id: number) => call<RunRecord>('GET', `/api/runs/${id}`),
+  settings: () => call<Settings>('GET', '/api/settings/'),
+  saveSettings: (settings: Settings) => call<Settings>('PUT', '/api/settings/', { ...settings }),
   sessions: () => call<SessionRow[]>('GET', '/api/sessions/'),
   createSession: (teamId: number, name: string) => call<SessionRow>('POST', '/api/sessions/', { team_id: teamId, name }),
   updateSession: (id: number, changes: { name?: string; team_id?: number }) => call<SessionRow>('PUT', `/api/sessions/${id}`, changes),

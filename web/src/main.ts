@@ -3,7 +3,9 @@
  * Flow of a run (protocol §1.6): POST /api/sessions/ if needed → POST /api/runs/ → open the run
  * socket → on `system/connected` send `start` with the task and the team's component.
  */
-import { api } from './api.js';
+import { api, onUnauthorized } from './api.js';
+import { clearToken, describeMe, fetchAuthType, getToken, setToken, takeTokenFromUrl, whoIs } from './auth.js';
+import { FlowGraph } from './flow-graph.js';
 import { autoScroll } from './auto-scroll.js';
 import { clearError, showError } from './banner.js';
 import { byId, h } from './dom.js';
@@ -12,7 +14,17 @@ import { forgetStoredRun, loadStoredRun, type StoredRun } from './resume-store.j
 import { RunView } from './run-view.js';
 import { SessionsPanel } from './sessions-panel.js';
 import { TeamPanel } from './team-panel.js';
-import type { RunRecord, SessionRow } from './types.js';
+import type { Component, Gallery, RunRecord, SessionRow } from './types.js';
+import { GalleryView } from './gallery-view.js';
+import { SettingsView } from './settings-view.js';
+import type { TeamEditor } from './team-editor.js';
+import { TimelineView } from './timeline-view.js';
+import { onShow, showView, wireViewTabs } from './views.js';
+
+/** The teams of every gallery, the oldest gallery (the default one) first, then imported ones. */
+function galleryTeams(galleries: Gallery[]): Component[] {
+  return [...galleries].sort((a, b) => a.id - b.id).flatMap((g) => g.config.components.teams ?? []);
+}
 
 class Playground {
   private readonly transcript = byId('transcript');
@@ -30,8 +42,12 @@ class Playground {
   private current: SessionRow | null = null;
   private live: LiveRun | null = null;
   private busy = false;
+  private flowRun = 0;
+  /** The flow of the last run shown (live or from its log). */
+  private readonly flow = new FlowGraph('Agent flow of the open run');
 
-  constructor() {
+  constructor(private readonly openTimeline: (runId: number) => void) {
+    byId('flow').append(this.flow.element);
     autoScroll(this.transcript);
     byId('composer').addEventListener('submit', (event) => {
       event.preventDefault();
@@ -48,9 +64,30 @@ class Playground {
     byId('new-session').addEventListener('click', () => void this.newSession().catch(showError));
   }
 
+  /**
+   * Reloads the team picker and the sessions (after the team editor or the gallery changed the
+   * user's teams: a deleted team takes its sessions with it, protocol §1.1).
+   */
+  async reloadTeams(): Promise<void> {
+    const [galleries, rows, sessions] = await Promise.all([api.galleries(), api.teams(), api.sessions()]);
+    const selected = this.teams.current?.teamId;
+    this.teams.load(rows, galleryTeams(galleries));
+    if (selected !== undefined) this.teams.selectTeamId(selected);
+    this.sessions = sessions;
+    if (this.current && !sessions.some((s) => s.id === this.current?.id)) {
+      this.live?.detach();
+      this.live = null;
+      this.current = null;
+      history.replaceState(null, '', location.pathname);
+      this.transcript.replaceChildren(h('p', { class: 'empty muted' }, 'This session went with its team. Type a task to start a new one.'));
+      this.updateControls();
+    }
+    this.sidebar.render(this.sessions, this.current?.id ?? null);
+  }
+
   async boot(): Promise<void> {
     const [galleries, rows, sessions] = await Promise.all([api.galleries(), api.teams(), api.sessions()]);
-    this.teams.load(rows, galleries[0]?.config.components.teams ?? []);
+    this.teams.load(rows, galleryTeams(galleries));
     this.sessions = sessions;
     // A run this tab was watching before a reload wins over the session in the address.
     const stored = loadStoredRun();
@@ -94,7 +131,15 @@ class Playground {
     const view = new RunView(runId, {
       onActiveAgent: (name) => this.teams.highlight(name),
       onInputResponse: (response, requestId) => this.live?.answer(response, requestId),
+      onMessage: (message) => {
+        if (this.flowRun === runId) this.flow.add(message);
+      },
+      onReplay: (id) => this.openTimeline(id),
     });
+    // The graph follows the newest run shown.
+    this.flowRun = runId;
+    this.flow.reset();
+    byId('flow').hidden = false;
     this.transcript.querySelector('.empty')?.remove();
     this.transcript.append(view.element);
     return view;
@@ -196,5 +241,77 @@ class Playground {
 }
 
 window.addEventListener('unhandledrejection', (event) => showError(event.reason));
-const playground = new Playground();
-playground.boot().catch(showError);
+
+/** Hides the app and asks for a token; `reason` says why (refused, expired). */
+function showSignIn(reason?: string): void {
+  document.body.classList.add('signed-out');
+  byId('signin').hidden = false;
+  const text = byId('signin-reason');
+  text.hidden = !reason;
+  text.textContent = reason ? `Please sign in again: ${reason}` : '';
+  byId('token-input').focus();
+}
+
+byId('signin-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = byId<HTMLTextAreaElement>('token-input').value.trim();
+  whoIs(token)
+    .then(() => {
+      setToken(token);
+      location.reload(); // a clean start, signed in
+    })
+    .catch((error: unknown) => {
+      const text = byId('signin-reason');
+      text.hidden = false;
+      text.textContent = `That token was refused: ${error instanceof Error ? error.message : String(error)}`;
+    });
+});
+
+byId('sign-out').addEventListener('click', () => {
+  forgetStoredRun();
+  clearToken();
+  location.reload();
+});
+
+let signingOut = false;
+onUnauthorized((reason) => {
+  if (signingOut) return;
+  signingOut = true;
+  clearToken();
+  showSignIn(reason);
+});
+
+async function start(): Promise<void> {
+  takeTokenFromUrl();
+  if ((await fetchAuthType()) === 'jwt') {
+    const token = getToken();
+    if (!token) return showSignIn();
+    try {
+      const me = await whoIs(token);
+      byId('who-name').textContent = `Signed in as ${describeMe(me)}`;
+      byId('who').hidden = false;
+    } catch (error) {
+      clearToken();
+      return showSignIn(error instanceof Error ? error.message : String(error));
+    }
+  }
+  wireViewTabs();
+  const timeline = new TimelineView(byId('view-timeline'), () => showView('playground'));
+  const playground = new Playground((runId) => {
+    showView('timeline');
+    timeline.open(runId).catch(showError);
+  });
+  // The editor (CodeMirror, most of the bundle) loads the first time the Teams view opens.
+  let teams: Promise<TeamEditor> | null = null;
+  onShow('teams', () => {
+    teams ??= import('./team-editor.js').then(({ TeamEditor }) => new TeamEditor(byId('view-teams'), () => playground.reloadTeams()));
+    void teams.then((editor) => editor.load()).catch(showError);
+  });
+  const gallery = new GalleryView(byId('view-gallery'), () => playground.reloadTeams());
+  onShow('gallery', () => void gallery.load().catch(showError));
+  const settings = new SettingsView(byId('view-settings'));
+  onShow('settings', () => void settings.load().catch(showError));
+  await playground.boot();
+}
+
+start().catch(showError);

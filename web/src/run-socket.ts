@@ -4,6 +4,8 @@
  * dropped. When the socket drops mid-run it comes back with `?after=<last seq>`, so the view gets
  * no repeat; a `gap` frame (chunks compacted or lost, §2.2) is skipped, and a resume goes on past it.
  */
+import { reportUnauthorized } from './api.js';
+import { getToken } from './auth.js';
 import type { RunFrame, ServerFrame } from './types.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -37,9 +39,10 @@ export class RunConnection {
 
   open(): void {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    // `token=null` is what the AGS front-end sends with auth off (§1.3).
+    // `token=null` is what the AGS front-end sends with auth off (§1.3); signed in, the JWT.
     const after = this.lastSeq > 0 ? `&after=${this.lastSeq}` : '';
-    const socket = new WebSocket(`${scheme}://${location.host}/api/ws/runs/${this.runId}?token=null${after}`);
+    const token = encodeURIComponent(getToken() ?? 'null');
+    const socket = new WebSocket(`${scheme}://${location.host}/api/ws/runs/${this.runId}?token=${token}${after}`);
     this.socket = socket;
     this.handlers.onState(this.retries ? 'reconnecting' : 'connecting');
     socket.addEventListener('message', (event) => this.receive(String(event.data)));
@@ -99,6 +102,8 @@ export class RunConnection {
     if (socket !== this.socket) return;
     if (this.ended) return this.handlers.onState('closed');
     const final = FINAL_CODES[code];
+    // Signed in, 4001 means the token was refused (expired, say): back to sign-in.
+    if (code === 4001 && getToken() !== null) reportUnauthorized(reason || 'The server refused the token.');
     if (final || this.retries >= MAX_RETRIES) {
       this.ended = true;
       this.handlers.onState('closed');

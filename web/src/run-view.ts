@@ -15,6 +15,10 @@ export interface RunViewHooks {
   onActiveAgent(name: string | null): void;
   /** The human answered an input request in place. */
   onInputResponse(response: string, requestId: string | undefined): void;
+  /** Every final message, in order (the agent flow graph is drawn from them). */
+  onMessage?(message: AgentMessage): void;
+  /** "Replay" was pressed on the finished run: show its timeline. */
+  onReplay?(runId: number): void;
 }
 
 export class RunView {
@@ -96,6 +100,7 @@ export class RunView {
       this.pendingInput.close('Answered.');
       this.pendingInput = null;
     }
+    this.hooks.onMessage?.(message);
     const element = this.renderFinal(message);
     if (!element) return;
     const streaming = message.id ? this.byId.get(message.id) : undefined;
@@ -163,6 +168,11 @@ export class RunView {
     if (stopReason) this.footer.append(h('p', { class: 'stop-reason' }, `Stop reason: ${stopReason}`));
     const error = status === 'error' ? (errorMessage ?? systemText(result)) : null;
     if (error) this.footer.append(h('p', { class: 'run-error', role: 'alert' }, `Error: ${error}`));
+    const replay = this.hooks.onReplay;
+    if (replay)
+      this.footer.append(
+        h('button', { type: 'button', class: 'small replay', onclick: () => replay(this.runId) }, `Replay run #${this.runId} step by step`),
+      );
   }
 
   /** A protocol `error` frame or a transport problem, shown plainly inside the run. */

@@ -27,13 +27,66 @@ export interface SessionRow extends Row {
   team_id: number;
 }
 
+/** An AGS gallery file (protocol §1.2): named lists of components, plus metadata. */
+export interface GalleryConfig {
+  id?: string;
+  name: string;
+  url?: string | null;
+  metadata?: { author?: string; version?: string; description?: string; tags?: string[] } & Record<string, unknown>;
+  components: Record<'teams' | 'agents' | 'models' | 'tools' | 'workbenches' | 'terminations', Component[]>;
+}
+
 export interface Gallery extends Row {
-  config: { name: string; components: { teams: Component[] } };
+  config: GalleryConfig;
+}
+
+export interface ValidationIssue {
+  /** A JSON path into the component, like `config.participants[0].config.name`. */
+  field: string;
+  error: string;
+  suggestion?: string;
+}
+
+export interface ValidationResult {
+  is_valid: boolean;
+  errors: ValidationIssue[];
+  warnings: ValidationIssue[];
+}
+
+export interface TestResult {
+  status: boolean;
+  message: string;
+  data?: unknown;
+  logs: string[];
+}
+
+export interface EnvironmentVariable {
+  name: string;
+  value?: string;
+  type?: string;
+  description?: string;
+  required?: boolean;
+}
+
+/** `GET /api/settings/`: environment values come back as the redaction marker. */
+export interface Settings extends Row {
+  config: {
+    environment: EnvironmentVariable[];
+    default_model_client?: Component | null;
+    ui: {
+      show_llm_call_events: boolean;
+      expanded_messages_by_default?: boolean;
+      show_agent_flow_by_default?: boolean;
+      human_input_timeout_minutes: number;
+    };
+  } & Record<string, unknown>;
 }
 
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
+  /** Present when the server knows the price (another part of the service adds it). */
+  cost?: number;
 }
 
 /** An AgentChat message or event dump; `type` is the class name. */
@@ -75,6 +128,8 @@ export interface TeamResult {
 interface Numbered {
   run_id?: number;
   seq?: number;
+  /** When the server sent it (ISO), on frames other than `message`/`message_chunk`. */
+  timestamp?: string;
 }
 
 export type RunFrame =
