@@ -21,7 +21,7 @@ describe(loadConfig.name, () => {
     expect(loadConfig({})).toEqual({
       http: { host: '127.0.0.1', port: 8081, bodyLimit: '1mb', rateLimitPerMinute: 600 },
       database: { kind: 'sqlite', path: resolve('./data/teamstream.db'), logging: false },
-      log: { level: 'log' },
+      log: { level: 'log', format: 'auto' },
       auth: { type: 'none', jwtSecret: undefined },
       openai: { apiKey: undefined, baseUrl: undefined },
       azure: { apiKey: undefined, endpoint: undefined },
@@ -58,6 +58,7 @@ describe(loadConfig.name, () => {
       },
       edge: { corsOrigins: [], allowedHosts: [], maxJsonDepth: 64, maxSockets: 1000, maxSocketsPerUser: 50 },
       chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
+      ops: { shutdownGraceS: 25, metrics: false, metricsPort: undefined, modelPricesFile: undefined },
     });
   });
 

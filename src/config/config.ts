@@ -67,7 +67,8 @@ export interface AppConfig {
   /** `bodyLimit` and `rateLimitPerMinute` bound what one REST client can make the server do. */
   http: { host: string; port: number; bodyLimit: string; rateLimitPerMinute: number };
   database: DatabaseConfig;
-  log: { level: LogLevelName };
+  /** LOG_LEVEL, and LOG_FORMAT (`auto`: pretty on a terminal, JSON otherwise). */
+  log: { level: LogLevelName; format: 'auto' | 'json' | 'pretty' };
   auth: { type: 'none' | 'jwt'; jwtSecret: string | undefined };
   /** The server's model keys; each is sent only to its own endpoint (README, Security). */
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
@@ -86,6 +87,8 @@ export interface AppConfig {
   edge: { corsOrigins: string[]; allowedHosts: string[]; maxJsonDepth: number; maxSockets: number; maxSocketsPerUser: number };
   /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
   chat: { socketTeam: string; completionsTeam: string };
+  /** Operations (README, Operating it): shutdown drain bound (s), Prometheus metrics, the price table override. */
+  ops: { shutdownGraceS: number; metrics: boolean; metricsPort: number | undefined; modelPricesFile: string | undefined };
 }
 
 /** Injection token for {@link AppConfig}. */
@@ -147,7 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: e.DATABASE_URL.startsWith('sqlite:')
       ? { kind: 'sqlite', path: sqlitePath(e.DATABASE_URL), logging: e.DATABASE_LOGGING }
       : { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, logging: e.DATABASE_LOGGING },
-    log: { level: e.LOG_LEVEL },
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     auth: { type: e.AUTH_TYPE, jwtSecret: e.JWT_SECRET },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
     azure: { apiKey: e.AZURE_OPENAI_API_KEY, endpoint: e.AZURE_OPENAI_ENDPOINT },
@@ -186,6 +189,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxSocketsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
     },
     chat: { socketTeam: e.CHAT_DEFAULT_TEAM, completionsTeam: e.CHAT_COMPLETIONS_TEAM },
+    ops: {
+      shutdownGraceS: e.SHUTDOWN_GRACE_S,
+      metrics: e.METRICS === 'on',
+      metricsPort: e.METRICS_PORT,
+      modelPricesFile: e.MODEL_PRICES_FILE ? resolve(e.MODEL_PRICES_FILE) : undefined,
+    },
   };
 }
 
