@@ -192,8 +192,6 @@ export const envSchema = z.object({
   METRICS: z.enum(['on', 'off']).default('off'),
   /** Serve /metrics on its own port (on HOST) instead of the API port; unset: the API port. */
   METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
-  /** JSON file of model prices (USD per million tokens) that replaces or adds to the built-in table. */
-  MODEL_PRICES_FILE: optionalString,
   /** Label of the default-gallery team that the plain-text chat socket /ws/chat runs. */
   CHAT_DEFAULT_TEAM: z.string().trim().min(1).default('Weather chat'),
   /** Label of the default-gallery team that POST /chat/completions converses with. */

@@ -58,7 +58,7 @@ describe(loadConfig.name, () => {
       },
       edge: { corsOrigins: [], allowedHosts: [], maxJsonDepth: 64, maxSockets: 1000, maxSocketsPerUser: 50 },
       chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
-      ops: { shutdownGraceS: 25, metrics: false, metricsPort: undefined, modelPricesFile: undefined },
+      ops: { shutdownGraceS: 25, metrics: false, metricsPort: undefined },
     });
   });
 

@@ -87,8 +87,8 @@ export interface AppConfig {
   edge: { corsOrigins: string[]; allowedHosts: string[]; maxJsonDepth: number; maxSockets: number; maxSocketsPerUser: number };
   /** The seeds' simpler clients (protocol §2.8): which default-gallery team each one talks to, by label. */
   chat: { socketTeam: string; completionsTeam: string };
-  /** Operations (README, Operating it): shutdown drain bound (s), Prometheus metrics, the price table override. */
-  ops: { shutdownGraceS: number; metrics: boolean; metricsPort: number | undefined; modelPricesFile: string | undefined };
+  /** Operations (README, Operating it): shutdown drain bound (s), Prometheus metrics. */
+  ops: { shutdownGraceS: number; metrics: boolean; metricsPort: number | undefined };
 }
 
 /** Injection token for {@link AppConfig}. */
@@ -193,7 +193,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       shutdownGraceS: e.SHUTDOWN_GRACE_S,
       metrics: e.METRICS === 'on',
       metricsPort: e.METRICS_PORT,
-      modelPricesFile: e.MODEL_PRICES_FILE ? resolve(e.MODEL_PRICES_FILE) : undefined,
     },
   };
 }
