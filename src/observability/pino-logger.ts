@@ -63,7 +63,17 @@ export function createPinoLogger(options: PinoLoggerOptions): Logger {
   const destination =
     options.destination ??
     (usePretty ? pretty({ colorize: options.isTty ?? process.stdout.isTTY === true, sync: true }) : pino.destination({ sync: true }));
-  return pino({ level: PINO_LEVEL[options.level], redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, base: { pid: process.pid } }, destination);
+  return pino(
+    {
+      level: PINO_LEVEL[options.level],
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      base: { pid: process.pid },
+      // The level as its name (`"level":"WARN"`), readable by people and by collectors alike.
+      formatters: { level: (label) => ({ level: label.toUpperCase() }) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
 }
 
 /** Nest's LoggerService on pino: `context` becomes a field, objects become fields, text is scrubbed. */
