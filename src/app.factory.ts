@@ -7,20 +7,15 @@ import { AppModule } from './app.module.js';
 import { CallerResolver } from './auth/caller.resolver.js';
 import { appRoot } from './config/app-root.js';
 import type { AppConfig } from './config/config.js';
-import { LOG_LEVELS } from './config/config.schema.js';
 import { readAppVersion } from './health/app-version.js';
+import { createPinoLogger, PinoNestLogger } from './observability/pino-logger.js';
 import { setupOpenApi } from './openapi.js';
 import { PathWsAdapter } from './websocket/path-ws-adapter.js';
 import { SocketGate } from './websocket/socket-gate.js';
 
 export interface CreateAppOptions {
-  /** Nest logger: false silences it (tests); default, the levels at and above LOG_LEVEL. */
+  /** Nest logger: false silences it (tests); default, pino at LOG_LEVEL in LOG_FORMAT. */
   logger?: false | LogLevel[];
-}
-
-/** The Nest log levels at and above `level` (LOG_LEVEL=warn → warn, error, fatal). */
-export function logLevelsFrom(level: AppConfig['log']['level']): LogLevel[] {
-  return LOG_LEVELS.slice(LOG_LEVELS.indexOf(level));
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '::1', '[::1]']);
@@ -57,7 +52,7 @@ export function startupWarnings(config: AppConfig): string[] {
  */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: options.logger ?? logLevelsFrom(config.log.level),
+    logger: options.logger ?? new PinoNestLogger(createPinoLogger(config.log)),
     bufferLogs: options.logger === undefined,
   });
   // HTTP_BODY_LIMIT (default 1mb: galleries and team configs outgrow body-parser's 100 kB, but an

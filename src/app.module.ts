@@ -13,6 +13,7 @@ import { ENTITIES } from './entities.js';
 import { GalleryModule } from './gallery/gallery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { SettingsModule } from './settings/settings.module.js';
@@ -31,6 +32,7 @@ export class AppModule implements NestModule {
         DatabaseModule.forRoot(ENTITIES),
         AuthModule,
         HealthModule,
+        ObservabilityModule.forRoot(config),
         TeamsModule,
         SessionsModule,
         RunsModule,

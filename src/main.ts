@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApp, startupWarnings } from './app.factory.js';
 import { ConfigValidationError, describeDatabase, loadConfig } from './config/config.js';
 import { loadEnvFile } from './config/load-env-file.js';
+import { armShutdownDeadline } from './health/shutdown-deadline.js';
 
 async function bootstrap(): Promise<void> {
   loadEnvFile();
@@ -17,6 +18,8 @@ async function bootstrap(): Promise<void> {
     throw err;
   }
   const app = await createApp(config);
+  // Nest's signal handler drains live runs; SHUTDOWN_GRACE_S bounds how long that may take.
+  armShutdownDeadline(config.ops.shutdownGraceS);
   await app.listen(config.http.port, config.http.host);
   const url = `http://${config.http.host}:${config.http.port}`;
   const logger = new Logger('Bootstrap');

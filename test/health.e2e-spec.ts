@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import { ShutdownState } from '../src/health/shutdown-state.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('version, health, auth type, docs', () => {
@@ -52,5 +54,51 @@ describe('version, health, auth type, docs', () => {
     const resolved = body.$ref ? res.body.components.schemas[body.$ref.split('/').pop()] : body;
     expect(resolved.properties).toHaveProperty('team_id');
     await t.http.get('/api/docs').expect(200);
+  });
+});
+
+describe('liveness and readiness', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('GET /api/health/live answers 200 without checking anything', async () => {
+    const res = await t.http.get('/api/health/live').expect(200);
+    expect(res.body).toEqual({ status: true, message: 'Service is live' });
+  });
+
+  it('GET /api/health/ready answers 200 with each check ok while the database answers', async () => {
+    const res = await t.http.get('/api/health/ready').expect(200);
+    expect(res.body).toEqual({ status: true, message: 'Service is ready', data: { checks: { database: 'ok', shutdown: 'ok' } } });
+  });
+
+  it('both are in the OpenAPI document', async () => {
+    const res = await t.http.get('/api/docs-json').expect(200);
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/health/live', '/api/health/ready']));
+  });
+
+  it('once shutdown has begun (the first shutdown hook), ready answers 503 naming why, and live stays 200', async () => {
+    // onModuleDestroy is the hook Nest runs first on SIGTERM or app.close(), before runs are drained.
+    t.app.get(ShutdownState).onModuleDestroy();
+    const res = await t.http.get('/api/health/ready').expect(503);
+    expect(res.body).toEqual({ status: false, message: 'Service is not ready', data: { checks: { database: 'ok', shutdown: 'shutting down' } } });
+    await t.http.get('/api/health/live').expect(200);
+  });
+});
+
+describe('readiness when the database is gone', () => {
+  it('answers 503 naming the database', async () => {
+    const t = await startTestApp();
+    try {
+      await t.app.get(DataSource).destroy();
+      const res = await t.http.get('/api/health/ready').expect(503);
+      expect(res.body.data.checks).toEqual({ database: 'not connected', shutdown: 'ok' });
+    } finally {
+      await t.close().catch(() => t.database.drop());
+    }
   });
 });

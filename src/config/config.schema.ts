@@ -207,6 +207,14 @@ export const envSchema = z.object({
   MCP_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(4),
   /** Seconds a session made by POST /api/mcp/ws/connect waits for its socket before it is forgotten. */
   MCP_CONNECT_TTL_S: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Operations (README, Operating it): log line format; `auto` is pretty on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  /** Seconds a graceful shutdown (SIGTERM/SIGINT) may take to drain live runs before the process exits anyway. */
+  SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(3600).default(25),
+  /** Prometheus metrics at GET /metrics: `on` or `off`. */
+  METRICS: z.enum(['on', 'off']).default('off'),
+  /** Serve /metrics on its own port (on HOST) instead of the API port; unset: the API port. */
+  METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
   /** Label of the default-gallery team that the plain-text chat socket /ws/chat runs. */
   CHAT_DEFAULT_TEAM: z.string().trim().min(1).default('Weather chat'),
   /** Label of the default-gallery team that POST /chat/completions converses with. */

@@ -21,7 +21,7 @@ describe(loadConfig.name, () => {
     expect(loadConfig({})).toEqual({
       http: { host: '127.0.0.1', port: 8081, bodyLimit: '1mb', rateLimitPerMinute: 600 },
       database: { kind: 'sqlite', path: resolve('./data/teamstream.db'), logging: false },
-      log: { level: 'log' },
+      log: { level: 'log', format: 'auto' },
       auth: { type: 'none', jwtSecret: undefined },
       secrets: { key: undefined, previousKeys: [] },
       openai: { apiKey: undefined, baseUrl: undefined },
@@ -61,6 +61,7 @@ describe(loadConfig.name, () => {
       edge: { corsOrigins: [], allowedHosts: [], maxJsonDepth: 64, maxSockets: 1000, maxSocketsPerUser: 50 },
       chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
       mcp: { maxSessionsPerUser: 4, connectTtlS: 60 },
+      ops: { shutdownGraceS: 25, metrics: false, metricsPort: undefined },
     });
   });
 

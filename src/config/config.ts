@@ -68,7 +68,8 @@ export interface AppConfig {
   /** `bodyLimit` and `rateLimitPerMinute` bound what one REST client can make the server do. */
   http: { host: string; port: number; bodyLimit: string; rateLimitPerMinute: number };
   database: DatabaseConfig;
-  log: { level: LogLevelName };
+  /** LOG_LEVEL, and LOG_FORMAT (`auto`: pretty on a terminal, JSON otherwise). */
+  log: { level: LogLevelName; format: 'auto' | 'json' | 'pretty' };
   auth: { type: 'none' | 'jwt'; jwtSecret: string | undefined };
   /** SECRETS_KEY (absent: secrets stored in plain text) and SECRETS_KEY_PREVIOUS, decoded (common/secrets-crypto.ts). */
   secrets: SecretsConfig;
@@ -92,6 +93,8 @@ export interface AppConfig {
   chat: { socketTeam: string; completionsTeam: string };
   /** AGS's MCP playground (/api/mcp/ws/*): sessions per user (MCP_MAX_SESSIONS_PER_USER), seconds a session waits for its socket (MCP_CONNECT_TTL_S). */
   mcp: { maxSessionsPerUser: number; connectTtlS: number };
+  /** Operations (README, Operating it): shutdown drain bound (s), Prometheus metrics. */
+  ops: { shutdownGraceS: number; metrics: boolean; metricsPort: number | undefined };
 }
 
 /** Injection token for {@link AppConfig}. */
@@ -154,7 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: e.DATABASE_URL.startsWith('sqlite:')
       ? { kind: 'sqlite', path: sqlitePath(e.DATABASE_URL), logging: e.DATABASE_LOGGING }
       : { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, logging: e.DATABASE_LOGGING },
-    log: { level: e.LOG_LEVEL },
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     auth: { type: e.AUTH_TYPE, jwtSecret: e.JWT_SECRET },
     secrets,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL },
@@ -196,6 +199,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     chat: { socketTeam: e.CHAT_DEFAULT_TEAM, completionsTeam: e.CHAT_COMPLETIONS_TEAM },
     mcp: { maxSessionsPerUser: e.MCP_MAX_SESSIONS_PER_USER, connectTtlS: e.MCP_CONNECT_TTL_S },
+    ops: {
+      shutdownGraceS: e.SHUTDOWN_GRACE_S,
+      metrics: e.METRICS === 'on',
+      metricsPort: e.METRICS_PORT,
+    },
   };
 }
 

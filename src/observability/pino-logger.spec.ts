@@ -1,0 +1,74 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createPinoLogger, PinoNestLogger, scrubSecrets } from './pino-logger.js';
+
+/** A logger writing JSON lines into an array. */
+function capture(level: 'log' | 'debug' = 'log') {
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        raw.push(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  const logger = new PinoNestLogger(createPinoLogger({ level, format: 'json', destination }));
+  return { logger, lines, raw };
+}
+
+describe(PinoNestLogger.name, () => {
+  it('writes one JSON object per line with pino level, msg and the Nest context', () => {
+    const { logger, lines } = capture();
+    logger.log('TeamStream listening', 'Bootstrap');
+    logger.error('boom', 'Error: boom\n    at x', 'RunService');
+    expect(lines[0]).toMatchObject({ level: 'INFO', msg: 'TeamStream listening', context: 'Bootstrap', pid: process.pid });
+    expect(lines[0]!.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(lines[1]).toMatchObject({ level: 'ERROR', msg: 'boom', context: 'RunService', stack: expect.stringContaining('at x') });
+  });
+
+  it('object messages become fields (run_id on a run line)', () => {
+    const { logger, lines } = capture();
+    logger.log({ msg: 'run started', run_id: 42 }, 'Runs');
+    expect(lines[0]).toMatchObject({ msg: 'run started', run_id: 42, context: 'Runs' });
+  });
+
+  it('a message that is a JSON object (the request logger line) becomes fields', () => {
+    const { logger, lines } = capture();
+    logger.log('{"method":"GET","path":"/api/health","status":200,"ms":1.2}', 'Request');
+    expect(lines[0]).toMatchObject({ context: 'Request', method: 'GET', path: '/api/health', status: 200, ms: 1.2 });
+  });
+
+  it('route-mapping lines are debug: dropped at LOG_LEVEL=log, kept at debug', () => {
+    const quiet = capture('log');
+    quiet.logger.log('Mapped {/api/teams, GET} route', 'RouterExplorer');
+    quiet.logger.log('AppModule dependencies initialized', 'InstanceLoader');
+    expect(quiet.lines).toEqual([]);
+    const loud = capture('debug');
+    loud.logger.log('Mapped {/api/teams, GET} route', 'RouterExplorer');
+    expect(loud.lines[0]).toMatchObject({ level: 'DEBUG', context: 'RouterExplorer' });
+  });
+
+  it('never writes a secret: Authorization headers, tokens, API keys, passwords', () => {
+    const { logger, raw } = capture();
+    logger.log({ msg: 'request', headers: { authorization: 'Bearer eyJSECRET1.abc.def', cookie: 'sid=SECRET2' } }, 'Request');
+    logger.log({ msg: 'model', config: { api_key: 'SECRET3', apiKey: 'SECRET4' }, password: 'SECRET5' }, 'Models');
+    logger.warn('upstream said: Authorization: Bearer SECRET6token', 'Models');
+    logger.log('GET /api/ws/runs/1?token=SECRET7&after=3', 'Request');
+    logger.error(new Error('bad key sk-SECRET8abcdefgh'), 'Models');
+    const out = raw.join('\n');
+    for (let i = 1; i <= 8; i++) expect(out).not.toContain(`SECRET${i}`);
+    expect(out).toContain('[REDACTED]');
+    expect(out).toContain('after=3');
+  });
+});
+
+describe(scrubSecrets.name, () => {
+  it('masks bearer tokens, token= values and sk- keys, and leaves other text alone', () => {
+    expect(scrubSecrets('Authorization: Bearer a.b.c and ?token=xyz&a=1 key sk-abcdefghijk ok')).toBe(
+      'Authorization: Bearer [REDACTED] and ?token=[REDACTED]&a=1 key [REDACTED] ok',
+    );
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The service's log: pino behind Nest's LoggerService. nestjs-pino is not used because its
+ * current releases (5.x, the only ones accepting Nest 12) declare `engines.node >=22.12` while
+ * this service supports Node 20; pino itself supports Node 20.
+ *
+ * LOG_FORMAT=json writes one JSON object per line (pino's format: level, time, msg, context…);
+ * `pretty` uses pino-pretty; `auto` is pretty on a terminal, JSON otherwise. Secrets never reach
+ * the output: known secret fields are censored by pino's `redact`, and bearer tokens, `token=`
+ * query values and API-key-looking strings are masked inside message text.
+ */
+import type { LoggerService, LogLevel } from '@nestjs/common';
+import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { LogLevelName } from '../config/config.schema.js';
+
+/** Nest's level names → pino's. */
+const PINO_LEVEL: Record<LogLevel, Level> = { verbose: 'trace', debug: 'debug', log: 'info', warn: 'warn', error: 'error', fatal: 'fatal' };
+
+/** Object paths pino censors wherever a log line carries them. */
+export const REDACT_PATHS = [
+  'authorization',
+  'password',
+  'token',
+  'api_key',
+  'apiKey',
+  'secret',
+  '*.authorization',
+  '*.Authorization',
+  '*.password',
+  '*.token',
+  '*.api_key',
+  '*.apiKey',
+  '*.secret',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+];
+
+/** Masks secrets inside free text (`Bearer <token>`, `token=<value>`, `sk-…` keys). */
+export function scrubSecrets(text: string): string {
+  return text
+    .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[REDACTED]')
+    .replace(/([?&](?:access_)?token=)[^&\s"']+/gi, '$1[REDACTED]')
+    .replace(/\bsk-[A-Za-z0-9_-]{8,}/g, '[REDACTED]');
+}
+
+/** Nest's contexts whose `log` lines are start-up noise (every module and route mapped), shown only at debug. */
+const NOISY_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer', 'InstanceLoader', 'WebSocketsController']);
+
+export interface PinoLoggerOptions {
+  level: LogLevelName;
+  format: 'auto' | 'json' | 'pretty';
+  /** Where lines go (default stdout); tests pass a stream to read them back. */
+  destination?: DestinationStream;
+  /** Whether stdout is a terminal (for `auto`); default process.stdout.isTTY. */
+  isTty?: boolean;
+}
+
+/** The pino logger with the service's level, format and redaction. */
+export function createPinoLogger(options: PinoLoggerOptions): Logger {
+  const usePretty = options.format === 'pretty' || (options.format === 'auto' && (options.isTty ?? process.stdout.isTTY === true));
+  const destination =
+    options.destination ??
+    (usePretty ? pretty({ colorize: options.isTty ?? process.stdout.isTTY === true, sync: true }) : pino.destination({ sync: true }));
+  return pino(
+    {
+      level: PINO_LEVEL[options.level],
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      base: { pid: process.pid },
+      // The level as its name (`"level":"WARN"`), readable by people and by collectors alike.
+      formatters: { level: (label) => ({ level: label.toUpperCase() }) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+/** Nest's LoggerService on pino: `context` becomes a field, objects become fields, text is scrubbed. */
+export class PinoNestLogger implements LoggerService {
+  constructor(readonly pino: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    const context = contextOf(rest);
+    this.write(context !== undefined && NOISY_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: Level, message: unknown, rest: unknown[]): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    const context = contextOf(rest);
+    // Nest passes (message, stack, context) for errors and (message, context) otherwise.
+    const extra = context === undefined ? rest : rest.slice(0, -1);
+    const fields: Record<string, unknown> = context === undefined ? {} : { context };
+    const stack = extra.find((v): v is string => typeof v === 'string');
+    if (stack) fields.stack = scrubSecrets(stack);
+    if (message instanceof Error) {
+      const err = { type: message.name, message: scrubSecrets(message.message), stack: scrubSecrets(message.stack ?? '') };
+      this.pino[level]({ ...fields, err }, err.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.pino[level]({ ...fields, ...(message as Record<string, unknown>) });
+    } else if (typeof message === 'string' && message.startsWith('{') && isJsonObject(message)) {
+      // A line already written as JSON (the request logger's) becomes fields, not an escaped string.
+      this.pino[level]({ ...fields, ...(JSON.parse(scrubSecrets(message)) as Record<string, unknown>) });
+    } else {
+      this.pino[level](fields, scrubSecrets(String(message)));
+    }
+  }
+}
+
+/** Nest's logger passes the context as the last string argument. */
+function contextOf(rest: unknown[]): string | undefined {
+  const last = rest.at(-1);
+  return typeof last === 'string' ? last : undefined;
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
