@@ -2,6 +2,7 @@
  * validateComponent: AGS's /api/validate answer for a component config, by loading it.
  */
 import { ConfigError } from '../errors.js';
+import { GraphFlow } from '../teams/graph-flow/graph-flow.js';
 import { isConfigurable } from './component-model.js';
 import { loadComponent } from './loader.js';
 import { ComponentConfigError, type LoadContext } from './registry-types.js';
@@ -43,10 +44,12 @@ export function validateComponent(component: unknown, ctx: LoadContext): Validat
 
 /**
  * What loads but will not behave as the user likely means: a team that cannot end by itself
- * (AgentChat would run it forever; this server stops it at its run caps).
+ * (AgentChat would run it forever; this server stops it at its run caps). A GraphFlow that loads
+ * always ends: a cyclic graph without a condition or max_turns is refused at load (as AgentChat
+ * refuses it), and an acyclic one ends with "Digraph execution is complete".
  */
 function warningsOf(component: unknown): ValidationIssue[] {
-  if (!isConfigurable(component) || component.componentType !== 'team') return [];
+  if (!isConfigurable(component) || component.componentType !== 'team' || component instanceof GraphFlow) return [];
   const config = component.toConfig();
   if (config.termination_condition !== undefined || config.max_turns != null) return [];
   return [

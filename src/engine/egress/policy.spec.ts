@@ -75,7 +75,7 @@ describe(EgressPolicy.name, () => {
       expect(policy.precheck('http://169.254.169.254/latest/meta-data')).toMatch(/link-local/);
       expect(policy.precheck('http://[::ffff:127.0.0.1]/')).toMatch(/loopback/);
       expect(policy.precheck('http://[fd12::1]/')).toMatch(/unique-local/);
-      expect(policy.precheck('http://0.0.0.0:80/')).toMatch(/unspecified/);
+      expect(policy.precheck('http://0.0.0.0:80/')).toMatch(/is an unspecified address/);
       // The URL parser turns other spellings of an IPv4 address into the dotted form first.
       expect(policy.precheck('http://2130706433/')).toMatch(/loopback/);
       expect(policy.precheck('http://0x7f.1/')).toMatch(/loopback/);

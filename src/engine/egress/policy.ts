@@ -151,7 +151,7 @@ export class EgressPolicy {
     if (LOCALHOST_NAMES.test(host)) return `localhost names are not allowed; ${ASK_OPERATOR}`;
     const ip = parseIp(host);
     const kind = ip && this.refusedClass(ip, portOf(url));
-    return kind ? `${host} is a ${kind} address; ${ASK_OPERATOR}` : undefined;
+    return kind ? `${host} is ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} address; ${ASK_OPERATOR}` : undefined;
   }
 
   /**

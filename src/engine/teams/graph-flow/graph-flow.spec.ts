@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { dumpComponent } from '../../components/dump.js';
 import { loadTeam } from '../../components/loader.js';
+import { validateComponent } from '../../components/validate.js';
 import { ConfigError } from '../../errors.js';
 import { createMessage, messageToText, type ChatMessage, type TaskResult } from '../../messages.js';
 import type { AgentContext, AgentStreamItem, ChatAgent } from '../../agents/chat-agent.js';
@@ -58,6 +59,12 @@ async function run(team: Team, task: string): Promise<{ speakers: string[]; resu
 const ctx = fixtureLoadContext;
 
 describe('GraphFlow (AgentChat)', () => {
+  it('validates an acyclic graph without a "runs until the server stops it" warning: it always ends by itself', () => {
+    const config = flow({ A: ['a'], B: ['b'] }, graph({ A: [{ target: 'B' }], B: [] }));
+    const result = validateComponent(config, ctx());
+    expect(result).toMatchObject({ is_valid: true, errors: [], warnings: [] });
+  });
+
   it('runs a sequential chain A → B → C and stops with "Digraph execution is complete"', async () => {
     const team = loadTeam(flow({ A: ['a'], B: ['b'], C: ['c'] }, graph({ A: [{ target: 'B' }], B: [{ target: 'C' }], C: [] })), ctx());
     const { speakers, result } = await run(team, 'go');
