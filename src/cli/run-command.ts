@@ -110,7 +110,8 @@ async function readTeamFile(file: string): Promise<unknown> {
 /**
  * The same context the server builds: the same tools (built-ins, the demo gallery's, TOOLS_DIR,
  * the web tools, then Python source in the sandbox), keys bound to their endpoints, the egress
- * policy with EGRESS_ALLOW, the pinned MCP servers of MCP_SERVERS_FILE.
+ * policy with EGRESS_ALLOW, the pinned MCP servers of MCP_SERVERS_FILE, the web surfer's browser
+ * and search page (CHROMIUM_PATH, WEB_SURFER_SEARCH_URL).
  * @throws Error for a bad EGRESS_ALLOW, MCP_SERVERS_FILE or tools setting, or a leftover MCP_STDIO_ALLOW
  */
 async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
@@ -128,6 +129,8 @@ async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
       GOOGLE_API_KEY: true,
       GOOGLE_CSE_ID: true,
       IMAGES_DIR: true,
+      CHROMIUM_PATH: true,
+      WEB_SURFER_SEARCH_URL: true,
     })
     .safeParse(env);
   if (!settings.success)
@@ -158,6 +161,7 @@ async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
       maxResponseBytes: envSchema.shape.EGRESS_MAX_RESPONSE_BYTES.parse(env.EGRESS_MAX_RESPONSE_BYTES),
     }),
     mcpServers: env.MCP_SERVERS_FILE?.trim() ? readPinnedMcpServers(env.MCP_SERVERS_FILE.trim()) : [],
+    webSurfer: t.webSurfer,
     ...(python ? { python } : {}),
   };
 }

@@ -108,9 +108,9 @@ export const envSchema = z.object({
   GOOGLE_CSE_ID: optionalString,
   /** Where generate_image saves the images it makes. */
   IMAGES_DIR: z.string().trim().min(1).default('./data/images'),
-  /** The web surfer's browser (Debian's chromium; scripts/ensure-chromium.sh installs it). Read by the engine from the environment. */
+  /** The web surfer's browser (Debian's chromium; scripts/ensure-chromium.sh installs it); given to the engine in its load context. */
   CHROMIUM_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
-  /** The web surfer's web_search page: `{query}` becomes the URL-encoded query. Read by the engine from the environment. */
+  /** The web surfer's web_search page: `{query}` becomes the URL-encoded query; given to the engine in its load context. */
   WEB_SURFER_SEARCH_URL: z
     .string()
     .trim()

@@ -37,6 +37,7 @@ describe(loadConfig.name, () => {
         googleApiKey: undefined,
         googleCseId: undefined,
         imagesDir: resolve('./data/images'),
+        webSurfer: { chromiumPath: '/usr/bin/chromium', searchUrl: 'https://www.bing.com/search?q={query}&FORM=QBLH' },
       },
       runs: {
         chunkFlushMs: 50,

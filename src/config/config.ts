@@ -61,6 +61,8 @@ export interface ToolsConfig {
   googleApiKey: string | undefined;
   googleCseId: string | undefined;
   imagesDir: string;
+  /** The web surfer's browser (CHROMIUM_PATH) and web_search page (WEB_SURFER_SEARCH_URL, with `{query}`). */
+  webSurfer: { chromiumPath: string; searchUrl: string };
 }
 
 /** The typed, nested configuration every module injects through {@link APP_CONFIG}. */
@@ -219,6 +221,8 @@ export function toolsConfig(
     | 'GOOGLE_API_KEY'
     | 'GOOGLE_CSE_ID'
     | 'IMAGES_DIR'
+    | 'CHROMIUM_PATH'
+    | 'WEB_SURFER_SEARCH_URL'
   >,
 ): ToolsConfig {
   return {
@@ -230,6 +234,7 @@ export function toolsConfig(
     googleApiKey: e.GOOGLE_API_KEY,
     googleCseId: e.GOOGLE_CSE_ID,
     imagesDir: resolve(e.IMAGES_DIR),
+    webSurfer: { chromiumPath: e.CHROMIUM_PATH, searchUrl: e.WEB_SURFER_SEARCH_URL },
   };
 }
 

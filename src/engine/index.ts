@@ -89,7 +89,7 @@ export { validateComponent, type ValidationIssue, type ValidationResult } from '
 export { dumpComponent } from './components/dump.js';
 export { findEntry, knownProviders } from './components/registry.js';
 export { FunctionTool } from './components/function-tool.js';
-export { ComponentConfigError, egressOf, type LoadContext, type ComponentTypeMap } from './components/registry-types.js';
+export { ComponentConfigError, egressOf, type LoadContext, type ComponentTypeMap, type WebSurferSettings } from './components/registry-types.js';
 
 // IO
 export { getDefaultIOStream, setGlobalDefaultIOStream, withIOStream, type InputOptions, type IOStream } from './io/io-stream.js';

@@ -2,7 +2,8 @@
  * The engine's load context for this server: which tools a team config may name (built-ins, the
  * demo gallery's, the operator's TOOLS_DIR modules, the web tools) and the Python sandbox for
  * the rest, the server's model keys bound to their endpoints, the egress policy (EGRESS_ALLOW,
- * trusting the operator's endpoints), and the pinned MCP stdio servers. Built once at boot; the
+ * trusting the operator's endpoints), the pinned MCP stdio servers, and the web surfer's browser
+ * and search page (CHROMIUM_PATH, WEB_SURFER_SEARCH_URL). Built once at boot; the
  * sandbox's processes start when a config first needs Python.
  */
 import { Logger, type FactoryProvider } from '@nestjs/common';
@@ -43,6 +44,7 @@ export async function createEngineContext(config: AppConfig): Promise<LoadContex
     credentials,
     egress: serverEgressPolicy(credentials, { allow: config.engine.egressAllow, maxResponseBytes: config.engine.egressMaxResponseBytes }),
     mcpServers: config.engine.mcpServers,
+    webSurfer: t.webSurfer,
     log: { warn: (message) => logger.warn(message) },
     ...(python ? { python } : {}),
   };

@@ -7,6 +7,9 @@
  * With `provider: 'anthropic'`, every model client is replaced by the gallery's own Claude entry
  * ("Anthropic Claude-3-7") pointed at a fake Messages API server, so the same team runs on
  * AnthropicChatCompletionClient.
+ *
+ * A MultimodalWebSurfer's start_page (Bing in the gallery) is moved to the plan's loopback site,
+ * so no test reaches the internet; its browser is the real Chromium.
  */
 import { readFileSync } from 'node:fs';
 import { startAnthropicServer, type AnthropicScriptedReply } from '../fakes/anthropic-server.js';
@@ -33,13 +36,23 @@ export interface TeamPlan {
   stopReason: string;
   /** Text that must appear among the run's messages (proves the tools ran). */
   expectText: string[];
+  /** Where a MultimodalWebSurfer of the team starts (required when the team has one). */
+  startPage?: string;
 }
 
 /** A small page the Deep Research Team's fetch_webpage reads (the test serves it on loopback). */
 export const RESEARCH_PAGE_TEXT = 'Loopback research facts: the answer is 42.';
 
-/** `pageUrl`: where the test serves RESEARCH_PAGE_TEXT. */
-export function galleryPlans(pageUrl: string): TeamPlan[] {
+/** The loopback page the Web Agent Team's surfer visits. */
+export const HANDBOOK_PATH = '/handbook';
+export const HANDBOOK_TEXT = 'Loopback handbook: egress is checked for every request.';
+/** The surfer's start page on the site. */
+export const START_PATH = '/start';
+
+/** `siteUrl`: the loopback site serving RESEARCH_PAGE_TEXT at `/facts`, HANDBOOK_TEXT at HANDBOOK_PATH and a start page at START_PATH. */
+export function galleryPlans(siteUrl: string): TeamPlan[] {
+  const pageUrl = `${siteUrl}/facts`;
+  const handbookUrl = `${siteUrl}${HANDBOOK_PATH}`;
   return [
     {
       label: 'RoundRobin Team',
@@ -70,16 +83,25 @@ export function galleryPlans(pageUrl: string): TeamPlan[] {
       stopReason: "Text 'TERMINATE' mentioned",
       expectText: [RESEARCH_PAGE_TEXT, 'Summary: the answer is 42.'],
     },
-    // NOT in this list on this branch: "Web Agent Team (Operator)". Its MultimodalWebSurfer is
-    // helper "websurfer"'s work; gallery-teams.e2e-spec.ts asserts that it is the only team left
-    // out and why, and fails once the web surfer loads, so the team is moved in here then.
+    {
+      // The selector picks the surfer, whose model visits the handbook (its reply: the page's
+      // text and a screenshot, as AgentChat's MultimodalWebSurfer), then the assistant, who ends.
+      label: 'Web Agent Team (Operator)',
+      task: 'What does the handbook say about egress?',
+      selector: ['websurfer_agent', 'assistant_agent'],
+      agents: {
+        websurfer_agent: [{ call: { name: 'visit_url', input: { reasoning: 'The handbook is there.', url: handbookUrl } } }],
+        assistant_agent: [{ text: 'The handbook says egress is checked for every request. TERMINATE' }],
+        user_proxy: [],
+      },
+      stopReason: "Text 'TERMINATE' mentioned",
+      expectText: [`I typed '${handbookUrl}' into the browser address bar.`, HANDBOOK_TEXT, 'The handbook says egress is checked'],
+      startPage: `${siteUrl}${START_PATH}`,
+    },
   ];
 }
 
-/** Gallery teams not run on this branch, and the missing piece (see above). */
-export const PENDING_TEAMS: Record<string, string> = {
-  'Web Agent Team (Operator)': 'autogen_ext.agents.web_surfer.MultimodalWebSurfer',
-};
+const WEB_SURFER = 'autogen_ext.agents.web_surfer.MultimodalWebSurfer';
 
 export interface PreparedTeam {
   team: Json;
@@ -125,6 +147,10 @@ export async function prepareTeam(plan: TeamPlan, provider: 'openai' | 'anthropi
   for (const participant of team.config.participants as Json[]) {
     const turns = plan.agents[participant.config.name];
     if (!turns) throw new Error(`${plan.label}: no script for participant ${participant.config.name}`);
+    if (participant.provider === WEB_SURFER) {
+      if (!plan.startPage) throw new Error(`${plan.label}: ${participant.config.name} needs a loopback startPage`);
+      participant.config.start_page = plan.startPage;
+    }
     if (participant.config.model_client) await point(participant.config, turns);
   }
   return {

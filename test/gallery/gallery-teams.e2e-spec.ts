@@ -2,12 +2,12 @@
  * Every team of AGS's default gallery runs to its terminal frame against local fake model
  * servers, on OpenAI-compatible clients (as the gallery ships them) and on the gallery's Claude
  * entry (AnthropicChatCompletionClient): from the run socket (as AGS's front-end starts a run),
- * and from the CLI (`teamstream run`, the bundled CLI in a child process).
+ * and from the CLI (`teamstream run`, the bundled CLI in a child process). The Web Agent Team's
+ * MultimodalWebSurfer drives the real Chromium against a loopback site; no Chromium is left after
+ * a run, from the socket or the CLI.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -15,23 +15,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRun } from '../support/runs.js';
 import { RunViewer } from '../support/run-viewer.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { gallery, galleryPlans, PENDING_TEAMS, prepareTeam, RESEARCH_PAGE_TEXT, type TeamPlan } from './gallery-plans.js';
+import { browsersUsing, noBrowserLeft } from '../web-surfer/browser-processes.js';
+import { startSite, type Site } from '../web-surfer/site.js';
+import { gallery, galleryPlans, HANDBOOK_PATH, HANDBOOK_TEXT, prepareTeam, RESEARCH_PAGE_TEXT, START_PATH, type TeamPlan } from './gallery-plans.js';
 
 const PROVIDERS = ['openai', 'anthropic'] as const;
 
-let page: Server;
-let pageUrl: string;
+let site: Site;
 let scratch: string;
 let bundle: string;
 let bundleDir: string;
 
 beforeAll(async () => {
-  page = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<html><body><h1>Facts</h1><p>${RESEARCH_PAGE_TEXT}</p></body></html>`);
+  site = await startSite((at) => {
+    if (at === '/facts') return { body: `<html><body><h1>Facts</h1><p>${RESEARCH_PAGE_TEXT}</p></body></html>` };
+    if (at === START_PATH) return { body: '<!doctype html><title>Start</title><p>Start page</p>' };
+    if (at === HANDBOOK_PATH) return { body: `<!doctype html><title>Handbook</title><h1>Handbook</h1><p>${HANDBOOK_TEXT}</p>` };
+    return undefined;
   });
-  await new Promise<void>((ready) => page.listen(0, '127.0.0.1', ready));
-  pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/facts`;
   scratch = mkdtempSync(path.join(tmpdir(), 'teamstream-gallery-'));
   // Inside the repo, so the bundle's external packages resolve from its node_modules.
   bundleDir = path.join(process.cwd(), 'node_modules', '.cache', 'teamstream-gallery-spec', String(process.pid));
@@ -49,16 +50,16 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await new Promise((done) => page?.close(done));
+  await site?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 });
 
 describe('the AGS default gallery’s teams', () => {
-  it('are all covered: every team is planned here, but for the pending ones named with their missing piece', () => {
+  it('are all covered: every team of the gallery is planned here, with no exception', () => {
     const labels = gallery.components.teams!.map((t) => t.label as string);
     const planned = galleryPlans('http://unused').map((p) => p.label);
-    expect([...planned, ...Object.keys(PENDING_TEAMS)].sort()).toEqual([...labels].sort());
+    expect([...planned].sort()).toEqual([...labels].sort());
   });
 
   describe('from the run socket', () => {
@@ -73,7 +74,7 @@ describe('the AGS default gallery’s teams', () => {
     for (const provider of PROVIDERS) {
       for (const label of galleryPlans('').map((p) => p.label)) {
         it(`${label} on ${provider}: runs to its result frame`, async () => {
-          const plan = galleryPlans(pageUrl).find((p) => p.label === label)!;
+          const plan = galleryPlans(site.url).find((p) => p.label === label)!;
           const prepared = await prepareTeam(plan, provider);
           try {
             const { runId } = await createRun(t, prepared.team);
@@ -88,43 +89,67 @@ describe('the AGS default gallery’s teams', () => {
             expect(prepared.unused()).toBe(0);
             const row = await t.http.get(`/api/runs/${runId}`).expect(200);
             expect(row.body.data.status).toBe('complete');
+            // The web surfer's Chromium (a child of this process: the app runs in it) is gone.
+            await noBrowserLeft();
           } finally {
             await prepared.close();
           }
         }, 90_000);
       }
     }
-
-    it('the pending Web Agent Team does not load on this branch only for want of MultimodalWebSurfer (helper "websurfer")', async () => {
-      const team = gallery.components.teams!.find((x) => x.label === 'Web Agent Team (Operator)');
-      const res = await t.http.post('/api/validate/').send({ component: team }).expect(200);
-      // When this fails, the web surfer has arrived: move the team into galleryPlans.
-      expect(res.body.is_valid).toBe(false);
-      expect(res.body.errors.map((e: { error: string }) => e.error).join('\n')).toContain(PENDING_TEAMS['Web Agent Team (Operator)']);
-      expect(res.body.errors).toHaveLength(1);
-    });
   });
 
   describe('from the CLI (teamstream run)', () => {
     for (const provider of PROVIDERS) {
       for (const label of galleryPlans('').map((p) => p.label)) {
         it(`${label} on ${provider}: exit 0 with the stop reason`, async () => {
-          const plan = galleryPlans(pageUrl).find((p) => p.label === label)!;
+          const plan = galleryPlans(site.url).find((p) => p.label === label)!;
           const prepared = await prepareTeam(plan, provider);
+          // The CLI's temporary files (the surfer's browser profile) go here, so its Chromium is
+          // found by its command line even once the CLI has exited (an orphan has no parent here).
+          const tmp = mkdtempSync(path.join(scratch, 'tmp-'));
           try {
             const file = path.join(scratch, `${label.replace(/\W+/g, '-')}-${provider}.json`);
             writeFileSync(file, JSON.stringify(prepared.team));
-            const out = await cli(['run', file, '--task', plan.task], { EGRESS_ALLOW: '127.0.0.1' });
+            // EGRESS_ALLOW reaches the CLI through its environment, as the server's through its config.
+            const out = await cli(['run', file, '--task', plan.task], { EGRESS_ALLOW: '127.0.0.1', TMPDIR: tmp });
             expect(out.code, out.stderr).toBe(0);
             expect(out.stdout).toContain(plan.stopReason);
             expectTexts(out.stdout, plan);
             expect(prepared.unused()).toBe(0);
+            expect(browsersUsing(tmp)).toEqual([]);
+            expect(readdirSync(tmp).filter((name) => name.startsWith('teamstream-websurfer-'))).toEqual([]);
           } finally {
             await prepared.close();
           }
         }, 90_000);
       }
     }
+
+    it('gives the web surfer the CHROMIUM_PATH and WEB_SURFER_SEARCH_URL of its environment (LoadContext.webSurfer)', async () => {
+      const plan = galleryPlans(site.url).find((p) => p.label === 'Web Agent Team (Operator)')!;
+      const prepared = await prepareTeam(plan, 'openai');
+      try {
+        const file = path.join(scratch, 'web-agent-settings.json');
+        writeFileSync(file, JSON.stringify(prepared.team));
+        // A search page without {query} is refused before any run, naming the setting.
+        const badSearch = await cli(['run', file, '--task', plan.task], {
+          EGRESS_ALLOW: '127.0.0.1',
+          WEB_SURFER_SEARCH_URL: 'https://search.example/',
+        });
+        expect(badSearch.code).toBe(1);
+        expect(badSearch.stderr).toContain('WEB_SURFER_SEARCH_URL');
+        // The surfer launches the browser the setting names, here one that is not there: its turn
+        // is the error as its reply ("Web surfing error", as AgentChat's), and the team goes on.
+        const missing = path.join(scratch, 'no-such-chromium');
+        const out = await cli(['run', file, '--task', plan.task], { EGRESS_ALLOW: '127.0.0.1', CHROMIUM_PATH: missing });
+        expect(out.code, out.stderr).toBe(0);
+        expect(out.stdout).toContain('websurfer_agent: Web surfing error:');
+        expect(out.stdout).toContain(`executable doesn't exist at ${missing}`);
+      } finally {
+        await prepared.close();
+      }
+    }, 90_000);
   });
 });
 

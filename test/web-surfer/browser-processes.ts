@@ -38,6 +38,25 @@ export function webSurferBrowsers(): number[] {
     });
 }
 
+/**
+ * Chromium processes of any parent whose command line names `dir` (a TMPDIR given to a child
+ * process, under which the surfer makes its profile): finds a browser even when the process
+ * that started it has exited and it was reparented.
+ */
+export function browsersUsing(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return cmdline.includes(PROFILE_PREFIX) && cmdline.includes(dir);
+      } catch {
+        return false;
+      }
+    });
+}
+
 /** Resolves once no such process is left; rejects with their pids after `timeoutMs`. */
 export async function noBrowserLeft(timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -60,7 +60,6 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
   let model: ChatCompletionsServer;
   let site: Site;
   let forbidden: Site;
-  let previousSearchUrl: string | undefined;
 
   beforeAll(async () => {
     forbidden = await startSite(() => ({ body: 'internal' }));
@@ -86,17 +85,15 @@ describe.skipIf(!existsSync(CHROMIUM))('Web Agent Team (Operator) from the AGS g
         };
       return undefined;
     });
-    // web_search opens the operator's search page; here the loopback site's (the engine reads it at load).
-    previousSearchUrl = process.env.WEB_SURFER_SEARCH_URL;
-    process.env.WEB_SURFER_SEARCH_URL = `${site.url}/search?q={query}`;
     model = await startChatCompletionsServer();
     const modelPort = new URL(model.url).port;
-    t = await startTestApp({ env: { EGRESS_ALLOW: `127.0.0.1:${site.port},127.0.0.1:${modelPort}` } });
+    // web_search opens the operator's search page (WEB_SURFER_SEARCH_URL, given to the engine in its load context); here the loopback site's.
+    t = await startTestApp({
+      env: { EGRESS_ALLOW: `127.0.0.1:${site.port},127.0.0.1:${modelPort}`, WEB_SURFER_SEARCH_URL: `${site.url}/search?q={query}` },
+    });
   }, 60_000);
 
   afterAll(async () => {
-    if (previousSearchUrl === undefined) delete process.env.WEB_SURFER_SEARCH_URL;
-    else process.env.WEB_SURFER_SEARCH_URL = previousSearchUrl;
     await t?.close();
     await model?.close();
     await site?.close();

@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import type { ComponentModel } from './component-model.js';
 import { dumpComponent } from './dump.js';
 import { loadComponent } from './loader.js';
-import { webSurferSettingsFromEnv } from './entries-web-surfer.js';
+import { resolveWebSurferSettings } from './entries-web-surfer.js';
 
 const ctx = fixtureLoadContext();
 const gallery = JSON.parse(readFileSync(new URL('../../../test/fixtures/ags-default-gallery.json', import.meta.url), 'utf8'));
@@ -68,15 +68,30 @@ describe('MultimodalWebSurfer entry', () => {
     expect(configError(() => loadComponent(textOnly, ctx)).message).toMatch(/not multimodal/);
   });
 
-  it('reads CHROMIUM_PATH and WEB_SURFER_SEARCH_URL, with Debian chromium and Bing (as AgentChat) by default', () => {
-    expect(webSurferSettingsFromEnv({})).toEqual({
-      executablePath: '/usr/bin/chromium',
-      searchUrl: 'https://www.bing.com/search?q={query}&FORM=QBLH',
-    });
-    expect(webSurferSettingsFromEnv({ CHROMIUM_PATH: '/opt/c', WEB_SURFER_SEARCH_URL: 'https://search.example/?q={query}' })).toEqual({
+  it("takes the browser and search page from the load context, with Debian chromium and Bing (as AgentChat's web_search) by default", () => {
+    const defaults = { executablePath: '/usr/bin/chromium', searchUrl: 'https://www.bing.com/search?q={query}&FORM=QBLH' };
+    expect(resolveWebSurferSettings(undefined)).toEqual(defaults);
+    expect(resolveWebSurferSettings({})).toEqual(defaults);
+    expect(resolveWebSurferSettings({ chromiumPath: '/opt/c', searchUrl: 'https://search.example/?q={query}' })).toEqual({
       executablePath: '/opt/c',
       searchUrl: 'https://search.example/?q={query}',
     });
-    expect(() => webSurferSettingsFromEnv({ WEB_SURFER_SEARCH_URL: 'https://search.example/' })).toThrow(/must contain \{query\}/);
+    expect(() => resolveWebSurferSettings({ searchUrl: 'https://search.example/' })).toThrow(/must contain \{query\}/);
+  });
+
+  it("loads with the context's settings and never reads them from the process environment", () => {
+    // A context's search page without {query} is refused at load: the entry uses the context.
+    expect(configError(() => loadComponent(surfer, { ...ctx, webSurfer: { searchUrl: 'https://search.example/' } })).message).toMatch(
+      /must contain \{query\}/,
+    );
+    // The same bad value in the process environment changes nothing.
+    const previous = process.env.WEB_SURFER_SEARCH_URL;
+    process.env.WEB_SURFER_SEARCH_URL = 'https://search.example/';
+    try {
+      expect(loadComponent(surfer, ctx, 'agent')).toBeInstanceOf(MultimodalWebSurfer);
+    } finally {
+      if (previous === undefined) delete process.env.WEB_SURFER_SEARCH_URL;
+      else process.env.WEB_SURFER_SEARCH_URL = previous;
+    }
   });
 });

@@ -2,14 +2,14 @@
  * Registry entry for AgentChat's MultimodalWebSurfer (`autogen_ext.agents.web_surfer`), the
  * "Web Surfer Agent" of AGS's gallery. Its browser is Debian's chromium (CHROMIUM_PATH, default
  * `/usr/bin/chromium`); web_search opens WEB_SURFER_SEARCH_URL (default Bing's results page, as
- * AgentChat). Both are read from the process environment, like the server's model keys are
- * when the context has none (see egressOf). Every request of the browser goes through the
- * context's egress policy.
+ * AgentChat). Both come from the load context (LoadContext.webSurfer), which the server and the
+ * CLI fill from their validated settings; the engine never reads the process environment for
+ * them. Every request of the browser goes through the context's egress policy.
  */
 import { z } from 'zod';
 import { DEFAULT_SEARCH_URL, MultimodalWebSurfer, type WebSurferConfig } from '../agents/web-surfer/multimodal-web-surfer.js';
 import { ComponentModelSchema } from './component-model.js';
-import { ComponentConfigError, defineEntry, egressOf, type RegistryEntry } from './registry-types.js';
+import { ComponentConfigError, defineEntry, egressOf, type RegistryEntry, type WebSurferSettings } from './registry-types.js';
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -27,13 +27,17 @@ const WebSurferSchema = z.object({
   to_resize_viewport: z.boolean().nullish(),
 });
 
-/** The browser settings from the environment: CHROMIUM_PATH and WEB_SURFER_SEARCH_URL. */
-export function webSurferSettingsFromEnv(env: NodeJS.ProcessEnv): { executablePath: string; searchUrl: string } {
-  const searchUrl = env.WEB_SURFER_SEARCH_URL || DEFAULT_SEARCH_URL;
+/**
+ * The browser settings of a load context (LoadContext.webSurfer), defaults filled in: Debian's
+ * chromium and Bing's results page (as AgentChat's web_search).
+ * @throws ComponentConfigError when the search URL has no `{query}`
+ */
+export function resolveWebSurferSettings(settings: WebSurferSettings | undefined): { executablePath: string; searchUrl: string } {
+  const searchUrl = settings?.searchUrl || DEFAULT_SEARCH_URL;
   if (!searchUrl.includes('{query}')) {
     throw new ComponentConfigError('', 'WEB_SURFER_SEARCH_URL must contain {query}', 'Set it like https://www.bing.com/search?q={query}');
   }
-  return { executablePath: env.CHROMIUM_PATH || DEFAULT_CHROMIUM_PATH, searchUrl };
+  return { executablePath: settings?.chromiumPath || DEFAULT_CHROMIUM_PATH, searchUrl };
 }
 
 export const webSurferEntries: RegistryEntry[] = [
@@ -58,7 +62,7 @@ export const webSurferEntries: RegistryEntry[] = [
         );
       }
       const modelClient = scope.load(c.model_client, 'model', 'model_client');
-      const settings = webSurferSettingsFromEnv(process.env);
+      const settings = resolveWebSurferSettings(scope.ctx.webSurfer);
       return new MultimodalWebSurfer(c as WebSurferConfig, modelClient, { egress: egressOf(scope.ctx).egress, ...settings }, raw);
     },
   }),

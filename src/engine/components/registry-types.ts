@@ -49,6 +49,20 @@ export interface LoadContext {
    * response; AGS's `settings.config.ui.show_llm_call_events`, the run owner's). Absent: off.
    */
   llmCallEvents?: boolean;
+  /**
+   * The MultimodalWebSurfer's browser and search page, from the operator's settings
+   * (CHROMIUM_PATH, WEB_SURFER_SEARCH_URL). Absent, or a field absent: Debian's
+   * `/usr/bin/chromium` and Bing's results page (as AgentChat's web_search).
+   */
+  webSurfer?: WebSurferSettings;
+}
+
+/** Where the web surfer's browser is and which page its web_search opens. */
+export interface WebSurferSettings {
+  /** Chromium's executable. */
+  chromiumPath?: string;
+  /** Results page URL template; `{query}` becomes the URL-encoded query. */
+  searchUrl?: string;
 }
 
 /** One default policy per context object: its fetch pools sockets, so it is shared by every client. */
