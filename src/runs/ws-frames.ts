@@ -3,7 +3,7 @@
  * parsed against, and builders for the server's frames, so keys and their order live in one place.
  */
 import { z } from 'zod';
-import type { AgentMessage, ModelClientStreamingChunkEvent, RequestUsage, TaskResult } from '../engine/index.js';
+import type { AgentMessage, ModelClientStreamingChunkEvent, RequestUsage, RunCost, TaskResult } from '../engine/index.js';
 
 const FileSchema = z.object({
   name: z.string().min(1).max(255),
@@ -39,6 +39,8 @@ export const DEFAULT_STOP_REASON = 'User requested stop/cancellation';
 export interface TeamResult {
   task_result: TaskResult;
   usage: RequestUsage;
+  /** USD, as AG2's run completion reports it (README: Cost); only when some call's model has a price. */
+  cost?: RunCost;
   duration: number;
 }
 
