@@ -1,32 +1,37 @@
 /**
  * Model prices for runs and the process's running cost per model (README, Operating it: Cost).
- * The price table is the engine's built-in one with MODEL_PRICES_FILE laid over it, read once at
- * start-up: a bad file stops the start with a PriceFileError naming the file and the bad entry.
+ * The price table is the engine's built-in one with MODEL_PRICES_FILE laid over it, read once as
+ * the app initialises: a bad file stops the start (app.init() rejects) with a PriceFileError
+ * naming the file and the bad entry.
  */
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { loadPrices, usageModel, type AgentMessage, type PriceTable } from '../engine/index.js';
 
-/** Injection token of the PriceTable runs are priced with. */
-export const MODEL_PRICES = Symbol('MODEL_PRICES');
-
-/** USD spent per model (as the provider reported it) since the process started; read by /metrics. */
+/** The prices runs are priced with, and USD spent per model since the process started (read by /metrics). */
 @Injectable()
-export class ModelCostLedger {
+export class ModelCostLedger implements OnModuleInit {
+  private table: PriceTable | undefined;
   private readonly totals = new Map<string, number>();
 
-  constructor(@Inject(MODEL_PRICES) readonly prices: PriceTable) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  /** Counts the cost of one priced message (`models_usage.cost`, USD) under its model. */
-  record(model: string, usd: number): void {
-    this.totals.set(model, (this.totals.get(model) ?? 0) + usd);
+  /** Reads the price table; an init hook rather than a provider factory, so a bad file rejects the start instead of aborting the process. */
+  onModuleInit(): void {
+    this.table = loadPrices(this.config.ops.modelPricesFile);
   }
 
-  /** Counts a message the run driver priced (its `models_usage.cost`) under the model that reported it. */
+  /** The built-in table with MODEL_PRICES_FILE over it. */
+  get prices(): PriceTable {
+    this.table ??= loadPrices(this.config.ops.modelPricesFile);
+    return this.table;
+  }
+
+  /** Counts a message the run driver priced (its `models_usage.cost`, USD) under the model that reported it. */
   recordMessage(message: AgentMessage): void {
     const usage = message.models_usage;
     const model = usage ? usageModel(usage) : undefined;
-    if (usage?.cost !== undefined && model) this.record(model, usage.cost);
+    if (usage?.cost !== undefined && model) this.totals.set(model, (this.totals.get(model) ?? 0) + usage.cost);
   }
 
   /** Each model's USD total so far. */
@@ -35,12 +40,6 @@ export class ModelCostLedger {
   }
 }
 
-/** The price table and the ledger, shared by the run socket and /metrics (one instance per app). */
-@Module({
-  providers: [
-    { provide: MODEL_PRICES, inject: [APP_CONFIG], useFactory: (config: AppConfig): PriceTable => loadPrices(config.ops.modelPricesFile) },
-    ModelCostLedger,
-  ],
-  exports: [MODEL_PRICES, ModelCostLedger],
-})
+/** The ledger, shared by the run socket and /metrics (one instance per app). */
+@Module({ providers: [ModelCostLedger], exports: [ModelCostLedger] })
 export class ModelCostsModule {}
