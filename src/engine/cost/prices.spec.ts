@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtInPrices, costOf, loadPrices, PriceFileError, PriceTable } from './prices.js';
 import { RunCostMeter } from './run-cost.js';
+import type { RequestUsage } from '../messages.js';
 import { tagUsageModel } from './usage-model.js';
 
 function priceFile(content: string): string {
@@ -60,8 +61,8 @@ describe('cost arithmetic: USD = tokens / 1e6 × USD per million tokens', () => 
 describe('RunCostMeter (AG2 run completion cost shape)', () => {
   it('sets models_usage.cost on a known model and sums per model with total_cost', () => {
     const meter = new RunCostMeter(builtInPrices());
-    const a = tagUsageModel({ prompt_tokens: 1000, completion_tokens: 100 }, 'gpt-4o-mini-2024-07-18');
-    const b = tagUsageModel({ prompt_tokens: 2000, completion_tokens: 200 }, 'gpt-4o-mini-2024-07-18');
+    const a = tagUsageModel<RequestUsage>({ prompt_tokens: 1000, completion_tokens: 100 }, 'gpt-4o-mini-2024-07-18');
+    const b = tagUsageModel<RequestUsage>({ prompt_tokens: 2000, completion_tokens: 200 }, 'gpt-4o-mini-2024-07-18');
     expect(meter.price(a)).toEqual({ model: 'gpt-4o-mini-2024-07-18', cost: 0.00021 });
     meter.price(b);
     expect(a.cost).toBe(0.00021);
