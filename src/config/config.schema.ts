@@ -215,6 +215,8 @@ export const envSchema = z.object({
   METRICS: z.enum(['on', 'off']).default('off'),
   /** Serve /metrics on its own port (on HOST) instead of the API port; unset: the API port. */
   METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
+  /** A JSON price table laid over the built-in one (README, Operating it: Cost); unset: built-in prices only. */
+  MODEL_PRICES_FILE: optionalString,
   /** Label of the default-gallery team that the plain-text chat socket /ws/chat runs. */
   CHAT_DEFAULT_TEAM: z.string().trim().min(1).default('Weather chat'),
   /** Label of the default-gallery team that POST /chat/completions converses with. */

@@ -96,7 +96,7 @@ export interface AppConfig {
   /** AGS's MCP playground (/api/mcp/ws/*): sessions per user (MCP_MAX_SESSIONS_PER_USER), seconds a session waits for its socket (MCP_CONNECT_TTL_S). */
   mcp: { maxSessionsPerUser: number; connectTtlS: number };
   /** Operations (README, Operating it): shutdown drain bound (s), Prometheus metrics. */
-  ops: { shutdownGraceS: number; metrics: boolean; metricsPort: number | undefined };
+  ops: { shutdownGraceS: number; metrics: boolean; metricsPort: number | undefined; modelPricesFile: string | undefined };
 }
 
 /** Injection token for {@link AppConfig}. */
@@ -205,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       shutdownGraceS: e.SHUTDOWN_GRACE_S,
       metrics: e.METRICS === 'on',
       metricsPort: e.METRICS_PORT,
+      modelPricesFile: e.MODEL_PRICES_FILE,
     },
   };
 }

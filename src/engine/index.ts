@@ -63,6 +63,9 @@ export { Swarm } from './teams/swarm.js';
 
 // Driving a run: the one loop every front end uses
 export { driveTeam, INTERNAL_RUN_ERROR, stopReasons, type DriveLimits, type DriveOptions, type TeamSource } from './driver/drive-team.js';
+export { builtInPrices, costOf, loadPrices, PriceFileError, PriceTable, type ModelPrice, type PricedTokens } from './cost/prices.js';
+export type { CostSummary, ModelCost, RunCost } from './cost/run-cost.js';
+export { tagUsageModel, usageModel } from './cost/usage-model.js';
 export type { RunEvent, RunOutcome, RunStatus } from './driver/run-outcome.js';
 
 // Termination conditions

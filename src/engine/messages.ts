@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 export interface RequestUsage {
   prompt_tokens: number;
   completion_tokens: number;
+  /** USD, set by the run driver when the reporting model has a price (../cost/); absent otherwise, never 0 for unknown. */
+  cost?: number;
 }
 
 /** A tool call the model asked for. `arguments` is the JSON text the model produced. */

@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import { LiveRunsModule } from '../live-runs/live-runs.module.js';
+import { ModelCostLedger, ModelCostsModule } from '../runs/model-costs.js';
+import { registerCostMetrics } from './cost-metrics.js';
 import { createMetricsRegistry } from './metrics.js';
 import { METRICS_REGISTRY, MetricsController } from './metrics.controller.js';
 import { MetricsServer } from './metrics-server.js';
@@ -13,13 +15,17 @@ export class ObservabilityModule {
     if (!config.ops.metrics) return { module: ObservabilityModule };
     return {
       module: ObservabilityModule,
-      imports: [LiveRunsModule],
+      imports: [LiveRunsModule, ModelCostsModule],
       controllers: config.ops.metricsPort === undefined ? [MetricsController] : [],
       providers: [
         {
           provide: METRICS_REGISTRY,
-          inject: [LiveRunRegistry],
-          useFactory: (runs: LiveRunRegistry) => createMetricsRegistry({ liveRuns: () => runs.count() }),
+          inject: [LiveRunRegistry, ModelCostLedger],
+          useFactory: (runs: LiveRunRegistry, costs: ModelCostLedger) => {
+            const registry = createMetricsRegistry({ liveRuns: () => runs.count() });
+            registerCostMetrics(registry, costs);
+            return registry;
+          },
         },
         MetricsServer,
       ],

@@ -12,13 +12,14 @@ import { RunStarter } from './run-starter.js';
 import { RunStreamController } from './run-stream.controller.js';
 import { RunsGateway } from './runs.gateway.js';
 import { STREAMING_OPTIONS, type StreamingOptions } from './streaming-options.js';
+import { ModelCostsModule } from './model-costs.js';
 import { TeamManager } from './team-manager.js';
 import { TypeOrmRunJournal } from './typeorm-run-journal.js';
 import { WebSocketManager } from './websocket-manager.js';
 
 /** The run socket and its REST extras: the gateway, the manager, the journal, replay, stop and input. */
 @Module({
-  imports: [RunsModule, SessionsModule, TeamsModule, LiveRunsModule, SettingsModule],
+  imports: [RunsModule, SessionsModule, TeamsModule, LiveRunsModule, SettingsModule, ModelCostsModule],
   controllers: [RunStreamController],
   providers: [
     { provide: RunJournal, useClass: TypeOrmRunJournal },

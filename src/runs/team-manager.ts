@@ -8,6 +8,7 @@ import { createMessage, driveTeam, loadTeam, type ChatMessage, type DriveLimits,
 import { storableText, storableTextOrNull } from '../database/storable-text.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
 import { SettingsService } from '../settings/settings.service.js';
+import { ModelCostLedger } from './model-costs.js';
 import type { LiveRun } from './live-run.js';
 import type { RunFinish } from './run-journal.js';
 import { RunIOStream } from './run-io-stream.js';
@@ -20,6 +21,7 @@ export class TeamManager {
   constructor(
     private readonly contexts: UserEngineContexts,
     private readonly settings: SettingsService,
+    private readonly costs: ModelCostLedger,
   ) {}
 
   /**
@@ -35,12 +37,13 @@ export class TeamManager {
     // and their UI settings say whether model calls are shown (LLM call events).
     const load = async () =>
       loadTeam(component, { ...(await this.contexts.forUser(live.run.userId)), llmCallEvents: await this.llmCallEvents(live) });
-    const run = driveTeam(load, task, { signal: live.signal, io: new RunIOStream(live), limits });
+    const run = driveTeam(load, task, { signal: live.signal, io: new RunIOStream(live), limits, prices: this.costs.prices });
     for await (const event of run) {
       switch (event.type) {
         case 'message':
           // The input request reaches viewers as an `input_request` frame from the RunIOStream.
           if (event.message.type === 'UserInputRequestedEvent') continue;
+          this.costs.recordMessage(event.message);
           try {
             await live.emit(frames.message(event.message), event.message.type === 'ModelClientStreamingChunkEvent' ? undefined : [event.message]);
           } catch (error) {
@@ -78,6 +81,8 @@ function terminalFrame(outcome: RunOutcome): [RunFrameBody, RunFinish] {
   const teamResult = (messages: TeamResult['task_result']['messages']): TeamResult => ({
     task_result: { messages, stop_reason: stopReason },
     usage: outcome.usage,
+    // AG2's run completion `cost`; absent when no call's model has a price.
+    ...(outcome.cost ? { cost: outcome.cost } : {}),
     duration: outcome.durationS,
   });
   switch (outcome.status) {

@@ -3,7 +3,14 @@
  * parsed against, and builders for the server's frames, so keys and their order live in one place.
  */
 import { z } from 'zod';
-import { AGENT_MESSAGE_TYPES, type AgentMessage, type ModelClientStreamingChunkEvent, type RequestUsage, type TaskResult } from '../engine/index.js';
+import {
+  AGENT_MESSAGE_TYPES,
+  type AgentMessage,
+  type ModelClientStreamingChunkEvent,
+  type RequestUsage,
+  type RunCost,
+  type TaskResult,
+} from '../engine/index.js';
 
 const FileSchema = z.object({
   name: z.string().min(1).max(255),
@@ -42,7 +49,12 @@ export const DEFAULT_STOP_REASON = 'User requested stop/cancellation';
  * types keep the engine's precision while the schema documents (and checks) the common part.
  * `satisfies`-style checks at the end of this file make the compiler refuse a drift between the two.
  */
-const RequestUsageSchema = z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int() });
+const RequestUsageSchema = z.object({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  /** USD, when the reporting model has a price (README: Cost). */
+  cost: z.number().optional(),
+});
 const agentMessageShape = {
   id: z.string(),
   source: z.string(),
@@ -67,10 +79,18 @@ const AgentMessageSchema = AgentMessageWireSchema as unknown as z.ZodType<AgentM
 const ChunkSchema = ChunkWireSchema as unknown as z.ZodType<ModelClientStreamingChunkEvent>;
 
 /** AGS's TeamResult, with real usage (protocol §2.5). */
+/** AG2's cost summary: `total_cost` (USD) and per model name `{cost, prompt_tokens, completion_tokens, total_tokens}`. */
+const CostSummarySchema = z
+  .object({ total_cost: z.number() })
+  .catchall(
+    z.union([z.number(), z.object({ cost: z.number(), prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() })]),
+  );
 export const TeamResultSchema = z
   .object({
     task_result: z.object({ messages: z.array(AgentMessageSchema), stop_reason: z.string().nullable() }),
     usage: RequestUsageSchema,
+    /** USD, as AG2's run completion reports it (README: Cost); only when some call's model has a price. */
+    cost: z.object({ usage_including_cached_inference: CostSummarySchema, usage_excluding_cached_inference: CostSummarySchema }).optional(),
     /** Seconds the run took. */
     duration: z.number(),
   })
@@ -204,4 +224,5 @@ export type _WireChecks = [
   Assert<ModelClientStreamingChunkEvent extends z.infer<z.ZodObject<typeof chunkShape>> ? true : false>,
   Assert<TeamResult['task_result'] extends TaskResult ? (TaskResult extends TeamResult['task_result'] ? true : false) : false>,
   Assert<TeamResult['usage'] extends RequestUsage ? true : false>,
+  Assert<RunCost extends NonNullable<TeamResult['cost']> ? true : false>,
 ];

@@ -379,37 +379,11 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     ]);
   });
 
-  it('timeline: cost per step and in total when the usage carries one; LLM call events only with the setting on', async () => {
-    const w = await signedIn();
-    await w.page.selectOption('#team-select', { label: 'Weather chat' });
-    await w.page.fill('#task', 'What is the weather in Rome?');
-    await w.page.press('#task', 'Enter');
-    await waitStatus(w, 'complete');
-    // This server's usage has no cost yet (another part adds it), nor does its engine log LLM
-    // calls: the real log is handed to the page with a `cost` in each usage and one LLMCallEvent
-    // (AgentChat's shape: tokens at the top level) before the first model turn.
-    await w.page.route('**/api/runs/*/events*', async (route) => {
-      const response = await route.fetch();
-      const body = await response.json();
-      const frames = body.data as { type: string; seq: number; data?: Record<string, any> }[];
-      for (const frame of frames) if (frame.data?.models_usage) frame.data.models_usage.cost = 0.0012;
-      const first = frames.findIndex((f) => f.data?.models_usage);
-      const at = frames[first]!.data!;
-      frames.splice(first, 0, {
-        type: 'message',
-        seq: frames[first]!.seq,
-        data: {
-          type: 'LLMCallEvent',
-          source: at.source,
-          prompt_tokens: 10,
-          completion_tokens: 2,
-          created_at: at.created_at,
-          messages: [],
-          response: {},
-        },
-      });
-      await route.fulfill({ response, json: body });
-    });
+  it('timeline: cost per step and in total for a priced model; LLM call events (logged with the setting on) shown only with it on', async () => {
+    // A real run: an OpenAI-compatible server (the fake) answering as gpt-4o-mini, which the
+    // built-in price table knows ($0.15 / $0.60 per million tokens), with the user's
+    // show_llm_call_events on at the run's start, so the engine logs AGS's LLMCallEventMessage
+    // (source `llm_call_event`, content AgentChat's LLMCallEvent as JSON) before each model turn.
     const setLlmEvents = async (on: boolean) => {
       const current = (await t.http.get('/api/settings/').set(bearer(ALICE)).expect(200)).body.data.config;
       await t.http
@@ -418,30 +392,53 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
         .send({ config: { ...current, ui: { ...current.ui, show_llm_call_events: on } } })
         .expect(200);
     };
+    const team = structuredClone(teamFixture('openai-assistant')) as Record<string, any>;
+    team.label = 'Priced assistant (cost)';
+    const agent = team.config.participants[0].config;
+    agent.model_client.config.base_url = model.baseUrl;
+    agent.model_client.config.model = 'gpt-4o-mini';
+    agent.workbench = [];
+    await t.http.post('/api/teams/').set(bearer(ALICE)).send({ component: team }).expect(200);
+    model.push(
+      { type: 'text', text: 'Working on it.', usage: { prompt_tokens: 1000, completion_tokens: 500 } },
+      { type: 'text', text: 'All done. TERMINATE', usage: { prompt_tokens: 2000, completion_tokens: 1000 } },
+    );
+    await setLlmEvents(true);
 
-    await setLlmEvents(false);
+    const w = await signedIn();
+    await w.page.selectOption('#team-select', { label: 'Priced assistant (cost)' });
+    await w.page.fill('#task', 'Say done');
+    await w.page.press('#task', 'Enter');
+    await waitStatus(w, 'complete');
+
     await lastRun(w).locator('button.replay').click();
     const summary = w.page.locator('#timeline-summary');
+    const steps = w.page.locator('#timeline-steps .step');
     await summary.filter({ hasText: 'cost' }).waitFor();
-    const modelSteps = await w.page.locator('#timeline-steps .step').filter({ hasText: 'tokens' }).count();
-    expect(modelSteps).toBeGreaterThanOrEqual(2);
-    await expect(summary.textContent()).resolves.toContain(`cost $${Number((0.0012 * modelSteps).toFixed(6))}`);
-    await expect(summary.textContent()).resolves.toContain('1 LLM call events hidden');
-    await expect(w.page.locator('#timeline-steps .step').filter({ hasText: 'tokens' }).first().locator('.step-facts').textContent()).resolves.toMatch(
-      / · \$0\.0012$/,
-    );
-    await expect(w.page.locator('#timeline-steps .step[data-kind="llm_call"]').count()).resolves.toBe(0);
-
-    await setLlmEvents(true);
-    await w.page.click('#timeline-back');
-    await lastRun(w).locator('button.replay').click();
+    // Two model turns: 1000 × 0.15e-6 + 500 × 0.6e-6 = $0.00045 and 2000 × 0.15e-6 + 1000 × 0.6e-6 = $0.0009.
+    const turns = steps.filter({ hasText: 'assistant_agent · spoke' });
+    await expect(
+      turns.evaluateAll((items) => items.map((i) => i.querySelector('.step-facts')!.textContent!.replace(/^\+[\d.]+ s · /, ''))),
+    ).resolves.toEqual(['1500 tokens · $0.00045', '3000 tokens · $0.0009']);
+    // The LLM calls repeat their turns' tokens and carry no cost: the totals count each turn once.
     const llm = w.page.locator('#timeline-steps .step[data-kind="llm_call"]');
-    await llm.waitFor();
-    await expect(llm.textContent()).resolves.toContain('chatbot · LLM call');
-    await expect(llm.locator('.step-facts').textContent()).resolves.toContain('12 tokens');
-    // The LLM call repeats its turn's tokens: the total counts them once.
+    await expect(llm.count()).resolves.toBe(2);
+    await expect(llm.first().textContent()).resolves.toContain('assistant_agent · LLM call');
+    await expect(llm.first().textContent()).resolves.toContain('Answered: Working on it.');
+    await expect(llm.first().locator('.step-facts').textContent()).resolves.toMatch(/ · 1500 tokens$/);
+    await expect(summary.textContent()).resolves.toContain('4500 tokens (3000 prompt, 1500 completion)');
+    await expect(summary.textContent()).resolves.toContain('cost $0.00135');
     await expect(summary.textContent()).resolves.not.toContain('hidden');
     await w.screenshot('timeline-cost-llm-calls');
+
+    // With the setting off the logged events are hidden, and said so.
+    await setLlmEvents(false);
+    await w.page.click('#timeline-back');
+    await lastRun(w).locator('button.replay').click();
+    await summary.filter({ hasText: 'hidden' }).waitFor();
+    await expect(summary.textContent()).resolves.toContain('2 LLM call events hidden');
+    await expect(summary.textContent()).resolves.toContain('cost $0.00135');
+    await expect(llm.count()).resolves.toBe(0);
   });
 });
 

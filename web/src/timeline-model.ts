@@ -28,7 +28,26 @@ export interface Step {
   message?: AgentMessage;
 }
 
-const LLM_CALL_TYPES = new Set(['LLMCallEvent', 'LLMStreamEndEvent']);
+/** AGS's LLMCallEventMessage (source `llm_call_event`), whose `content` is AgentChat's LLMCallEvent as JSON. */
+const LLM_CALL_TYPE = 'LLMCallEventMessage';
+
+/** The parts of AgentChat's LLMCallEvent a step shows; null when the content is not one. */
+interface LlmCall {
+  agent_id?: string;
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  response?: { content?: unknown };
+}
+
+function llmCallOf(message: AgentMessage): LlmCall | null {
+  if (message.type !== LLM_CALL_TYPE || typeof message.content !== 'string') return null;
+  try {
+    const call = JSON.parse(message.content) as unknown;
+    return call && typeof call === 'object' ? (call as LlmCall) : null;
+  } catch {
+    return null;
+  }
+}
 
 function timeOf(frame: RunFrame): number | null {
   const iso = (frame.type === 'message' ? frame.data.created_at : undefined) ?? frame.timestamp;
@@ -37,9 +56,8 @@ function timeOf(frame: RunFrame): number | null {
 }
 
 function usageOf(message: AgentMessage): Pick<Step, 'prompt_tokens' | 'completion_tokens' | 'cost'> {
-  const usage = message.models_usage as (Record<string, unknown> & object) | null | undefined;
-  // LLMCallEvent carries its tokens at the top level (AgentChat's LLMCallEvent).
-  const source = usage ?? (message as unknown as Record<string, unknown>);
+  // An LLM call event carries its tokens inside its JSON content (AgentChat's LLMCallEvent), never a cost.
+  const source = (message.models_usage ?? llmCallOf(message) ?? {}) as Record<string, unknown>;
   const out: Pick<Step, 'prompt_tokens' | 'completion_tokens' | 'cost'> = {};
   if (typeof source.prompt_tokens === 'number') out.prompt_tokens = source.prompt_tokens;
   if (typeof source.completion_tokens === 'number') out.completion_tokens = source.completion_tokens;
@@ -62,8 +80,14 @@ function describeMessage(message: AgentMessage): Pick<Step, 'kind' | 'text'> | n
     }
     case 'HandoffMessage':
       return { kind: 'handoff', text: `Hand-off to ${message.target ?? '?'}: ${contentText(message.content)}` };
+    case LLM_CALL_TYPE: {
+      const answer = llmCallOf(message)?.response?.content;
+      return {
+        kind: 'llm_call',
+        text: answer === undefined ? 'Model call' : `Answered: ${typeof answer === 'string' ? answer : JSON.stringify(answer)}`,
+      };
+    }
     default:
-      if (LLM_CALL_TYPES.has(message.type)) return { kind: 'llm_call', text: `${message.type}` };
       return { kind: 'message', text: contentText(message.content) };
   }
 }
@@ -79,7 +103,9 @@ export function buildSteps(frames: RunFrame[]): Step[] {
     let step: Omit<Step, 'at' | 'took'> | null = null;
     if (frame.type === 'message') {
       const described = describeMessage(frame.data);
-      if (described) step = { seq: frame.seq ?? 0, who: frame.data.source, ...described, ...usageOf(frame.data), message: frame.data };
+      // An LLM call is the calling agent's step (its event's source is AGS's `llm_call_event`).
+      const who = llmCallOf(frame.data)?.agent_id ?? frame.data.source;
+      if (described) step = { seq: frame.seq ?? 0, who, ...described, ...usageOf(frame.data), message: frame.data };
     } else if (frame.type === 'input_request') {
       step = { seq: frame.seq ?? 0, kind: 'input', who: frame.source ?? 'user', text: `Waits for input: ${frame.prompt}` };
     } else if (frame.type === 'result' || frame.type === 'completion') {
@@ -105,13 +131,14 @@ export interface Totals {
 }
 
 export function totals(steps: Step[]): Totals {
-  const costs = steps.filter((s) => typeof s.cost === 'number');
   // LLM call events repeat the tokens of the message they produced: counted once, from messages.
   const counted = steps.filter((s) => s.kind !== 'llm_call');
+  const costs = counted.filter((s) => typeof s.cost === 'number');
   return {
     prompt_tokens: counted.reduce((n, s) => n + (s.prompt_tokens ?? 0), 0),
     completion_tokens: counted.reduce((n, s) => n + (s.completion_tokens ?? 0), 0),
-    cost: costs.length ? costs.filter((s) => s.kind !== 'llm_call').reduce((n, s) => n + (s.cost ?? 0), 0) : null,
+    // Summed in 1e-10 USD steps (the server's rounding), so 0.00045 + 0.0009 reads 0.00135.
+    cost: costs.length ? Math.round(costs.reduce((n, s) => n + (s.cost ?? 0), 0) * 1e10) / 1e10 : null,
     duration: steps.length ? steps[steps.length - 1]!.at : 0,
   };
 }

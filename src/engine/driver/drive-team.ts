@@ -7,6 +7,8 @@
 import { cancelledFrom, EngineError, InputUnavailableError, RunStateError } from '../errors.js';
 import type { InputOptions, IOStream } from '../io/io-stream.js';
 import { addUsage, isChatMessage, isRecordedMessage, ZERO_USAGE, type AgentMessage, type RequestUsage, type TaskResult } from '../messages.js';
+import { RunCostMeter } from '../cost/run-cost.js';
+import type { PriceTable } from '../cost/prices.js';
 import { isTaskResult, type TaskInput, type Team } from '../teams/team.js';
 import type { RunEvent, RunOutcome } from './run-outcome.js';
 
@@ -26,6 +28,8 @@ export interface DriveOptions {
   /** Where a human answers input requests. Without one, an input request ends the run `error` (InputUnavailableError). */
   io?: IOStream;
   limits?: DriveLimits;
+  /** Model prices: with them each call's `models_usage.cost` (USD) is set and the outcome carries the run's `cost`. */
+  prices?: PriceTable;
 }
 
 /** A team, or how to load one: a loaded team is the caller's to close; one the driver loads, the driver closes. */
@@ -64,10 +68,15 @@ export async function* driveTeam(
 
   const messages: AgentMessage[] = [];
   let usage: RequestUsage = { ...ZERO_USAGE };
-  const end = (fields: Pick<RunOutcome, 'status' | 'stopReason'> & { error?: Error; messages?: AgentMessage[] }): RunEvent => ({
-    type: 'outcome',
-    outcome: { messages, usage, durationS: (performance.now() - started) / 1000, ...fields } as RunOutcome,
-  });
+  // Priced here, the one place every front end's messages pass, so a message's cost and the run's agree.
+  const meter = options.prices ? new RunCostMeter(options.prices) : undefined;
+  const end = (fields: Pick<RunOutcome, 'status' | 'stopReason'> & { error?: Error; messages?: AgentMessage[] }): RunEvent => {
+    const cost = meter?.summary();
+    return {
+      type: 'outcome',
+      outcome: { messages, usage, ...(cost ? { cost } : {}), durationS: (performance.now() - started) / 1000, ...fields } as RunOutcome,
+    };
+  };
 
   let team: Team | undefined;
   const owned = typeof source === 'function';
@@ -89,6 +98,7 @@ export async function* driveTeam(
       // terminates on that turn still completes normally.
       if (turnsAllowed !== undefined && turns >= turnsAllowed) caps.abort(stopReasons.maxTurns(turnsAllowed));
       if (signal.aborted) break;
+      meter?.price(item.models_usage);
       usage = addUsage(usage, item.models_usage);
       if (isRecordedMessage(item)) messages.push(item);
       if (isChatMessage(item) && seen++ >= taskCount) turns++;

@@ -3,6 +3,7 @@
  * exactly one outcome. The shapes follow AgentChat's TaskResult (messages, stop_reason) plus
  * the usage and duration AutoGen Studio's TeamResult adds.
  */
+import type { RunCost } from '../cost/run-cost.js';
 import type { AgentMessage, RequestUsage } from '../messages.js';
 
 /** How a run ended; `complete` is AgentChat's normal end (a termination condition, max_turns). */
@@ -16,6 +17,8 @@ interface OutcomeBase {
   messages: AgentMessage[];
   /** Model usage summed over every message of the run (tokens). */
   usage: RequestUsage;
+  /** USD, as AG2's run completion reports it; only when the driver had prices and some call's model was known. */
+  cost?: RunCost;
   /** Wall-clock duration of the run, in seconds. */
   durationS: number;
 }

@@ -26,6 +26,7 @@ import {
   type AnthropicWireAnswer,
   type AnthropicWireEvent,
 } from './anthropic-mapping.js';
+import { tagUsageModel } from '../cost/usage-model.js';
 import type { ChatCompletionClient, CreateOptions, CreateResult, LLMMessage, ModelInfo, ModelStreamItem } from './model-client.js';
 import type { ModelClientOptions } from './openai-client.js';
 import { parseClientConfig } from './openai-config.js';
@@ -104,7 +105,9 @@ export class AnthropicChatCompletionClient implements ChatCompletionClient {
       const answer = await sdk.messages.create({ ...request, stream: false } as unknown as Anthropic.MessageCreateParamsNonStreaming, {
         signal: options.signal,
       });
-      return fromAnthropicMessage(answer as unknown as AnthropicWireAnswer);
+      const result = fromAnthropicMessage(answer as unknown as AnthropicWireAnswer);
+      tagUsageModel(result.usage, (answer as { model?: string }).model || this.settings.model);
+      return result;
     } catch (error) {
       throw toAnthropicEngineError(error, options.signal, !!this.apiKey);
     }
@@ -152,7 +155,9 @@ export class AnthropicChatCompletionClient implements ChatCompletionClient {
     // An aborted stream may end quietly instead of throwing; it is still a cancellation.
     throwIfAborted(options.signal);
     if (stalled) throw stallError(this.streamIdleMs);
-    yield accumulator.result();
+    const result = accumulator.result();
+    tagUsageModel(result.usage, this.settings.model);
+    yield result;
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import { ConfigError, EngineError, ModelError, cancelledFrom } from '../errors.j
 import type { FunctionCall, RequestUsage } from '../messages.js';
 import type { Configurable } from '../components/component-model.js';
 import { approximateTokens } from '../agents/model-context-limited.js';
+import { tagUsageModel } from '../cost/usage-model.js';
 import type { ChatCompletionClient, CreateOptions, CreateResult, LLMMessage, ModelInfo, ModelStreamItem, ToolSchema } from './model-client.js';
 import {
   OllamaClientConfigSchema,
@@ -65,7 +66,7 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
     } catch (error) {
       throw this.failure(error, options.signal, 'answer');
     }
-    const usage = usageOf(chunk);
+    const usage = tagUsageModel(usageOf(chunk), String(this.config.model));
     const message = chunk.message ?? {};
     if (message.tool_calls) {
       return {
@@ -101,7 +102,7 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
       throw this.failure(error, options.signal, 'stream');
     }
     if (!last) throw new ModelError('The Ollama stream ended without a response');
-    const usage = usageOf(last);
+    const usage = tagUsageModel(usageOf(last), String(this.config.model));
     if (calls.length > 0) {
       // Text that came with tool calls is the model's thought, as AgentChat reads it.
       yield { finish_reason: finishReason(doneReason), content: calls, usage, cached: false, ...(text.length ? { thought: text.join('') } : {}) };

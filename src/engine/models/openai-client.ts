@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import OpenAI, { AzureOpenAI, type ClientOptions } from 'openai';
 import { EgressPolicy, OPENAI_DEFAULT_BASE_URL, keyFor, serverEgressPolicy, type ServerCredentials } from '../egress/index.js';
 import { ConfigError, ModelError, throwIfAborted } from '../errors.js';
+import { tagUsageModel } from '../cost/usage-model.js';
 import type { ChatCompletionClient, CreateOptions, CreateResult, LLMMessage, ModelInfo, ModelStreamItem } from './model-client.js';
 import {
   AzureOpenAIClientConfigSchema,
@@ -107,7 +108,10 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
       const sdk = this.client(); // a missing key is reported before any network use
       await this.checkDestination();
       const completion = await sdk.chat.completions.create({ ...request, stream: false }, { signal: options.signal });
-      return fromCompletion(completion);
+      // Priced by the model the server says answered (a dated snapshot of the alias asked for).
+      const result = fromCompletion(completion);
+      tagUsageModel(result.usage, completion.model || this.model);
+      return result;
     } catch (error) {
       throw toEngineError(error, options.signal, this.keySent);
     }
@@ -117,6 +121,7 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
     throwIfAborted(options.signal);
     const request = buildRequest(this.model, messages, options, this.createArgs);
     const accumulator = new StreamAccumulator();
+    let reportedModel: string | undefined;
     // One controller for the HTTP request: the caller's abort and a stalled stream both end it.
     const controller = new AbortController();
     const forwardAbort = () => controller.abort();
@@ -140,6 +145,7 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
       );
       rearm();
       for await (const chunk of stream) {
+        if (chunk.model) reportedModel = chunk.model;
         const delta = accumulator.push(chunk);
         if (delta) {
           clearTimeout(timer); // time the consumer spends on a delta is not the server stalling
@@ -157,7 +163,9 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
     // The SDK ends an aborted stream quietly instead of throwing; it is still a cancellation.
     throwIfAborted(options.signal);
     if (stalled) throw stallError(this.streamIdleMs);
-    yield accumulator.result();
+    const result = accumulator.result();
+    tagUsageModel(result.usage, reportedModel ?? this.model);
+    yield result;
   }
 
   async close(): Promise<void> {
