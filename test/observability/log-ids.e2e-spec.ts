@@ -91,6 +91,7 @@ describe('log lines carry run_id and request_id (LOG_FORMAT=json)', () => {
     await expect.poll(() => (line = lines.find((l) => l.context === 'TeamManager' && l.run_id === runId)), { timeout: 5_000 }).toBeDefined();
     expect(line).toMatchObject({ level: 'WARN', run_id: runId, msg: expect.stringContaining('Run failed') });
     // The run line's text is scrubbed like any other: the key in the upstream error is not logged.
+    expect(line!.msg).toContain('no such model [REDACTED]');
     expect(JSON.stringify(lines)).not.toContain('sk-LEAKEDKEY123456');
   }, 60_000);
 });
