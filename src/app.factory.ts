@@ -1,4 +1,4 @@
-import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -14,8 +14,8 @@ import { PathWsAdapter } from './websocket/path-ws-adapter.js';
 import { SocketGate } from './websocket/socket-gate.js';
 
 export interface CreateAppOptions {
-  /** Nest logger: false silences it (tests); default, pino at LOG_LEVEL in LOG_FORMAT. */
-  logger?: false | LogLevel[];
+  /** Nest logger: false silences it (tests), a LoggerService replaces it (tests reading the log); default, pino at LOG_LEVEL in LOG_FORMAT. */
+  logger?: false | LogLevel[] | LoggerService;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '::1', '[::1]']);

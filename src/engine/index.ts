@@ -92,6 +92,7 @@ export { validateComponent, type ValidationIssue, type ValidationResult } from '
 export { dumpComponent } from './components/dump.js';
 export { findEntry, knownProviders } from './components/registry.js';
 export { FunctionTool } from './components/function-tool.js';
+export * from './observer.js';
 export { ComponentConfigError, egressOf, type LoadContext, type ComponentTypeMap, type WebSurferSettings } from './components/registry-types.js';
 
 // IO

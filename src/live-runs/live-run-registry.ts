@@ -9,6 +9,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { AppError } from '../common/errors.js';
 import type { DriveLimits } from '../engine/index.js';
 import { RunSlots, type SlotLimits } from './run-slots.js';
+import { runLine } from '../observability/run-log.js';
 
 export const LIVE_RUN_OPTIONS = Symbol('LIVE_RUN_OPTIONS');
 
@@ -99,7 +100,7 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
       limits: this.options.limits,
       run,
       launch: (body) => {
-        run(body).catch((error: unknown) => this.logger.error(`Run ${key} failed outside its own reporting: ${String(error)}`));
+        run(body).catch((error: unknown) => this.logger.error(runLine(key, `Run failed outside its own reporting: ${String(error)}`)));
       },
       stop: (reason) => {
         if (!controller.signal.aborted) controller.abort(reason);

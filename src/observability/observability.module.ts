@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import type { Registry } from 'prom-client';
 import type { AppConfig } from '../config/config.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import { LiveRunsModule } from '../live-runs/live-runs.module.js';
@@ -7,14 +8,21 @@ import { registerCostMetrics } from './cost-metrics.js';
 import { createMetricsRegistry } from './metrics.js';
 import { METRICS_REGISTRY, MetricsController } from './metrics.controller.js';
 import { MetricsServer } from './metrics-server.js';
+import { createRunMetrics, NO_RUN_METRICS, RUN_METRICS } from './run-metrics.js';
 
-/** Operations: Prometheus metrics when METRICS=on (on the API port, or METRICS_PORT). */
+/**
+ * Operations: Prometheus metrics when METRICS=on (on the API port, or METRICS_PORT). Global, so
+ * the run pipeline can inject RUN_METRICS (a no-op with METRICS off) without importing this module.
+ */
 @Module({})
 export class ObservabilityModule {
   static forRoot(config: AppConfig): DynamicModule {
-    if (!config.ops.metrics) return { module: ObservabilityModule };
+    if (!config.ops.metrics) {
+      return { module: ObservabilityModule, global: true, providers: [{ provide: RUN_METRICS, useValue: NO_RUN_METRICS }], exports: [RUN_METRICS] };
+    }
     return {
       module: ObservabilityModule,
+      global: true,
       imports: [LiveRunsModule, ModelCostsModule],
       controllers: config.ops.metricsPort === undefined ? [MetricsController] : [],
       providers: [
@@ -27,8 +35,10 @@ export class ObservabilityModule {
             return registry;
           },
         },
+        { provide: RUN_METRICS, inject: [METRICS_REGISTRY], useFactory: (registry: Registry) => createRunMetrics(registry) },
         MetricsServer,
       ],
+      exports: [RUN_METRICS],
     };
   }
 }

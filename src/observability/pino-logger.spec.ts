@@ -58,8 +58,9 @@ describe(PinoNestLogger.name, () => {
     logger.warn('upstream said: Authorization: Bearer SECRET6token', 'Models');
     logger.log('GET /api/ws/runs/1?token=SECRET7&after=3', 'Request');
     logger.error(new Error('bad key sk-SECRET8abcdefgh'), 'Models');
+    logger.warn({ msg: 'Run failed: 401 key sk-SECRET9abcdefgh rejected', run_id: 3 }, 'TeamManager');
     const out = raw.join('\n');
-    for (let i = 1; i <= 8; i++) expect(out).not.toContain(`SECRET${i}`);
+    for (let i = 1; i <= 9; i++) expect(out).not.toContain(`SECRET${i}`);
     expect(out).toContain('[REDACTED]');
     expect(out).toContain('after=3');
   });

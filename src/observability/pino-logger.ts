@@ -112,7 +112,10 @@ export class PinoNestLogger implements LoggerService {
       const err = { type: message.name, message: scrubSecrets(message.message), stack: scrubSecrets(message.stack ?? '') };
       this.pino[level]({ ...fields, err }, err.message);
     } else if (typeof message === 'object' && message !== null) {
-      this.pino[level]({ ...fields, ...(message as Record<string, unknown>) });
+      const object = { ...fields, ...(message as Record<string, unknown>) };
+      // A run line's text (runLine) can quote an error as freely as a plain one: scrub it alike.
+      if (typeof object.msg === 'string') object.msg = scrubSecrets(object.msg);
+      this.pino[level](object);
     } else if (typeof message === 'string' && message.startsWith('{') && isJsonObject(message)) {
       // A line already written as JSON (the request logger's) becomes fields, not an escaped string.
       this.pino[level]({ ...fields, ...(JSON.parse(scrubSecrets(message)) as Record<string, unknown>) });

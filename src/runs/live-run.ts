@@ -35,6 +35,7 @@ import { PendingInputs } from './pending-inputs.js';
 import type { RunBus } from './run-bus.js';
 import type { JournalRun, JournalWrite, RunFinish, RunJournal, SeqRange } from './run-journal.js';
 import { frames, type RunFrame, type RunFrameBody, type TeamResult } from './ws-frames.js';
+import { runLine } from '../observability/run-log.js';
 
 export interface LiveRunOptions {
   /** Unwritten chunks are flushed after this many milliseconds… */
@@ -197,7 +198,7 @@ export class LiveRun {
     this.finished = true;
     const detail = cause instanceof Error ? cause.message : String(cause);
     const reason = storableText(`${DATABASE_UNAVAILABLE}: ${detail}`).slice(0, 1000);
-    LiveRun.logger.error(`Run ${this.run.id} ends without the database: ${reason}`);
+    LiveRun.logger.error(runLine(this.run.id, `Run ends without the database: ${reason}`));
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const result: TeamResult = {
@@ -255,7 +256,7 @@ export class LiveRun {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       this.enqueue(() => this.flushChunks()).catch((error: unknown) =>
-        LiveRun.logger.error(`Run ${this.run.id}: writing chunks failed: ${String(error)}`),
+        LiveRun.logger.error(runLine(this.run.id, `Writing chunks failed: ${String(error)}`)),
       );
     }, this.options.chunkFlushMs);
     this.flushTimer.unref();

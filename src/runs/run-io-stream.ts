@@ -5,11 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cancelledFrom, type InputOptions, type IOStream } from '../engine/index.js';
+import type { RunMetrics } from '../observability/run-metrics.js';
 import type { LiveRun } from './live-run.js';
 import { frames } from './ws-frames.js';
 
 export class RunIOStream implements IOStream {
-  constructor(private readonly live: LiveRun) {}
+  constructor(
+    private readonly live: LiveRun,
+    private readonly metrics?: RunMetrics,
+  ) {}
 
   /** Text output has no frame in the protocol; the run's messages already carry everything. */
   print(): void {}
@@ -29,6 +33,7 @@ export class RunIOStream implements IOStream {
     const answer = this.live.inputs.wait(request);
     const onAbort = () => this.live.inputs.cancel(request.requestId, cancelledFrom(signal));
     signal.addEventListener('abort', onAbort, { once: true });
+    const waitEnded = this.metrics?.inputWaitStarted();
     try {
       await this.live.emit(
         frames.inputRequest({
@@ -38,8 +43,10 @@ export class RunIOStream implements IOStream {
           timeout_at: request.timeoutAt.toISOString(),
         }),
       );
+      this.metrics?.frameEmitted('input_request');
       return await answer;
     } finally {
+      waitEnded?.();
       signal.removeEventListener('abort', onAbort);
       // If the emit failed, the request must not stay answerable.
       this.live.inputs.cancel(request.requestId, new Error('Input request withdrawn'));

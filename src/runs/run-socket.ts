@@ -15,6 +15,7 @@ import { batchWritesThisTurn, flushWrites } from '../websocket/write-batching.js
 import { ViewerOutbox } from './viewer-outbox.js';
 import type { Viewer, WebSocketManager } from './websocket-manager.js';
 import { ClientFrameSchema, DEFAULT_STOP_REASON, describeFrameError, frames, type ClientFrame, type RunFrame } from './ws-frames.js';
+import { runLine } from '../observability/run-log.js';
 
 /** The streaming options, and MAX_JSON_DEPTH for the frames this socket parses. */
 export type RunSocketOptions = StreamingOptions & { maxJsonDepth: number };
@@ -62,7 +63,7 @@ export class RunSocket implements Viewer {
     this.queue = this.queue
       .then(() => this.handle(data, isBinary))
       .catch((error: unknown) => {
-        RunSocket.logger.error(`Run ${this.run.id}: socket failed: ${error instanceof Error ? error.stack : String(error)}`);
+        RunSocket.logger.error(runLine(this.run.id, `Socket failed: ${error instanceof Error ? error.stack : String(error)}`));
         if (this.socket.readyState === WebSocket.OPEN) this.socket.close(ERROR_TRANSPORT.internal.socketClose, 'Internal server error');
       });
   }
@@ -79,7 +80,7 @@ export class RunSocket implements Viewer {
       // text depends on the kind: an internal failure is logged, not shown.
       const { kind, message } = describeError(error);
       if (kind !== 'internal') return this.sendJson(frames.error(message));
-      RunSocket.logger.error(`Run ${this.run.id}: frame failed: ${error instanceof Error ? error.stack : String(error)}`);
+      RunSocket.logger.error(runLine(this.run.id, `Frame failed: ${error instanceof Error ? error.stack : String(error)}`));
       this.sendJson(frames.error('Internal error while handling the frame'));
     }
   }

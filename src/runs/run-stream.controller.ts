@@ -16,6 +16,7 @@ import { SseViewer } from './sse-viewer.js';
 import { WebSocketManager } from './websocket-manager.js';
 import { DEFAULT_STOP_REASON } from './ws-frames.js';
 import { RunsService } from './runs.service.js';
+import { runLine } from '../observability/run-log.js';
 
 const eventsQuerySchema = z.looseObject({ after: seqParamSchema.optional() });
 const stopBodySchema = z.looseObject({ reason: z.string().trim().min(1).max(1000).optional() });
@@ -100,7 +101,7 @@ export class RunStreamController {
       detach = await this.manager.attach(id, viewer, resumeFrom);
     } catch (error) {
       // The 200 and its headers are out: all that is left is to end the stream (and say why in the log).
-      this.logger.error(`Run ${id}: SSE replay failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.logger.error(runLine(id, `SSE replay failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
       viewer.close();
       return;
     }

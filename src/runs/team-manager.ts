@@ -3,7 +3,7 @@
  * with the run's signal, IOStream and limits, and turns each RunEvent into frames (protocol
  * §1.5–1.6): `message` / `message_chunk` as they come, then exactly one `result` or `completion`.
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createMessage, driveTeam, loadTeam, type ChatMessage, type DriveLimits, type RunOutcome } from '../engine/index.js';
 import { storableText, storableTextOrNull } from '../database/storable-text.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
@@ -13,6 +13,8 @@ import type { LiveRun } from './live-run.js';
 import type { RunFinish } from './run-journal.js';
 import { RunIOStream } from './run-io-stream.js';
 import { frames, type RunFrameBody, type TeamResult } from './ws-frames.js';
+import { runLine } from '../observability/run-log.js';
+import { NO_RUN_METRICS, RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 
 @Injectable()
 export class TeamManager {
@@ -22,6 +24,7 @@ export class TeamManager {
     private readonly contexts: UserEngineContexts,
     private readonly settings: SettingsService,
     private readonly costs: ModelCostLedger,
+    @Optional() @Inject(RUN_METRICS) private readonly metrics: RunMetrics = NO_RUN_METRICS,
   ) {}
 
   /**
@@ -36,8 +39,12 @@ export class TeamManager {
     // The run owner's settings environment supplies their own model keys (AGS per-user environment),
     // and their UI settings say whether model calls are shown (LLM call events).
     const load = async () =>
-      loadTeam(component, { ...(await this.contexts.forUser(live.run.userId)), llmCallEvents: await this.llmCallEvents(live) });
-    const run = driveTeam(load, task, { signal: live.signal, io: new RunIOStream(live), limits, prices: this.costs.prices });
+      loadTeam(component, {
+        ...(await this.contexts.forUser(live.run.userId)),
+        llmCallEvents: await this.llmCallEvents(live),
+        observer: this.metrics,
+      });
+    const run = driveTeam(load, task, { signal: live.signal, io: new RunIOStream(live, this.metrics), limits, prices: this.costs.prices });
     for await (const event of run) {
       switch (event.type) {
         case 'message':
@@ -45,7 +52,9 @@ export class TeamManager {
           if (event.message.type === 'UserInputRequestedEvent') continue;
           this.costs.recordMessage(event.message);
           try {
-            await live.emit(frames.message(event.message), event.message.type === 'ModelClientStreamingChunkEvent' ? undefined : [event.message]);
+            const frame = frames.message(event.message);
+            await live.emit(frame, event.message.type === 'ModelClientStreamingChunkEvent' ? undefined : [event.message]);
+            this.metrics.frameEmitted(frame.type);
           } catch (error) {
             live.abandon(error);
             // Leaving the loop ends the driver: it aborts the team and closes it.
@@ -54,8 +63,14 @@ export class TeamManager {
           break;
         case 'outcome':
           if (event.outcome.status === 'error')
-            this.logger.warn(`Run ${live.run.id} failed: ${event.outcome.error.stack ?? event.outcome.stopReason}`);
-          await live.finish(...terminalFrame(event.outcome));
+            this.logger.warn(runLine(live.run.id, `Run failed: ${event.outcome.error.stack ?? event.outcome.stopReason}`));
+          {
+            const [frame, finish] = terminalFrame(event.outcome);
+            await live.finish(frame, finish);
+            this.metrics.frameEmitted(frame.type);
+            // An abandoned run ended `error` without the database (LiveRun.abandon).
+            this.metrics.runFinished(live.abandoned ? 'error' : finish.status);
+          }
       }
     }
   }
@@ -65,7 +80,7 @@ export class TeamManager {
     try {
       return await this.settings.showLlmCallEvents(live.run.userId);
     } catch (error) {
-      this.logger.warn(`Run ${live.run.id}: could not read the owner's settings, LLM call events stay off: ${(error as Error).message}`);
+      this.logger.warn(runLine(live.run.id, `Could not read the owner's settings, LLM call events stay off: ${(error as Error).message}`));
       return false;
     }
   }

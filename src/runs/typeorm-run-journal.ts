@@ -6,7 +6,7 @@
  * stores nothing. Writes are retried while the database does not answer (DatabaseService.retrying);
  * a write that must wait for the database to come back is kept and retried in the background.
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { In, MoreThan, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type { JsonObject } from '../common/json.js';
 import { DatabaseService } from '../database/database.service.js';
@@ -17,6 +17,8 @@ import { RunEventEntity } from './run-event.entity.js';
 import { RunJournal, type JournalRun, type JournalWrite, type SeqRange } from './run-journal.js';
 import { RunEntity } from './run.entity.js';
 import type { RunFrame } from './ws-frames.js';
+import { runLine } from '../observability/run-log.js';
+import { NO_RUN_METRICS, RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 
 const LIVE_STATUSES = ['created', 'active'] as const;
 
@@ -43,7 +45,10 @@ export class TypeOrmRunJournal extends RunJournal {
   private laterTimer: NodeJS.Timeout | undefined;
   private laterDelay = LATER_FIRST_DELAY_MS;
 
-  constructor(private readonly db: DatabaseService) {
+  constructor(
+    private readonly db: DatabaseService,
+    @Optional() @Inject(RUN_METRICS) private readonly metrics: RunMetrics = NO_RUN_METRICS,
+  ) {
     super();
     // "The next write by anyone": any committed transaction means the database answers again.
     db.onAnswer(() => {
@@ -54,6 +59,7 @@ export class TypeOrmRunJournal extends RunJournal {
   async write(run: JournalRun, write: JournalWrite): Promise<void> {
     if (write.frames.length === 0 && !write.messages?.length && !write.finish && write.reserveThrough === undefined) return;
     let attempted = false;
+    const started = performance.now();
     await this.db.retrying(async (em) => {
       // A connection lost during COMMIT leaves the outcome unknown. Seqs are never reused, so
       // finding the batch's last frame stored means that attempt committed: do not insert it twice.
@@ -62,6 +68,8 @@ export class TypeOrmRunJournal extends RunJournal {
       attempted = true;
       await this.apply(em, run, write, false);
     });
+    // Committed batches only: a batch that failed for good is an error, not a latency.
+    this.metrics.databaseWrite((performance.now() - started) / 1000);
   }
 
   writeLater(run: JournalRun, write: JournalWrite): Promise<void> {
@@ -89,7 +97,7 @@ export class TypeOrmRunJournal extends RunJournal {
     clearTimeout(this.laterTimer);
     this.laterTimer = undefined;
     for (const entry of this.later.values()) {
-      this.logger.warn(`Run ${entry.run.id}: its end could not be stored before shutdown; the next start-up marks it as interrupted`);
+      this.logger.warn(runLine(entry.run.id, 'Its end could not be stored before shutdown; the next start-up marks it as interrupted'));
     }
     this.later.clear();
   }
@@ -218,11 +226,11 @@ export class TypeOrmRunJournal extends RunJournal {
         await this.db.transaction((em) => this.apply(em, entry.run, entry.write, true));
       } catch (error) {
         if (entry.failures++ === 0)
-          this.logger.warn(`Run ${runId}: its end is not stored yet (${String(error)}); retrying until the database answers`);
+          this.logger.warn(runLine(runId, `Its end is not stored yet (${String(error)}); retrying until the database answers`));
         continue;
       }
       if (this.later.get(runId) === entry) this.later.delete(runId);
-      this.logger.log(`Run ${runId}: its end is stored`);
+      this.logger.log(runLine(runId, 'Its end is stored'));
       entry.done();
     }
     this.laterDelay = this.later.size === 0 ? LATER_FIRST_DELAY_MS : Math.min(this.laterDelay * 2, LATER_MAX_DELAY_MS);

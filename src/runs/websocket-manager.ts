@@ -5,7 +5,8 @@
  * with a `gap` frame in place of any seqs that have no frame (lost in a crash, or chunks compacted
  * once their turn's message was stored).
  */
-import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
+import { NO_RUN_METRICS, RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 import { AppError } from '../common/errors.js';
 import { storableText } from '../database/storable-text.js';
 import type { ChatMessage } from '../engine/index.js';
@@ -78,6 +79,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     private readonly teams: TeamManager,
     private readonly registry: LiveRunRegistry,
     @Inject(STREAMING_OPTIONS) private readonly options: StreamingOptions,
+    @Optional() @Inject(RUN_METRICS) private readonly metrics: RunMetrics = NO_RUN_METRICS,
   ) {}
 
   isLive(runId: number): boolean {
@@ -199,10 +201,12 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     this.graceTimers.delete(runId);
     const watching = this.viewers.get(runId) ?? new Set<Viewer>();
     this.viewers.set(runId, watching.add(viewer));
+    this.metrics.viewerAttached();
     let detached = false;
     const detach = () => {
       if (detached) return;
       detached = true;
+      this.metrics.viewerDetached();
       unsubscribe();
       watching.delete(viewer);
       if (watching.size > 0) return;

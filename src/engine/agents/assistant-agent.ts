@@ -14,6 +14,7 @@ import { AGENT_NAME, type AgentContext, type AgentStreamItem, type ChatAgent, ty
 import { handoffContext, receivedHandoffContext, resolveHandoff, type Handoff, type HandoffConfig } from './handoffs.js';
 import { UnboundedChatCompletionContext, type ChatCompletionContext } from './model-context.js';
 import type { Memory } from '../memory/memory.js';
+import type { EngineObserver } from '../observer.js';
 import { executeToolCalls, listToolSet, summarizeToolCalls, type ToolSet } from './tool-calls.js';
 
 export const DEFAULT_ASSISTANT_DESCRIPTION = 'An agent that provides assistance with ability to use tools.';
@@ -44,6 +45,8 @@ export interface AssistantAgentOptions {
   metadata?: Record<string, string>;
   /** Yield an LLMCallEventMessage after each model call (AGS's `show_llm_call_events`; LoadContext.llmCallEvents). */
   llmCallEvents?: boolean;
+  /** Told of every tool call (LoadContext.observer). */
+  observer?: EngineObserver;
 }
 
 export class AssistantAgent implements ChatAgent {
@@ -111,7 +114,7 @@ export class AssistantAgent implements ChatAgent {
     let results = [] as Awaited<ReturnType<typeof executeToolCalls>>;
     for (let iteration = 0; ; iteration++) {
       yield emit(createMessage('ToolCallRequestEvent', this.name, { content: calls }, { models_usage: result.usage }));
-      results = await executeToolCalls(calls, tools, ctx.signal);
+      results = await executeToolCalls(calls, tools, ctx.signal, this.options.observer);
       yield emit(createMessage('ToolCallExecutionEvent', this.name, { content: results }));
       this.context.addMessage({ type: 'FunctionExecutionResultMessage', content: results });
 

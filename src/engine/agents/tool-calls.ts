@@ -5,6 +5,7 @@
 import { cancelledFrom } from '../errors.js';
 import type { FunctionCall, FunctionExecutionResult } from '../messages.js';
 import type { ToolSchema } from '../models/model-client.js';
+import { notify, type EngineObserver } from '../observer.js';
 import type { Workbench } from '../tools/workbench.js';
 import { handoffToolSchema, type Handoff } from './handoffs.js';
 
@@ -37,11 +38,16 @@ export async function listToolSet(workbenches: readonly Workbench[], handoffs: r
 }
 
 /** Runs every call concurrently; results come back in the order of the calls. */
-export function executeToolCalls(calls: readonly FunctionCall[], tools: ToolSet, signal: AbortSignal): Promise<FunctionExecutionResult[]> {
-  return Promise.all(calls.map((call) => executeOne(call, tools, signal)));
+export function executeToolCalls(
+  calls: readonly FunctionCall[],
+  tools: ToolSet,
+  signal: AbortSignal,
+  observer?: EngineObserver,
+): Promise<FunctionExecutionResult[]> {
+  return Promise.all(calls.map((call) => executeOne(call, tools, signal, observer)));
 }
 
-async function executeOne(call: FunctionCall, tools: ToolSet, signal: AbortSignal): Promise<FunctionExecutionResult> {
+async function executeOne(call: FunctionCall, tools: ToolSet, signal: AbortSignal, observer?: EngineObserver): Promise<FunctionExecutionResult> {
   const result = (content: string, isError: boolean): FunctionExecutionResult => ({
     content,
     name: call.name,
@@ -58,10 +64,13 @@ async function executeOne(call: FunctionCall, tools: ToolSet, signal: AbortSigna
   } catch {
     return result(`Error: the arguments of '${call.name}' are not valid JSON: ${call.arguments}`, true);
   }
+  const started = performance.now();
   try {
     const outcome = await workbench.callTool(call.name, args, { signal });
+    notify(observer?.onToolCall?.bind(observer), { tool: call.name, ms: performance.now() - started, error: outcome.isError });
     return result(outcome.content, outcome.isError);
   } catch (error) {
+    notify(observer?.onToolCall?.bind(observer), { tool: call.name, ms: performance.now() - started, error: true });
     // A stopped run is not a tool failure: let the cancellation through.
     if (signal.aborted) throw cancelledFrom(signal);
     return result(`Error: ${error instanceof Error ? error.message : String(error)}`, true);

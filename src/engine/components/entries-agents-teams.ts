@@ -106,6 +106,7 @@ export const agentAndTeamEntries: RegistryEntry[] = [
         maxToolIterations: c.max_tool_iterations ?? 1,
         metadata: c.metadata ?? {},
         llmCallEvents: scope.ctx.llmCallEvents ?? false,
+        ...(scope.ctx.observer ? { observer: scope.ctx.observer } : {}),
       });
     },
   }),

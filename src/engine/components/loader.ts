@@ -4,6 +4,8 @@
  */
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import type { ChatCompletionClient } from '../models/model-client.js';
+import { modelProviderName, observeModelClient } from '../observer.js';
 import type { Team } from '../teams/team.js';
 import { COMPONENT_TYPES, ComponentModelSchema, joinPath, setComponentMeta, type ComponentType } from './component-model.js';
 import { findEntry, knownProviders } from './registry.js';
@@ -45,6 +47,15 @@ function loadAt<K extends ComponentType>(component: unknown, ctx: LoadContext, p
   let instance: ComponentTypeMap[ComponentType];
   try {
     instance = entry.load(config, scope, model.config);
+    // The cache's inner client is observed itself: observing the cache too would count a call twice.
+    if (ctx.observer && entry.componentType === 'model' && !entry.provider.endsWith('.ChatCompletionCache')) {
+      const modelName = (model.config as { model?: unknown } | undefined)?.model;
+      instance = observeModelClient(
+        instance as ChatCompletionClient,
+        { provider: modelProviderName(entry.provider), model: typeof modelName === 'string' ? modelName : 'unknown' },
+        ctx.observer,
+      );
+    }
   } catch (error) {
     throw rebase(error, path);
   }

@@ -2,6 +2,7 @@
  * The shapes the component registry is made of: what a load may use (LoadContext), what each
  * provider entry provides, and which engine type each component_type loads into.
  */
+import type { EngineObserver } from '../observer.js';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { ChatAgent } from '../agents/chat-agent.js';
@@ -49,6 +50,8 @@ export interface LoadContext {
    * response; AGS's `settings.config.ui.show_llm_call_events`, the run owner's). Absent: off.
    */
   llmCallEvents?: boolean;
+  /** Watches every model call (clients wrapped at load) and tool call, for the host's metrics. Absent: none. */
+  observer?: EngineObserver;
   /**
    * The MultimodalWebSurfer's browser and search page, from the operator's settings
    * (CHROMIUM_PATH, WEB_SURFER_SEARCH_URL). Absent, or a field absent: Debian's
