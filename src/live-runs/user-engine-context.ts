@@ -8,7 +8,8 @@
  * not trusted the way the operator's are, so it must be public or allowed by EGRESS_ALLOW.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { credentialsForUser, type LoadContext } from '../engine/index.js';
+import { ConfigError, CREDENTIAL_KINDS, credentialsForUser, egressOf, type LoadContext } from '../engine/index.js';
+import { endpointRefusal } from '../settings/settings-environment.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { ENGINE_CONTEXT } from './engine-context.provider.js';
 
@@ -23,10 +24,19 @@ export class UserEngineContexts {
    * The context for a run of `userId`'s, read fresh from their settings (a change applies to the
    * next run). The server's context itself when the user has no variables that name a credential.
    * @throws SecretsKeyError when a stored value cannot be decrypted with SECRETS_KEY
+   * @throws ConfigError naming the setting when one of the user's endpoint variables
+   *   (OPENAI_BASE_URL, …) is refused by the egress policy (saved before EGRESS_ALLOW changed, or
+   *   before settings were checked on save), instead of an error at a config field they never wrote
    */
   async forUser(userId: string): Promise<LoadContext> {
     const environment = await this.settings.environmentOf(userId);
     if (Object.keys(environment).length === 0) return this.engine;
+    const { egress } = egressOf(this.engine);
+    for (const { endpointVariable } of CREDENTIAL_KINDS) {
+      const url = environment[endpointVariable];
+      const refusal = url === undefined ? undefined : endpointRefusal(url, egress);
+      if (refusal) throw new ConfigError('', `Your settings' environment variable ${endpointVariable} ${refusal}; change it in Settings`);
+    }
     return { ...this.engine, credentials: credentialsForUser(this.engine.credentials ?? {}, environment) };
   }
 }

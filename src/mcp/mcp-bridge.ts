@@ -14,6 +14,7 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { describeError } from '../common/errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, describeJsonInputProblem, findJsonInputProblem } from '../common/json-input.js';
 import type { McpWorkbench } from '../engine/index.js';
 
 /** Operations one socket may have running at once; more are answered with an operation_error. */
@@ -40,6 +41,8 @@ export class McpBridge {
     private readonly workbench: McpWorkbench,
     private readonly channel: McpChannel,
     private readonly onActivity: (capabilities?: Record<string, unknown>) => void,
+    /** MAX_JSON_DEPTH: the frame check every socket applies (findJsonInputProblem). */
+    private readonly options: { maxJsonDepth: number } = { maxJsonDepth: DEFAULT_MAX_JSON_DEPTH },
   ) {}
 
   /** Connects to the MCP server; on failure sends AGS's `Connection error` and closes the socket (1011). */
@@ -76,6 +79,14 @@ export class McpBridge {
       message = JSON.parse(text);
     } catch {
       return this.channel.send({ type: 'error', error: 'Invalid message format', timestamp: now() });
+    }
+    // The check every client JSON value passes (as on the run socket): nesting within
+    // MAX_JSON_DEPTH and no NUL in any key or string; nothing is forwarded to the MCP server otherwise.
+    const problem = findJsonInputProblem(message, this.options.maxJsonDepth);
+    if (problem) {
+      const error =
+        problem.kind === 'nul' ? `Invalid frame: ${describeJsonInputProblem(problem, '(frame)')}` : describeJsonInputProblem(problem, 'Frame');
+      return this.channel.send({ type: 'error', error, timestamp: now() });
     }
     const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
     this.onActivity();

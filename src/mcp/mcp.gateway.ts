@@ -7,7 +7,8 @@
  * and its MCP connection (a stdio server's process exits).
  */
 import type { IncomingMessage } from 'node:http';
-import { type BeforeApplicationShutdown, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import WebSocket from 'ws';
 import { CallerResolver } from '../auth/caller.resolver.js';
@@ -16,13 +17,11 @@ import { socketRefusal } from '../websocket/socket-gate.js';
 import { McpBridge } from './mcp-bridge.js';
 import { McpSessions } from './mcp-sessions.js';
 
-/** Operations are small JSON messages (a tool's arguments at most); a frame over this closes with 1009. */
-export const MCP_SOCKET_MAX_PAYLOAD = 1024 * 1024;
-
 /** AGS's close code and reason for a session it does not know. */
 const UNKNOWN_SESSION = { code: 4004, reason: 'Unknown or expired session' };
 
-@WebSocketGateway({ path: '/api/mcp/ws/:session_id', maxPayload: MCP_SOCKET_MAX_PAYLOAD })
+// No maxPayload here: the adapter gives every socket WS_MAX_FRAME_BYTES (a frame over it: ws closes with 1009), as for run sockets.
+@WebSocketGateway({ path: '/api/mcp/ws/:session_id' })
 export class McpGateway implements OnGatewayConnection, BeforeApplicationShutdown {
   private readonly logger = new Logger(McpGateway.name);
   private readonly open = new Set<WebSocket>();
@@ -30,6 +29,7 @@ export class McpGateway implements OnGatewayConnection, BeforeApplicationShutdow
   constructor(
     private readonly callers: CallerResolver,
     private readonly sessions: McpSessions,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
@@ -53,10 +53,16 @@ export class McpGateway implements OnGatewayConnection, BeforeApplicationShutdow
       },
       close: (code: number, reason: string) => socket.close(code, reason),
     };
-    const bridge = new McpBridge(sessionId, workbench, channel, (capabilities) => {
-      info.lastActivity = new Date();
-      if (capabilities) info.capabilities = capabilities;
-    });
+    const bridge = new McpBridge(
+      sessionId,
+      workbench,
+      channel,
+      (capabilities) => {
+        info.lastActivity = new Date();
+        if (capabilities) info.capabilities = capabilities;
+      },
+      { maxJsonDepth: this.config.edge.maxJsonDepth },
+    );
     socket.on('message', (data, isBinary) => {
       if (isBinary) return channel.send({ type: 'error', error: 'Invalid message format', timestamp: new Date().toISOString() });
       bridge.receive(rawText(data)).catch((error: unknown) => this.logger.warn(`MCP session ${sessionId}: ${String(error)}`));

@@ -5,6 +5,7 @@ import { openObject } from '../common/json.js';
 import { bodyUserId, rowFields, rowSchema } from '../common/row.js';
 import { redactSecrets, SECRET_MARKER } from '../common/secrets.js';
 import type { SettingsEntity } from './settings.entity.js';
+import { restoreVariables } from './settings-environment.js';
 
 export const uiSettingsSchema = openObject({
   show_llm_call_events: z.boolean().default(false),
@@ -44,16 +45,11 @@ function redactVariable(variable: EnvironmentVariable): EnvironmentVariable {
 
 /**
  * `incoming`'s environment with each variable whose value is the marker given back its stored
- * value, matched by name (the front-end sends back what it read). A marker with no stored
+ * value, matched by name (the front-end sends back what it read), except a credential key whose
+ * endpoint variable changed, which is dropped (see restoreVariables). A marker with no stored
  * variable of that name behind it becomes an empty value rather than the text "********".
  */
 export function restoreEnvironment(incoming: SettingsConfig, stored: unknown): SettingsConfig {
   const before = settingsConfigSchema.safeParse(stored);
-  const storedValues = new Map((before.success ? before.data.environment : []).map((v) => [v.name, v.value] as const));
-  const environment = incoming.environment.map((variable) => {
-    if (variable.value !== SECRET_MARKER) return variable;
-    const value = storedValues.get(variable.name);
-    return { ...variable, value: typeof value === 'string' ? value : '' };
-  });
-  return { ...incoming, environment };
+  return { ...incoming, environment: restoreVariables(incoming.environment, before.success ? before.data.environment : []) };
 }

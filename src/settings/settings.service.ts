@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import type { Caller } from '../auth/caller.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -8,6 +9,9 @@ import { type SecretsCipher, secretsCipherFor } from '../common/secrets-crypto.j
 import { DatabaseService } from '../database/database.service.js';
 import { restoreEnvironment, settingsConfigSchema, type SettingsConfig } from './settings.dto.js';
 import { SettingsEntity } from './settings.entity.js';
+import { checkEndpointVariables } from './settings-environment.js';
+import { egressOf, type LoadContext } from '../engine/index.js';
+import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
 
 @Injectable()
 export class SettingsService {
@@ -18,6 +22,7 @@ export class SettingsService {
     private readonly dataSource: DataSource,
     private readonly db: DatabaseService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly moduleRef: ModuleRef,
   ) {
     this.cipher = secretsCipherFor(config.secrets);
   }
@@ -76,6 +81,14 @@ export class SettingsService {
     return environment;
   }
 
+  /**
+   * The server's egress policy (EGRESS_ALLOW, the operator's trusted endpoints), the one runs use.
+   * Looked up when needed: the live-runs module that provides it depends on this one.
+   */
+  private egress() {
+    return egressOf(this.moduleRef.get<LoadContext>(ENGINE_CONTEXT, { strict: false })).egress;
+  }
+
   /** `row` with its stored secrets decrypted (rows from before SECRETS_KEY read as they are). */
   private opened(row: SettingsEntity): SettingsEntity {
     row.config = this.cipher.openSecrets(row.config);
@@ -103,9 +116,14 @@ export class SettingsService {
 
   /**
    * Replaces the caller's settings config; a secret or environment value sent back as the marker
-   * keeps its stored value. Returns the saved row.
+   * keeps its stored value, unless it is a credential key whose endpoint variable changed (then it
+   * is dropped). Returns the saved row.
+   * @throws AppError bad_request when an endpoint variable (OPENAI_BASE_URL, …) is not an http(s)
+   *   URL or the egress policy refuses it outright, naming `config.environment[<i>].value`
    */
   async put(caller: Caller, config: SettingsConfig): Promise<SettingsEntity> {
+    // The values as sent (indices as the client wrote them); one sent back as the marker was checked when saved.
+    checkEndpointVariables(config.environment, this.egress());
     const stored = await this.get(caller);
     const saved = restoreSecrets(restoreEnvironment(config, stored.config), stored.config);
     await this.db.transaction((em) => em.update(SettingsEntity, { user_id: caller.userId }, { config: this.sealed(saved) }));

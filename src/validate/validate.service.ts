@@ -54,7 +54,7 @@ export class ValidateService {
     }
     // Valid, so component_type is one of ComponentModel's strings when present.
     const kind = (component as { component_type?: string }).component_type;
-    if (kind === 'model') return this.testModel(component, timeoutS);
+    if (kind === 'model') return this.testModel(component, timeoutS, userId);
     if (kind === 'agent') return this.testTeam(soloTeam(component), timeoutS, userId);
     if (kind !== undefined && kind !== 'team') {
       // AGS answers "not yet implemented" with status true for tools and terminations, which its UI
@@ -66,27 +66,35 @@ export class ValidateService {
 
   /**
    * One short real call to the model, as AGS's ComponentTestService.test_model does (its prompt),
-   * aborted after `timeoutS` seconds. The provider's error is the message, with `status: false`.
+   * aborted after `timeoutS` seconds. Like a team test it is a run of `userId`'s: it takes one of
+   * their live-run slots (AppError too_many over a limit) and loads the model with their settings
+   * environment (UserEngineContexts.forUser). The provider's error is the message, with `status: false`.
    */
-  private async testModel(component: unknown, timeoutS: number): Promise<TestResult> {
-    const logs: string[] = [];
-    let client: ChatCompletionClient | undefined;
-    const signal = AbortSignal.timeout(timeoutS * 1000);
-    try {
-      client = loadComponent(component, this.engine, 'model');
-      logs.push('Model component loaded successfully');
-      const result = await client.create([{ type: 'UserMessage', content: MODEL_TEST_PROMPT, source: 'user' }], { signal });
-      const content = typeof result.content === 'string' ? result.content : JSON.stringify(result.content);
-      logs.push(`Model responded with: ${content}`);
-      return { status: true, message: 'Model test completed successfully', data: result, logs };
-    } catch (error) {
-      const message = signal.aborted
-        ? `Component test exceeded the ${timeoutS}s timeout`
-        : `Error testing model component: ${error instanceof Error ? error.message : String(error)}`;
-      return { status: false, message, logs: [...logs, message] };
-    } finally {
-      await client?.close().catch(() => undefined);
-    }
+  private async testModel(component: unknown, timeoutS: number, userId: string): Promise<TestResult> {
+    const claim = this.registry.claim(`validate:${randomUUID()}`, userId);
+    const timeoutMessage = `Component test exceeded the ${timeoutS}s timeout`;
+    const timer = setTimeout(() => claim.stop(timeoutMessage), timeoutS * 1000);
+    return claim
+      .run(async () => {
+        const logs: string[] = [];
+        let client: ChatCompletionClient | undefined;
+        try {
+          client = loadComponent(component, await this.contexts.forUser(userId), 'model');
+          logs.push('Model component loaded successfully');
+          const result = await client.create([{ type: 'UserMessage', content: MODEL_TEST_PROMPT, source: 'user' }], { signal: claim.signal });
+          const content = typeof result.content === 'string' ? result.content : JSON.stringify(result.content);
+          logs.push(`Model responded with: ${content}`);
+          return { status: true, message: 'Model test completed successfully', data: result, logs } satisfies TestResult;
+        } catch (error) {
+          const message = claim.signal.aborted
+            ? String(claim.signal.reason ?? timeoutMessage)
+            : `Error testing model component: ${error instanceof Error ? error.message : String(error)}`;
+          return { status: false, message, logs: [...logs, message] } satisfies TestResult;
+        } finally {
+          await client?.close().catch(() => undefined);
+        }
+      })
+      .finally(() => clearTimeout(timer));
   }
 
   /** Runs a team once on TEST_TASK (see {@link test}). */

@@ -112,17 +112,63 @@ export function serverEgressPolicy(credentials: ServerCredentials, options: Omit
 }
 
 /**
+ * The credential kinds the server knows, each a key variable and the endpoint variable that key
+ * is bound to (the names of {@link CredentialEnv}). Settings use it to drop a stored key whose
+ * endpoint variable changed, and to check endpoint variables when they are saved.
+ */
+export interface CredentialKind {
+  readonly kind: 'openai' | 'azure' | 'anthropic';
+  /** The variable holding the key, e.g. OPENAI_API_KEY. */
+  readonly keyVariable: keyof CredentialEnv;
+  /** The variable naming the endpoint that key goes to, e.g. OPENAI_BASE_URL. */
+  readonly endpointVariable: keyof CredentialEnv;
+}
+
+export const CREDENTIAL_KINDS: readonly CredentialKind[] = [
+  { kind: 'openai', keyVariable: 'OPENAI_API_KEY', endpointVariable: 'OPENAI_BASE_URL' },
+  { kind: 'azure', keyVariable: 'AZURE_OPENAI_API_KEY', endpointVariable: 'AZURE_OPENAI_ENDPOINT' },
+  { kind: 'anthropic', keyVariable: 'ANTHROPIC_API_KEY', endpointVariable: 'ANTHROPIC_BASE_URL' },
+];
+
+/**
+ * Where a client of `kind` with no endpoint in its config goes for the server: the operator's
+ * endpoint variable (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, the Azure key's AZURE_OPENAI_ENDPOINT),
+ * else the official endpoint (Azure has none).
+ */
+function serverEndpoint(server: ServerCredentials, kind: CredentialKind['kind']): string | undefined {
+  switch (kind) {
+    case 'openai':
+      return server.openaiBaseUrl ?? OPENAI_DEFAULT_BASE_URL;
+    case 'anthropic':
+      return server.anthropicBaseUrl ?? ANTHROPIC_DEFAULT_BASE_URL;
+    case 'azure':
+      return server.azure?.endpoint;
+  }
+}
+
+/**
  * One user's credentials for one run: the server's, with each credential the user's own
- * variables define (AGS's `settings.config.environment`, read as a name → value map by
- * {@link credentialsFromEnv}) taking the place of the server's of the same kind. The user's key
- * is bound to the user's own endpoint variable or the official one, exactly as the server's is;
- * a server credential the user does not replace keeps its own endpoint, so a user who sets only
- * `OPENAI_BASE_URL` moves where their configs without `base_url` go but never takes the
- * server's key there (keyFor compares endpoints). Generic over the credential kinds
- * credentialsFromEnv knows: a new kind added there is overridable here with no change.
- * Never reads or writes `process.env` (AGS mutates it per run, which races between users).
+ * variables define (AGS's `settings.config.environment`, read as a name → value map) taking the
+ * place of the server's of the same kind. The user's key is bound to the user's own endpoint
+ * variable when they set one; otherwise to the endpoint the server would use for that kind (the
+ * operator's OPENAI_BASE_URL / ANTHROPIC_BASE_URL / AZURE_OPENAI_ENDPOINT, trusted by the
+ * operator, else the official one), as AGS's process-wide `OPENAI_API_KEY` would be used there.
+ * Either way the user's key replaces the server's credential of that kind, so the server's key is
+ * never used for that user's requests of that kind. A server credential the user does not replace
+ * keeps its own endpoint, so a user who sets only `OPENAI_BASE_URL` moves where their configs
+ * without `base_url` go but never takes the server's key there (keyFor compares endpoints).
+ * Generic over {@link CREDENTIAL_KINDS}. Never reads or writes `process.env` (AGS mutates it per
+ * run, which races between users).
  */
 export function credentialsForUser(server: ServerCredentials, userEnv: Readonly<Record<string, string>>): ServerCredentials {
   const own = credentialsFromEnv(userEnv as CredentialEnv);
-  return { ...server, ...own };
+  const result: { -readonly [K in keyof ServerCredentials]: ServerCredentials[K] } = { ...server, ...own };
+  const blank = (v: string | undefined) => !v || v.trim() === '';
+  for (const { kind, keyVariable, endpointVariable } of CREDENTIAL_KINDS) {
+    const key = userEnv[keyVariable];
+    if (blank(key) || !blank(userEnv[endpointVariable])) continue;
+    const endpoint = serverEndpoint(server, kind);
+    if (endpoint) result[kind] = { apiKey: key!.trim(), endpoint };
+  }
+  return result;
 }

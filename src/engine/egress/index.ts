@@ -17,6 +17,7 @@ export {
 export {
   ANTHROPIC_DEFAULT_BASE_URL,
   OPENAI_DEFAULT_BASE_URL,
+  CREDENTIAL_KINDS,
   credentialsForUser,
   credentialsFromEnv,
   keyFor,
@@ -25,6 +26,7 @@ export {
   sameEndpoint,
   serverEgressPolicy,
   type BoundCredential,
+  type CredentialKind,
   type CredentialEnv,
   type ServerCredentials,
 } from './credentials.js';
