@@ -5,6 +5,7 @@
 import { cancelledFrom } from '../errors.js';
 import type { FunctionCall, FunctionExecutionResult } from '../messages.js';
 import type { ToolSchema } from '../models/model-client.js';
+import { traceToolCall } from '../telemetry/index.js';
 import type { Workbench } from '../tools/workbench.js';
 import { handoffToolSchema, type Handoff } from './handoffs.js';
 
@@ -38,7 +39,7 @@ export async function listToolSet(workbenches: readonly Workbench[], handoffs: r
 
 /** Runs every call concurrently; results come back in the order of the calls. */
 export function executeToolCalls(calls: readonly FunctionCall[], tools: ToolSet, signal: AbortSignal): Promise<FunctionExecutionResult[]> {
-  return Promise.all(calls.map((call) => executeOne(call, tools, signal)));
+  return Promise.all(calls.map((call) => traceToolCall(call, () => executeOne(call, tools, signal))));
 }
 
 async function executeOne(call: FunctionCall, tools: ToolSet, signal: AbortSignal): Promise<FunctionExecutionResult> {

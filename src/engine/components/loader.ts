@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { traceModelClient } from '../telemetry/index.js';
 import type { Team } from '../teams/team.js';
 import { COMPONENT_TYPES, ComponentModelSchema, joinPath, setComponentMeta, type ComponentType } from './component-model.js';
 import { findEntry, knownProviders } from './registry.js';
@@ -45,6 +46,7 @@ function loadAt<K extends ComponentType>(component: unknown, ctx: LoadContext, p
   let instance: ComponentTypeMap[ComponentType];
   try {
     instance = entry.load(config, scope, model.config);
+    if (entry.componentType === 'model') instance = traceModelClient(instance, { provider: model.provider, config: model.config });
   } catch (error) {
     throw rebase(error, path);
   }
