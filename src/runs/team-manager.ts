@@ -12,6 +12,7 @@ import type { LiveRun } from './live-run.js';
 import type { RunFinish } from './run-journal.js';
 import { RunIOStream } from './run-io-stream.js';
 import { frames, type RunFrameBody, type TeamResult } from './ws-frames.js';
+import { runTelemetry } from '../observability/tracing.js';
 
 @Injectable()
 export class TeamManager {
@@ -35,7 +36,7 @@ export class TeamManager {
     // and their UI settings say whether model calls are shown (LLM call events).
     const load = async () =>
       loadTeam(component, { ...(await this.contexts.forUser(live.run.userId)), llmCallEvents: await this.llmCallEvents(live) });
-    const run = driveTeam(load, task, { signal: live.signal, io: new RunIOStream(live), limits });
+    const run = driveTeam(load, task, { signal: live.signal, io: new RunIOStream(live), limits, telemetry: runTelemetry(live.run, component) });
     for await (const event of run) {
       switch (event.type) {
         case 'message':

@@ -17,6 +17,7 @@ import { RunEventEntity } from './run-event.entity.js';
 import { RunJournal, type JournalRun, type JournalWrite, type SeqRange } from './run-journal.js';
 import { RunEntity } from './run.entity.js';
 import type { RunFrame } from './ws-frames.js';
+import { tracedWrite } from '../observability/tracing.js';
 
 const LIVE_STATUSES = ['created', 'active'] as const;
 
@@ -54,14 +55,20 @@ export class TypeOrmRunJournal extends RunJournal {
   async write(run: JournalRun, write: JournalWrite): Promise<void> {
     if (write.frames.length === 0 && !write.messages?.length && !write.finish && write.reserveThrough === undefined) return;
     let attempted = false;
-    await this.db.retrying(async (em) => {
-      // A connection lost during COMMIT leaves the outcome unknown. Seqs are never reused, so
-      // finding the batch's last frame stored means that attempt committed: do not insert it twice.
-      const last = write.frames.at(-1);
-      if (attempted && last && (await this.hasFrame(em, run.id, last.seq))) return;
-      attempted = true;
-      await this.apply(em, run, write, false);
-    });
+    const attributes = { 'teamstream.run.id': String(run.id), 'db.operation.batch.size': write.frames.length };
+    await tracedWrite(
+      'run_journal',
+      () =>
+        this.db.retrying(async (em) => {
+          // A connection lost during COMMIT leaves the outcome unknown. Seqs are never reused, so
+          // finding the batch's last frame stored means that attempt committed: do not insert it twice.
+          const last = write.frames.at(-1);
+          if (attempted && last && (await this.hasFrame(em, run.id, last.seq))) return;
+          attempted = true;
+          await this.apply(em, run, write, false);
+        }),
+      attributes,
+    );
   }
 
   writeLater(run: JournalRun, write: JournalWrite): Promise<void> {

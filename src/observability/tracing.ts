@@ -1,0 +1,128 @@
+/**
+ * OpenTelemetry tracing for the server: the Node SDK (`@opentelemetry/sdk-node`), started before
+ * Nest and express are loaded (src/main.ts imports them only afterwards) so the HTTP
+ * instrumentation sees every request. The engine makes its spans through `@opentelemetry/api`
+ * only (src/engine/telemetry); without a started SDK those are no-ops.
+ *
+ * Off by default. On when the environment asks for it, with the standard variables:
+ * - `OTEL_SDK_DISABLED=true` → off, whatever else is set (the specification's kill switch);
+ * - `OTEL_TRACES_EXPORTER` set to anything but `none` → on (`otlp`, `console`, `zipkin`; the
+ *   SDK's own reading, OTLP over http/protobuf unless `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` says);
+ * - `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` set → on (OTLP there);
+ * - `OTEL_SDK_DISABLED=false` → on (OTLP to the default http://localhost:4318);
+ * - otherwise off. (The specification's SDK is on unless disabled; a server that must not try to
+ *   export to a collector nobody runs is off unless one of the above is set.)
+ * Everything else is the SDK's standard reading: `OTEL_SERVICE_NAME` (default here `teamstream`),
+ * `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` / `_ARG`, `OTEL_PROPAGATORS`, `OTEL_BSP_*`,
+ * `OTEL_EXPORTER_OTLP_HEADERS`… Metrics and logs are not exported through OpenTelemetry here.
+ */
+import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { RunTelemetry } from '../engine/index.js';
+
+/** `service.name` when OTEL_SERVICE_NAME is not set. */
+export const DEFAULT_SERVICE_NAME = 'teamstream';
+
+/** Paths probed often and of no interest in a trace (health checks, Prometheus scrapes). */
+const UNTRACED_PATHS = [/^\/api\/health(\/|$)/, /^\/metrics$/];
+
+type Env = Record<string, string | undefined>;
+
+const set = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
+
+/** Whether `env` turns tracing on (the rules in this file's header). */
+export function tracingEnabled(env: Env = process.env): boolean {
+  const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase();
+  if (disabled === 'true') return false;
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter(Boolean);
+  if (exporters.length > 0) return !(exporters.length === 1 && exporters[0] === 'none');
+  if (set(env.OTEL_EXPORTER_OTLP_ENDPOINT) || set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)) return true;
+  return disabled === 'false';
+}
+
+export interface StartTracingOptions {
+  /** Replaces the exporter the environment names (tests: a SimpleSpanProcessor on an InMemorySpanExporter). */
+  spanProcessors?: SpanProcessor[];
+  /** Flush the last spans on these signals before the process exits (main.ts: SIGTERM, SIGINT). */
+  flushOnSignals?: NodeJS.Signals[];
+}
+
+/** A started SDK. */
+export interface Tracing {
+  /** Exports what is buffered and stops the SDK; later spans are dropped. Never rejects. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the Node SDK when {@link tracingEnabled}; resolves undefined (and loads nothing of the
+ * SDK) when off. Await it before importing the modules to instrument (Nest, express).
+ */
+export async function startTracing(env: Env = process.env, options: StartTracingOptions = {}): Promise<Tracing | undefined> {
+  if (!tracingEnabled(env)) return undefined;
+  const [{ NodeSDK }, { HttpInstrumentation }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/instrumentation-http'),
+  ]);
+  const sdk = new NodeSDK({
+    ...(set(env.OTEL_SERVICE_NAME) ? {} : { serviceName: DEFAULT_SERVICE_NAME }),
+    ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
+    instrumentations: [
+      // Incoming requests get SERVER spans; outgoing ones (the model and tool requests) CLIENT
+      // spans under the engine's `chat` / `execute_tool`.
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.some((p) => p.test((req.url ?? '').split('?')[0]!)) }),
+    ],
+  });
+  sdk.start();
+  let stopped: Promise<void> | undefined;
+  const tracing: Tracing = { shutdown: () => (stopped ??= sdk.shutdown().catch(() => undefined)) };
+  for (const signal of options.flushOnSignals ?? []) flushBeforeExit(signal, tracing);
+  return tracing;
+}
+
+/**
+ * Nest's shutdown hook drains the server on `signal`, then sends `signal` to the process again to
+ * exit. The first delivery is only noted here; the second is held until the spans of the drain
+ * are exported (bounded by the SDK's export timeout), then sent once more with no listener left,
+ * so the process ends as it would have. SHUTDOWN_GRACE_S still bounds the whole.
+ */
+function flushBeforeExit(signal: NodeJS.Signals, tracing: Tracing): void {
+  process.once(signal, () => {
+    const exitAfterFlush = () => {
+      void tracing.shutdown().finally(() => process.kill(process.pid, signal));
+    };
+    // Without another listener (Nest's) nobody sends the signal again: flush and exit now.
+    if (process.listenerCount(signal) === 0) exitAfterFlush();
+    else process.once(signal, exitAfterFlush);
+  });
+}
+
+/**
+ * Runs `write` inside a span `db.write {name}` (a database write batch: one transaction of the run
+ * journal), with `db.operation.batch.size` when given. Returns what `write` returns; a failure
+ * is recorded on the span and rethrown. A no-op wrapper when tracing is off.
+ */
+export function tracedWrite<T>(name: string, write: () => Promise<T>, attributes: Attributes = {}): Promise<T> {
+  const tracer = trace.getTracer('teamstream.server');
+  return tracer.startActiveSpan(`db.write ${name}`, { kind: SpanKind.CLIENT, attributes }, context.active(), async (span) => {
+    try {
+      return await write();
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      span.recordException(failure);
+      span.setAttribute('error.type', failure.name);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** What the run span records of a saved run: its id, session, owner (hashed by the engine) and the team config's label. */
+export function runTelemetry(run: { id: number; sessionId: number; userId: string }, component: unknown): RunTelemetry {
+  const label = typeof component === 'object' && component !== null ? (component as { label?: unknown }).label : undefined;
+  return { runId: run.id, sessionId: run.sessionId, userId: run.userId, ...(typeof label === 'string' && label !== '' ? { teamLabel: label } : {}) };
+}
