@@ -63,7 +63,7 @@ export { Swarm } from './teams/swarm.js';
 
 // Driving a run: the one loop every front end uses
 export { driveTeam, INTERNAL_RUN_ERROR, stopReasons, type DriveLimits, type DriveOptions, type TeamSource } from './driver/drive-team.js';
-export { hashUserId, type RunTelemetry } from './telemetry/index.js';
+export { hashUserId, runSpanContext, type RunTelemetry } from './telemetry/index.js';
 export type { RunEvent, RunOutcome, RunStatus } from './driver/run-outcome.js';
 
 // Termination conditions

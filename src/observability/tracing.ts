@@ -16,9 +16,7 @@
  * `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` / `_ARG`, `OTEL_PROPAGATORS`, `OTEL_BSP_*`,
  * `OTEL_EXPORTER_OTLP_HEADERS`… Metrics and logs are not exported through OpenTelemetry here.
  */
-import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { RunTelemetry } from '../engine/index.js';
 
 /** `service.name` when OTEL_SERVICE_NAME is not set. */
 export const DEFAULT_SERVICE_NAME = 'teamstream';
@@ -97,32 +95,4 @@ function flushBeforeExit(signal: NodeJS.Signals, tracing: Tracing): void {
     if (process.listenerCount(signal) === 0) exitAfterFlush();
     else process.once(signal, exitAfterFlush);
   });
-}
-
-/**
- * Runs `write` inside a span `db.write {name}` (a database write batch: one transaction of the run
- * journal), with `db.operation.batch.size` when given. Returns what `write` returns; a failure
- * is recorded on the span and rethrown. A no-op wrapper when tracing is off.
- */
-export function tracedWrite<T>(name: string, write: () => Promise<T>, attributes: Attributes = {}): Promise<T> {
-  const tracer = trace.getTracer('teamstream.server');
-  return tracer.startActiveSpan(`db.write ${name}`, { kind: SpanKind.CLIENT, attributes }, context.active(), async (span) => {
-    try {
-      return await write();
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      span.recordException(failure);
-      span.setAttribute('error.type', failure.name);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
-}
-
-/** What the run span records of a saved run: its id, session, owner (hashed by the engine) and the team config's label. */
-export function runTelemetry(run: { id: number; sessionId: number; userId: string }, component: unknown): RunTelemetry {
-  const label = typeof component === 'object' && component !== null ? (component as { label?: unknown }).label : undefined;
-  return { runId: run.id, sessionId: run.sessionId, userId: run.userId, ...(typeof label === 'string' && label !== '' ? { teamLabel: label } : {}) };
 }

@@ -12,7 +12,7 @@ import type { LiveRun } from './live-run.js';
 import type { RunFinish } from './run-journal.js';
 import { RunIOStream } from './run-io-stream.js';
 import { frames, type RunFrameBody, type TeamResult } from './ws-frames.js';
-import { runTelemetry } from '../observability/tracing.js';
+import { runTelemetry } from '../observability/trace-helpers.js';
 
 @Injectable()
 export class TeamManager {

@@ -17,7 +17,7 @@ import { RunEventEntity } from './run-event.entity.js';
 import { RunJournal, type JournalRun, type JournalWrite, type SeqRange } from './run-journal.js';
 import { RunEntity } from './run.entity.js';
 import type { RunFrame } from './ws-frames.js';
-import { tracedWrite } from '../observability/tracing.js';
+import { tracedWrite } from '../observability/trace-helpers.js';
 
 const LIVE_STATUSES = ['created', 'active'] as const;
 

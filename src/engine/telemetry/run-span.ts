@@ -2,7 +2,7 @@
  * The run span (one per `driveTeam`) and the human-input wait spans inside it.
  */
 import { createHash } from 'node:crypto';
-import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, type SpanContext } from '@opentelemetry/api';
 import type { InputOptions, IOStream } from '../io/io-stream.js';
 import { recordFailure, tracer, iterateInSpan } from './tracer.js';
 
@@ -24,6 +24,18 @@ interface OutcomeEvent {
   outcome?: { status: string; stopReason?: string | null; usage?: { prompt_tokens: number; completion_tokens: number } };
 }
 
+/** The span context of each live run's span, by run id, while the span is open. */
+const liveRunSpans = new Map<string, SpanContext>();
+
+/**
+ * The span context of the live run `runId`, for work done for the run outside its event stream
+ * (the journal's database writes) to join the run's trace as children of its span; undefined once
+ * the run span has ended, or when tracing is off.
+ */
+export function runSpanContext(runId: number | string): SpanContext | undefined {
+  return liveRunSpans.get(String(runId));
+}
+
 /** `user.hash`: a stable pseudonym of a user id (SHA-256, first 16 hex digits), never the id itself. */
 export function hashUserId(userId: string): string {
   return createHash('sha256').update(userId).digest('hex').slice(0, 16);
@@ -40,21 +52,34 @@ export function traceRun<E extends OutcomeEvent>(
   info: RunTelemetry = {},
 ): AsyncGenerator<E, void, undefined> {
   const span = tracer.startSpan(info.teamLabel ? `run ${info.teamLabel}` : 'run', { kind: SpanKind.INTERNAL }, context.active());
-  if (info.runId !== undefined) span.setAttribute('teamstream.run.id', String(info.runId));
+  const runKey = info.runId === undefined ? undefined : String(info.runId);
+  if (runKey !== undefined) {
+    span.setAttribute('teamstream.run.id', runKey);
+    if (span.isRecording()) liveRunSpans.set(runKey, span.spanContext());
+  }
   if (info.sessionId !== undefined) span.setAttribute('session.id', String(info.sessionId));
   if (info.teamLabel) span.setAttribute('teamstream.team.label', info.teamLabel);
   if (info.userId) span.setAttribute('user.hash', hashUserId(info.userId));
-  return iterateInSpan(span, run, (event) => {
-    if (event.type !== 'outcome' || !event.outcome) return;
-    const { status, stopReason, usage } = event.outcome;
-    span.setAttribute('teamstream.run.status', status);
-    if (stopReason) span.setAttribute('teamstream.run.stop_reason', stopReason);
-    if (usage) {
-      span.setAttribute('gen_ai.usage.input_tokens', usage.prompt_tokens);
-      span.setAttribute('gen_ai.usage.output_tokens', usage.completion_tokens);
-    }
-    if (status === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: stopReason ?? 'error' });
-  });
+  const forget = () => {
+    if (runKey !== undefined && liveRunSpans.get(runKey) === span.spanContext()) liveRunSpans.delete(runKey);
+  };
+  return iterateInSpan(
+    span,
+    run,
+    (event) => {
+      if (event.type !== 'outcome' || !event.outcome) return;
+      const { status, stopReason, usage } = event.outcome;
+      span.setAttribute('teamstream.run.status', status);
+      if (stopReason) span.setAttribute('teamstream.run.stop_reason', stopReason);
+      if (usage) {
+        span.setAttribute('gen_ai.usage.input_tokens', usage.prompt_tokens);
+        span.setAttribute('gen_ai.usage.output_tokens', usage.completion_tokens);
+      }
+      if (status === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: stopReason ?? 'error' });
+    },
+    undefined,
+    forget,
+  );
 }
 
 /**

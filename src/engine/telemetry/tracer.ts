@@ -29,13 +29,15 @@ export function recordFailure(span: Span, error: unknown): void {
  * An async iterable whose every step runs with `span` active, and which ends `span` exactly once:
  * when the source is done, throws, or its consumer stops early (`return()`). An async generator
  * resumes in the context of whoever calls `next()`, so the span is put back at each step; model
- * and tool calls made inside get it as their parent. `onItem` sees every item before it is passed on.
+ * and tool calls made inside get it as their parent. `onItem` sees every item before it is passed
+ * on, `onDone` runs before the span ends when the source finished without error, `onEnd` after it ends in any case.
  */
 export function iterateInSpan<T, R>(
   span: Span,
   source: AsyncIterable<T, R, undefined>,
   onItem?: (item: T) => void,
   onDone?: () => void,
+  onEnd?: () => void,
 ): AsyncGenerator<T, R, undefined> {
   const ctx: Context = trace.setSpan(context.active(), span);
   let iterator: AsyncIterator<T, R, undefined> | undefined;
@@ -46,6 +48,7 @@ export function iterateInSpan<T, R>(
     if (error !== undefined) recordFailure(span, error);
     else onDone?.();
     span.end();
+    onEnd?.();
   };
   const step = async (run: (it: AsyncIterator<T, R, undefined>) => Promise<IteratorResult<T, R>>): Promise<IteratorResult<T, R>> => {
     try {
