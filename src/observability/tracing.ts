@@ -16,7 +16,11 @@
  * `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` / `_ARG`, `OTEL_PROPAGATORS`, `OTEL_BSP_*`,
  * `OTEL_EXPORTER_OTLP_HEADERS`… Metrics and logs are not exported through OpenTelemetry here.
  */
+import { trace, type ProxyTracerProvider } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/** How often buffered spans are exported once a shutdown signal arrived (ms). */
+const DRAIN_FLUSH_MS = 500;
 
 /** `service.name` when OTEL_SERVICE_NAME is not set. */
 export const DEFAULT_SERVICE_NAME = 'teamstream';
@@ -44,7 +48,7 @@ export function tracingEnabled(env: Env = process.env): boolean {
 export interface StartTracingOptions {
   /** Replaces the exporter the environment names (tests: a SimpleSpanProcessor on an InMemorySpanExporter). */
   spanProcessors?: SpanProcessor[];
-  /** Flush the last spans on these signals before the process exits (main.ts: SIGTERM, SIGINT). */
+  /** Export buffered spans every 0.5 s once one of these signals arrived (main.ts: SIGTERM, SIGINT). */
   flushOnSignals?: NodeJS.Signals[];
 }
 
@@ -76,23 +80,22 @@ export async function startTracing(env: Env = process.env, options: StartTracing
   sdk.start();
   let stopped: Promise<void> | undefined;
   const tracing: Tracing = { shutdown: () => (stopped ??= sdk.shutdown().catch(() => undefined)) };
-  for (const signal of options.flushOnSignals ?? []) flushBeforeExit(signal, tracing);
+  // The SDK registered its tracer provider globally; it is the one whose span processors flush.
+  const provider = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as { forceFlush?: () => Promise<void> };
+  const flush = () => (provider.forceFlush ? provider.forceFlush().catch(() => undefined) : Promise.resolve());
+  for (const signal of options.flushOnSignals ?? []) flushDuringDrain(signal, flush);
   return tracing;
 }
 
 /**
- * Nest's shutdown hook drains the server on `signal`, then sends `signal` to the process again to
- * exit. The first delivery is only noted here; the second is held until the spans of the drain
- * are exported (bounded by the SDK's export timeout), then sent once more with no listener left,
- * so the process ends as it would have. SHUTDOWN_GRACE_S still bounds the whole.
+ * Nest's shutdown hook drains the server on `signal` and then exits by the signal, with no hook
+ * left in which to await an export. So from the first `signal` on, buffered spans are exported
+ * every {@link DRAIN_FLUSH_MS} ms (an unref'd timer: it never keeps the process alive); the spans
+ * of the drain's last moments may be lost. SHUTDOWN_GRACE_S still bounds the whole.
  */
-function flushBeforeExit(signal: NodeJS.Signals, tracing: Tracing): void {
+function flushDuringDrain(signal: NodeJS.Signals, flush: () => Promise<void>): void {
   process.once(signal, () => {
-    const exitAfterFlush = () => {
-      void tracing.shutdown().finally(() => process.kill(process.pid, signal));
-    };
-    // Without another listener (Nest's) nobody sends the signal again: flush and exit now.
-    if (process.listenerCount(signal) === 0) exitAfterFlush();
-    else process.once(signal, exitAfterFlush);
+    void flush();
+    setInterval(() => void flush(), DRAIN_FLUSH_MS).unref();
   });
 }
