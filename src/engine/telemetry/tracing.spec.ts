@@ -9,6 +9,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startChatCompletionsServer, type ChatCompletionsServer } from '../../../test/fakes/chat-completions-server.js';
 import { fixtureLoadContext, readFixture } from '../../../test/support/engine/fixtures.js';
+import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
 import { loadTeam } from '../components/loader.js';
 import { driveTeam } from '../driver/drive-team.js';
 import type { RunEvent } from '../driver/run-outcome.js';
@@ -168,5 +169,21 @@ describe('engine spans (OpenTelemetry GenAI semantic conventions)', () => {
     expect(parentId).toBe(chat!.spanContext().spanId);
     // Never a key or header on a span.
     expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain('sk-test-not-real');
+  });
+
+  it('a human input wait is a human_input span inside the user proxy turn, with no content', async () => {
+    const team = readFixture('human-in-the-loop');
+    const events: RunEvent[] = [];
+    const io = new ScriptedIOStream(['APPROVE the secret plan']);
+    for await (const event of driveTeam(() => loadTeam(team, fixtureLoadContext()), 'Write a poem', { io, limits: { maxTurns: 4 } }))
+      events.push(event);
+    expect(events.at(-1)?.type).toBe('outcome');
+    const spans = exporter.getFinishedSpans();
+    const [wait] = named(spans, 'human_input user_proxy');
+    expect(wait).toBeDefined();
+    expect(wait!.attributes['teamstream.input.source']).toBe('user_proxy');
+    const [proxyTurn] = named(spans, 'invoke_agent user_proxy');
+    expect(parentOf(wait!)).toBe(proxyTurn!.spanContext().spanId);
+    expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain('secret plan');
   });
 });
