@@ -1,12 +1,17 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { createApp, startupWarnings } from './app.factory.js';
-import { ConfigValidationError, describeDatabase, loadConfig } from './config/config.js';
 import { loadEnvFile } from './config/load-env-file.js';
-import { armShutdownDeadline } from './health/shutdown-deadline.js';
+import { startTracing } from './observability/tracing.js';
+
+// Tracing starts before Nest and express are loaded (they are imported below, afterwards), so the
+// HTTP instrumentation patches the modules they load; off unless OTEL_* says so (README "Operating it").
+loadEnvFile();
+await startTracing(process.env, { flushOnSignals: ['SIGTERM', 'SIGINT'] });
 
 async function bootstrap(): Promise<void> {
-  loadEnvFile();
+  const { Logger } = await import('@nestjs/common');
+  const { createApp, startupWarnings } = await import('./app.factory.js');
+  const { ConfigValidationError, describeDatabase, loadConfig } = await import('./config/config.js');
+  const { armShutdownDeadline } = await import('./health/shutdown-deadline.js');
   let config;
   try {
     config = loadConfig();

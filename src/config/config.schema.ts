@@ -217,6 +217,17 @@ export const envSchema = z.object({
   METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
   /** A JSON price table laid over the built-in one (README, Operating it: Cost); unset: built-in prices only. */
   MODEL_PRICES_FILE: optionalString,
+  /**
+   * OpenTelemetry tracing (standard variables, read by src/observability/tracing.ts and the Node
+   * SDK; listed here so a typo in their values fails at start-up). Tracing is off unless
+   * OTEL_TRACES_EXPORTER (not `none`), an OTLP endpoint, or OTEL_SDK_DISABLED=false asks for it.
+   */
+  OTEL_SDK_DISABLED: optionalString.transform((v) => v?.toLowerCase()).pipe(z.enum(['true', 'false']).optional()),
+  OTEL_TRACES_EXPORTER: optionalString,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('teamstream'),
+  /** `true`: model messages and tool arguments / results are recorded on spans. */
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: optionalString.transform((v) => v?.toLowerCase() ?? 'false').pipe(z.enum(['true', 'false'])),
   /** Label of the default-gallery team that the plain-text chat socket /ws/chat runs. */
   CHAT_DEFAULT_TEAM: z.string().trim().min(1).default('Weather chat'),
   /** Label of the default-gallery team that POST /chat/completions converses with. */

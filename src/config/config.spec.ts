@@ -215,3 +215,14 @@ describe('.env.example', () => {
     expect(() => loadConfig(example)).not.toThrow();
   });
 });
+
+describe('OpenTelemetry settings', () => {
+  it('accepts the standard values (booleans in any case) and refuses others naming the variable', () => {
+    expect(() => loadConfig({ OTEL_SDK_DISABLED: 'FALSE', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'True' })).not.toThrow();
+    expect(() => loadConfig({ OTEL_SDK_DISABLED: 'yes' })).toThrow(/OTEL_SDK_DISABLED/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(() => loadConfig({ OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'sometimes' })).toThrow(
+      /OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT/,
+    );
+  });
+});

@@ -66,6 +66,7 @@ export { driveTeam, INTERNAL_RUN_ERROR, stopReasons, type DriveLimits, type Driv
 export { builtInPrices, costOf, loadPrices, PriceFileError, PriceTable, type ModelPrice, type PricedTokens } from './cost/prices.js';
 export type { CostSummary, ModelCost, RunCost } from './cost/run-cost.js';
 export { tagUsageModel, usageModel } from './cost/usage-model.js';
+export { hashUserId, runSpanContext, type RunTelemetry } from './telemetry/index.js';
 export type { RunEvent, RunOutcome, RunStatus } from './driver/run-outcome.js';
 
 // Termination conditions

@@ -15,6 +15,7 @@ import { RunIOStream } from './run-io-stream.js';
 import { frames, type RunFrameBody, type TeamResult } from './ws-frames.js';
 import { runLine } from '../observability/run-log.js';
 import { NO_RUN_METRICS, RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
+import { runTelemetry } from '../observability/trace-helpers.js';
 
 @Injectable()
 export class TeamManager {
@@ -44,7 +45,13 @@ export class TeamManager {
         llmCallEvents: await this.llmCallEvents(live),
         observer: this.metrics,
       });
-    const run = driveTeam(load, task, { signal: live.signal, io: new RunIOStream(live, this.metrics), limits, prices: this.costs.prices });
+    const run = driveTeam(load, task, {
+      signal: live.signal,
+      io: new RunIOStream(live, this.metrics),
+      limits,
+      prices: this.costs.prices,
+      telemetry: runTelemetry(live.run, component),
+    });
     for await (const event of run) {
       switch (event.type) {
         case 'message':

@@ -19,6 +19,7 @@ import { RunEntity } from './run.entity.js';
 import type { RunFrame } from './ws-frames.js';
 import { runLine } from '../observability/run-log.js';
 import { NO_RUN_METRICS, RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
+import { tracedWrite } from '../observability/trace-helpers.js';
 
 const LIVE_STATUSES = ['created', 'active'] as const;
 
@@ -60,14 +61,20 @@ export class TypeOrmRunJournal extends RunJournal {
     if (write.frames.length === 0 && !write.messages?.length && !write.finish && write.reserveThrough === undefined) return;
     let attempted = false;
     const started = performance.now();
-    await this.db.retrying(async (em) => {
-      // A connection lost during COMMIT leaves the outcome unknown. Seqs are never reused, so
-      // finding the batch's last frame stored means that attempt committed: do not insert it twice.
-      const last = write.frames.at(-1);
-      if (attempted && last && (await this.hasFrame(em, run.id, last.seq))) return;
-      attempted = true;
-      await this.apply(em, run, write, false);
-    });
+    const attributes = { 'teamstream.run.id': String(run.id), 'db.operation.batch.size': write.frames.length };
+    await tracedWrite(
+      'run_journal',
+      () =>
+        this.db.retrying(async (em) => {
+          // A connection lost during COMMIT leaves the outcome unknown. Seqs are never reused, so
+          // finding the batch's last frame stored means that attempt committed: do not insert it twice.
+          const last = write.frames.at(-1);
+          if (attempted && last && (await this.hasFrame(em, run.id, last.seq))) return;
+          attempted = true;
+          await this.apply(em, run, write, false);
+        }),
+      attributes,
+    );
     // Committed batches only: a batch that failed for good is an error, not a latency.
     this.metrics.databaseWrite((performance.now() - started) / 1000);
   }

@@ -6,6 +6,7 @@ import { cancelledFrom } from '../errors.js';
 import type { FunctionCall, FunctionExecutionResult } from '../messages.js';
 import type { ToolSchema } from '../models/model-client.js';
 import { notify, type EngineObserver } from '../observer.js';
+import { traceToolCall } from '../telemetry/index.js';
 import type { Workbench } from '../tools/workbench.js';
 import { handoffToolSchema, type Handoff } from './handoffs.js';
 
@@ -44,7 +45,7 @@ export function executeToolCalls(
   signal: AbortSignal,
   observer?: EngineObserver,
 ): Promise<FunctionExecutionResult[]> {
-  return Promise.all(calls.map((call) => executeOne(call, tools, signal, observer)));
+  return Promise.all(calls.map((call) => traceToolCall(call, () => executeOne(call, tools, signal, observer))));
 }
 
 async function executeOne(call: FunctionCall, tools: ToolSet, signal: AbortSignal, observer?: EngineObserver): Promise<FunctionExecutionResult> {

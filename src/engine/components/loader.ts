@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { ChatCompletionClient } from '../models/model-client.js';
 import { modelProviderName, observeModelClient } from '../observer.js';
+import { traceModelClient } from '../telemetry/index.js';
 import type { Team } from '../teams/team.js';
 import { COMPONENT_TYPES, ComponentModelSchema, joinPath, setComponentMeta, type ComponentType } from './component-model.js';
 import { findEntry, knownProviders } from './registry.js';
@@ -56,6 +57,7 @@ function loadAt<K extends ComponentType>(component: unknown, ctx: LoadContext, p
         ctx.observer,
       );
     }
+    if (entry.componentType === 'model') instance = traceModelClient(instance, { provider: model.provider, config: model.config });
   } catch (error) {
     throw rebase(error, path);
   }

@@ -9,6 +9,7 @@ import type { InputOptions, IOStream } from '../io/io-stream.js';
 import { addUsage, isChatMessage, isRecordedMessage, ZERO_USAGE, type AgentMessage, type RequestUsage, type TaskResult } from '../messages.js';
 import { RunCostMeter } from '../cost/run-cost.js';
 import type { PriceTable } from '../cost/prices.js';
+import { traceInput, traceRun, type RunTelemetry } from '../telemetry/index.js';
 import { isTaskResult, type TaskInput, type Team } from '../teams/team.js';
 import type { RunEvent, RunOutcome } from './run-outcome.js';
 
@@ -30,6 +31,8 @@ export interface DriveOptions {
   limits?: DriveLimits;
   /** Model prices: with them each call's `models_usage.cost` (USD) is set and the outcome carries the run's `cost`. */
   prices?: PriceTable;
+  /** What the run span records that the engine does not know (run id, session, team label, user). */
+  telemetry?: RunTelemetry;
 }
 
 /** A team, or how to load one: a loaded team is the caller's to close; one the driver loads, the driver closes. */
@@ -53,11 +56,11 @@ export const stopReasons = {
  * caller's abort and the caps are `stopped` ones. When the consumer stops iterating early the
  * run is aborted and a team the driver loaded is closed.
  */
-export async function* driveTeam(
-  source: TeamSource,
-  task: TaskInput | undefined,
-  options: DriveOptions = {},
-): AsyncGenerator<RunEvent, void, undefined> {
+export function driveTeam(source: TeamSource, task: TaskInput | undefined, options: DriveOptions = {}): AsyncGenerator<RunEvent, void, undefined> {
+  return traceRun(drive(source, task, options), options.telemetry);
+}
+
+async function* drive(source: TeamSource, task: TaskInput | undefined, options: DriveOptions): AsyncGenerator<RunEvent, void, undefined> {
   const started = performance.now();
   const limits = options.limits ?? {};
   const caps = new AbortController();
@@ -140,7 +143,7 @@ function countTask(task: TaskInput | undefined): number {
  * every front end) and the run's combined signal passed on; no stream means no human.
  */
 function guardInput(io: IOStream | undefined, timeoutS: number | undefined, signal: AbortSignal, caps: AbortController): IOStream {
-  return {
+  return traceInput({
     print: (...objects) => io?.print(...objects),
     send: (event) => io?.send(event),
     async input(prompt: string, options: InputOptions = {}): Promise<string> {
@@ -153,5 +156,5 @@ function guardInput(io: IOStream | undefined, timeoutS: number | undefined, sign
         clearTimeout(timer);
       }
     },
-  };
+  });
 }

@@ -11,6 +11,7 @@ import type { TerminationCondition } from '../conditions/termination-condition.j
 import { TeamStateSchema, type AgentState, type TeamState } from '../state.js';
 import type { RunOptions, TaskInput, Team, TeamStreamItem } from './team.js';
 import { raceAbort } from './abort.js';
+import { traceAgentTurn } from '../telemetry/index.js';
 import { dumpParticipant, TeamParticipant } from './team-participant.js';
 
 export interface GroupChatOptions {
@@ -266,7 +267,7 @@ export abstract class BaseGroupChat implements Team {
   protected async *takeTurn(agent: ChatAgent, signal: AbortSignal, options: RunOptions): AsyncGenerator<AgentMessage | TurnOutcome> {
     const newMessages = this.buffers.get(agent.name) ?? [];
     this.buffers.set(agent.name, []);
-    const iterator = agent.onMessagesStream(newMessages, { signal, io: options.io })[Symbol.asyncIterator]();
+    const iterator = traceAgentTurn(agent.name, agent.onMessagesStream(newMessages, { signal, io: options.io }))[Symbol.asyncIterator]();
     let response: Response | undefined;
     const streamed: AgentMessage[] = [];
     try {

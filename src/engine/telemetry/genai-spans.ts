@@ -1,0 +1,134 @@
+/**
+ * Spans of the OpenTelemetry GenAI semantic conventions: `invoke_agent {agent}` for an agent's
+ * turn, `chat {model}` for a model call, `execute_tool {tool}` for a tool call. Content (messages,
+ * tool arguments and results) only with captureContent(); never API keys or headers.
+ */
+import { context, SpanKind, trace, type Attributes } from '@opentelemetry/api';
+import type { FunctionCall, FunctionExecutionResult } from '../messages.js';
+import { isCreateResult, type ChatCompletionClient, type CreateResult, type LLMMessage, type ModelStreamItem } from '../models/model-client.js';
+import { captureContent, iterateInSpan, recordFailure, tracer } from './tracer.js';
+
+/** Wraps one agent's turn (its onMessagesStream) in `invoke_agent {agent}`, started now. */
+export function traceAgentTurn<T>(agentName: string, turn: AsyncIterable<T>): AsyncIterable<T> {
+  const span = tracer.startSpan(`invoke_agent ${agentName}`, {
+    kind: SpanKind.INTERNAL,
+    attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': agentName },
+  });
+  return iterateInSpan(
+    span,
+    (async function* (): AsyncGenerator<T, void, undefined> {
+      yield* turn;
+    })(),
+  );
+}
+
+/**
+ * Runs one tool call in `execute_tool {tool}` (`gen_ai.tool.name`, `gen_ai.tool.call.id`;
+ * `gen_ai.tool.call.arguments` / `gen_ai.tool.call.result` with content capture). A result with
+ * `is_error` marks the span failed (`error.type` `tool_error`); a throw is recorded and rethrown.
+ */
+export async function traceToolCall(call: FunctionCall, execute: () => Promise<FunctionExecutionResult>): Promise<FunctionExecutionResult> {
+  const attributes: Attributes = {
+    'gen_ai.operation.name': 'execute_tool',
+    'gen_ai.tool.name': call.name,
+    'gen_ai.tool.call.id': call.id,
+    'gen_ai.tool.type': 'function',
+  };
+  if (captureContent()) attributes['gen_ai.tool.call.arguments'] = call.arguments;
+  return tracer.startActiveSpan(`execute_tool ${call.name}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
+    try {
+      const result = await execute();
+      if (captureContent()) span.setAttribute('gen_ai.tool.call.result', result.content);
+      if (result.is_error) recordFailure(span, Object.assign(new Error(result.content), { name: 'tool_error' }));
+      return result;
+    } catch (error) {
+      recordFailure(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Where a model call goes, as the model client's component config says. */
+export interface ModelTarget {
+  /** The component's provider (`autogen_ext.models.openai.OpenAIChatCompletionClient` …). */
+  provider: string;
+  /** The component's config (its `model` / `azure_deployment` names the requested model). */
+  config: unknown;
+}
+
+/** `gen_ai.provider.name` for a model client provider: the conventions' well-known values where one fits. */
+export function genAiProviderName(provider: string): string {
+  if (provider.includes('AzureOpenAI')) return 'azure.ai.openai';
+  if (provider.includes('Anthropic')) return 'anthropic';
+  if (provider.includes('Ollama')) return 'ollama';
+  if (provider.includes('OpenAI')) return 'openai';
+  if (provider.includes('Replay')) return 'replay';
+  return provider.split('.').pop() ?? provider;
+}
+
+function requestModel(config: unknown): string | undefined {
+  if (typeof config !== 'object' || config === null) return undefined;
+  const c = config as Record<string, unknown>;
+  const model = c.model ?? c.azure_deployment;
+  return typeof model === 'string' && model !== '' ? model : undefined;
+}
+
+/**
+ * Puts `chat {model}` spans around every `create` / `createStream` of `client` (its methods are
+ * replaced on the instance, so its identity, class and component metadata stay). A cache client is
+ * left alone: the client it wraps has its own spans, so a cache hit shows as a turn with no chat span.
+ */
+export function traceModelClient<C>(client: C, target: ModelTarget): C {
+  if (target.provider.includes('ChatCompletionCache')) return client;
+  const model = client as unknown as ChatCompletionClient;
+  if (typeof model.create !== 'function' || typeof model.createStream !== 'function') return client;
+  const provider = genAiProviderName(target.provider);
+  const requested = requestModel(target.config);
+  const start = (messages: LLMMessage[]) => {
+    const attributes: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': provider };
+    if (requested) attributes['gen_ai.request.model'] = requested;
+    if (captureContent()) attributes['gen_ai.input.messages'] = JSON.stringify(messages);
+    return tracer.startSpan(requested ? `chat ${requested}` : 'chat', { kind: SpanKind.CLIENT, attributes });
+  };
+  const finish = (span: ReturnType<typeof start>, result: CreateResult) => {
+    span.setAttribute('gen_ai.usage.input_tokens', result.usage.prompt_tokens);
+    span.setAttribute('gen_ai.usage.output_tokens', result.usage.completion_tokens);
+    span.setAttribute('gen_ai.response.finish_reasons', [result.finish_reason]);
+    if (captureContent()) span.setAttribute('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', content: result.content }]));
+  };
+  const create = model.create.bind(model);
+  const createStream = model.createStream.bind(model);
+  model.create = (messages, options) => {
+    const span = start(messages);
+    return context.with(trace.setSpan(context.active(), span), async () => {
+      try {
+        const result = await create(messages, options);
+        finish(span, result);
+        return result;
+      } catch (error) {
+        recordFailure(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  };
+  model.createStream = (messages, options) => {
+    const span = start(messages);
+    let result: CreateResult | undefined;
+    const stream = (async function* (): AsyncGenerator<ModelStreamItem, void, undefined> {
+      yield* createStream(messages, options);
+    })();
+    return iterateInSpan(
+      span,
+      stream,
+      (item) => {
+        if (isCreateResult(item)) result = item;
+      },
+      () => result && finish(span, result),
+    );
+  };
+  return client;
+}
