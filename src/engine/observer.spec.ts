@@ -76,6 +76,19 @@ describe('LoadContext.observer', () => {
     expect(calls).toMatchObject([{ provider: 'replay', model: 'unknown' }]);
   });
 
+  it('a loaded client is both traced and observed, and streams once through both (no wrapper calls itself)', async () => {
+    const calls: ModelCallObservation[] = [];
+    const client = loadComponent(
+      { provider: 'autogen_ext.models.replay.ReplayChatCompletionClient', config: { chat_completions: ['a b'] } },
+      { tools: new ToolRegistry([]), observer: { onModelCall: (o) => calls.push(o) } },
+      'model',
+    ) as ChatCompletionClient;
+    const items = [];
+    for await (const item of client.createStream(user)) items.push(item);
+    expect(items.at(-1)).toMatchObject({ content: 'a b' });
+    expect(calls).toHaveLength(1);
+  });
+
   it('names providers the GenAI way', () => {
     expect(modelProviderName('autogen_ext.models.openai.OpenAIChatCompletionClient')).toBe('openai');
     expect(modelProviderName('autogen_ext.models.openai.AzureOpenAIChatCompletionClient')).toBe('azure.ai.openai');

@@ -48,6 +48,9 @@ function loadAt<K extends ComponentType>(component: unknown, ctx: LoadContext, p
   let instance: ComponentTypeMap[ComponentType];
   try {
     instance = entry.load(config, scope, model.config);
+    // Spans first: traceModelClient replaces the methods on the instance itself, so it must see the
+    // client, not the observer's Proxy (whose target it would patch, making the Proxy call itself).
+    if (entry.componentType === 'model') instance = traceModelClient(instance, { provider: model.provider, config: model.config });
     // The cache's inner client is observed itself: observing the cache too would count a call twice.
     if (ctx.observer && entry.componentType === 'model' && !entry.provider.endsWith('.ChatCompletionCache')) {
       const modelName = (model.config as { model?: unknown } | undefined)?.model;
@@ -57,7 +60,6 @@ function loadAt<K extends ComponentType>(component: unknown, ctx: LoadContext, p
         ctx.observer,
       );
     }
-    if (entry.componentType === 'model') instance = traceModelClient(instance, { provider: model.provider, config: model.config });
   } catch (error) {
     throw rebase(error, path);
   }
