@@ -17,10 +17,18 @@ const MAX_OUTPUT = 2_000;
 let sandbox: PythonSandbox;
 let scratch: string;
 
-/** A FunctionTool call with a fresh run (session) unless a signal is given. */
-async function call(source: string, args: Record<string, unknown> = {}, signal: AbortSignal = new AbortController().signal, timeoutMs?: number) {
+/** A FunctionTool call in a run of its own, ended after the call (as the driver ends runs), unless a run's signal is given. */
+async function call(source: string, args: Record<string, unknown> = {}, signal?: AbortSignal, timeoutMs?: number) {
   const name = /def (\w+)\(/.exec(source)![1]!;
-  return sandbox.callFunction({ toolKey: `key-${name}`, imports: '', source, function: name, args }, { signal, ...(timeoutMs ? { timeoutMs } : {}) });
+  const own = signal ? undefined : new AbortController();
+  try {
+    return await sandbox.callFunction(
+      { toolKey: `key-${name}`, imports: '', source, function: name, args },
+      { signal: signal ?? own!.signal, ...(timeoutMs ? { timeoutMs } : {}) },
+    );
+  } finally {
+    own?.abort('Run ended');
+  }
 }
 
 beforeAll(async () => {
