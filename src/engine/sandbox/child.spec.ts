@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loopbackListener } from '../../../test/support/engine/loopback-listener.js';
 import { childScript, lockDown } from './child.js';
-import { sandboxSpawnSpec } from './spawn.js';
+import { findBubblewrap, sandboxSpawnSpec } from './spawn.js';
 
 const ATTEMPTS = String.raw`
 const net = await import('node:net');
@@ -63,7 +63,7 @@ process.stdout.write(JSON.stringify(results), () => process.exit(0));
 `;
 
 function runLockedDown(port: number, scratch: string): Promise<{ code: number | null; results: Record<string, string>; stderr: string }> {
-  const spec = sandboxSpawnSpec({ memoryMb: 64, jsHeapMb: 64 });
+  const spec = sandboxSpawnSpec({ memoryMb: 64, jsHeapMb: 64 }, findBubblewrap()!);
   const args = [...spec.args];
   args[args.indexOf('--eval') + 1] = `const lockDown = ${lockDown.toString()};\nlockDown();\n${ATTEMPTS}`;
   const child = spawn(spec.command, [...args, String(port), scratch], { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
