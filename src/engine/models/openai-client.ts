@@ -81,7 +81,13 @@ function withOwnHeaders<T extends OpenAI>(sdk: T, defaultHeaders: ClientOptions[
  * made here so this module stays the one that constructs the SDK. Nothing comes from the process
  * environment: the key, endpoint and fetch are the caller's.
  */
-export function openAiSdkClient(options: { apiKey: string; baseUrl: string; fetch: typeof globalThis.fetch; timeoutMs: number; maxRetries: number }): OpenAI {
+export function openAiSdkClient(options: {
+  apiKey: string;
+  baseUrl: string;
+  fetch: typeof globalThis.fetch;
+  timeoutMs: number;
+  maxRetries: number;
+}): OpenAI {
   const sdk = new OpenAI({
     apiKey: options.apiKey,
     baseURL: options.baseUrl,

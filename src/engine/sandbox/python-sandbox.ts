@@ -333,7 +333,8 @@ export class PythonSandbox {
     const slot = index >= 0 ? this.slots.splice(index, 1)[0] : undefined;
     // A run's process killed at the run's end, or the pool's shutdown, is no news; anything else is logged.
     const expected = this.closed || (slot?.session != null && this.ended.has(slot.session) && reason.kind !== 'start');
-    if (!expected) this.options.log?.(`Python sandbox: process ${process.pid ?? '?'} ended: ${reason.message}${reason.detail ? ` (${reason.detail})` : ''}`);
+    if (!expected)
+      this.options.log?.(`Python sandbox: process ${process.pid ?? '?'} ended: ${reason.message}${reason.detail ? ` (${reason.detail})` : ''}`);
     if (slot?.session != null && this.ended.has(slot.session) && !this.slots.some((s) => s.session === slot.session)) this.ended.delete(slot.session);
     if (!this.closed) {
       this.fill();

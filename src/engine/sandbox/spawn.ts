@@ -41,7 +41,7 @@ export interface SpawnSpec {
 
 /** The text of the error every Python call gets when bubblewrap is missing (README, "Python tools"). */
 export const BUBBLEWRAP_MISSING =
-  "the Python sandbox is unavailable: bubblewrap (the `bwrap` command) is not installed on the server, and Python tools never run without it; the operator installs it (Debian: apt-get install bubblewrap, or scripts/ensure-bubblewrap.sh)";
+  'the Python sandbox is unavailable: bubblewrap (the `bwrap` command) is not installed on the server, and Python tools never run without it; the operator installs it (Debian: apt-get install bubblewrap, or scripts/ensure-bubblewrap.sh)';
 
 /**
  * The `bwrap` executable: BWRAP_PATH's value when given, else the first `bwrap` on `searchPath`
