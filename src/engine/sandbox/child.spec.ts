@@ -59,6 +59,8 @@ await attempt('inspector.open', () => inspector.open(0, '127.0.0.1'));
 await attempt('eval', () => eval('1 + 1'));
 await attempt('new Function', () => new Function('return 1')());
 results.env = JSON.stringify(process.env);
+const os = await import('node:os');
+results.identity = JSON.stringify({ uid: process.getuid(), gid: process.getgid(), hostname: os.hostname(), interfaces: Object.keys(os.networkInterfaces()) });
 process.stdout.write(JSON.stringify(results), () => process.exit(0));
 `;
 
@@ -84,9 +86,11 @@ describe('sandbox child', () => {
       const { code, results, stderr } = await runLockedDown(server.port, scratch);
       expect(stderr).toBe('');
       expect(code).toBe(0);
-      const { env, ...attempts } = results;
+      const { env, identity, ...attempts } = results;
       // bubblewrap clears the environment (--clearenv) and sets only PWD, for its --chdir /.
       expect(JSON.parse(env!)).toEqual({ PWD: '/' });
+      // bubblewrap's wall: nobody, in its own network namespace (its own loopback, none of the host's interfaces).
+      expect(JSON.parse(identity!)).toEqual({ uid: 65534, gid: 65534, hostname: 'sandbox', interfaces: ['lo'] });
       expect(Object.keys(attempts)).toHaveLength(21);
       expect(Object.entries(attempts).filter(([, outcome]) => outcome !== 'refused')).toEqual([]);
       expect(await server.connections()).toBe(0);
