@@ -123,6 +123,8 @@ async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
     .pick({
       PYTHON_TOOLS: true,
       PYTHON_POOL_SIZE: true,
+      PYTHON_MAX_PROCESSES: true,
+      PYTHON_MAX_PROCESSES_PER_USER: true,
       PYTHON_TIMEOUT_S: true,
       PYTHON_MEMORY_MB: true,
       TOOL_MAX_OUTPUT_CHARS: true,
@@ -149,6 +151,8 @@ async function loadContext(env: NodeJS.ProcessEnv): Promise<LoadContext> {
   const python = pythonSandboxFor({
     mode: t.python,
     poolSize: t.pythonPoolSize,
+    maxProcesses: t.pythonMaxProcesses,
+    maxProcessesPerUser: t.pythonMaxProcessesPerUser,
     timeoutMs: t.pythonTimeoutMs,
     memoryMb: t.pythonMemoryMb,
     maxOutputChars: t.maxOutputChars,

@@ -97,6 +97,10 @@ export const envSchema = z.object({
   PYTHON_TOOLS: z.enum(['sandbox', 'off']).default('off'),
   /** Sandbox processes kept started, so a Python call does not wait for Pyodide to load. */
   PYTHON_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(2),
+  /** Sandbox processes in all (spares and runs' own); a call past it waits for one to free up. */
+  PYTHON_MAX_PROCESSES: z.coerce.number().int().min(1).max(256).default(6),
+  /** Sandbox processes one user's runs may hold at once, so one user cannot starve the others. */
+  PYTHON_MAX_PROCESSES_PER_USER: z.coerce.number().int().min(1).max(256).default(2),
   /** Wall-clock seconds one Python call may take; past it its process is killed and replaced. */
   PYTHON_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(30),
   /** Cap of Python's heap in one sandbox process, in MiB. */

@@ -31,6 +31,8 @@ describe(loadConfig.name, () => {
       tools: {
         python: 'off',
         pythonPoolSize: 2,
+        pythonMaxProcesses: 6,
+        pythonMaxProcessesPerUser: 2,
         pythonTimeoutMs: 30_000,
         pythonMemoryMb: 256,
         maxOutputChars: 50_000,
@@ -70,6 +72,8 @@ describe(loadConfig.name, () => {
     const tools = loadConfig({
       PYTHON_TOOLS: 'off',
       PYTHON_POOL_SIZE: '4',
+      PYTHON_MAX_PROCESSES: '10',
+      PYTHON_MAX_PROCESSES_PER_USER: '3',
       PYTHON_TIMEOUT_S: '5',
       PYTHON_MEMORY_MB: '512',
       TOOL_MAX_OUTPUT_CHARS: '2000',
@@ -79,15 +83,18 @@ describe(loadConfig.name, () => {
     expect(tools).toMatchObject({
       python: 'off',
       pythonPoolSize: 4,
+      pythonMaxProcesses: 10,
+      pythonMaxProcessesPerUser: 3,
       pythonTimeoutMs: 5000,
       pythonMemoryMb: 512,
       maxOutputChars: 2000,
       googleApiKey: 'g',
       googleCseId: 'cx',
     });
-    expect(problemsOf({ PYTHON_TOOLS: 'host', PYTHON_POOL_SIZE: '0' })).toEqual([
+    expect(problemsOf({ PYTHON_TOOLS: 'host', PYTHON_POOL_SIZE: '0', PYTHON_MAX_PROCESSES_PER_USER: '0' })).toEqual([
       expect.stringMatching(/^PYTHON_TOOLS: /),
       expect.stringMatching(/^PYTHON_POOL_SIZE: /),
+      expect.stringMatching(/^PYTHON_MAX_PROCESSES_PER_USER: /),
     ]);
   });
 

@@ -55,6 +55,9 @@ export interface ToolsConfig {
   /** `sandbox`: run Python in the WebAssembly sandbox; `off`: a FunctionTool must name a registered tool. */
   python: 'sandbox' | 'off';
   pythonPoolSize: number;
+  /** PYTHON_MAX_PROCESSES, PYTHON_MAX_PROCESSES_PER_USER. */
+  pythonMaxProcesses: number;
+  pythonMaxProcessesPerUser: number;
   pythonTimeoutMs: number;
   pythonMemoryMb: number;
   maxOutputChars: number;
@@ -216,6 +219,8 @@ export function toolsConfig(
     z.output<typeof envSchema>,
     | 'PYTHON_TOOLS'
     | 'PYTHON_POOL_SIZE'
+    | 'PYTHON_MAX_PROCESSES'
+    | 'PYTHON_MAX_PROCESSES_PER_USER'
     | 'PYTHON_TIMEOUT_S'
     | 'PYTHON_MEMORY_MB'
     | 'TOOL_MAX_OUTPUT_CHARS'
@@ -229,6 +234,8 @@ export function toolsConfig(
   return {
     python: e.PYTHON_TOOLS,
     pythonPoolSize: e.PYTHON_POOL_SIZE,
+    pythonMaxProcesses: e.PYTHON_MAX_PROCESSES,
+    pythonMaxProcessesPerUser: e.PYTHON_MAX_PROCESSES_PER_USER,
     pythonTimeoutMs: e.PYTHON_TIMEOUT_S * 1000,
     pythonMemoryMb: e.PYTHON_MEMORY_MB,
     maxOutputChars: e.TOOL_MAX_OUTPUT_CHARS,

@@ -36,7 +36,15 @@ export async function createEngineContext(config: AppConfig): Promise<LoadContex
   });
   const logger = new Logger('Engine');
   const python = pythonSandboxFor(
-    { mode: t.python, poolSize: t.pythonPoolSize, timeoutMs: t.pythonTimeoutMs, memoryMb: t.pythonMemoryMb, maxOutputChars: t.maxOutputChars },
+    {
+      mode: t.python,
+      poolSize: t.pythonPoolSize,
+      maxProcesses: t.pythonMaxProcesses,
+      maxProcessesPerUser: t.pythonMaxProcessesPerUser,
+      timeoutMs: t.pythonTimeoutMs,
+      memoryMb: t.pythonMemoryMb,
+      maxOutputChars: t.maxOutputChars,
+    },
     (message) => logger.warn(message),
   );
   return {

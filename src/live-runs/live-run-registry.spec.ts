@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../common/errors.js';
+import { currentSandboxOwner } from '../engine/index.js';
 import { LiveRunRegistry, SHUTDOWN_REASON } from './live-run-registry.js';
 
 const LIMITS = { inputTimeoutS: 60, maxTurns: 100, maxSeconds: 3600 };
@@ -40,6 +41,16 @@ describe(LiveRunRegistry.name, () => {
     const failing = runs.claim('validate:b', 'ann');
     await expect(failing.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(runs.count()).toBe(0);
+  });
+
+  it('runs the body as its user’s, for the Python sandbox’s per-user cap (PYTHON_MAX_PROCESSES_PER_USER)', async () => {
+    const runs = registry();
+    const owner = await runs.claim('validate:c', 'ann').run(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return currentSandboxOwner();
+    });
+    expect(owner).toBe('ann');
+    expect(currentSandboxOwner()).toBeUndefined();
   });
 
   it('stop(key) aborts with the reason and resolves only when the run’s body has settled', async () => {

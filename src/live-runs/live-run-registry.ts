@@ -7,7 +7,7 @@
  */
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppError } from '../common/errors.js';
-import type { DriveLimits } from '../engine/index.js';
+import { runAsSandboxOwner, type DriveLimits } from '../engine/index.js';
 import { RunSlots, type SlotLimits } from './run-slots.js';
 import { runLine } from '../observability/run-log.js';
 
@@ -91,7 +91,9 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
       if (this.live.get(key)?.claim === claim) this.live.delete(key);
       settle();
     };
-    const run = <T>(body: () => Promise<T>): Promise<T> => (async () => body())().finally(release);
+    // The body runs as the user's (runAsSandboxOwner): the Python sandbox counts its processes
+    // against PYTHON_MAX_PROCESSES_PER_USER, with no user id threaded through the engine.
+    const run = <T>(body: () => Promise<T>): Promise<T> => runAsSandboxOwner(userId, async () => body()).finally(release);
     const claim: LiveRunClaim = {
       key,
       userId,

@@ -77,6 +77,29 @@ function withOwnHeaders<T extends OpenAI>(sdk: T, defaultHeaders: ClientOptions[
   return sdk;
 }
 
+/**
+ * A bare OpenAI SDK client for a tool that calls another OpenAI API (generate_image: Images),
+ * made here so this module stays the one that constructs the SDK. Nothing comes from the process
+ * environment: the key, endpoint and fetch are the caller's.
+ */
+export function openAiSdkClient(options: {
+  apiKey: string;
+  baseUrl: string;
+  fetch: typeof globalThis.fetch;
+  timeoutMs: number;
+  maxRetries: number;
+}): OpenAI {
+  const sdk = new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: options.baseUrl,
+    fetch: options.fetch,
+    timeout: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    ...NO_ENV_DEFAULTS,
+  });
+  return withOwnHeaders(sdk, undefined);
+}
+
 /** The shared half of both clients: request building, streaming, and error mapping. */
 abstract class ChatCompletionsClient implements ChatCompletionClient {
   readonly modelInfo: ModelInfo;

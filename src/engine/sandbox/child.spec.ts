@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loopbackListener } from '../../../test/support/engine/loopback-listener.js';
 import { childScript, lockDown } from './child.js';
-import { sandboxSpawnSpec } from './spawn.js';
+import { findBubblewrap, sandboxSpawnSpec } from './spawn.js';
 
 const ATTEMPTS = String.raw`
 const net = await import('node:net');
@@ -58,12 +58,14 @@ await attempt('process.dlopen', () => process.dlopen({ exports: {} }, '/nonexist
 await attempt('inspector.open', () => inspector.open(0, '127.0.0.1'));
 await attempt('eval', () => eval('1 + 1'));
 await attempt('new Function', () => new Function('return 1')());
-results.env = Object.keys(process.env).join(',') || '(empty)';
+results.env = JSON.stringify(process.env);
+const os = await import('node:os');
+results.identity = JSON.stringify({ uid: process.getuid(), gid: process.getgid(), hostname: os.hostname(), interfaces: Object.keys(os.networkInterfaces()) });
 process.stdout.write(JSON.stringify(results), () => process.exit(0));
 `;
 
 function runLockedDown(port: number, scratch: string): Promise<{ code: number | null; results: Record<string, string>; stderr: string }> {
-  const spec = sandboxSpawnSpec({ memoryMb: 64, jsHeapMb: 64 });
+  const spec = sandboxSpawnSpec({ memoryMb: 64, jsHeapMb: 64 }, findBubblewrap()!);
   const args = [...spec.args];
   args[args.indexOf('--eval') + 1] = `const lockDown = ${lockDown.toString()};\nlockDown();\n${ATTEMPTS}`;
   const child = spawn(spec.command, [...args, String(port), scratch], { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -84,8 +86,11 @@ describe('sandbox child', () => {
       const { code, results, stderr } = await runLockedDown(server.port, scratch);
       expect(stderr).toBe('');
       expect(code).toBe(0);
-      const { env, ...attempts } = results;
-      expect(env).toBe('(empty)');
+      const { env, identity, ...attempts } = results;
+      // bubblewrap clears the environment (--clearenv) and sets only PWD, for its --chdir /.
+      expect(JSON.parse(env!)).toEqual({ PWD: '/' });
+      // bubblewrap's wall: nobody, in its own network namespace (its own loopback, none of the host's interfaces).
+      expect(JSON.parse(identity!)).toEqual({ uid: 65534, gid: 65534, hostname: 'sandbox', interfaces: ['lo'] });
       expect(Object.keys(attempts)).toHaveLength(21);
       expect(Object.entries(attempts).filter(([, outcome]) => outcome !== 'refused')).toEqual([]);
       expect(await server.connections()).toBe(0);

@@ -10,7 +10,7 @@
  * bodies (imports, module constants), no `import()` (Vite rewrites it); builtins come from
  * `process.getBuiltinModule`. child.spec.ts checks this.
  */
-import type { PyodideAPI, loadPyodide } from 'pyodide';
+import type { loadPyodide } from 'pyodide';
 
 /** What the server tells the child at start (its first argument, JSON). */
 export interface ChildConfig {
@@ -120,17 +120,43 @@ export function lockDown(): void {
 }
 
 /**
- * Loads Pyodide, installs the runner, snapshots the interpreter's memory, then serves requests
- * (JSON lines on stdin, replies on stdout) one at a time. An interpreter that ran code for one
- * session is discarded before another session's call: the next one is restored from the
- * snapshot, a new WebAssembly instance whose state is exactly the start-up state.
+ * Loads Pyodide, installs the runner, then serves requests (JSON lines read from fd 0, replies
+ * written to fd 1) one at a time. A process serves one run only: the server kills it when the run
+ * ends, and a call of another session is refused as a broken request (the process then exits).
+ *
+ * The wire is read and written with `fs` on the raw descriptors, and `process.stdin`,
+ * `process.stdout` and `process.stderr` are replaced with plain in-memory streams before any
+ * Python runs: no stdio pipe becomes a libuv handle object that a script could take the
+ * constructor of (a Pipe can bind and connect Unix sockets). The OS wall (spawn.ts) is what keeps
+ * such a handle harmless if one is made anyway.
  */
 export async function sandboxMain(config: ChildConfig, importPyodide: (url: string) => Promise<unknown>): Promise<void> {
   const started = performance.now();
-  const output = process.stdout;
+  const fs = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+  const stream = process.getBuiltinModule('node:stream') as typeof import('node:stream');
   const send = (message: object): void => {
-    output.write(`${JSON.stringify(message)}\n`);
+    const bytes = Buffer.from(`${JSON.stringify(message)}\n`, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length) {
+      try {
+        offset += fs.writeSync(1, bytes, offset);
+      } catch (error) {
+        // The pipe is full (EAGAIN): the server is reading; try again.
+        if ((error as { code?: string }).code !== 'EAGAIN') throw error;
+      }
+    }
   };
+  for (const name of ['stdin', 'stdout', 'stderr'] as const) {
+    const replacement =
+      name === 'stdin'
+        ? stream.Readable.from([])
+        : new stream.Writable({
+            write(_chunk: unknown, _encoding: unknown, callback: () => void) {
+              callback();
+            },
+          });
+    Object.defineProperty(process, name, { value: replacement, writable: false, configurable: false });
+  }
 
   /** What Python writes to fd 1 and 2 during a call, kept up to the call's limit. */
   const captured = { stdout: '', stderr: '', limit: 0 };
@@ -143,156 +169,99 @@ export async function sandboxMain(config: ChildConfig, importPyodide: (url: stri
       },
     };
   };
-  const stdoutSink = sink('stdout');
-  const stderrSink = sink('stderr');
 
-  interface Interpreter {
-    py: PyodideAPI;
-    handle: ((message: string) => Promise<string>) & { destroy(): void };
-    /** The session whose code it has run; null while fresh. */
-    session: string | null;
-  }
-
-  // Every interpreter instantiates the same WebAssembly binary: compile it once, reuse the module.
-  const instantiate = WebAssembly.instantiate.bind(WebAssembly) as (
-    source: BufferSource | WebAssembly.Module,
-    imports?: WebAssembly.Imports,
-  ) => Promise<unknown>;
-  // (Recognised by size and its first and last 4 KiB; the binary itself is not kept.)
-  let compiled: { size: number; head: Uint8Array; tail: Uint8Array; module: WebAssembly.Module } | undefined;
-  const view = (source: BufferSource) =>
-    ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
-  const equal = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
-  Object.defineProperty(WebAssembly, 'instantiate', {
-    value: async (source: BufferSource | WebAssembly.Module, imports?: WebAssembly.Imports) => {
-      if (source instanceof WebAssembly.Module) return instantiate(source, imports);
-      const bytes = view(source);
-      if (
-        compiled &&
-        compiled.size === bytes.byteLength &&
-        equal(compiled.head, bytes.subarray(0, 4096)) &&
-        equal(compiled.tail, bytes.subarray(-4096))
-      ) {
-        return { instance: await instantiate(compiled.module, imports), module: compiled.module };
-      }
-      const result = (await instantiate(source, imports)) as { instance: WebAssembly.Instance; module: WebAssembly.Module };
-      if (bytes.byteLength > 1_000_000)
-        compiled = { size: bytes.byteLength, head: bytes.slice(0, 4096), tail: bytes.slice(-4096), module: result.module };
-      return result;
-    },
-  });
-  let load: typeof loadPyodide;
-  let snapshot: Uint8Array;
-  const base = {
-    indexURL: config.indexPath,
-    // Python's `js` module is this empty object, not globalThis.
-    jsglobals: Object.create(null) as object,
-    env: { HOME: '/home/pyodide' },
-    stdout: () => undefined,
-    stderr: () => undefined,
-  };
-  const adopt = (py: PyodideAPI): Interpreter => {
-    py.setStdout(stdoutSink);
-    py.setStderr(stderrSink);
-    const runner = py.pyimport(config.runnerModule) as { handle: { copy(): Interpreter['handle'] }; destroy(): void };
-    // An attribute proxy dies with its owner: keep a copy of it, drop the module's proxy.
-    const handle = runner.handle.copy();
-    runner.destroy();
-    return { py, handle, session: null };
-  };
-  const fresh = async (): Promise<Interpreter> => adopt(await load({ ...base, _loadSnapshot: snapshot }));
-
-  let current: Interpreter;
+  let handle: (message: string) => Promise<string>;
   try {
-    load = ((await importPyodide(config.pyodideUrl)) as { loadPyodide: typeof loadPyodide }).loadPyodide;
-    const py = await load({ ...base, _makeSnapshot: true });
+    const load = ((await importPyodide(config.pyodideUrl)) as { loadPyodide: typeof loadPyodide }).loadPyodide;
+    const py = await load({
+      indexURL: config.indexPath,
+      // Python's `js` module is this empty object, not globalThis.
+      jsglobals: Object.create(null) as object,
+      env: { HOME: '/home/pyodide' },
+      stdout: () => undefined,
+      stderr: () => undefined,
+    });
+    py.setStdout(sink('stdout'));
+    py.setStderr(sink('stderr'));
     py.runPython(
       `import sys, types\n_m = types.ModuleType(${JSON.stringify(config.runnerModule)})\nexec(compile(${JSON.stringify(config.runner)}, "<${config.runnerModule}>", "exec"), _m.__dict__)\nsys.modules[_m.__name__] = _m\ndel _m, sys, types\n`,
     );
-    snapshot = py.makeMemorySnapshot();
-    current = adopt(py);
+    const runner = py.pyimport(config.runnerModule) as { handle: { copy(): typeof handle }; destroy(): void };
+    // An attribute proxy dies with its owner: keep a copy of it, drop the module's proxy.
+    handle = runner.handle.copy();
+    runner.destroy();
   } catch (error) {
     send({ t: 'fatal', message: `the Python sandbox failed to start: ${error instanceof Error ? error.message : JSON.stringify(error)}` });
     process.exit(1);
   }
 
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const replace = async (): Promise<void> => {
-    try {
-      current.handle.destroy();
-    } catch {
-      // A fatally failed interpreter may refuse even this; it is dropped either way.
-    }
-    // Let the old interpreter go before the new one is made, so the two never add up.
-    current = {
-      py: undefined as unknown as PyodideAPI,
-      handle: Object.assign(() => Promise.reject(new Error('no interpreter')), { destroy() {} }),
-      session: null,
-    };
-    gc?.();
-    current = await fresh();
-    // Collect what the restore left behind once the reply is out (off the call's critical path).
-    setImmediate(() => gc?.());
-  };
-
+  /** The one run (session) this process serves; set by its first call. */
+  let owner: string | null = null;
   const onCall = async (request: { id: number; session: string; kind: 'function' | 'code'; maxOutputChars: number }): Promise<void> => {
-    if (current.session !== null && current.session !== request.session) await replace();
-    current.session = request.session;
+    owner ??= request.session;
+    if (request.session !== owner) throw new Error('a call of another run reached a used sandbox process');
     captured.stdout = '';
     captured.stderr = '';
     captured.limit = request.maxOutputChars;
     let reply: { ok?: boolean; text?: string; exitCode?: number };
+    let broken = false;
     try {
-      reply = JSON.parse(await current.handle(JSON.stringify(request))) as typeof reply;
+      reply = JSON.parse(await handle(JSON.stringify(request))) as typeof reply;
     } catch (error) {
-      // The interpreter itself failed (a fatal Pyodide error): report it and start a fresh one.
+      // The interpreter itself failed (a fatal Pyodide error): report it; this process is done.
       const message = error instanceof Error ? error.message.split('\n').filter(Boolean).slice(-1)[0] : String(error);
       reply = request.kind === 'function' ? { ok: false, text: `Error: the Python interpreter failed: ${message}` } : { exitCode: 1 };
       if (request.kind === 'code') captured.stderr += `The Python interpreter failed: ${message}\n`;
-      current.session = null;
-      await replace();
+      broken = true;
     }
     if (request.kind === 'function') {
       send({ t: 'result', id: request.id, kind: 'function', ok: reply.ok === true, text: String(reply.text ?? '') });
-      return;
+    } else {
+      const all = captured.stderr + captured.stdout;
+      const limit = request.maxOutputChars;
+      const text = all.length <= limit ? all : `${all.slice(0, limit)}\n...(output truncated to ${limit} characters)`;
+      send({ t: 'result', id: request.id, kind: 'code', exitCode: reply.exitCode ?? 1, output: text });
     }
-    const all = captured.stderr + captured.stdout;
-    const limit = request.maxOutputChars;
-    const text = all.length <= limit ? all : `${all.slice(0, limit)}\n...(output truncated to ${limit} characters)`;
-    send({ t: 'result', id: request.id, kind: 'code', exitCode: reply.exitCode ?? 1, output: text });
-  };
-
-  const onReset = async (): Promise<void> => {
-    const t0 = performance.now();
-    if (current.session !== null) await replace();
-    send({ t: 'reset-done', ms: performance.now() - t0 });
+    if (broken) process.exit(1);
   };
 
   // One request at a time, in order.
   let queue = Promise.resolve();
   let pending = '';
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk: string) => {
-    pending += chunk;
-    let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      queue = queue
-        .then(async () => {
-          const request = JSON.parse(line) as { t: string } & Parameters<typeof onCall>[0];
-          if (request.t === 'call') await onCall(request);
-          else if (request.t === 'reset') await onReset();
-        })
-        .catch((error: unknown) => {
-          // Only a broken request or a broken runtime gets here: say so and let the server replace us.
-          send({ t: 'fatal', message: error instanceof Error ? error.message : String(error) });
-          process.exit(1);
-        });
-    }
-  });
-  // The server went away (or closed our stdin): so do we.
-  process.stdin.on('end', () => void queue.finally(() => process.exit(0)));
+  const decoder = new TextDecoder();
+  const buffer = Buffer.alloc(65_536);
+  const onLine = (line: string) => {
+    queue = queue
+      .then(async () => {
+        const request = JSON.parse(line) as { t: string } & Parameters<typeof onCall>[0];
+        if (request.t !== 'call') throw new Error(`unknown request ${String(request.t)}`);
+        await onCall(request);
+      })
+      .catch((error: unknown) => {
+        // Only a broken request or a broken runtime gets here: say so and let the server replace us.
+        send({ t: 'fatal', message: error instanceof Error ? error.message : String(error) });
+        process.exit(1);
+      });
+  };
+  // fs.read on fd 0 runs in libuv's thread pool: the event loop (Python's async calls) keeps going.
+  const readMore = (): void => {
+    fs.read(0, buffer, 0, buffer.length, null, (error, bytes) => {
+      // The server went away (or closed our stdin): so do we.
+      if (error || bytes === 0) {
+        void queue.finally(() => process.exit(0));
+        return;
+      }
+      pending += decoder.decode(buffer.subarray(0, bytes), { stream: true });
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        onLine(line);
+      }
+      readMore();
+    });
+  };
+  readMore();
   send({ t: 'ready', startMs: performance.now() - started });
 }
 

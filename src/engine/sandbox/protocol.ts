@@ -1,6 +1,6 @@
 /**
  * The wire between the server and a sandbox process: one JSON object a line, requests on the
- * child's stdin, replies on its stdout. The child is treated as hostile once user code has run
+ * child's fd 0, replies on its fd 1 (read and written raw by the child, see child.ts). The child is treated as hostile once user code has run
  * in it, so every reply is parsed with a schema and bounded in size before it is believed.
  */
 import { z } from 'zod';
@@ -9,10 +9,10 @@ import { z } from 'zod';
 export interface FunctionCallRequest {
   t: 'call';
   id: number;
-  /** The run this call belongs to: an interpreter that ran code for one session never serves another. */
+  /** The run this call belongs to: a process that ran code for one session never serves another. */
   session: string;
   kind: 'function';
-  /** Identifies the tool instance; its namespace (module globals) lives as long as the session's interpreter. */
+  /** Identifies the tool instance; its namespace (module globals) lives as long as the run's process. */
   toolKey: string;
   /** Python import statements built from `global_imports`. */
   imports: string;
@@ -36,12 +36,7 @@ export interface CodeCallRequest {
 
 export type CallRequest = FunctionCallRequest | CodeCallRequest;
 
-/** Drop the current interpreter if it ran any code, and prepare a fresh one. */
-export interface ResetRequest {
-  t: 'reset';
-}
-
-export type ChildRequest = CallRequest | ResetRequest;
+export type ChildRequest = CallRequest;
 
 const text = z.string();
 
@@ -65,7 +60,6 @@ const CodeReply = z.object({
 
 export const ChildReplySchema = z.union([
   z.object({ t: z.literal('ready'), startMs: z.number() }),
-  z.object({ t: z.literal('reset-done'), ms: z.number() }),
   z.object({ t: z.literal('fatal'), message: text }),
   FunctionReply,
   CodeReply,

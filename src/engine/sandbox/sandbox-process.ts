@@ -1,7 +1,9 @@
 /**
  * One sandbox process seen from the server: start it, send it one call at a time, and kill it
  * when a call runs past its time, its memory goes past the cap, the run stops, or it says
- * anything that is not a well-formed reply. Nothing the child sends is trusted beyond its shape.
+ * anything that is not a well-formed reply. Nothing the child sends is trusted beyond its shape,
+ * and nothing it writes on its own (its stderr, a `fatal` message) reaches a model: the failure a
+ * tool reports has a fixed text; the child's words go to the server log only.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -15,11 +17,17 @@ export class SandboxFailure extends Error {
   constructor(
     readonly kind: SandboxFailureKind,
     message: string,
+    /** What the server log gets beyond `message` (the child's stderr tail, its own words); never a model. */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'SandboxFailure';
   }
 }
+
+/** The fixed texts of a process that died or broke the protocol (the details go to the log). */
+const CRASHED = 'the Python sandbox process crashed; the call did not complete';
+const FAILED_TO_START = 'the Python sandbox process failed to start';
 
 export interface SandboxProcessOptions {
   spec: SpawnSpec;
@@ -29,7 +37,7 @@ export interface SandboxProcessOptions {
   rssLimitBytes: number;
   /** Longest line the child may send; past it the child is killed as broken. */
   maxLineChars: number;
-  /** Called once when the process has exited, whatever the reason. */
+  /** Called once when the process has exited, whatever the reason (the reason's `detail` is for the log). */
   onExit?: (reason: SandboxFailure) => void;
 }
 
@@ -49,12 +57,12 @@ export class SandboxProcess {
   private readonly exited: Promise<void>;
   /** Resolves once the child is ready; rejects if it dies or takes too long first. */
   readonly ready: Promise<void>;
-  /** The session whose code the child's current interpreter has run (null: fresh). */
+  /** The run (session) this process serves once it has taken a call; it never serves another. */
   session: string | null = null;
 
   constructor(private readonly options: SandboxProcessOptions) {
     // An empty environment: nothing of the server's (keys, paths, tokens) is in the child.
-    this.child = spawn(options.spec.command, options.spec.args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    this.child = spawn(options.spec.command, options.spec.args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, detached: false });
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     let readyResolve!: () => void;
     let readyReject!: (error: SandboxFailure) => void;
@@ -77,17 +85,15 @@ export class SandboxProcess {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP);
     });
     this.child.stdin.on('error', () => undefined);
-    this.child.on('error', (error) => this.kill(new SandboxFailure('start', `the Python sandbox could not be started: ${error.message}`)));
+    this.child.on('error', (error) => this.kill(new SandboxFailure('start', FAILED_TO_START, error.message)));
     this.child.once('exit', (code, signal) => {
       clearTimeout(startTimer);
       const wasStarting = this.state === 'starting';
       this.state = 'dead';
-      const reason =
+      let reason =
         this.deathReason ??
-        new SandboxFailure(
-          wasStarting ? 'start' : 'crashed',
-          `the Python sandbox process ${wasStarting ? 'failed to start' : 'crashed'} (${signal ?? `exit code ${code}`})${this.describeStderr()}`,
-        );
+        new SandboxFailure(wasStarting ? 'start' : 'crashed', wasStarting ? FAILED_TO_START : CRASHED, `${signal ?? `exit code ${code}`}`);
+      reason = withStderr(reason, this.stderrTail);
       readyReject(reason);
       this.settle(reason);
       options.onExit?.(reason);
@@ -110,6 +116,7 @@ export class SandboxProcess {
   /** Runs one call. Rejects with a SandboxFailure when the call gets no reply (the process is then dead). */
   async call(input: CallInput, limits: { timeoutMs: number; signal: AbortSignal }): Promise<CallReply> {
     if (this.state !== 'idle') throw new Error(`SandboxProcess.call while ${this.state}`);
+    if (this.session !== null && this.session !== input.session) throw new Error('SandboxProcess.call for another run');
     const id = this.nextId++;
     this.state = 'busy';
     this.session = input.session;
@@ -143,13 +150,6 @@ export class SandboxProcess {
     }
   }
 
-  /** Asks the child to drop its interpreter if it ran any code (the run that used it ended). */
-  reset(): void {
-    if (this.state !== 'idle' || this.session === null) return;
-    this.session = null;
-    this.write({ t: 'reset' });
-  }
-
   /** Kills the process (SIGKILL: a busy interpreter cannot be asked) and waits for it to go. */
   async close(): Promise<void> {
     // Whoever awaits this keeps the event loop alive until the process is gone.
@@ -177,7 +177,7 @@ export class SandboxProcess {
       this.onLine(line, onReady);
     }
     if (this.buffered.length > this.options.maxLineChars) {
-      this.kill(new SandboxFailure('crashed', 'the Python sandbox sent an oversized reply and was stopped'));
+      this.kill(new SandboxFailure('crashed', CRASHED, 'it sent an oversized reply'));
     }
   }
 
@@ -186,7 +186,7 @@ export class SandboxProcess {
     try {
       message = ChildReplySchema.parse(JSON.parse(line));
     } catch {
-      this.kill(new SandboxFailure('crashed', 'the Python sandbox sent a malformed reply and was stopped'));
+      this.kill(new SandboxFailure('crashed', CRASHED, `it sent a malformed reply: ${line.slice(0, 200)}`));
       return;
     }
     switch (message.t) {
@@ -194,15 +194,15 @@ export class SandboxProcess {
         this.state = 'idle';
         onReady();
         return;
-      case 'reset-done':
+      case 'fatal': {
+        const starting = this.state === 'starting';
+        this.kill(new SandboxFailure(starting ? 'start' : 'crashed', starting ? FAILED_TO_START : CRASHED, message.message.slice(0, 2000)));
         return;
-      case 'fatal':
-        this.kill(new SandboxFailure(this.state === 'starting' ? 'start' : 'crashed', message.message.slice(0, 2000)));
-        return;
+      }
       case 'result': {
         const pending = this.pending;
         if (!pending || pending.id !== message.id) {
-          this.kill(new SandboxFailure('crashed', 'the Python sandbox replied to a call it was not given'));
+          this.kill(new SandboxFailure('crashed', CRASHED, 'it replied to a call it was not given'));
           return;
         }
         this.pending = undefined;
@@ -222,7 +222,7 @@ export class SandboxProcess {
   private async checkMemory(): Promise<void> {
     const pid = this.child.pid;
     if (pid === undefined || this.state === 'dead') return;
-    const rss = await residentBytes(pid);
+    const rss = await treeResidentBytes(pid);
     if (rss !== undefined && rss > this.options.rssLimitBytes) {
       this.kill(
         new SandboxFailure(
@@ -231,11 +231,6 @@ export class SandboxProcess {
         ),
       );
     }
-  }
-
-  private describeStderr(): string {
-    const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ').slice(-500);
-    return tail ? `: ${tail}` : '';
   }
 
   // An idle process must not keep the server (or a CLI run) alive; a busy one has its timer.
@@ -247,6 +242,34 @@ export class SandboxProcess {
   private busy(): void {
     this.child.ref();
     for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) (stream as unknown as { ref?: () => void }).ref?.();
+  }
+}
+
+/** A failure with the child's stderr tail added to its log detail (the model never sees either). */
+function withStderr(reason: SandboxFailure, stderrTail: string): SandboxFailure {
+  const tail = stderrTail.trim().split('\n').slice(-5).join(' | ').slice(-1000);
+  if (!tail) return reason;
+  return new SandboxFailure(reason.kind, reason.message, [reason.detail, `stderr: ${tail}`].filter(Boolean).join('; '));
+}
+
+/**
+ * VmRSS of a process and all its descendants, in bytes: the spawned process is bubblewrap, and
+ * Node runs below it (bwrap → its pid-1 → node). Undefined where /proc is not there.
+ */
+export async function treeResidentBytes(pid: number): Promise<number | undefined> {
+  const own = await residentBytes(pid);
+  if (own === undefined) return undefined;
+  let total = own;
+  for (const child of await childrenOf(pid)) total += (await treeResidentBytes(child)) ?? 0;
+  return total;
+}
+
+async function childrenOf(pid: number): Promise<number[]> {
+  try {
+    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return text.split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 

@@ -1,10 +1,22 @@
 /**
- * How a sandbox process is started: which Node, which flags, what it may read. Kept apart from
- * the process handling so the flags can be read (and tested) on their own.
+ * How a sandbox process is started: which Node, which flags, what it may see. Kept apart from
+ * the process handling so the command line can be read (and tested) on its own.
+ *
+ * Two walls, outside in (README, "Python tools: the sandbox"):
+ *  1. the operating system's: bubblewrap (`bwrap`) starts Node in new network, pid, ipc, uts,
+ *     user and mount namespaces, as uid/gid 65534 with every capability dropped, in a new session,
+ *     with an empty environment, killed when the server goes (--die-with-parent); the only files
+ *     it sees are read-only binds of the Node binary, the system's shared libraries and the
+ *     Pyodide folder (no /run, /tmp, /var, /home, /etc, no repository): so no host Unix socket
+ *     exists for it and its only network interface is its own empty loopback;
+ *  2. Node's: the permission model (file reads of the Pyodide folder only, no writes, no child
+ *     processes, no workers, no addons), V8's caps on the JS heap and WebAssembly memory, and
+ *     the child's own lock-down of networking (child.ts).
+ * Wall 2 is what Pyodide's `js` bridge could reach past; wall 1 is what it cannot.
  */
-import { realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { childScript, type ChildConfig } from './child.js';
 import { PYTHON_RUNNER, RUNNER_MODULE } from './python-runner.js';
@@ -27,12 +39,52 @@ export interface SpawnSpec {
   args: string[];
 }
 
+/** The text of the error every Python call gets when bubblewrap is missing (README, "Python tools"). */
+export const BUBBLEWRAP_MISSING =
+  'the Python sandbox is unavailable: bubblewrap (the `bwrap` command) is not installed on the server, and Python tools never run without it; the operator installs it (Debian: apt-get install bubblewrap, or scripts/ensure-bubblewrap.sh)';
+
 /**
- * `node` with Node's permission model (file reads limited to the Pyodide folder; no writes, no
- * child processes, no workers, no native addons), V8 caps on the JS heap and on WebAssembly
- * memory, no code generation from strings, and the child script given inline (no entry file).
+ * The `bwrap` executable: BWRAP_PATH's value when given, else the first `bwrap` on `searchPath`
+ * (the server's PATH, then /usr/bin and /bin). Undefined when there is none.
  */
-export function sandboxSpawnSpec(limits: SandboxLimits, pyodideDir: string = pyodideDirectory()): SpawnSpec {
+export function findBubblewrap(explicit?: string, searchPath: string = process.env.PATH ?? ''): string | undefined {
+  const candidates = explicit ? [explicit] : [...searchPath.split(delimiter).filter(Boolean), '/usr/bin', '/bin'].map((dir) => join(dir, 'bwrap'));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return realpathSync(candidate);
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Read-only binds (and symlinks) that let the Node binary start: the binary itself and the folders
+ * of shared libraries (/usr/lib, /usr/lib64; /lib and /lib64 as the host has them, usually
+ * symlinks into /usr). Nothing else of the host's file system is visible.
+ */
+function runtimeMounts(node: string): string[] {
+  const args = ['--ro-bind', node, node];
+  for (const dir of ['/usr/lib', '/usr/lib64', '/usr/lib32']) if (existsSync(dir) && !node.startsWith(`${dir}/`)) args.push('--ro-bind', dir, dir);
+  for (const dir of ['/lib', '/lib64', '/lib32']) {
+    if (!existsSync(dir)) continue;
+    const stat = lstatSync(dir);
+    if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
+    else args.push('--ro-bind', dir, dir);
+  }
+  return args;
+}
+
+/**
+ * `bwrap … node …`: the OS wall (see the file's comment) around Node with its permission model
+ * (file reads limited to the Pyodide folder; no writes, no child processes, no workers, no native
+ * addons), V8 caps on the JS heap and on WebAssembly memory, no code generation from strings, and
+ * the child script given inline (no entry file).
+ */
+export function sandboxSpawnSpec(limits: SandboxLimits, bwrap: string, pyodideDir: string = pyodideDirectory()): SpawnSpec {
+  const node = realpathSync(process.execPath);
   const config: ChildConfig = {
     pyodideUrl: pathToFileURL(join(pyodideDir, 'pyodide.mjs')).href,
     indexPath: `${pyodideDir}/`,
@@ -47,8 +99,35 @@ export function sandboxSpawnSpec(limits: SandboxLimits, pyodideDir: string = pyo
     : ['--experimental-permission', `--allow-fs-read=${join(pyodideDir, '*')}`];
   const wasmPages = Math.max(1, Math.floor((limits.memoryMb * 1024 * 1024) / 65536));
   return {
-    command: process.execPath,
+    command: bwrap,
     args: [
+      // Network, pid, ipc, uts, user, cgroup and mount namespaces: an own loopback only, no host
+      // process to signal, no host abstract Unix socket (those live in the network namespace).
+      '--unshare-all',
+      '--die-with-parent',
+      // No controlling terminal to push input into (TIOCSTI).
+      '--new-session',
+      '--cap-drop',
+      'ALL',
+      '--uid',
+      '65534',
+      '--gid',
+      '65534',
+      '--hostname',
+      'sandbox',
+      '--clearenv',
+      ...runtimeMounts(node),
+      '--ro-bind',
+      pyodideDir,
+      pyodideDir,
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
+      '--chdir',
+      '/',
+      '--',
+      node,
       ...permission,
       '--no-warnings',
       `--max-old-space-size=${limits.jsHeapMb}`,
@@ -59,8 +138,6 @@ export function sandboxSpawnSpec(limits: SandboxLimits, pyodideDir: string = pyo
       '--max-semi-space-size=1',
       '--single-threaded-gc',
       '--disallow-code-generation-from-strings',
-      // Lets the child drop a discarded interpreter's memory at once (see child.ts, replace()).
-      '--expose-gc',
       '--input-type=module',
       '--eval',
       childScript(config),

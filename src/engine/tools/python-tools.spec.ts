@@ -19,7 +19,17 @@ const ctx = (tools: ToolRegistry = new ToolRegistry(), sandbox: PythonSandbox | 
   tools,
   ...(sandbox ? { python: sandbox } : {}),
 });
-const context = () => ({ signal: new AbortController().signal });
+/**
+ * A new run for each call, as the driver gives: the sandbox keeps a run's process until the run
+ * ends (and holds a user to PYTHON_MAX_PROCESSES_PER_USER of them), so the previous call's run is
+ * ended first (calls here are awaited one after another).
+ */
+let lastRun: AbortController | undefined;
+const context = () => {
+  lastRun?.abort('Run ended');
+  lastRun = new AbortController();
+  return { signal: lastRun.signal };
+};
 
 const functionTool = (config: Record<string, unknown>) => ({ provider: 'autogen_core.tools.FunctionTool', component_type: 'tool', config });
 const CALCULATOR = {
@@ -31,7 +41,10 @@ const CALCULATOR = {
   has_cancellation_support: false,
 };
 
-afterAll(() => python.close());
+afterAll(() => {
+  lastRun?.abort('Run ended');
+  return python.close();
+});
 
 describe('FunctionTool from source_code', () => {
   it(

@@ -37,6 +37,9 @@ export interface PythonSettings {
   /** PYTHON_TOOLS. */
   mode: 'sandbox' | 'off';
   poolSize: number;
+  /** PYTHON_MAX_PROCESSES, PYTHON_MAX_PROCESSES_PER_USER (the sandbox's defaults when absent). */
+  maxProcesses?: number;
+  maxProcessesPerUser?: number;
   timeoutMs: number;
   memoryMb: number;
   maxOutputChars: number;
@@ -47,6 +50,8 @@ export function pythonSandboxFor(settings: PythonSettings, log?: (message: strin
   if (settings.mode === 'off') return undefined;
   return new PythonSandbox({
     poolSize: settings.poolSize,
+    ...(settings.maxProcesses !== undefined ? { maxProcesses: settings.maxProcesses } : {}),
+    ...(settings.maxProcessesPerUser !== undefined ? { maxProcessesPerUser: settings.maxProcessesPerUser } : {}),
     timeoutMs: settings.timeoutMs,
     memoryMb: settings.memoryMb,
     maxOutputChars: settings.maxOutputChars,

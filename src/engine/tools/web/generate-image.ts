@@ -1,15 +1,15 @@
 /**
  * AGS's `generate_image`, in TypeScript: the OpenAI Images API (DALL-E 3) through the `openai`
- * SDK and the egress policy, with the server's OPENAI_API_KEY (bound to its endpoint). Like
+ * SDK (its client from models/openai-client.ts) and the egress policy, with the server's OPENAI_API_KEY (bound to its endpoint). Like
  * AGS's tool it saves the images as PNG files and returns their paths; the files go under
  * IMAGES_DIR, and `output_dir` may only name a folder inside it.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
-import OpenAI from 'openai';
 import { z } from 'zod';
 import type { BoundCredential } from '../../egress/credentials.js';
+import { openAiSdkClient } from '../../models/openai-client.js';
 import { egressFetch } from './http.js';
 import { tool, type Tool } from '../tool.js';
 
@@ -36,12 +36,12 @@ export function generateImageTool(options: GenerateImageOptions): Tool {
     execute: async ({ query, output_dir, image_size }, context) => {
       if (!options.credential) throw new Error('generate_image needs the server to have OPENAI_API_KEY set');
       const dir = outputDirectory(options.imagesDir, output_dir);
-      const client = new OpenAI({
+      const client = openAiSdkClient({
         apiKey: options.credential.apiKey,
-        baseURL: options.credential.endpoint,
+        baseUrl: options.credential.endpoint,
         fetch: egressFetch(context),
         maxRetries: 1,
-        timeout: options.timeoutMs,
+        timeoutMs: options.timeoutMs,
       });
       const response = await client.images.generate(
         { model: 'dall-e-3', prompt: query, n: 1, response_format: 'b64_json', size: image_size },
