@@ -1,7 +1,7 @@
 /**
  * Model prices and the cost of a model call. A price is USD per million tokens (input, output and,
  * where the provider has one, cached input), as the providers' price pages give it. The built-in
- * table is `model-prices.json` (its `as_of` and `source` say where the numbers come from); an
+ * table is `model-prices.ts` (its `as_of` and `source` say where the numbers come from); an
  * operator's table (MODEL_PRICES_FILE) is laid over it, entry by entry.
  *
  * A model is looked up by the name the provider reports for the call, case-insensitively: the exact
@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import builtIn from './model-prices.json' with { type: 'json' };
+import { MODEL_PRICES as builtIn } from './model-prices.js';
 
 /** USD per million tokens. `cached_input` defaults to `input` when a provider has no cache price. */
 export interface ModelPrice {
@@ -95,7 +95,7 @@ export function costOf(p: ModelPrice, tokens: PricedTokens): number {
   return Math.round(usd * 1e10) / 1e10;
 }
 
-/** The built-in table (model-prices.json). */
+/** The built-in table (model-prices.ts). */
 export function builtInPrices(): PriceTable {
   return new PriceTable(table.parse(builtIn).models);
 }
