@@ -22,7 +22,7 @@ function valueOf(variables: readonly Variable[], name: string): string | undefin
 
 /**
  * `incoming` with each variable sent back as the marker given its stored value (matched by
- * name; none stored: an empty value), except a credential key (CREDENTIAL_KINDS: OPENAI_API_KEY,
+ * name; none stored: AppError bad_request naming it, as for a variable renamed in the page), except a credential key (CREDENTIAL_KINDS: OPENAI_API_KEY,
  * AZURE_OPENAI_API_KEY, ANTHROPIC_API_KEY) whose endpoint variable (OPENAI_BASE_URL,
  * AZURE_OPENAI_ENDPOINT, ANTHROPIC_BASE_URL) changed, was added or was removed: that key is
  * dropped from the list, so the stored key never follows a new endpoint and the answer shows the
@@ -32,7 +32,16 @@ export function restoreVariables<T extends Variable>(incoming: readonly T[], sto
   const restored = (variable: T): T => {
     if (variable.value !== SECRET_MARKER) return variable;
     const value = stored.find((v) => v.name === variable.name)?.value;
-    return { ...variable, value: typeof value === 'string' ? value : '' };
+    // A renamed (or new) variable sent with the marker has nothing stored to keep: refuse it
+    // rather than save it empty, so no value is lost without the user being told.
+    if (typeof value !== 'string') {
+      const at = incoming.indexOf(variable);
+      throw new AppError(
+        'bad_request',
+        `config.environment[${at}].value: ${variable.name} has no stored value to keep (was it renamed?); enter its value`,
+      );
+    }
+    return { ...variable, value };
   };
   const dropped = new Set<string>();
   for (const { keyVariable, endpointVariable } of CREDENTIAL_KINDS) {

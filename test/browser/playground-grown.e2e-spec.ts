@@ -410,6 +410,8 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     await w.page.fill('#task', 'Say done');
     await w.page.press('#task', 'Enter');
     await waitStatus(w, 'complete');
+    // The live transcript shows the agents' messages only: LLM call events belong to the timeline.
+    await expect(w.page.locator('#transcript').textContent()).resolves.not.toMatch(/llm_call_event|LLMCallEventMessage/);
 
     await lastRun(w).locator('button.replay').click();
     const summary = w.page.locator('#timeline-summary');

@@ -32,8 +32,16 @@ describe('settings environment variables', () => {
     expect(put.body.data.config.environment.map((v: { value: string }) => v.value)).toEqual(['********', '********']);
     const read = await t.http.get('/api/settings/').query({ user_id: GUEST }).expect(200);
     expect(JSON.stringify(read.body)).not.toMatch(/sk-live-123|eu-west-1/);
+    // A variable sent with the marker but never stored (a renamed one: REGION became ZONE in the
+    // page) has no value to keep: refused, naming it, and nothing is saved (never silently emptied).
+    const renamed = [read.body.data.config.environment[0], { ...read.body.data.config.environment[1], name: 'ZONE' }];
+    const refused = await t.http
+      .put('/api/settings/')
+      .send({ user_id: GUEST, config: { ...read.body.data.config, environment: renamed } })
+      .expect(400);
+    expect(refused.body.message).toBe('config.environment[1].value: ZONE has no stored value to keep (was it renamed?); enter its value');
     // The front-end saves what it read, plus a new variable: the stored values stay.
-    const sentBack = [...read.body.data.config.environment, { name: 'NEW', value: 'fresh', type: 'string' }, { name: 'GONE', value: '********' }];
+    const sentBack = [...read.body.data.config.environment, { name: 'NEW', value: 'fresh', type: 'string' }];
     await t.http
       .put('/api/settings/')
       .send({ user_id: GUEST, config: { ...read.body.data.config, environment: sentBack } })
@@ -43,7 +51,6 @@ describe('settings environment variables', () => {
       ['OPENAI_API_KEY', 'sk-live-123'],
       ['REGION', 'eu-west-1'],
       ['NEW', 'fresh'],
-      ['GONE', ''],
     ]);
   });
 });

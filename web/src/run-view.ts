@@ -95,6 +95,8 @@ export class RunView {
   /** A final message: it replaces its streaming bubble, if any, where that bubble stood. */
   applyMessage(message: AgentMessage): void {
     if (message.type === 'ModelClientStreamingChunkEvent') return this.applyChunk(message);
+    // LLM call events are for the run timeline (README: Playground): not a speaker, not a bubble.
+    if ((message.type as string) === 'LLMCallEventMessage') return;
     if (!this.finished && message.source !== 'user') this.setStatus('running');
     if (this.pendingInput && message.source === this.pendingInput.source) {
       this.pendingInput.close('Answered.');
