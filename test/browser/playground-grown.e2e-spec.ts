@@ -71,7 +71,7 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     await w.page.locator('#team-select:not([disabled])').waitFor();
     expect(new URL(w.page.url()).search).toBe(''); // the token left the address at once
     await expect(w.page.evaluate(() => sessionStorage.getItem('teamstream.token'))).resolves.toBe(ALICE);
-    await expect(w.page.locator('#who-name').textContent()).resolves.toBe('Signed in as alice (alice@example.com)');
+    await w.page.locator('#who-name', { hasText: 'Signed in as alice (alice@example.com)' }).waitFor();
 
     await w.page.selectOption('#team-select', { label: 'Weather chat' });
     await w.page.fill('#task', 'What is the weather in Paris?');
@@ -96,11 +96,11 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     // A pasted token: a refused one says why, a good one signs in.
     await w.page.fill('#token-input', tokenFor('alice', { exp: Math.floor(Date.now() / 1000) - 60 }));
     await w.page.click('#signin-form button[type="submit"]');
-    await expect(w.page.locator('#signin-reason').textContent()).resolves.toMatch(/^That token was refused: /);
+    await w.page.locator('#signin-reason', { hasText: /^That token was refused: / }).waitFor();
     await w.page.fill('#token-input', ALICE);
     await w.page.click('#signin-form button[type="submit"]');
     await w.page.locator('#team-select:not([disabled])').waitFor();
-    await expect(w.page.locator('#who-name').textContent()).resolves.toContain('alice');
+    await w.page.locator('#who-name', { hasText: 'alice' }).waitFor();
     allowedErrors = /401/;
   });
 
@@ -109,7 +109,7 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     await w.page.evaluate((bad) => sessionStorage.setItem('teamstream.token', bad), tokenFor('alice', { exp: Math.floor(Date.now() / 1000) - 60 }));
     await w.page.click('#new-session');
     await w.page.locator('#signin').waitFor();
-    await expect(w.page.locator('#signin-reason').textContent()).resolves.toMatch(/^Please sign in again: /);
+    await w.page.locator('#signin-reason', { hasText: /^Please sign in again: / }).waitFor();
     await expect(w.page.evaluate(() => sessionStorage.getItem('teamstream.token'))).resolves.toBeNull();
     await w.screenshot('signin-after-401');
     allowedErrors = /401/;
@@ -148,7 +148,7 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     await w.page.fill('#task', 'Count slowly.');
     await w.page.press('#task', 'Enter');
     await w.page.locator('#signin').waitFor({ timeout: RUN_TIMEOUT });
-    await expect(w.page.locator('#signin-reason').textContent()).resolves.toMatch(/^Please sign in again: Unauthorized/);
+    await w.page.locator('#signin-reason', { hasText: /^Please sign in again: Unauthorized/ }).waitFor();
     await expect(w.page.evaluate(() => sessionStorage.getItem('teamstream.token'))).resolves.toBeNull();
     // It was the reconnect, with the expired token, that was refused.
     expect(w.sockets.map((url) => new URL(url).searchParams.get('token'))).toEqual([ALICE, expired]);
@@ -169,7 +169,7 @@ describe.skipIf(!chromiumInstalled())('the grown-up playground in Chromium (AUTH
     const w = await signedIn();
     await w.page.click('.view-tab[data-view="teams"]');
     await w.page.click('#team-new');
-    await expect(w.page.locator('#team-editor-title').textContent()).resolves.toBe('New team (not saved yet)');
+    await w.page.locator('#team-editor-title', { hasText: 'New team (not saved yet)' }).waitFor();
     await w.page.locator('#team-state', { hasText: 'Valid team.' }).waitFor();
     // CodeMirror's JSON highlighting: property names and strings are styled tokens.
     await expect(w.page.locator('#team-json .cm-content span').count()).resolves.toBeGreaterThan(5);

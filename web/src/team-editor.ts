@@ -214,7 +214,8 @@ export class TeamEditor {
   }
 
   private async newTeam(): Promise<void> {
-    const epoch = this.epoch;
+    // A new epoch now: a team list still loading must not open its first team over this one.
+    const epoch = ++this.epoch;
     const galleries = await api.galleries();
     if (epoch !== this.epoch) return;
     const template = galleries[0]?.config.components.teams[0];
