@@ -12,7 +12,8 @@ describe(RequestLoggerMiddleware.name, () => {
   it('logs method, path, status and time, never the query string or headers that carry a token', () => {
     const lines: string[] = [];
     vi.spyOn(Logger.prototype, 'log').mockImplementation((message: unknown) => void lines.push(String(message)));
-    const res = Object.assign(new EventEmitter(), { statusCode: 200 });
+    const headers: Record<string, string> = {};
+    const res = Object.assign(new EventEmitter(), { statusCode: 200, setHeader: (name: string, value: string) => void (headers[name] = value) });
     const req = {
       method: 'GET',
       originalUrl: '/api/runs/7/stream?token=eyJhbGciOiJIUzI1NiJ9.secret.sig&after=3',
@@ -23,7 +24,10 @@ describe(RequestLoggerMiddleware.name, () => {
     res.emit('finish');
     expect(next).toHaveBeenCalledOnce();
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({ method: 'GET', path: '/api/runs/7/stream', status: 200, ms: expect.any(Number) });
+    // No x-request-id came: a generated one is logged and echoed.
+    const requestId = headers['x-request-id'];
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(lines[0]!)).toEqual({ request_id: requestId, method: 'GET', path: '/api/runs/7/stream', status: 200, ms: expect.any(Number) });
     expect(lines[0]).not.toContain('secret');
   });
 });
