@@ -19,6 +19,7 @@ import {
   type AnthropicClientConfig,
 } from './anthropic-config.js';
 import { toAnthropicEngineError } from './anthropic-errors.js';
+import { guardedStream } from './guarded-stream.js';
 import {
   AnthropicStreamAccumulator,
   buildAnthropicRequest,
@@ -117,44 +118,17 @@ export class AnthropicChatCompletionClient implements ChatCompletionClient {
     throwIfAborted(options.signal);
     const request = this.request(messages, options);
     const accumulator = new AnthropicStreamAccumulator();
-    // One controller for the HTTP request: the caller's abort and a stalled stream both end it.
-    const controller = new AbortController();
-    const forwardAbort = () => controller.abort();
-    options.signal?.addEventListener('abort', forwardAbort, { once: true });
-    let stalled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const rearm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        controller.abort();
-      }, this.streamIdleMs);
-    };
-    try {
-      const sdk = this.client();
-      await this.egress.check(this.baseUrl);
-      const stream = await sdk.messages.create({ ...request, stream: true } as unknown as Anthropic.MessageCreateParamsStreaming, {
-        signal: controller.signal,
-      });
-      rearm();
-      for await (const event of stream) {
-        const delta = accumulator.push(event as unknown as AnthropicWireEvent);
-        if (delta) {
-          clearTimeout(timer); // time the consumer spends on a delta is not the server stalling
-          yield delta;
-        }
-        rearm();
-      }
-    } catch (error) {
-      if (stalled && !options.signal?.aborted) throw stallError(this.streamIdleMs);
-      throw toAnthropicEngineError(error, options.signal, !!this.apiKey, true);
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', forwardAbort);
-    }
-    // An aborted stream may end quietly instead of throwing; it is still a cancellation.
-    throwIfAborted(options.signal);
-    if (stalled) throw stallError(this.streamIdleMs);
+    yield* guardedStream({
+      signal: options.signal,
+      idleMs: this.streamIdleMs,
+      open: async (signal) => {
+        const sdk = this.client();
+        await this.egress.check(this.baseUrl);
+        return sdk.messages.create({ ...request, stream: true } as unknown as Anthropic.MessageCreateParamsStreaming, { signal });
+      },
+      push: (event) => accumulator.push(event as unknown as AnthropicWireEvent),
+      toError: (error) => toAnthropicEngineError(error, options.signal, !!this.apiKey, true),
+    });
     const result = accumulator.result();
     tagUsageModel(result.usage, this.settings.model);
     yield result;
@@ -205,8 +179,4 @@ export class AnthropicChatCompletionClient implements ChatCompletionClient {
 
 function sameHost(a: string, b: string): boolean {
   return new URL(a).hostname === new URL(b).hostname;
-}
-
-function stallError(ms: number): ModelError {
-  return new ModelError(`Model stream stalled: no data for ${ms / 1000} seconds`);
 }

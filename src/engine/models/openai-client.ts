@@ -21,6 +21,7 @@ import {
   type AzureOpenAIClientConfig,
   type OpenAIClientConfig,
 } from './openai-config.js';
+import { guardedStream } from './guarded-stream.js';
 import { toEngineError } from './openai-errors.js';
 import { StreamAccumulator, buildRequest, fromCompletion } from './openai-mapping.js';
 
@@ -145,47 +146,20 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
     const request = buildRequest(this.model, messages, options, this.createArgs);
     const accumulator = new StreamAccumulator();
     let reportedModel: string | undefined;
-    // One controller for the HTTP request: the caller's abort and a stalled stream both end it.
-    const controller = new AbortController();
-    const forwardAbort = () => controller.abort();
-    options.signal?.addEventListener('abort', forwardAbort, { once: true });
-    let stalled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const rearm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        controller.abort();
-      }, this.streamIdleMs);
-    };
-    try {
-      const sdk = this.client();
-      await this.checkDestination();
-      // Until the headers arrive, the SDK's own timeout and retries apply.
-      const stream = await sdk.chat.completions.create(
-        { ...request, stream: true, stream_options: { include_usage: true } },
-        { signal: controller.signal },
-      );
-      rearm();
-      for await (const chunk of stream) {
+    yield* guardedStream({
+      signal: options.signal,
+      idleMs: this.streamIdleMs,
+      open: async (signal) => {
+        const sdk = this.client();
+        await this.checkDestination();
+        return sdk.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } }, { signal });
+      },
+      push: (chunk) => {
         if (chunk.model) reportedModel = chunk.model;
-        const delta = accumulator.push(chunk);
-        if (delta) {
-          clearTimeout(timer); // time the consumer spends on a delta is not the server stalling
-          yield delta;
-        }
-        rearm();
-      }
-    } catch (error) {
-      if (stalled && !options.signal?.aborted) throw stallError(this.streamIdleMs);
-      throw toEngineError(error, options.signal, this.keySent, true);
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', forwardAbort);
-    }
-    // The SDK ends an aborted stream quietly instead of throwing; it is still a cancellation.
-    throwIfAborted(options.signal);
-    if (stalled) throw stallError(this.streamIdleMs);
+        return accumulator.push(chunk);
+      },
+      toError: (error) => toEngineError(error, options.signal, this.keySent, true),
+    });
     const result = accumulator.result();
     tagUsageModel(result.usage, reportedModel ?? this.model);
     yield result;
@@ -209,10 +183,6 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
   private async checkDestination(): Promise<void> {
     await this.egress.check(this.endpoint);
   }
-}
-
-function stallError(ms: number): ModelError {
-  return new ModelError(`Model stream stalled: no data for ${ms / 1000} seconds`);
 }
 
 /** The SDK's default request timeout, which also bounds the wait between streamed chunks. */
