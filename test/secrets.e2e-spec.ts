@@ -223,7 +223,7 @@ describe('secrets at rest with SECRETS_KEY', () => {
     expect(settings.body.data.config.environment[0].value).toBe(SECRET_MARKER);
     expect(settings.body.data.config.default_model_client.config.api_key).toBe(SECRET_MARKER);
     // Decrypted below the API, for runs.
-    expect(await t.app.get(SettingsService).environmentOf('carol')).toEqual({ OPENAI_API_KEY: 'sk-env-carol' });
+    expect((await t.app.get(SettingsService).runSettingsOf('carol')).environment).toEqual({ OPENAI_API_KEY: 'sk-env-carol' });
   });
 
   it('refuses to start with a wrong or missing SECRETS_KEY, naming it; reads with SECRETS_KEY_PREVIOUS while rotating', async () => {

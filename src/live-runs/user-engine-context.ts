@@ -23,13 +23,20 @@ export class UserEngineContexts {
   /**
    * The context for a run of `userId`'s, read fresh from their settings (a change applies to the
    * next run). The server's context itself when the user has no variables that name a credential.
+   * With `llmCallEvents`, the user's `ui.show_llm_call_events` decides whether model calls are
+   * logged as LLMCallEventMessages (the run socket, whose viewers are AGS's front-end).
    * @throws SecretsKeyError when a stored value cannot be decrypted with SECRETS_KEY
    * @throws ConfigError naming the setting when one of the user's endpoint variables
    *   (OPENAI_BASE_URL, …) is refused by the egress policy (saved before EGRESS_ALLOW changed, or
    *   before settings were checked on save), instead of an error at a config field they never wrote
    */
-  async forUser(userId: string): Promise<LoadContext> {
-    const environment = await this.settings.environmentOf(userId);
+  async forUser(userId: string, options: { llmCallEvents?: boolean } = {}): Promise<LoadContext> {
+    const { environment, showLlmCallEvents } = await this.settings.runSettingsOf(userId);
+    const context = this.withEnvironment(environment);
+    return options.llmCallEvents && showLlmCallEvents ? { ...context, llmCallEvents: true } : context;
+  }
+
+  private withEnvironment(environment: Record<string, string>): LoadContext {
     if (Object.keys(environment).length === 0) return this.engine;
     const { egress } = egressOf(this.engine);
     for (const { endpointVariable } of CREDENTIAL_KINDS) {

@@ -7,7 +7,6 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createMessage, driveTeam, loadTeam, type ChatMessage, type DriveLimits, type RunOutcome } from '../engine/index.js';
 import { storableText, storableTextOrNull } from '../database/storable-text.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
-import { SettingsService } from '../settings/settings.service.js';
 import { ModelCostLedger } from './model-costs.js';
 import type { LiveRun } from './live-run.js';
 import type { RunFinish } from './run-journal.js';
@@ -23,7 +22,6 @@ export class TeamManager {
 
   constructor(
     private readonly contexts: UserEngineContexts,
-    private readonly settings: SettingsService,
     private readonly costs: ModelCostLedger,
     @Optional() @Inject(RUN_METRICS) private readonly metrics: RunMetrics = NO_RUN_METRICS,
   ) {}
@@ -40,11 +38,7 @@ export class TeamManager {
     // The run owner's settings environment supplies their own model keys (AGS per-user environment),
     // and their UI settings say whether model calls are shown (LLM call events).
     const load = async () =>
-      loadTeam(component, {
-        ...(await this.contexts.forUser(live.run.userId)),
-        llmCallEvents: await this.llmCallEvents(live),
-        observer: this.metrics,
-      });
+      loadTeam(component, { ...(await this.contexts.forUser(live.run.userId, { llmCallEvents: true })), observer: this.metrics });
     const run = driveTeam(load, task, {
       signal: live.signal,
       io: new RunIOStream(live, this.metrics),
@@ -79,16 +73,6 @@ export class TeamManager {
             this.metrics.runFinished(live.abandoned ? 'error' : finish.status);
           }
       }
-    }
-  }
-
-  /** The run owner's `show_llm_call_events`, read as the run starts; a failed read leaves them off. */
-  private async llmCallEvents(live: LiveRun): Promise<boolean> {
-    try {
-      return await this.settings.showLlmCallEvents(live.run.userId);
-    } catch (error) {
-      this.logger.warn(runLine(live.run.id, `Could not read the owner's settings, LLM call events stay off: ${(error as Error).message}`));
-      return false;
     }
   }
 }

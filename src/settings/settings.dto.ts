@@ -47,7 +47,7 @@ function redactVariable(variable: EnvironmentVariable): EnvironmentVariable {
  * `incoming`'s environment with each variable whose value is the marker given back its stored
  * value, matched by name (the front-end sends back what it read), except a credential key whose
  * endpoint variable changed, which is dropped (see restoreVariables). A marker with no stored
- * variable of that name behind it becomes an empty value rather than the text "********".
+ * variable of that name behind it (a renamed variable) is refused: AppError bad_request naming it.
  */
 export function restoreEnvironment(incoming: SettingsConfig, stored: unknown): SettingsConfig {
   const before = settingsConfigSchema.safeParse(stored);

@@ -65,20 +65,23 @@ export class SettingsService {
   }
 
   /**
-   * The user's `settings.config.environment` as a name → value map, for that user's runs (AGS
-   * applies it to the process environment; we build the run's own credentials from it). Empty
-   * when the user has no settings row; variables with a non-string or empty value are left out.
+   * What a run of `userId`'s takes from their settings, in one read: `environment`, their
+   * `settings.config.environment` as a name → value map (AGS applies it to the process
+   * environment; we build the run's own credentials from it; variables with a non-string or empty
+   * value are left out), and `showLlmCallEvents`, their `ui.show_llm_call_events` (AGS: each model
+   * call is then shown as an LLMCallEventMessage). No row, or one that does not parse: AGS's
+   * defaults (empty, off). Never creates the row.
    * @throws SecretsKeyError when a stored value cannot be decrypted with SECRETS_KEY
    */
-  async environmentOf(userId: string): Promise<Record<string, string>> {
+  async runSettingsOf(userId: string): Promise<{ environment: Record<string, string>; showLlmCallEvents: boolean }> {
     const row = await this.dataSource.manager.findOneBy(SettingsEntity, { user_id: userId });
     const parsed = settingsConfigSchema.safeParse(row?.config ?? {});
     const environment: Record<string, string> = {};
-    if (!parsed.success) return environment;
+    if (!parsed.success) return { environment, showLlmCallEvents: false };
     for (const variable of parsed.data.environment) {
       if (typeof variable.value === 'string' && variable.value !== '') environment[variable.name] = this.cipher.decrypt(variable.value);
     }
-    return environment;
+    return { environment, showLlmCallEvents: parsed.data.ui?.show_llm_call_events === true };
   }
 
   /**
@@ -101,17 +104,6 @@ export class SettingsService {
       typeof v.value === 'string' && v.value !== '' ? { ...v, value: this.cipher.encrypt(v.value) } : v,
     );
     return this.cipher.sealSecrets({ ...config, environment } as JsonObject);
-  }
-
-  /**
-   * Whether `userId`'s settings have `ui.show_llm_call_events` on (AGS: then each model call of
-   * their runs is shown as an LLMCallEventMessage). Read when a run starts; no row (never opened
-   * Settings) means AGS's default, off. Never creates the row.
-   */
-  async showLlmCallEvents(userId: string): Promise<boolean> {
-    const row = await this.dataSource.manager.findOneBy(SettingsEntity, { user_id: userId });
-    const ui = (row?.config as { ui?: { show_llm_call_events?: unknown } } | undefined)?.ui;
-    return ui?.show_llm_call_events === true;
   }
 
   /**
