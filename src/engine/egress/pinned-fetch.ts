@@ -11,7 +11,6 @@ import { isIP } from 'node:net';
 import { finished, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { EngineError } from '../errors.js';
-import { injectTraceContext } from '../telemetry/index.js';
 import type { CheckedDestination } from './policy.js';
 import { sanitizedErrorBody } from './upstream-errors.js';
 
@@ -65,7 +64,6 @@ export function createPinnedFetch(
     request.headers.forEach((value, key) => (headers[key] = value));
     headers.host = destination.url.host;
     if (body) headers['content-length'] = String(body.length);
-    injectTraceContext(headers);
     const https = destination.url.protocol === 'https:';
     const send = https ? httpsRequest : httpRequest;
 

@@ -11,6 +11,7 @@ import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
 import type { z } from 'zod';
 import { ANTHROPIC_DEFAULT_BASE_URL, keyFor, serverEgressPolicy, type EgressPolicy } from '../egress/index.js';
 import { ConfigError, ModelError, throwIfAborted } from '../errors.js';
+import { withTraceContext } from '../telemetry/index.js';
 import {
   ANTHROPIC_CREATE_ARG_KEYS,
   ANTHROPIC_DEFAULT_MAX_TOKENS,
@@ -162,7 +163,7 @@ export class AnthropicChatCompletionClient implements ChatCompletionClient {
       webhookKey: null,
       // Always given, never ANTHROPIC_BASE_URL from the environment: the operator's comes in the credentials.
       baseURL: this.baseUrl,
-      fetch: this.egress.fetch,
+      fetch: withTraceContext(this.egress.fetch),
       logLevel: 'warn',
       // The SDK's own tracing would read OTEL settings from the environment and add trace headers.
       openTelemetry: { traces: false, propagation: false },

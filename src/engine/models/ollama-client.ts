@@ -5,6 +5,7 @@
  */
 import { EgressRefusedError, ResponseLimitError, shorten, upstreamMessage, type EgressPolicy } from '../egress/index.js';
 import { ConfigError, EngineError, ModelError, cancelledFrom } from '../errors.js';
+import { withTraceContext } from '../telemetry/index.js';
 import type { FunctionCall, RequestUsage } from '../messages.js';
 import type { Configurable } from '../components/component-model.js';
 import { approximateTokens } from '../agents/model-context-limited.js';
@@ -55,7 +56,7 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
     const base = ollamaBaseUrl(parsed.data.host);
     this.chatUrl = new URL(`${base.pathname.replace(/\/+$/, '')}/api/chat`, base.origin);
     this.args = requestArgs(config);
-    this.fetch = egress.fetch;
+    this.fetch = withTraceContext(egress.fetch);
   }
 
   async create(messages: LLMMessage[], options: CreateOptions = {}): Promise<CreateResult> {

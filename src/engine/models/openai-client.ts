@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import OpenAI, { AzureOpenAI, type ClientOptions } from 'openai';
 import { EgressPolicy, OPENAI_DEFAULT_BASE_URL, keyFor, serverEgressPolicy, type ServerCredentials } from '../egress/index.js';
 import { ConfigError, ModelError, throwIfAborted } from '../errors.js';
+import { withTraceContext } from '../telemetry/index.js';
 import { tagUsageModel } from '../cost/usage-model.js';
 import type { ChatCompletionClient, CreateOptions, CreateResult, LLMMessage, ModelInfo, ModelStreamItem } from './model-client.js';
 import {
@@ -266,7 +267,7 @@ export class OpenAIChatCompletionClient extends ChatCompletionsClient {
       apiKey: this.apiKey ?? PLACEHOLDER_API_KEY,
       // Always given (never OPENAI_BASE_URL from the environment): the operator's comes in the credentials.
       baseURL: this.baseUrl,
-      fetch: this.egress.fetch,
+      fetch: withTraceContext(this.egress.fetch),
       ...common,
       ...(defaultHeaders ? { defaultHeaders } : {}),
     });
@@ -334,7 +335,7 @@ export class AzureOpenAIChatCompletionClient extends ChatCompletionsClient {
       endpoint: azure_endpoint,
       deployment: azure_deployment ?? model ?? undefined,
       apiVersion: api_version,
-      fetch: this.egress.fetch,
+      fetch: withTraceContext(this.egress.fetch),
       ...common,
     });
     return withOwnHeaders(sdk, common.defaultHeaders);

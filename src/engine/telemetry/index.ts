@@ -2,4 +2,4 @@
 export { captureContent, iterateInSpan, recordFailure, tracer } from './tracer.js';
 export { hashUserId, runSpanContext, traceInput, traceRun, type RunTelemetry } from './run-span.js';
 export { genAiProviderName, traceAgentTurn, traceModelClient, traceToolCall, type ModelTarget } from './genai-spans.js';
-export { injectTraceContext } from './propagation.js';
+export { withTraceContext } from './propagation.js';

@@ -14,6 +14,11 @@ import { loadTeam } from '../components/loader.js';
 import { driveTeam } from '../driver/drive-team.js';
 import type { RunEvent } from '../driver/run-outcome.js';
 import { hashUserId } from './run-span.js';
+import { EgressPolicy } from '../egress/policy.js';
+import { parseEgressAllow } from '../egress/rules.js';
+import { withTraceContext } from './propagation.js';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -169,6 +174,27 @@ describe('engine spans (OpenTelemetry GenAI semantic conventions)', () => {
     expect(parentId).toBe(chat!.spanContext().spanId);
     // Never a key or header on a span.
     expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain('sk-test-not-real');
+  });
+
+  it('trace ids go only to model servers: the egress fetch itself (web pages, HttpTool, MCP hosts) sends none', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => (seen.push(req.headers), res.end('ok')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const { fetch } = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1') });
+      const span = trace.getTracer('test').startSpan('tool call');
+      await context.with(trace.setSpan(context.active(), span), async () => {
+        await (await fetch(url)).text();
+        await (await withTraceContext(fetch)(url, { headers: { 'x-kept': 'yes' } })).text();
+      });
+      span.end();
+      expect(seen[0]!.traceparent).toBeUndefined();
+      expect(seen[1]!.traceparent).toContain(span.spanContext().traceId);
+      expect(seen[1]!['x-kept']).toBe('yes');
+    } finally {
+      server.close();
+    }
   });
 
   it('a human input wait is a human_input span inside the user proxy turn, with no content', async () => {
