@@ -93,7 +93,11 @@ export abstract class BaseGroupChat implements Team {
   async *runStream(task?: TaskInput, options: RunOptions = {}): AsyncGenerator<TeamStreamItem, void, undefined> {
     if (this.running) throw new RunStateError('The team is already running; wait for the current run to finish');
     this.running = true;
-    const signal = options.signal ?? new AbortController().signal;
+    // Without the caller's signal the run has its own, aborted when the run ends as the driver
+    // aborts its own: what belongs to the run (its Python sandbox process, a fan-out branch still
+    // going) is released however the run is called.
+    const own = options.signal ? undefined : new AbortController();
+    const signal = options.signal ?? own!.signal;
     try {
       throwIfAborted(signal);
       yield* this.loop(normalizeTask(task), signal, options, options.outputTaskMessages ?? true);
@@ -103,6 +107,7 @@ export abstract class BaseGroupChat implements Team {
       throw error;
     } finally {
       this.running = false;
+      own?.abort('Run ended');
     }
   }
 
