@@ -12,7 +12,7 @@ import { GraphFlow } from '../teams/graph-flow/graph-flow.js';
 import { MagenticOneGroupChat } from '../teams/magentic-one/magentic-one-group-chat.js';
 import { DiGraphSchema } from '../teams/graph-flow/digraph.js';
 import { ComponentModelSchema } from './component-model.js';
-import { ComponentConfigError, defineEntry, type LoadScope, type RegistryEntry } from './registry-types.js';
+import { ComponentConfigError, defineEntry, type RegistryEntry } from './registry-types.js';
 
 export const catalogAgentEntries: RegistryEntry[] = [
   defineEntry({
@@ -112,14 +112,14 @@ export const catalogAgentEntries: RegistryEntry[] = [
     load: (c, scope, raw) => {
       if (!scope.ctx.python) {
         throw new ComponentConfigError(
-          joinConfig(scope, 'code_executor'),
+          'config.code_executor',
           'CodeExecutorAgent runs code only in the Python sandbox, which is off on this server',
-          'Turn Python tools on (PYTHON_TOOLS=on) or remove the agent',
+          'Turn Python tools on (PYTHON_TOOLS=sandbox) or remove the agent',
         );
       }
       if (c.model_client) {
         throw new ComponentConfigError(
-          joinConfig(scope, 'model_client'),
+          'config.model_client',
           'a CodeExecutorAgent with its own model client is not supported (its CodeGenerationEvent / CodeExecutionEvent messages are not in the protocol)',
           'Remove `model_client` and let an AssistantAgent write the code blocks',
         );
@@ -155,7 +155,3 @@ export const catalogAgentEntries: RegistryEntry[] = [
     load: (c, scope) => new TeamTool(scope.load(c.team, 'team', 'team'), c.name, c.description, c.return_value_as_last_message ?? false),
   }),
 ];
-
-function joinConfig(scope: LoadScope, key: string): string {
-  return scope.path ? `${scope.path}.config.${key}` : `config.${key}`;
-}

@@ -41,7 +41,7 @@ export const catalogExtEntries: RegistryEntry[] = [
     load: (c, scope) => {
       if (c.store && c.store.provider !== IN_MEMORY_STORE_PROVIDER && c.store.provider !== 'InMemoryStore') {
         throw new ComponentConfigError(
-          scope.path ? `${scope.path}.config.store` : 'config.store',
+          'config.store',
           `cache store "${c.store.provider}" is not supported (only ${IN_MEMORY_STORE_PROVIDER})`,
           'Leave `store` out for an in-memory cache',
         );

@@ -43,6 +43,8 @@ describe('MultimodalWebSurfer entry', () => {
   });
 
   it('refuses what would write to the server disk, and a start page that is not http(s)', () => {
+    // At the root the path is the component's own (not ".config…").
+    expect(configError(() => loadComponent(withConfig({ to_save_screenshots: true }), ctx)).path).toBe('config.to_save_screenshots');
     expect(configError(() => loadComponent(withConfig({ to_save_screenshots: true }), ctx)).message).toMatch(
       /config\.to_save_screenshots.*saving screenshots to the server is not supported/,
     );

@@ -49,14 +49,14 @@ export const webSurferEntries: RegistryEntry[] = [
       // Both would write where a config says on the server's disk, which a user must not choose.
       if (c.to_save_screenshots) {
         throw new ComponentConfigError(
-          `${scope.path}.config.to_save_screenshots`,
+          'config.to_save_screenshots',
           'saving screenshots to the server is not supported',
           "Set it to false: every screenshot is in the run's messages",
         );
       }
       if (c.browser_data_dir) {
         throw new ComponentConfigError(
-          `${scope.path}.config.browser_data_dir`,
+          'config.browser_data_dir',
           'a browser profile directory on the server is not supported',
           'Leave it null: each run gets a fresh profile',
         );
