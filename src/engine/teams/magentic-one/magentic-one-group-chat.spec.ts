@@ -160,6 +160,16 @@ describe('MagenticOneGroupChat (AgentChat)', () => {
     expect(orchestrator.requests[3]).toEqual(orchestrator.requests[2]);
   });
 
+  it('asks again when the ledger is a bare JSON value, also in a one-agent team (where the speaker is filled in)', async () => {
+    const orchestrator = new RecordingReplayClient(['f', 'p', '5', ledger({ satisfied: true, reason: 'ok' }), 'Final.']);
+    const m1 = new MagenticOneGroupChat({
+      participants: [new AssistantAgent({ name: 'web', modelClient: new RecordingReplayClient([]), description: 'Searches the web.' })],
+      modelClient: orchestrator,
+    });
+    expect((await run(m1, 'Task.')).result.stop_reason).toBe('ok');
+    expect(orchestrator.requests[3]).toEqual(orchestrator.requests[2]);
+  });
+
   it('fails when the ledger names someone not in the team (AgentChat gives up at once)', async () => {
     const orchestrator = new RecordingReplayClient(['f', 'p', ledger({ next: 'nobody' })]);
     const { m1 } = team(orchestrator, []);

@@ -244,6 +244,8 @@ export class MagenticOneGroupChat extends BaseGroupChat {
         throw error;
       }
       if (objects.length !== 1) throw new ModelError(`Progress ledger should contain a single JSON object, but found: ${objects.length}`);
+      // A bare JSON value (`5`, `"ok"`, `null`, a list) is no ledger: ask again, as for text.
+      if (typeof objects[0] !== 'object' || objects[0] === null || Array.isArray(objects[0])) continue;
       const ledger = objects[0] as Record<string, { reason?: unknown; answer?: unknown }>;
       if (names.length === 1) ledger.next_speaker = { reason: 'The team consists of only one agent.', answer: names[0] };
       const keys = ['is_request_satisfied', 'is_progress_being_made', 'is_in_loop', 'instruction_or_question', 'next_speaker'];
