@@ -9,7 +9,6 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { AppError } from '../common/errors.js';
 import { runAsSandboxOwner, type DriveLimits } from '../engine/index.js';
 import { RunSlots, type SlotLimits } from './run-slots.js';
-import { runLine } from '../observability/run-log.js';
 
 export const LIVE_RUN_OPTIONS = Symbol('LIVE_RUN_OPTIONS');
 
@@ -102,7 +101,8 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
       limits: this.options.limits,
       run,
       launch: (body) => {
-        run(body).catch((error: unknown) => this.logger.error(runLine(key, `Run failed outside its own reporting: ${String(error)}`)));
+        // `live_run` is the registry key (`run:7`, `validate:…`), not a `run_id`: only run lines carry that.
+        run(body).catch((error: unknown) => this.logger.error({ msg: `Run failed outside its own reporting: ${String(error)}`, live_run: key }));
       },
       stop: (reason) => {
         if (!controller.signal.aborted) controller.abort(reason);

@@ -37,7 +37,7 @@ export class McpGateway implements OnGatewayConnection, BeforeApplicationShutdow
     let sessionId: string;
     try {
       const caller = this.callers.socketCaller(request);
-      sessionId = decodeURIComponent(new URL(request.url ?? '/', 'ws://localhost').pathname.replace(/\/+$/, '').split('/').pop() ?? '');
+      sessionId = sessionIdOf(request.url);
       // Under jwt only the session's owner; with auth off a socket carries no user (as for run sockets).
       claimed = this.sessions.claim(sessionId, (ownerId) => this.callers.mayOpenRun(caller, { user_id: ownerId }));
     } catch (error) {
@@ -78,5 +78,15 @@ export class McpGateway implements OnGatewayConnection, BeforeApplicationShutdow
   /** ws does not close its clients when the server closes: say goodbye (1001) so the MCP sessions end. */
   beforeApplicationShutdown(): void {
     for (const socket of this.open) socket.close(1001, 'Server shutdown');
+  }
+}
+
+/** The session id at the end of the socket's path; a malformed escape (`%E0`) names no session (4004), it is no server error. */
+function sessionIdOf(url: string | undefined): string {
+  const last = new URL(url ?? '/', 'ws://localhost').pathname.replace(/\/+$/, '').split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return '';
   }
 }

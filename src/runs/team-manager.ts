@@ -58,6 +58,8 @@ export class TeamManager {
             this.metrics.frameEmitted(frame.type);
           } catch (error) {
             live.abandon(error);
+            // An abandoned run ends `error` for its viewers (LiveRun.abandon); it is counted so.
+            this.metrics.runFinished('error');
             // Leaving the loop ends the driver: it aborts the team and closes it.
             return;
           }

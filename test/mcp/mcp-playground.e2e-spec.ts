@@ -230,6 +230,9 @@ describe('AGS MCP playground (/api/mcp/ws/*)', () => {
     const again = McpSocket.open(wsUrl(t, websocket_url, tokenFor('alice')));
     expect((await again.closed).code).toBe(4004);
     await owner.close();
+    // A malformed escape in the path names no session: 4004, not a server error (1011).
+    const malformed = McpSocket.open(wsUrl(t, '/api/mcp/ws/%E0', tokenFor('alice')));
+    expect(await malformed.closed).toEqual({ code: 4004, reason: 'Unknown or expired session' });
   });
 
   it('caps the sessions one user holds (MCP_MAX_SESSIONS_PER_USER)', async () => {
