@@ -100,6 +100,22 @@ describe(OllamaChatCompletionClient.name, () => {
     expect(ollama.requests[0]!.body.stream).toBe(true);
   });
 
+  it('a streamed answer is not cut off by `timeout` as a whole: it bounds each wait for the server, not a consumer holding a delta', async () => {
+    // As httpx's read timeout does for AgentChat. The whole answer is sent at once; the consumer
+    // holds the first delta past `timeout` (1 s, set when the request began): an answer-wide
+    // deadline would have aborted the body by then.
+    ollama = await startOllamaServer([{ type: 'text', text: 'one two', chunks: ['one ', 'two'], promptEvalCount: 2, evalCount: 2 }]);
+    const config = agsConfig(ollama.host);
+    (config.config as Record<string, unknown>).timeout = 1;
+    const client = loadComponent(config, ctx(), 'model');
+    const items: unknown[] = [];
+    for await (const item of client.createStream(messages)) {
+      items.push(item);
+      if (items.length === 1) await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+    expect(items.at(-1)).toMatchObject({ content: 'one two', finish_reason: 'stop' });
+  });
+
   it('reads tool calls (arguments as JSON text) with the text said alongside as the thought, streamed and not', async () => {
     const call = {
       type: 'tool_calls' as const,

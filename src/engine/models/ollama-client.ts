@@ -6,6 +6,7 @@
 import { EgressRefusedError, ResponseLimitError, shorten, upstreamMessage, type EgressPolicy } from '../egress/index.js';
 import { ConfigError, EngineError, ModelError, cancelledFrom } from '../errors.js';
 import { withTraceContext } from '../telemetry/index.js';
+import { guardedStream } from './guarded-stream.js';
 import type { FunctionCall, RequestUsage } from '../messages.js';
 import type { Configurable } from '../components/component-model.js';
 import { approximateTokens } from '../agents/model-context-limited.js';
@@ -25,6 +26,8 @@ export const OLLAMA_CLIENT_PROVIDER = 'autogen_ext.models.ollama.OllamaChatCompl
 
 /** Most bytes of one NDJSON line of a stream; a longer line is a malformed stream. */
 const MAX_LINE_BYTES = 1024 * 1024;
+/** The longest wait between streamed lines without a `timeout` (ms): the other clients' default request timeout, 600 s. */
+const DEFAULT_STREAM_IDLE_MS = 600_000;
 
 export class OllamaChatCompletionClient implements ChatCompletionClient, Configurable {
   readonly provider = OLLAMA_CLIENT_PROVIDER;
@@ -34,6 +37,8 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
   private readonly args: Record<string, unknown>;
   private readonly fetch: typeof globalThis.fetch;
   private toolCallCount = 0;
+  /** `timeout` (s) in ms; absent: none for a plain answer, DEFAULT_STREAM_IDLE_MS between streamed lines. */
+  private readonly timeoutMs: number | undefined;
 
   /**
    * @param config as AGS writes it (see ollama-config.ts); kept as given for `toConfig`
@@ -57,6 +62,7 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
     this.chatUrl = new URL(`${base.pathname.replace(/\/+$/, '')}/api/chat`, base.origin);
     this.args = requestArgs(config);
     this.fetch = withTraceContext(egress.fetch);
+    this.timeoutMs = typeof parsed.data.timeout === 'number' ? parsed.data.timeout * 1000 : undefined;
   }
 
   async create(messages: LLMMessage[], options: CreateOptions = {}): Promise<CreateResult> {
@@ -82,26 +88,27 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
   }
 
   async *createStream(messages: LLMMessage[], options: CreateOptions = {}): AsyncIterable<ModelStreamItem> {
-    const response = await this.post(messages, options, true);
     const text: string[] = [];
     const calls: FunctionCall[] = [];
     let last: OllamaChatChunk | undefined;
     let doneReason: string | null | undefined;
-    try {
-      for await (const line of ndjsonLines(response)) {
+    // `timeout` bounds the wait for the answer to start, then each wait between lines (as httpx's
+    // read timeout does for AgentChat), never the whole answer: a long answer is not cut off.
+    yield* guardedStream<string>({
+      signal: options.signal,
+      idleMs: this.timeoutMs ?? DEFAULT_STREAM_IDLE_MS,
+      open: async (signal) => ndjsonLines(await this.post(messages, { ...options, signal }, true)),
+      push: (line) => {
         const chunk = OllamaChatChunkSchema.parse(JSON.parse(line));
         last = chunk;
         if (chunk.done && doneReason === undefined) doneReason = chunk.done_reason;
-        const content = chunk.message?.content;
-        if (content) {
-          text.push(content);
-          yield content;
-        }
         if (chunk.message?.tool_calls) calls.push(...toFunctionCalls(chunk.message.tool_calls, () => this.nextCallId()));
-      }
-    } catch (error) {
-      throw this.failure(error, options.signal, 'stream');
-    }
+        const content = chunk.message?.content;
+        if (content) text.push(content);
+        return content || undefined;
+      },
+      toError: (error) => this.failure(error, options.signal, 'stream'),
+    });
     if (!last) throw new ModelError('The Ollama stream ended without a response');
     const usage = tagUsageModel(usageOf(last), String(this.config.model));
     if (calls.length > 0) {
@@ -162,8 +169,11 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
       ...(tools.length ? { tools: toOllamaTools(tools) } : {}),
       stream,
     };
-    const timeout = typeof this.config.timeout === 'number' ? AbortSignal.timeout(this.config.timeout * 1000) : undefined;
-    const signals = [options.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+    // `timeout` bounds a whole plain answer, but a streamed one only until it starts (then the
+    // stream's idle limit takes over, see createStream).
+    const deadline = this.timeoutMs === undefined ? undefined : new AbortController();
+    const timer = deadline && setTimeout(() => deadline.abort(new DOMException('Ollama request timed out', 'TimeoutError')), this.timeoutMs);
+    const signals = [options.signal, deadline?.signal].filter((s): s is AbortSignal => s !== undefined);
     let response: Response;
     try {
       response = await this.fetch(this.chatUrl, {
@@ -173,8 +183,11 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
         ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
       });
     } catch (error) {
+      clearTimeout(timer);
       throw this.failure(error, options.signal, 'request');
     }
+    if (stream) clearTimeout(timer);
+    else timer?.unref(); // ends with the answer's body; it must not hold the process open after
     if (!response.ok) {
       const raw = await response.text().catch(() => '');
       let parsed: unknown;
