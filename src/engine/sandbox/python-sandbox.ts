@@ -166,6 +166,8 @@ export class PythonSandbox {
     context: CallContext,
   ): Promise<CallReply> {
     if (!this.spec) throw new SandboxFailure('start', BUBBLEWRAP_MISSING);
+    // Before any session is recorded: a run that has ended gets none (nothing would ever forget it).
+    if (context.signal.aborted) throw new SandboxFailure('aborted', 'the run was stopped before its Python call');
     this.warm();
     const session = this.sessionOf(context.signal);
     const owner = context.owner ?? currentSandboxOwner() ?? NO_USER;
@@ -189,8 +191,7 @@ export class PythonSandbox {
       const id = randomUUID();
       session = id;
       this.sessions.set(signal, id);
-      if (signal.aborted) this.ended.add(id);
-      else signal.addEventListener('abort', () => this.endSession(id), { once: true });
+      signal.addEventListener('abort', () => this.endSession(id), { once: true });
     }
     return session;
   }

@@ -66,14 +66,17 @@ export function findBubblewrap(explicit?: string, searchPath: string = process.e
  * symlinks into /usr). Nothing else of the host's file system is visible.
  */
 function runtimeMounts(node: string): string[] {
-  const args = ['--ro-bind', node, node];
-  for (const dir of ['/usr/lib', '/usr/lib64', '/usr/lib32']) if (existsSync(dir) && !node.startsWith(`${dir}/`)) args.push('--ro-bind', dir, dir);
+  // The library folders always (libc is there on a merged-/usr host, also when node is inside one),
+  // node itself after them (bwrap applies binds in order; a later one may sit inside an earlier one).
+  const args: string[] = [];
+  for (const dir of ['/usr/lib', '/usr/lib64', '/usr/lib32']) if (existsSync(dir)) args.push('--ro-bind', dir, dir);
   for (const dir of ['/lib', '/lib64', '/lib32']) {
     if (!existsSync(dir)) continue;
     const stat = lstatSync(dir);
     if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
     else args.push('--ro-bind', dir, dir);
   }
+  args.push('--ro-bind', node, node);
   return args;
 }
 
