@@ -11,7 +11,7 @@ import { loadPrices, usageModel, type AgentMessage, type PriceTable } from '../e
 /** The prices runs are priced with, and USD spent per model since the process started (read by /metrics). */
 @Injectable()
 export class ModelCostLedger implements OnModuleInit {
-  private table: PriceTable | undefined;
+  private table!: PriceTable;
   private readonly totals = new Map<string, number>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
@@ -21,9 +21,8 @@ export class ModelCostLedger implements OnModuleInit {
     this.table = loadPrices(this.config.ops.modelPricesFile);
   }
 
-  /** The built-in table with MODEL_PRICES_FILE over it. */
+  /** The built-in table with MODEL_PRICES_FILE over it (read in onModuleInit, before any run starts). */
   get prices(): PriceTable {
-    this.table ??= loadPrices(this.config.ops.modelPricesFile);
     return this.table;
   }
 

@@ -3,7 +3,7 @@
  * with the run's signal, IOStream and limits, and turns each RunEvent into frames (protocol
  * §1.5–1.6): `message` / `message_chunk` as they come, then exactly one `result` or `completion`.
  */
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createMessage, driveTeam, loadTeam, type ChatMessage, type DriveLimits, type RunOutcome } from '../engine/index.js';
 import { storableText, storableTextOrNull } from '../database/storable-text.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
@@ -13,7 +13,7 @@ import type { RunFinish } from './run-journal.js';
 import { RunIOStream } from './run-io-stream.js';
 import { frames, type RunFrameBody, type TeamResult } from './ws-frames.js';
 import { runLine } from '../observability/run-log.js';
-import { NO_RUN_METRICS, RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
+import { RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 import { runTelemetry } from '../observability/trace-helpers.js';
 
 @Injectable()
@@ -23,7 +23,7 @@ export class TeamManager {
   constructor(
     private readonly contexts: UserEngineContexts,
     private readonly costs: ModelCostLedger,
-    @Optional() @Inject(RUN_METRICS) private readonly metrics: RunMetrics = NO_RUN_METRICS,
+    @Inject(RUN_METRICS) private readonly metrics: RunMetrics,
   ) {}
 
   /**

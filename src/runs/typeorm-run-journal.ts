@@ -6,7 +6,7 @@
  * stores nothing. Writes are retried while the database does not answer (DatabaseService.retrying);
  * a write that must wait for the database to come back is kept and retried in the background.
  */
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { In, MoreThan, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type { JsonObject } from '../common/json.js';
 import { DatabaseService } from '../database/database.service.js';
@@ -18,7 +18,7 @@ import { RunJournal, type JournalRun, type JournalWrite, type SeqRange } from '.
 import { RunEntity } from './run.entity.js';
 import type { RunFrame } from './ws-frames.js';
 import { runLine } from '../observability/run-log.js';
-import { NO_RUN_METRICS, RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
+import { RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 import { tracedWrite } from '../observability/trace-helpers.js';
 
 const LIVE_STATUSES = ['created', 'active'] as const;
@@ -48,7 +48,7 @@ export class TypeOrmRunJournal extends RunJournal {
 
   constructor(
     private readonly db: DatabaseService,
-    @Optional() @Inject(RUN_METRICS) private readonly metrics: RunMetrics = NO_RUN_METRICS,
+    @Inject(RUN_METRICS) private readonly metrics: RunMetrics,
   ) {
     super();
     // "The next write by anyone": any committed transaction means the database answers again.

@@ -5,8 +5,8 @@
  * with a `gap` frame in place of any seqs that have no frame (lost in a crash, or chunks compacted
  * once their turn's message was stored).
  */
-import { Inject, Injectable, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
-import { NO_RUN_METRICS, RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 import { AppError } from '../common/errors.js';
 import { storableText } from '../database/storable-text.js';
 import type { ChatMessage } from '../engine/index.js';
@@ -79,7 +79,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     private readonly teams: TeamManager,
     private readonly registry: LiveRunRegistry,
     @Inject(STREAMING_OPTIONS) private readonly options: StreamingOptions,
-    @Optional() @Inject(RUN_METRICS) private readonly metrics: RunMetrics = NO_RUN_METRICS,
+    @Inject(RUN_METRICS) private readonly metrics: RunMetrics,
   ) {}
 
   isLive(runId: number): boolean {
