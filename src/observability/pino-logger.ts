@@ -116,11 +116,12 @@ export class PinoNestLogger implements LoggerService {
       // A run line's text (runLine) can quote an error as freely as a plain one: scrub it alike.
       if (typeof object.msg === 'string') object.msg = scrubSecrets(object.msg);
       this.pino[level](object);
-    } else if (typeof message === 'string' && message.startsWith('{') && isJsonObject(message)) {
-      // A line already written as JSON (the request logger's) becomes fields, not an escaped string.
-      this.pino[level]({ ...fields, ...(JSON.parse(scrubSecrets(message)) as Record<string, unknown>) });
     } else {
-      this.pino[level](fields, scrubSecrets(String(message)));
+      const text = scrubSecrets(String(message));
+      // A line already written as JSON (the request logger's) becomes fields, not an escaped string.
+      const object = text.startsWith('{') ? jsonObjectOf(text) : undefined;
+      if (object) this.pino[level]({ ...fields, ...object });
+      else this.pino[level](fields, text);
     }
   }
 }
@@ -131,11 +132,12 @@ function contextOf(rest: unknown[]): string | undefined {
   return typeof last === 'string' ? last : undefined;
 }
 
-function isJsonObject(text: string): boolean {
+/** `text` parsed, when it is one JSON object (parsed once: this runs for every request line). */
+function jsonObjectOf(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
