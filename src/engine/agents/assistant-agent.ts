@@ -11,7 +11,8 @@ import type { Tool } from '../tools/tool.js';
 import { StaticWorkbench, type Workbench } from '../tools/workbench.js';
 import { dumpComponent } from '../components/dump.js';
 import { AGENT_NAME, type AgentContext, type AgentStreamItem, type ChatAgent, type Response } from './chat-agent.js';
-import { handoffContext, receivedHandoffContext, resolveHandoff, type Handoff, type HandoffConfig } from './handoffs.js';
+import { handoffContext, resolveHandoff, type Handoff, type HandoffConfig } from './handoffs.js';
+import { receivedToLLM } from './chat-message-llm.js';
 import { UnboundedChatCompletionContext, type ChatCompletionContext } from './model-context.js';
 import type { Memory } from '../memory/memory.js';
 import type { EngineObserver } from '../observer.js';
@@ -86,11 +87,8 @@ export class AssistantAgent implements ChatAgent {
   }
 
   async *onMessagesStream(newMessages: ChatMessage[], ctx: AgentContext): AsyncIterable<AgentStreamItem> {
-    for (const message of newMessages) {
-      // A hand-off brings what led to it (AgentChat): its tool calls and results, or the thought.
-      if (message.type === 'HandoffMessage') for (const item of receivedHandoffContext(message)) this.context.addMessage(item);
-      this.context.addMessage(toLLMMessage(message));
-    }
+    // A hand-off brings what led to it (AgentChat): its tool calls and results, or the thought.
+    for (const item of receivedToLLM(newMessages)) this.context.addMessage(item);
     const inner: AgentMessage[] = [];
     const emit = (event: AgentMessage): AgentMessage => (inner.push(event), event);
     const respond = (chat_message: ChatMessage): Response => ({ type: 'Response', chat_message, inner_messages: inner });
@@ -227,18 +225,5 @@ export class AssistantAgent implements ChatAgent {
 
   private thoughtEvent(thought: string): AgentMessage {
     return createMessage('ThoughtEvent', this.name, { content: thought });
-  }
-}
-
-/** How another agent's message looks to this agent's model. */
-function toLLMMessage(message: ChatMessage): LLMMessage {
-  switch (message.type) {
-    case 'MultiModalMessage':
-      return { type: 'UserMessage', content: message.content, source: message.source };
-    case 'TextMessage':
-    case 'StopMessage':
-    case 'HandoffMessage':
-    case 'ToolCallSummaryMessage':
-      return { type: 'UserMessage', content: message.content, source: message.source };
   }
 }

@@ -21,6 +21,7 @@
 import { z } from 'zod';
 import { ConfigError, ModelError, RunStateError, throwIfAborted } from '../../errors.js';
 import { createMessage, isChatMessage, isRecordedMessage, messageToText, type AgentMessage, type ChatMessage } from '../../messages.js';
+import { chatMessageToLLM } from '../../agents/chat-message-llm.js';
 import type { ChatCompletionClient, LLMMessage } from '../../models/model-client.js';
 import { dumpComponent } from '../../components/dump.js';
 import { BaseGroupChat, type GroupChatOptions, type TurnOutcome } from '../group-chat.js';
@@ -285,10 +286,10 @@ export class MagenticOneGroupChat extends BaseGroupChat {
 
   /** The thread as the orchestrator's model sees it (AgentChat's _thread_to_context). */
   private threadContext(): LLMMessage[] {
+    // As AgentChat's orchestrator: a stop or hand-off is always a user message, its own others an assistant message.
     return this.thread.filter(isChatMessage).map((m): LLMMessage => {
-      if (m.type === 'StopMessage' || m.type === 'HandoffMessage') return { type: 'UserMessage', content: m.content, source: m.source };
-      if (m.source === ORCHESTRATOR_NAME) return { type: 'AssistantMessage', content: messageToText(m), source: m.source };
-      return { type: 'UserMessage', content: m.content, source: m.source };
+      const own = m.source === ORCHESTRATOR_NAME && m.type !== 'StopMessage' && m.type !== 'HandoffMessage';
+      return own ? { type: 'AssistantMessage', content: messageToText(m), source: m.source } : chatMessageToLLM(m);
     });
   }
 
