@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loopbackListener } from '../../../test/support/engine/loopback-listener.js';
 import { PythonSandbox } from './python-sandbox.js';
 
@@ -22,30 +22,45 @@ let scratch: string;
 /** The bridge, reached past the guard: the prelude of every attempt below. */
 const BRIDGE = `import sys\n    _imp = sys.modules["_teamstream_sandbox"]._real_import\n    pj = _imp("pyodide_js")\n`;
 
-/** A FunctionTool call `attempt()` in a run of its own (or of `signal`'s run), ended after the call unless a run is given. */
-async function attempt(body: string, signal?: AbortSignal) {
-  const own = signal ? undefined : new AbortController();
-  try {
-    return await sandbox.callFunction(
-      {
-        toolKey: 'escape',
-        imports: '',
-        source: `def attempt() -> str:\n    ${BRIDGE}    ${body.trim().split('\n').join('\n    ')}\n`,
-        function: 'attempt',
-        args: {},
-      },
-      { signal: signal ?? own!.signal },
-    );
-  } finally {
-    own?.abort('Run ended');
-  }
+/**
+ * The test's run: each test is one run, as a team run's tool calls are, ended after the test (as
+ * the driver ends runs), so a test costs one process start, not one per attempt.
+ */
+let testRun: AbortController | undefined;
+
+beforeEach(() => {
+  testRun = new AbortController();
+});
+
+afterEach(() => {
+  testRun?.abort('Run ended');
+  testRun = undefined;
+});
+
+/** A FunctionTool call `attempt()` in `signal`'s run, by default the test's run. */
+async function attempt(body: string, signal: AbortSignal = testRun!.signal) {
+  return sandbox.callFunction(
+    {
+      toolKey: 'escape',
+      imports: '',
+      source: `def attempt() -> str:\n    ${BRIDGE}    ${body.trim().split('\n').join('\n    ')}\n`,
+      function: 'attempt',
+      args: {},
+    },
+    { signal },
+  );
 }
 
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), 'sandbox-escapes-'));
   sandbox = new PythonSandbox({ poolSize: 2, timeoutMs: 30_000, memoryMb: 192, maxOutputChars: 4_000, startTimeoutMs: SLOW });
   // The route itself is open (what this spec is about): the bridge object is reached.
-  await expect(attempt('return str(type(pj).__name__)')).resolves.toEqual({ ok: true, text: 'JsProxy' });
+  const first = new AbortController();
+  try {
+    await expect(attempt('return str(type(pj).__name__)', first.signal)).resolves.toEqual({ ok: true, text: 'JsProxy' });
+  } finally {
+    first.abort('Run ended');
+  }
 }, SLOW);
 
 afterAll(async () => {
@@ -123,7 +138,10 @@ describe('escapes past the import guard', () => {
         ['/etc', 'hostname'],
         [scratch, 'teamstream.db'],
       ] as const) {
-        const mounted = await attempt(`pj.mountNodeFS("/host", ${JSON.stringify(dir)})\nreturn open("/host/${file}", "rb").read().decode("latin-1")`);
+        // A mount point of its own per attempt: the attempts share the test's run (its process).
+        const mounted = await attempt(
+          `pj.mountNodeFS("/host-${file}", ${JSON.stringify(dir)})\nreturn open("/host-${file}/${file}", "rb").read().decode("latin-1")`,
+        );
         expect(mounted).toMatchObject({ ok: false });
         expect(mounted.text).not.toContain('secret rows');
         const direct = await attempt(`return open(${JSON.stringify(path.join(dir, file))}, "rb").read().decode("latin-1")`);
@@ -150,7 +168,7 @@ describe('escapes past the import guard', () => {
       );
       expect(same).toEqual({ ok: true, text: 'python javascript' });
       first.abort('Run ended');
-      // ...and no other run ever sees it.
+      // ...and no other run (here the test's own) ever sees it.
       const second = await attempt(
         "import builtins\nreturn f\"{getattr(builtins, 'LEFT_BEHIND', None)} {getattr(pj, 'leftBehind', None)} {getattr(pj._api.config.jsglobals, 'leftBehind', None)}\"",
       );

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loopbackListener } from '../../../test/support/engine/loopback-listener.js';
 import { PythonSandbox } from './python-sandbox.js';
 import { SandboxFailure } from './sandbox-process.js';
@@ -17,17 +17,35 @@ const MAX_OUTPUT = 2_000;
 let sandbox: PythonSandbox;
 let scratch: string;
 
-/** A FunctionTool call in a run of its own, ended after the call (as the driver ends runs), unless a run's signal is given. */
-async function call(source: string, args: Record<string, unknown> = {}, signal?: AbortSignal, timeoutMs?: number) {
+/**
+ * The test's run: each test (and each it.each case) is one run, as a team run's tool calls are,
+ * ended after the test (as the driver ends runs), so the test costs one process start, not one per
+ * call. Tests about separate runs make their own (`callInNewRun`, explicit signals).
+ */
+let testRun: AbortController | undefined;
+
+beforeEach(() => {
+  testRun = new AbortController();
+});
+
+afterEach(() => {
+  testRun?.abort('Run ended');
+  testRun = undefined;
+});
+
+/** A FunctionTool call in `signal`'s run, by default the test's run. */
+async function call(source: string, args: Record<string, unknown> = {}, signal: AbortSignal = testRun!.signal, timeoutMs?: number) {
   const name = /def (\w+)\(/.exec(source)![1]!;
-  const own = signal ? undefined : new AbortController();
+  return sandbox.callFunction({ toolKey: `key-${name}`, imports: '', source, function: name, args }, { signal, ...(timeoutMs ? { timeoutMs } : {}) });
+}
+
+/** A FunctionTool call in a run of its own, ended after the call (as the driver ends runs). */
+async function callInNewRun(source: string, args: Record<string, unknown> = {}, timeoutMs?: number) {
+  const own = new AbortController();
   try {
-    return await sandbox.callFunction(
-      { toolKey: `key-${name}`, imports: '', source, function: name, args },
-      { signal: signal ?? own!.signal, ...(timeoutMs ? { timeoutMs } : {}) },
-    );
+    return await call(source, args, own.signal, timeoutMs);
   } finally {
-    own?.abort('Run ended');
+    own.abort('Run ended');
   }
 }
 
@@ -50,7 +68,7 @@ beforeAll(async () => {
   process.env.TEAMSTREAM_SANDBOX_CANARY = 'sk-canary-do-not-leak';
   sandbox = new PythonSandbox({ poolSize: 2, timeoutMs: 20_000, memoryMb: 192, maxOutputChars: MAX_OUTPUT, startTimeoutMs: SLOW });
   // The first call waits for start-up.
-  await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
+  await expect(callInNewRun('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
 }, SLOW);
 
 afterAll(async () => {
@@ -180,7 +198,7 @@ describe(PythonSandbox.name, () => {
         while (sandbox.counts().owned > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
         expect(sandbox.counts().owned).toBe(0);
         const before = sandbox.pids();
-        const loop = await call('def spin() -> str:\n    while True:\n        pass\n', {}, undefined, 1_500).catch((e: unknown) => e);
+        const loop = await callInNewRun('def spin() -> str:\n    while True:\n        pass\n', {}, 1_500).catch((e: unknown) => e);
         expect(loop).toBeInstanceOf(SandboxFailure);
         expect((loop as SandboxFailure).kind).toBe('timeout');
         expect((loop as Error).message).toBe('the Python call ran past its time limit of 1500 ms and was stopped');
@@ -191,7 +209,7 @@ describe(PythonSandbox.name, () => {
         await waitUntilGone(gone[0]!, 10_000);
         expect(sandbox.counts()).toMatchObject({ owned: 0 });
         // A new spare took its place, and the next run's call is served.
-        await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
+        await expect(callInNewRun('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
         expect(sandbox.counts().spares).toBeGreaterThanOrEqual(1);
       },
       SLOW,
@@ -212,9 +230,9 @@ describe(PythonSandbox.name, () => {
     it(
       'survives deep recursion, even with the recursion limit raised',
       async () => {
-        const deep = await call('def deep() -> str:\n    def down(n):\n        return down(n + 1)\n    return down(0)\n');
+        const deep = await callInNewRun('def deep() -> str:\n    def down(n):\n        return down(n + 1)\n    return down(0)\n');
         expect(deep).toEqual({ ok: false, text: 'Error: maximum recursion depth exceeded' });
-        const raised = await call(
+        const raised = await callInNewRun(
           'def deep() -> str:\n    import sys\n    sys.setrecursionlimit(10**6)\n    def down(n):\n        return down(n + 1)\n    return down(0)\n',
         ).then(
           (result) => result,
@@ -230,7 +248,7 @@ describe(PythonSandbox.name, () => {
         const deadline = Date.now() + 10_000;
         while (sandbox.counts().owned > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
         expect(sandbox.counts().owned).toBe(0);
-        await expect(call('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
+        await expect(callInNewRun('def ping() -> str:\n    return "pong"\n')).resolves.toEqual({ ok: true, text: 'pong' });
       },
       SLOW,
     );
@@ -241,7 +259,7 @@ describe(PythonSandbox.name, () => {
         const huge = await call('def huge() -> str:\n    print("y" * 10**7)\n    return "x" * 10**7\n');
         expect(huge.ok).toBe(true);
         expect(huge.text).toBe(`${'x'.repeat(MAX_OUTPUT)}\n...(output truncated to ${MAX_OUTPUT} characters)`);
-        const code = await sandbox.runCode('print("z" * 10**7)', { signal: new AbortController().signal });
+        const code = await sandbox.runCode('print("z" * 10**7)', { signal: testRun!.signal });
         expect(code.output).toBe(`${'z'.repeat(MAX_OUTPUT)}\n...(output truncated to ${MAX_OUTPUT} characters)`);
       },
       SLOW,
@@ -262,6 +280,8 @@ describe(PythonSandbox.name, () => {
         expect(await call(peek, {}, runB.signal)).toEqual({ ok: true, text: '3.14159 False' });
         runA.abort('Run ended');
         expect(await call(counter, {}, runB.signal)).toEqual({ ok: true, text: '1 3 x' });
+        // Run B ends too, so its process does not count against the user's cap in later tests.
+        runB.abort('Run ended');
       },
       SLOW,
     );
@@ -282,13 +302,13 @@ describe(PythonSandbox.name, () => {
       'runs a code block as a script: stderr then stdout, exit code, traceback',
       async () => {
         const result = await sandbox.runCode('import sys\nprint("out")\nprint("err", file=sys.stderr)\n1/0\n', {
-          signal: new AbortController().signal,
+          signal: testRun!.signal,
         });
         expect(result.exitCode).toBe(1);
         expect(result.output).toBe(
           'err\nTraceback (most recent call last):\n  File "<code>", line 4, in <module>\n    1/0\n    ~^~\nZeroDivisionError: division by zero\nout\n',
         );
-        await expect(sandbox.runCode('import sys\nsys.exit(3)', { signal: new AbortController().signal })).resolves.toEqual({
+        await expect(sandbox.runCode('import sys\nsys.exit(3)', { signal: testRun!.signal })).resolves.toEqual({
           exitCode: 3,
           output: '',
         });

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadComponent } from '../components/loader.js';
 import type { LoadContext } from '../components/registry-types.js';
 import { validateComponent } from '../components/validate.js';
@@ -38,7 +38,21 @@ const seen: { url: string; headers: IncomingMessage['headers']; body: string }[]
 let python: PythonSandbox;
 let imagesDir: string;
 let ctx: LoadContext;
-const signal = () => new AbortController().signal;
+/**
+ * The test's run, ended after the test as the driver ends runs: the sandbox keeps a run's Python
+ * process until then, and holds a user to PYTHON_MAX_PROCESSES_PER_USER of them.
+ */
+let testRun: AbortController | undefined;
+const signal = () => testRun!.signal;
+
+beforeEach(() => {
+  testRun = new AbortController();
+});
+
+afterEach(() => {
+  testRun?.abort('Run ended');
+  testRun = undefined;
+});
 
 beforeAll(async () => {
   server = createServer((req, res) => {

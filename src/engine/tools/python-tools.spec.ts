@@ -2,7 +2,7 @@
  * FunctionTool from its Python source, and PythonCodeExecutionTool, as a config loads them:
  * precedence of registered tools, the schema the model sees, calls in the sandbox, round-trips.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { LoadContext } from '../components/registry-types.js';
 import { FunctionTool } from '../components/function-tool.js';
@@ -20,16 +20,19 @@ const ctx = (tools: ToolRegistry = new ToolRegistry(), sandbox: PythonSandbox | 
   ...(sandbox ? { python: sandbox } : {}),
 });
 /**
- * A new run for each call, as the driver gives: the sandbox keeps a run's process until the run
- * ends (and holds a user to PYTHON_MAX_PROCESSES_PER_USER of them), so the previous call's run is
- * ended first (calls here are awaited one after another).
+ * The test's run, as the driver gives one: the sandbox keeps a run's process until the run ends
+ * (and holds a user to PYTHON_MAX_PROCESSES_PER_USER of them), so each test is one run, ended
+ * after the test; its calls share the run's process, as a team run's tool calls do.
  */
-let lastRun: AbortController | undefined;
-const context = () => {
-  lastRun?.abort('Run ended');
-  lastRun = new AbortController();
-  return { signal: lastRun.signal };
-};
+let testRun: AbortController | undefined;
+beforeEach(() => {
+  testRun = new AbortController();
+});
+afterEach(() => {
+  testRun?.abort('Run ended');
+  testRun = undefined;
+});
+const context = () => ({ signal: testRun!.signal });
 
 const functionTool = (config: Record<string, unknown>) => ({ provider: 'autogen_core.tools.FunctionTool', component_type: 'tool', config });
 const CALCULATOR = {
@@ -41,10 +44,7 @@ const CALCULATOR = {
   has_cancellation_support: false,
 };
 
-afterAll(() => {
-  lastRun?.abort('Run ended');
-  return python.close();
-});
+afterAll(() => python.close());
 
 describe('FunctionTool from source_code', () => {
   it(
