@@ -3,7 +3,7 @@ import { dumpComponent } from './components/dump.js';
 import { loadComponent } from './components/loader.js';
 import type { ChatCompletionClient } from './models/model-client.js';
 import { ReplayChatCompletionClient } from './models/replay-client.js';
-import { modelProviderName, observeModelClient, type ModelCallObservation } from './observer.js';
+import { modelCallLabels, modelProviderName, observeModelClient, type ModelCallObservation } from './observer.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 
 const user = [{ type: 'UserMessage' as const, content: 'hi', source: 'user' }];
@@ -93,5 +93,17 @@ describe('LoadContext.observer', () => {
     expect(modelProviderName('autogen_ext.models.openai.OpenAIChatCompletionClient')).toBe('openai');
     expect(modelProviderName('autogen_ext.models.openai.AzureOpenAIChatCompletionClient')).toBe('azure.ai.openai');
     expect(modelProviderName('my.Custom')).toBe('Custom');
+  });
+
+  it("labels a call with the requested model: the config model, else an Azure config's deployment (metrics and spans alike)", () => {
+    expect(modelCallLabels('autogen_ext.models.openai.AzureOpenAIChatCompletionClient', { azure_deployment: 'gpt4o-prod' })).toEqual({
+      provider: 'azure.ai.openai',
+      model: 'gpt4o-prod',
+    });
+    expect(modelCallLabels('autogen_ext.models.openai.OpenAIChatCompletionClient', { model: 'gpt-4o' })).toEqual({
+      provider: 'openai',
+      model: 'gpt-4o',
+    });
+    expect(modelCallLabels('autogen_ext.models.replay.ReplayChatCompletionClient', { chat_completions: [] }).model).toBeUndefined();
   });
 });

@@ -52,6 +52,17 @@ export function modelProviderName(componentProvider: string): string {
   return known[className] ?? className;
 }
 
+/**
+ * What a model client's calls are labelled with, in metrics and spans alike: the provider as
+ * {@link modelProviderName} names it, and the requested model (the config's `model`, else an Azure
+ * config's `azure_deployment`; undefined when it names none).
+ */
+export function modelCallLabels(componentProvider: string, config: unknown): { provider: string; model: string | undefined } {
+  const c = typeof config === 'object' && config !== null ? (config as Record<string, unknown>) : {};
+  const model = c.model ?? c.azure_deployment;
+  return { provider: modelProviderName(componentProvider), model: typeof model === 'string' && model !== '' ? model : undefined };
+}
+
 /** Calls a hook, ignoring what it throws. */
 export function notify<T>(hook: ((value: T) => void) | undefined, value: T): void {
   try {

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { ChatCompletionClient } from '../models/model-client.js';
-import { modelProviderName, observeModelClient } from '../observer.js';
+import { modelCallLabels, observeModelClient } from '../observer.js';
 import { traceModelClient } from '../telemetry/index.js';
 import type { Team } from '../teams/team.js';
 import { COMPONENT_TYPES, ComponentModelSchema, joinPath, setComponentMeta, type ComponentType } from './component-model.js';
@@ -48,17 +48,15 @@ function loadAt<K extends ComponentType>(component: unknown, ctx: LoadContext, p
   let instance: ComponentTypeMap[ComponentType];
   try {
     instance = entry.load(config, scope, model.config);
-    // Spans first: traceModelClient replaces the methods on the instance itself, so it must see the
-    // client, not the observer's Proxy (whose target it would patch, making the Proxy call itself).
-    if (entry.componentType === 'model') instance = traceModelClient(instance, { provider: model.provider, config: model.config });
-    // The cache's inner client is observed itself: observing the cache too would count a call twice.
-    if (ctx.observer && entry.componentType === 'model' && !entry.provider.endsWith('.ChatCompletionCache')) {
-      const modelName = (model.config as { model?: unknown } | undefined)?.model;
-      instance = observeModelClient(
-        instance as ChatCompletionClient,
-        { provider: modelProviderName(entry.provider), model: typeof modelName === 'string' ? modelName : 'unknown' },
-        ctx.observer,
-      );
+    // A cache's inner client is instrumented itself: instrumenting the cache too would count a call twice.
+    if (entry.componentType === 'model' && !entry.provider.endsWith('.ChatCompletionCache')) {
+      const labels = modelCallLabels(entry.provider, model.config);
+      // Spans first: traceModelClient replaces the methods on the instance itself, so it must see the
+      // client, not the observer's Proxy (whose target it would patch, making the Proxy call itself).
+      instance = traceModelClient(instance, labels);
+      if (ctx.observer) {
+        instance = observeModelClient(instance as ChatCompletionClient, { ...labels, model: labels.model ?? 'unknown' }, ctx.observer);
+      }
     }
   } catch (error) {
     throw rebase(error, path);

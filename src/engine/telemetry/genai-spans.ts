@@ -52,40 +52,21 @@ export async function traceToolCall(call: FunctionCall, execute: () => Promise<F
 
 /** Where a model call goes, as the model client's component config says. */
 export interface ModelTarget {
-  /** The component's provider (`autogen_ext.models.openai.OpenAIChatCompletionClient` …). */
+  /** `gen_ai.provider.name` (modelCallLabels: `openai`, `azure.ai.openai`, `anthropic`, …). */
   provider: string;
-  /** The component's config (its `model` / `azure_deployment` names the requested model). */
-  config: unknown;
-}
-
-/** `gen_ai.provider.name` for a model client provider: the conventions' well-known values where one fits. */
-export function genAiProviderName(provider: string): string {
-  if (provider.includes('AzureOpenAI')) return 'azure.ai.openai';
-  if (provider.includes('Anthropic')) return 'anthropic';
-  if (provider.includes('Ollama')) return 'ollama';
-  if (provider.includes('OpenAI')) return 'openai';
-  if (provider.includes('Replay')) return 'replay';
-  return provider.split('.').pop() ?? provider;
-}
-
-function requestModel(config: unknown): string | undefined {
-  if (typeof config !== 'object' || config === null) return undefined;
-  const c = config as Record<string, unknown>;
-  const model = c.model ?? c.azure_deployment;
-  return typeof model === 'string' && model !== '' ? model : undefined;
+  /** `gen_ai.request.model`: the config's `model` / `azure_deployment`, when it names one. */
+  model: string | undefined;
 }
 
 /**
  * Puts `chat {model}` spans around every `create` / `createStream` of `client` (its methods are
- * replaced on the instance, so its identity, class and component metadata stay). A cache client is
- * left alone: the client it wraps has its own spans, so a cache hit shows as a turn with no chat span.
+ * replaced on the instance, so its identity, class and component metadata stay). The loader leaves
+ * a cache client alone: the client it wraps has its own spans, so a cache hit is a turn with no chat span.
  */
 export function traceModelClient<C>(client: C, target: ModelTarget): C {
-  if (target.provider.includes('ChatCompletionCache')) return client;
   const model = client as unknown as ChatCompletionClient;
   if (typeof model.create !== 'function' || typeof model.createStream !== 'function') return client;
-  const provider = genAiProviderName(target.provider);
-  const requested = requestModel(target.config);
+  const { provider, model: requested } = target;
   const start = (messages: LLMMessage[]) => {
     const attributes: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': provider };
     if (requested) attributes['gen_ai.request.model'] = requested;
