@@ -18,7 +18,7 @@ import {
   type ValidationResult,
 } from '../engine/index.js';
 import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
-import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
+import { LiveRunRegistry, type LiveRunClaim } from '../live-runs/live-run-registry.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
 import type { TestResult } from './validate.dto.js';
 
@@ -71,50 +71,57 @@ export class ValidateService {
    * environment (UserEngineContexts.forUser). The provider's error is the message, with `status: false`.
    */
   private async testModel(component: unknown, timeoutS: number, userId: string): Promise<TestResult> {
-    const claim = this.registry.claim(`validate:${randomUUID()}`, userId);
     const timeoutMessage = `Component test exceeded the ${timeoutS}s timeout`;
-    const timer = setTimeout(() => claim.stop(timeoutMessage), timeoutS * 1000);
-    return claim
-      .run(async () => {
-        const logs: string[] = [];
-        let client: ChatCompletionClient | undefined;
-        try {
-          client = loadComponent(component, await this.contexts.forUser(userId), 'model');
-          logs.push('Model component loaded successfully');
-          const result = await client.create([{ type: 'UserMessage', content: MODEL_TEST_PROMPT, source: 'user' }], { signal: claim.signal });
-          const content = typeof result.content === 'string' ? result.content : JSON.stringify(result.content);
-          logs.push(`Model responded with: ${content}`);
-          return { status: true, message: 'Model test completed successfully', data: result, logs } satisfies TestResult;
-        } catch (error) {
-          const message = claim.signal.aborted
-            ? String(claim.signal.reason ?? timeoutMessage)
-            : `Error testing model component: ${error instanceof Error ? error.message : String(error)}`;
-          return { status: false, message, logs: [...logs, message] } satisfies TestResult;
-        } finally {
-          await client?.close().catch(() => undefined);
-        }
-      })
-      .finally(() => clearTimeout(timer));
+    return this.asTestRun(userId, timeoutS, timeoutMessage, async (claim) => {
+      const logs: string[] = [];
+      let client: ChatCompletionClient | undefined;
+      try {
+        client = loadComponent(component, await this.contexts.forUser(userId), 'model');
+        logs.push('Model component loaded successfully');
+        const result = await client.create([{ type: 'UserMessage', content: MODEL_TEST_PROMPT, source: 'user' }], { signal: claim.signal });
+        const content = typeof result.content === 'string' ? result.content : JSON.stringify(result.content);
+        logs.push(`Model responded with: ${content}`);
+        return { status: true, message: 'Model test completed successfully', data: result, logs } satisfies TestResult;
+      } catch (error) {
+        const message = claim.signal.aborted
+          ? String(claim.signal.reason ?? timeoutMessage)
+          : `Error testing model component: ${error instanceof Error ? error.message : String(error)}`;
+        return { status: false, message, logs: [...logs, message] } satisfies TestResult;
+      } finally {
+        await client?.close().catch(() => undefined);
+      }
+    });
   }
 
   /** Runs a team once on TEST_TASK (see {@link test}). */
   private async testTeam(component: unknown, timeoutS: number, userId: string): Promise<TestResult> {
+    return this.asTestRun(userId, timeoutS, `Test run timed out after ${timeoutS} seconds`, async (claim) => {
+      const logs: string[] = [];
+      for await (const event of driveTeam(async () => loadTeam(component, await this.contexts.forUser(userId)), TEST_TASK, {
+        signal: claim.signal,
+        limits: claim.limits,
+      })) {
+        if (event.type === 'outcome') return testResult(event.outcome, logs);
+        if (event.message.type !== 'ModelClientStreamingChunkEvent')
+          logs.push(`${event.message.source} (${event.message.type}): ${messageToText(event.message)}`);
+      }
+      throw new Error('unreachable: the run driver always ends with an outcome');
+    });
+  }
+
+  /**
+   * `body` as a run of `userId`'s: it holds one of their live-run slots (AppError too_many over a
+   * limit) and is stopped with `timeoutMessage` after `timeoutS` seconds.
+   */
+  private asTestRun(
+    userId: string,
+    timeoutS: number,
+    timeoutMessage: string,
+    body: (claim: LiveRunClaim) => Promise<TestResult>,
+  ): Promise<TestResult> {
     const claim = this.registry.claim(`validate:${randomUUID()}`, userId);
-    const timer = setTimeout(() => claim.stop(`Test run timed out after ${timeoutS} seconds`), timeoutS * 1000);
-    return claim
-      .run(async () => {
-        const logs: string[] = [];
-        for await (const event of driveTeam(async () => loadTeam(component, await this.contexts.forUser(userId)), TEST_TASK, {
-          signal: claim.signal,
-          limits: claim.limits,
-        })) {
-          if (event.type === 'outcome') return testResult(event.outcome, logs);
-          if (event.message.type !== 'ModelClientStreamingChunkEvent')
-            logs.push(`${event.message.source} (${event.message.type}): ${messageToText(event.message)}`);
-        }
-        throw new Error('unreachable: the run driver always ends with an outcome');
-      })
-      .finally(() => clearTimeout(timer));
+    const timer = setTimeout(() => claim.stop(timeoutMessage), timeoutS * 1000);
+    return claim.run(() => body(claim)).finally(() => clearTimeout(timer));
   }
 }
 
