@@ -3,80 +3,27 @@
  * fixtures (test/fixtures/teams). The bundle is built with esbuild (a devDependency) into node_modules/.cache, so the
  * spec needs no prior `nest build` and works from a clean clone after `npm ci`.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BundledCli, type CliOptions } from '../../test/support/cli.js';
 import { FIXTURES_DIR } from '../../test/support/engine/fixtures.js';
 
-const repo = process.cwd();
-const outDir = path.join(repo, 'node_modules', '.cache', 'teamstream-cli-spec', String(process.pid));
-const bundle = path.join(outDir, 'main.mjs');
 const fixture = (name: string) => path.join(FIXTURES_DIR, `${name}.json`);
 let scratch: string;
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface CliOptions {
-  stdin?: string;
-  env?: NodeJS.ProcessEnv;
-  /** Called once stdout contains this text (e.g. to send Ctrl-C). */
-  onOutput?: { text: string; then: (child: ReturnType<typeof spawn>) => void };
-  /** Default 10 s; a run that starts the Python sandbox needs longer. */
-  timeoutMs?: number;
-}
-
-function cli(args: string[], options: CliOptions = {}): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const { OPENAI_API_KEY: _k, OPENAI_BASE_URL: _u, TOOLS_DIR: _t, ...env } = process.env;
-    const child = spawn(process.execPath, [bundle, ...args], { cwd: repo, env: { ...env, ...options.env } });
-    let stdout = '';
-    let stderr = '';
-    let triggered = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`teamstream ${args.join(' ')} timed out; stdout: ${stdout}; stderr: ${stderr}`));
-    }, options.timeoutMs ?? 10_000);
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (options.onOutput && !triggered && stdout.includes(options.onOutput.text)) {
-        triggered = true;
-        options.onOutput.then(child);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    if (options.stdin !== undefined) child.stdin.end(options.stdin);
-  });
-}
+let bundled: BundledCli;
+const cli = (args: string[], options?: CliOptions) => bundled.run(args, options);
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [path.join(repo, 'src/cli/main.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'silent',
-  });
+  bundled = await BundledCli.build('teamstream-cli-spec');
   scratch = mkdtempSync(path.join(tmpdir(), 'teamstream-cli-'));
 }, 30_000);
 
 afterAll(() => {
-  rmSync(outDir, { recursive: true, force: true });
+  bundled?.remove();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -6,15 +6,14 @@
  * MultimodalWebSurfer drives the real Chromium against a loopback site; no Chromium is left after
  * a run, from the socket or the CLI.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRun } from '../support/runs.js';
 import { RunViewer } from '../support/run-viewer.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { BundledCli } from '../support/cli.js';
 import { browsersUsing, noBrowserLeft } from '../web-surfer/browser-processes.js';
 import { startSite, type Site } from '../web-surfer/site.js';
 import { gallery, galleryPlans, HANDBOOK_PATH, HANDBOOK_TEXT, prepareTeam, RESEARCH_PAGE_TEXT, START_PATH, type TeamPlan } from './gallery-plans.js';
@@ -23,8 +22,7 @@ const PROVIDERS = ['openai', 'anthropic'] as const;
 
 let site: Site;
 let scratch: string;
-let bundle: string;
-let bundleDir: string;
+let bundled: BundledCli;
 
 beforeAll(async () => {
   site = await startSite((at) => {
@@ -34,25 +32,13 @@ beforeAll(async () => {
     return undefined;
   });
   scratch = mkdtempSync(path.join(tmpdir(), 'teamstream-gallery-'));
-  // Inside the repo, so the bundle's external packages resolve from its node_modules.
-  bundleDir = path.join(process.cwd(), 'node_modules', '.cache', 'teamstream-gallery-spec', String(process.pid));
-  bundle = path.join(bundleDir, 'main.mjs');
-  await build({
-    entryPoints: [path.join(process.cwd(), 'src/cli/main.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'silent',
-  });
+  bundled = await BundledCli.build('teamstream-gallery-spec');
 }, 60_000);
 
 afterAll(async () => {
   await site?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
-  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  bundled?.remove();
 });
 
 describe('the AGS default gallery’s teams', () => {
@@ -157,24 +143,7 @@ function expectTexts(haystack: string, plan: TeamPlan): void {
   for (const text of plan.expectText) expect(haystack, `${plan.label}: ${text}`).toContain(text);
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // The server keys of whoever runs the tests must not reach the fakes (nor count as configured).
-    const { OPENAI_API_KEY: _o, OPENAI_BASE_URL: _b, ANTHROPIC_API_KEY: _a, ANTHROPIC_BASE_URL: _ab, TOOLS_DIR: _t, ...rest } = process.env;
-    const child = spawn(process.execPath, [bundle, ...args], { env: { ...rest, ...env } });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`teamstream ${args.join(' ')} timed out; stdout: ${stdout}; stderr: ${stderr}`));
-    }, 60_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end();
-  });
+/** `teamstream <args>` with `env` added; stdin closed (nobody answers an input request). */
+function cli(args: string[], env: NodeJS.ProcessEnv) {
+  return bundled.run(args, { env, stdin: '', timeoutMs: 60_000 });
 }
