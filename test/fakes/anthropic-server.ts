@@ -17,6 +17,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { held, pause, readBody } from './fake-http.js';
 
 export interface AnthropicFakeUsage {
   input_tokens: number;
@@ -290,38 +291,4 @@ function thirds(text: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
   return out;
-}
-
-function pause(res: ServerResponse, ms: number): Promise<void> {
-  if (res.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      res.off('close', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    res.once('close', done);
-  });
-}
-
-async function held(res: ServerResponse, hold: Promise<unknown>): Promise<void> {
-  if (res.destroyed) return;
-  let done!: () => void;
-  const closed = new Promise<void>((resolve) => (done = resolve));
-  res.once('close', done);
-  try {
-    await Promise.race([hold.then(done, done), closed]);
-  } finally {
-    res.off('close', done);
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
 }

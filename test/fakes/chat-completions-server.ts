@@ -17,6 +17,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { held, pause, readBody } from './fake-http.js';
 
 export interface FakeUsage {
   prompt_tokens: number;
@@ -202,33 +203,6 @@ export async function startChatCompletionsServer(
   };
 }
 
-/** Waits `ms`, or less if the response closes first (the client aborted or went away). */
-function pause(res: ServerResponse, ms: number): Promise<void> {
-  if (res.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      res.off('close', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    res.once('close', done);
-  });
-}
-
-/** Waits for `hold` to settle, or less if the response closes first. */
-async function held(res: ServerResponse, hold: Promise<unknown>): Promise<void> {
-  if (res.destroyed) return;
-  let done!: () => void;
-  const closed = new Promise<void>((resolve) => (done = resolve));
-  res.once('close', done);
-  try {
-    await Promise.race([hold.then(done, done), closed]);
-  } finally {
-    res.off('close', done);
-  }
-}
-
 function trackOutcome(res: ServerResponse): { outcome: Promise<RequestOutcome>; markDropped: () => void } {
   let dropped = false;
   const outcome = new Promise<RequestOutcome>((resolve) => {
@@ -355,13 +329,4 @@ function splitText(text: string, size?: number): string[] {
 function splitEvenly(text: string, pieces: number): string[] {
   const size = Math.max(1, Math.ceil(text.length / Math.max(1, pieces)));
   return splitText(text, size);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -18,6 +18,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './fake-http.js';
 
 export interface OllamaTextReply {
   type: 'text';
@@ -63,10 +64,8 @@ export async function startOllamaServer(script: OllamaReply[]): Promise<OllamaSe
   const requests: OllamaRequest[] = [];
   let next = 0;
   const server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(parts).toString('utf8') || '{}') as Record<string, unknown>;
+    void readBody(req).then((raw) => {
+      const body = JSON.parse(raw || '{}') as Record<string, unknown>;
       requests.push({ path: req.url ?? '', headers: req.headers, body });
       if (req.method !== 'POST' || req.url !== '/api/chat') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
