@@ -52,7 +52,7 @@ export function keyIdOf(key: Buffer): string {
 }
 
 /** The key id inside an encrypted value, or undefined for a plain string. */
-export function encryptedKeyId(value: string): string | undefined {
+function encryptedKeyId(value: string): string | undefined {
   if (!value.startsWith(ENCRYPTED_PREFIX)) return undefined;
   return value.slice(ENCRYPTED_PREFIX.length).split(':', 1)[0];
 }

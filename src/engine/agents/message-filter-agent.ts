@@ -24,7 +24,7 @@ export const MessageFilterConfigSchema = z.object({
 export type MessageFilterConfig = z.infer<typeof MessageFilterConfigSchema>;
 
 /** The messages a filter lets through, in the filter's order (a count of 0 or none means all). */
-export function applyMessageFilter(filter: MessageFilterConfig, messages: readonly ChatMessage[]): ChatMessage[] {
+function applyMessageFilter(filter: MessageFilterConfig, messages: readonly ChatMessage[]): ChatMessage[] {
   return filter.per_source.flatMap((f) => {
     const from = messages.filter((m) => m.source === f.source);
     if (f.position === 'first' && f.count) return from.slice(0, f.count);

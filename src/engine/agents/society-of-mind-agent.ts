@@ -21,7 +21,7 @@ export const SOM_DEFAULT_INSTRUCTION =
   'Earlier you were asked to fulfill a request. You and your team worked diligently to address that request. Here is a transcript of that conversation:';
 export const SOM_DEFAULT_RESPONSE_PROMPT =
   'Output a standalone response to the original request, without mentioning any of the intermediate discussion.';
-export const SOM_DEFAULT_DESCRIPTION = 'An agent that uses an inner team of agents to generate responses.';
+const SOM_DEFAULT_DESCRIPTION = 'An agent that uses an inner team of agents to generate responses.';
 
 export interface SocietyOfMindAgentOptions {
   name: string;

@@ -14,8 +14,7 @@ import { dumpComponent } from '../components/dump.js';
 import type { Tool, ToolContext, ToolResult } from '../tools/tool.js';
 import type { Team } from '../teams/team.js';
 import { isResponse, type ChatAgent } from './chat-agent.js';
-
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+import { TOOL_NAME } from '../tools/tool.js';
 
 /** AgentChat's TaskRunnerToolArgs as the JSON schema its strict tool sends. */
 function taskRunnerSchema(name: string, description: string): ToolSchema {
@@ -33,7 +32,7 @@ function taskRunnerSchema(name: string, description: string): ToolSchema {
 }
 
 /** AgentChat's TaskRunnerTool.return_value_as_string. */
-export function taskResultToString(result: TaskResult, lastMessageOnly: boolean): string {
+function taskResultToString(result: TaskResult, lastMessageOnly: boolean): string {
   if (lastMessageOnly) {
     const last = result.messages.at(-1);
     if (!last || !isChatMessage(last)) throw new Error('The last message is not a chat message.');

@@ -11,7 +11,7 @@ import { DEFAULT_SEARCH_URL, MultimodalWebSurfer, type WebSurferConfig } from '.
 import { ComponentModelSchema } from './component-model.js';
 import { ComponentConfigError, defineEntry, egressOf, type RegistryEntry, type WebSurferSettings } from './registry-types.js';
 
-export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
+const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
 
 const WebSurferSchema = z.object({
   name: z.string().min(1),

@@ -13,7 +13,7 @@ export const LIST_MEMORY_PROVIDER = 'autogen_core.memory.ListMemory';
 /** AgentChat's name for a ListMemory given none. */
 export const DEFAULT_LIST_MEMORY_NAME = 'default_list_memory';
 
-export const MemoryContentSchema = z.object({
+const MemoryContentSchema = z.object({
   content: z.union([z.string(), z.record(z.string(), z.unknown())]),
   mime_type: z.string().min(1),
   metadata: z.record(z.string(), z.unknown()).nullish(),

@@ -67,7 +67,7 @@ export const ANTHROPIC_MALFORMED_STREAM = 'The model server sent a malformed str
 /** Said when a (non-streamed) answer is not a Messages API message. */
 export const ANTHROPIC_MALFORMED_ANSWER = 'The model server sent a malformed answer';
 /** Said when a stream ended before its message started: nothing was completed. */
-export const ANTHROPIC_NO_MESSAGE = "The model server's answer had no message";
+const ANTHROPIC_NO_MESSAGE = "The model server's answer had no message";
 
 /** The API refuses empty text blocks; an empty turn is sent as this (as AgentChat does for empty content). */
 const EMPTY_TEXT = '(empty)';
@@ -105,7 +105,7 @@ function toolInput(call: FunctionCall): Record<string, unknown> {
  * LLM messages → the request's `system` text and its alternating messages.
  * System messages are joined with newlines, wherever they appear (AgentChat merges them too).
  */
-export function toAnthropicMessages(messages: readonly LLMMessage[]): { system?: string; messages: AnthropicWireMessage[] } {
+function toAnthropicMessages(messages: readonly LLMMessage[]): { system?: string; messages: AnthropicWireMessage[] } {
   const systemParts: string[] = [];
   const turns: AnthropicWireMessage[] = [];
   const add = (role: 'user' | 'assistant', content: AnthropicContentBlock[]) => {
@@ -150,7 +150,7 @@ export function toAnthropicMessages(messages: readonly LLMMessage[]): { system?:
   return { ...(systemParts.length > 0 ? { system: systemParts.join('\n') } : {}), messages: turns };
 }
 
-export function toAnthropicTools(tools: readonly ToolSchema[]): AnthropicWireTool[] {
+function toAnthropicTools(tools: readonly ToolSchema[]): AnthropicWireTool[] {
   return tools.map((t) => ({ name: t.name, description: t.description, input_schema: { type: 'object', properties: {}, ...t.parameters } }));
 }
 
@@ -188,7 +188,7 @@ export function buildAnthropicRequest(
 }
 
 /** Anthropic's `stop_reason` → AgentChat's finish reason. */
-export function toAnthropicFinishReason(reason: string | null | undefined, hasToolCalls: boolean): FinishReason {
+function toAnthropicFinishReason(reason: string | null | undefined, hasToolCalls: boolean): FinishReason {
   if (hasToolCalls) return 'function_calls';
   switch (reason) {
     case 'end_turn':

@@ -13,7 +13,7 @@ import type { ChatCompletionClient, CreateOptions, CreateResult, LLMMessage, Mod
 import { InMemoryStore, type CacheStore } from './cache-store.js';
 
 /** What is stored per request: one result (create) or the whole stream, result last (createStream). */
-export type CachedValue = CreateResult | ModelStreamItem[];
+type CachedValue = CreateResult | ModelStreamItem[];
 
 export class ChatCompletionCache implements ChatCompletionClient, Configurable {
   readonly provider = 'autogen_ext.models.cache.ChatCompletionCache';

@@ -10,7 +10,7 @@ import { ModelInfoSchema } from './openai-config.js';
 import { OLLAMA_MODEL_INFO, OLLAMA_TOKEN_LIMITS } from './ollama-models.js';
 
 /** Where the Ollama Python client connects when no host is given. */
-export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
+const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
 
 export const OllamaClientConfigSchema = z.looseObject({
   model: z.string().min(1),

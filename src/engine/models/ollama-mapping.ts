@@ -131,7 +131,7 @@ export function finishReason(doneReason: string | null | undefined): FinishReaso
 }
 
 /** Names as the model wrote them, made safe for a tool name (AgentChat's normalize_name). */
-export function normalizeName(name: string): string {
+function normalizeName(name: string): string {
   return name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
 }
 

@@ -11,17 +11,17 @@ import { z } from 'zod';
 import type { Configurable } from '../components/component-model.js';
 import { ConfigError } from '../errors.js';
 import type { ToolSchema } from '../models/model-client.js';
-import type { Tool, ToolContext, ToolResult } from './tool.js';
+import { TOOL_NAME, type Tool, type ToolContext, type ToolResult } from './tool.js';
 import { capText } from './web/http.js';
 
 export const HTTP_TOOL_PROVIDER = 'autogen_ext.tools.http.HttpTool';
 
 /** Characters of a response passed to the model; the rest is cut with a note (the egress policy caps bytes). */
-export const HTTP_TOOL_MAX_RESULT_CHARS = 100_000;
+const HTTP_TOOL_MAX_RESULT_CHARS = 100_000;
 
 /** The config with AgentChat's defaults (HttpToolConfig): POST, http, path `/`, text, 5 s. */
 export const HttpToolConfigSchema = z.object({
-  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
+  name: z.string().regex(TOOL_NAME, 'must be 1-64 letters, digits, _ or -'),
   description: z.string().nullish(),
   scheme: z.enum(['http', 'https']).default('http'),
   host: z.string().min(1),

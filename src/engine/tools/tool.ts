@@ -37,7 +37,8 @@ export interface ToolDefinition<S extends z.ZodType> {
   execute: (args: z.infer<S>, context: ToolContext) => unknown;
 }
 
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** What a tool may be called: the OpenAI function-name rule, which the other providers accept too. */
+export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** Defines a tool. The result of `execute` is sent to the model as text (objects as JSON). */
 export function tool<S extends z.ZodType>(definition: ToolDefinition<S>): Tool {

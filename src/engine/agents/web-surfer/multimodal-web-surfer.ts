@@ -61,7 +61,7 @@ export const DEFAULT_WEB_SURFER_DESCRIPTION =
   'A helpful assistant with access to a web browser. Ask them to perform web searches, open pages, and interact with content ' +
   '(e.g., clicking links, scrolling the viewport, filling in form fields). It can also summarize the entire page, or answer ' +
   'questions based on the content of the page. It can also be asked to sleep and wait for pages to load.';
-export const DEFAULT_START_PAGE = 'https://www.bing.com/';
+const DEFAULT_START_PAGE = 'https://www.bing.com/';
 /** AgentChat's default search: Bing's results page. `{query}` is replaced by the URL-encoded query. */
 export const DEFAULT_SEARCH_URL = 'https://www.bing.com/search?q={query}&FORM=QBLH';
 
@@ -541,7 +541,7 @@ export class MultimodalWebSurfer implements ChatAgent {
 }
 
 /** Why `url` may not be opened (only http, https and about:blank may), or undefined. */
-export function checkVisitable(url: string, egress: EgressPolicy): string | undefined {
+function checkVisitable(url: string, egress: EgressPolicy): string | undefined {
   if (url === 'about:blank') return undefined;
   return egress.precheck(url);
 }
