@@ -4,8 +4,8 @@
  * `GET /api/runs/{run_id}/stream`, and the plain-text `/ws/chat` socket.
  *
  * Every message payload is generated with zod 4's `z.toJSONSchema` from the very schemas in
- * `runs/ws-frames.ts` that the gateway parses client frames with and builds server frames from,
- * so the document cannot drift from the code. The AGS MCP playground socket (`/api/mcp/ws/{id}`)
+ * `runs/ws-frames.ts` that the gateway parses client frames with and whose inferred types the
+ * server's frame builders are checked against by tsc, so the document cannot drift from the code. The AGS MCP playground socket (`/api/mcp/ws/{id}`)
  * is not described: its frames have no zod schemas yet.
  */
 import { z } from 'zod';
