@@ -2,6 +2,7 @@ import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } 
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
+import { ClusterModule } from './cluster/cluster.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { HostCheckMiddleware } from './common/host-check.middleware.js';
 import { RequestLoggerMiddleware } from './common/request-logger.middleware.js';
@@ -30,6 +31,7 @@ export class AppModule implements NestModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(ENTITIES),
+        ClusterModule.forRoot(config),
         AuthModule,
         HealthModule,
         ObservabilityModule.forRoot(config),

@@ -1,6 +1,9 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { ShutdownState } from '../src/health/shutdown-state.js';
+import { createPostgresDatabase, findPostgres } from './support/postgres.js';
+import { findRedis, uniqueKeyPrefix } from './support/redis.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('version, health, auth type, docs', () => {
@@ -99,6 +102,44 @@ describe('readiness when the database is gone', () => {
       expect(res.body.data.checks).toEqual({ database: 'not connected', shutdown: 'ok' });
     } finally {
       await t.close().catch(() => t.database.drop());
+    }
+  });
+});
+
+describe('readiness in cluster mode (CLUSTER=redis): Redis is checked too', async () => {
+  const postgresUrl = await findPostgres();
+  const redisUrl = await findRedis();
+  const clusterApp = async (redis: string) => {
+    const database = await createPostgresDatabase(postgresUrl!);
+    const env = { CLUSTER: 'redis', DATABASE_URL: postgresUrl!, REDIS_URL: redis, REDIS_KEY_PREFIX: uniqueKeyPrefix() };
+    const t = await startTestApp({ env, database });
+    return { t, close: () => t.close().finally(() => database.drop()) };
+  };
+
+  it.skipIf(!postgresUrl || !redisUrl)('answers 200 with a `redis: ok` check while Redis answers', async () => {
+    const { t, close } = await clusterApp(redisUrl!);
+    try {
+      const res = await t.http.get('/api/health/ready').expect(200);
+      expect(res.body.data.checks).toEqual({ database: 'ok', shutdown: 'ok', redis: 'ok' });
+    } finally {
+      await close();
+    }
+  });
+
+  it.skipIf(!postgresUrl || !redisUrl)('answers 503 naming Redis when it does not answer', async () => {
+    // A port nothing listens on: connections are refused at once.
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const { t, close } = await clusterApp(`redis://127.0.0.1:${closedPort}`);
+    try {
+      const res = await t.http.get('/api/health/ready').expect(503);
+      expect(res.body.data.checks).toEqual({ database: 'ok', shutdown: 'ok', redis: expect.stringMatching(/^(unreachable: |no answer within)/) });
+    } finally {
+      await close();
     }
   });
 });

@@ -232,6 +232,32 @@ export const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().trim().min(1).default('teamstream'),
   /** `true`: model messages and tool arguments / results are recorded on spans. */
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: optionalString.transform((v) => v?.toLowerCase() ?? 'false').pipe(z.enum(['true', 'false'])),
+  /**
+   * Scale-out (README, Deployment): `off` is one process; `redis` shares live runs between
+   * instances through Redis (REDIS_URL) on one PostgreSQL database.
+   */
+  CLUSTER: z.enum(['off', 'redis']).default('off'),
+  /** The Redis server of cluster mode (`redis://[user:password@]host:port[/db]`, or `rediss://` for TLS). */
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^rediss?:\/\//.test(v), 'must be redis://host:port or rediss://host:port')
+    .default('redis://127.0.0.1:6379'),
+  /** Cluster mode: the start of every Redis key and channel name, so several deployments (or test suites) can share one Redis. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 letters, digits, dots, colons, dashes or underscores')
+    .default('teamstream:'),
+  /** Cluster mode: seconds an instance's hold on its runs lasts unless renewed; a run whose instance is gone ends `Instance lost` within it. */
+  RUN_LEASE_S: z.coerce.number().int().min(3).max(600).default(15),
+  /** Cluster mode: this instance's name among its peers (unset: host name, pid and a random suffix). */
+  INSTANCE_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, dots, dashes or underscores')
+      .optional(),
+  ),
   /** Label of the default-gallery team that the plain-text chat socket /ws/chat runs. */
   CHAT_DEFAULT_TEAM: z.string().trim().min(1).default('Weather chat'),
   /** Label of the default-gallery team that POST /chat/completions converses with. */

@@ -65,7 +65,28 @@ describe(loadConfig.name, () => {
       chat: { socketTeam: 'Weather chat', completionsTeam: 'Customer support' },
       mcp: { maxSessionsPerUser: 4, connectTtlS: 60 },
       ops: { shutdownGraceS: 25, metrics: false, metricsPort: undefined },
+      cluster: { mode: 'off' },
     });
+  });
+
+  it('reads cluster mode, which needs PostgreSQL, and names an instance when INSTANCE_ID is unset', () => {
+    const postgres = { CLUSTER: 'redis', DATABASE_URL: 'postgres://u@127.0.0.1:5432/test' };
+    expect(loadConfig({ ...postgres, REDIS_URL: 'redis://cache:6380/2', REDIS_KEY_PREFIX: 'ts:eu:', RUN_LEASE_S: '5', INSTANCE_ID: 'a-1' }).cluster).toEqual({
+      mode: 'redis',
+      redisUrl: 'redis://cache:6380/2',
+      keyPrefix: 'ts:eu:',
+      leaseS: 5,
+      instanceId: 'a-1',
+    });
+    const defaults = loadConfig(postgres).cluster;
+    expect(defaults).toMatchObject({ mode: 'redis', redisUrl: 'redis://127.0.0.1:6379', keyPrefix: 'teamstream:', leaseS: 15 });
+    expect(defaults.mode === 'redis' && defaults.instanceId).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{4}$`));
+    expect(problemsOf({ CLUSTER: 'redis' })).toEqual([expect.stringMatching(/^CLUSTER: redis needs a postgres:\/\/ DATABASE_URL/)]);
+    expect(problemsOf({ ...postgres, REDIS_URL: 'http://x', RUN_LEASE_S: '1', INSTANCE_ID: 'a b' })).toEqual([
+      expect.stringMatching(/^REDIS_URL: /),
+      expect.stringMatching(/^RUN_LEASE_S: /),
+      expect.stringMatching(/^INSTANCE_ID: /),
+    ]);
   });
 
   it('reads the Python sandbox and web tool settings, refusing an unknown PYTHON_TOOLS', () => {

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { readPinnedMcpServers, type EgressRule, type PinnedMcpServer } from '../engine/index.js';
@@ -100,7 +102,27 @@ export interface AppConfig {
   mcp: { maxSessionsPerUser: number; connectTtlS: number };
   /** Operations (README, Operating it): shutdown drain bound (s), Prometheus metrics. */
   ops: { shutdownGraceS: number; metrics: boolean; metricsPort: number | undefined; modelPricesFile: string | undefined };
+  cluster: ClusterConfig;
 }
+
+/**
+ * Scale-out (README, Deployment). `off`: this process is the whole service. `redis`: instances
+ * share one PostgreSQL database (the durable log, and which instance holds which run) and one
+ * Redis server (frames to viewers on other instances, stop and input between instances, limits
+ * across instances).
+ */
+export type ClusterConfig =
+  | { mode: 'off' }
+  | {
+      mode: 'redis';
+      redisUrl: string;
+      /** REDIS_KEY_PREFIX: the start of every key and channel this deployment uses. */
+      keyPrefix: string;
+      /** RUN_LEASE_S: seconds an instance's hold on its runs lasts unless renewed. */
+      leaseS: number;
+      /** This instance's name among its peers (INSTANCE_ID, or host-pid-random). */
+      instanceId: string;
+    };
 
 /** Injection token for {@link AppConfig}. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -153,6 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     } catch (error) {
       problems.push((error as Error).message);
     }
+  }
+  if (e.CLUSTER === 'redis' && e.DATABASE_URL.startsWith('sqlite:')) {
+    problems.push('CLUSTER: redis needs a postgres:// DATABASE_URL that every instance shares (a SQLite file belongs to one machine)');
   }
   const secrets = secretsConfig(e.SECRETS_KEY, e.SECRETS_KEY_PREVIOUS, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
@@ -210,7 +235,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       metricsPort: e.METRICS_PORT,
       modelPricesFile: e.MODEL_PRICES_FILE,
     },
+    cluster:
+      e.CLUSTER === 'redis'
+        ? {
+            mode: 'redis',
+            redisUrl: e.REDIS_URL,
+            keyPrefix: e.REDIS_KEY_PREFIX,
+            leaseS: e.RUN_LEASE_S,
+            instanceId: e.INSTANCE_ID ?? defaultInstanceId(),
+          }
+        : { mode: 'off' },
   };
+}
+
+/** `<host>-<pid>-<4 random hex>`: unique among peers even when two start on one host with one pid (containers). */
+function defaultInstanceId(): string {
+  return `${hostname()
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .slice(0, 60)}-${process.pid}-${randomBytes(2).toString('hex')}`;
 }
 
 /** The tools settings of a parsed environment (the CLI reads them the same way). */

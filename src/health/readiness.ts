@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { RedisConnections } from '../cluster/redis-connections.js';
 import { ShutdownState } from './shutdown-state.js';
 
 /** How long the database gets to answer `SELECT 1` before the service counts as not ready (ms). */
@@ -10,25 +11,28 @@ export type CheckResult = string;
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: CheckResult; shutdown: CheckResult };
+  /** `redis` only in cluster mode (CLUSTER=redis). */
+  checks: { database: CheckResult; shutdown: CheckResult; redis?: CheckResult };
 }
 
 /**
  * Whether this process should be sent new work: the database answers within
- * READY_DB_TIMEOUT_MS and no graceful shutdown has begun. (Redis is not checked: the run bus is
- * in-process; there is no cluster mode to depend on yet.)
+ * READY_DB_TIMEOUT_MS, in cluster mode Redis answers within REDIS_PING_TIMEOUT_MS, and no
+ * graceful shutdown has begun.
  */
 @Injectable()
 export class ReadinessService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly shutdown: ShutdownState,
+    @Optional() private readonly redis?: RedisConnections,
   ) {}
 
   async check(): Promise<Readiness> {
     const shutdown: CheckResult = this.shutdown.shuttingDown ? 'shutting down' : 'ok';
-    const database = await this.database();
-    return { ready: shutdown === 'ok' && database === 'ok', checks: { database, shutdown } };
+    const [database, redis] = await Promise.all([this.database(), this.redis?.ping()]);
+    const checks = redis === undefined ? { database, shutdown } : { database, shutdown, redis };
+    return { ready: Object.values(checks).every((result) => result === 'ok'), checks };
   }
 
   private async database(): Promise<CheckResult> {
