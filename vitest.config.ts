@@ -21,8 +21,10 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
           environment: 'node',
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
+          // Deadlines, not waits: a test ends as soon as it is done. They are generous because the
+          // suites start real processes (servers, sandboxes, chromium) on a loaded two-core machine.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],

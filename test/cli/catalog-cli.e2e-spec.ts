@@ -9,7 +9,7 @@ import { BundledCli } from '../support/cli.js';
 import { FIXTURES_DIR } from '../support/engine/fixtures.js';
 
 let bundled: BundledCli;
-const cli = (args: string[]) => bundled.run(args, { timeoutMs: 20_000 });
+const cli = (args: string[]) => bundled.run(args, { timeoutMs: 45_000 });
 
 beforeAll(async () => {
   bundled = await BundledCli.build('teamstream-catalog-cli');

@@ -21,7 +21,7 @@ export interface CliOptions {
   stdin?: string;
   /** Called once stdout contains `text` (e.g. to send Ctrl-C). */
   onOutput?: { text: string; then: (child: ChildProcess) => void };
-  /** Milliseconds before the child is killed and the call rejects. Default 10 000. */
+  /** Milliseconds before the child is killed and the call rejects. Default 30 000: a deadline, generous for a loaded machine. */
   timeoutMs?: number;
 }
 
@@ -77,7 +77,7 @@ export class BundledCli {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new Error(`teamstream ${args.join(' ')} timed out; stdout: ${stdout}; stderr: ${stderr}`));
-      }, options.timeoutMs ?? 10_000);
+      }, options.timeoutMs ?? 30_000);
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
         if (options.onOutput && !triggered && stdout.includes(options.onOutput.text)) {
