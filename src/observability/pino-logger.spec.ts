@@ -1,4 +1,6 @@
 import { Writable } from 'node:stream';
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { describe, expect, it } from 'vitest';
 import { createPinoLogger, PinoNestLogger, scrubSecrets } from './pino-logger.js';
 
@@ -71,5 +73,36 @@ describe(scrubSecrets.name, () => {
     expect(scrubSecrets('Authorization: Bearer a.b.c and ?token=xyz&a=1 key sk-abcdefghijk ok')).toBe(
       'Authorization: Bearer [REDACTED] and ?token=[REDACTED]&a=1 key [REDACTED] ok',
     );
+  });
+
+  describe('trace ids (log correlation)', () => {
+    const ids = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
+
+    it('a line written while a span is active carries trace_id, span_id and trace_flags', async () => {
+      const manager = new AsyncLocalStorageContextManager().enable();
+      context.setGlobalContextManager(manager);
+      try {
+        const { logger, lines } = capture();
+        await context.with(trace.setSpanContext(ROOT_CONTEXT, ids), async () => {
+          await Promise.resolve();
+          logger.warn({ msg: 'inside', run_id: 3 }, 'TeamManager');
+        });
+        logger.log('outside', 'Bootstrap');
+        expect(lines[0]).toMatchObject({ msg: 'inside', run_id: 3, trace_id: ids.traceId, span_id: ids.spanId, trace_flags: '01' });
+        expect(lines[1]!.msg).toBe('outside');
+        expect(lines[1]).not.toHaveProperty('trace_id');
+        expect(lines[1]).not.toHaveProperty('span_id');
+      } finally {
+        context.disable();
+        manager.disable();
+      }
+    });
+
+    it('with tracing off (no context manager, no SDK) no line has trace fields', () => {
+      const { logger, lines } = capture();
+      context.with(trace.setSpanContext(ROOT_CONTEXT, ids), () => logger.log('no tracing', 'Bootstrap'));
+      expect(lines[0]!.msg).toBe('no tracing');
+      expect(Object.keys(lines[0]!).filter((k) => k.startsWith('trace') || k === 'span_id')).toEqual([]);
+    });
   });
 });
