@@ -11,6 +11,7 @@ import { CallerResolver } from '../auth/caller.resolver.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
+import { ObservedRuns } from '../observability/observed-runs.js';
 import { rawText } from '../websocket/raw-data.js';
 import { socketRefusal } from '../websocket/socket-gate.js';
 import { ChatSocket } from './chat-socket.js';
@@ -29,6 +30,7 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
     private readonly callers: CallerResolver,
     private readonly registry: LiveRunRegistry,
     private readonly contexts: UserEngineContexts,
+    private readonly runs: ObservedRuns,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -46,6 +48,7 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
       channel,
       this.teams.socket,
       this.registry,
+      this.runs,
       { userId, maxTaskChars: this.config.runs.maxTaskChars, context: () => this.contexts.forUser(userId) },
       this.logger,
     );

@@ -10,7 +10,6 @@ import type { Logger } from '@nestjs/common';
 import { describeError } from '../common/errors.js';
 import {
   cancelledFrom,
-  driveTeam,
   RunStateError,
   throwIfAborted,
   type InputOptions,
@@ -19,6 +18,7 @@ import {
   type RunOutcome,
 } from '../engine/index.js';
 import type { LiveRunClaim, LiveRunRegistry } from '../live-runs/live-run-registry.js';
+import type { ObservedRuns } from '../observability/observed-runs.js';
 import type { ChatTeam } from './chat-teams.js';
 import { eventText } from './event-text.js';
 
@@ -71,6 +71,7 @@ export class ChatSocket implements IOStream {
     private readonly channel: TextChannel,
     private readonly team: ChatTeam,
     private readonly registry: Pick<LiveRunRegistry, 'claim'>,
+    private readonly runs: Pick<ObservedRuns, 'drive'>,
     private readonly options: ChatSocketOptions,
     private readonly logger: Pick<Logger, 'error' | 'warn'>,
   ) {}
@@ -144,8 +145,10 @@ export class ChatSocket implements IOStream {
 
   /** Drives the team to its end; every event and the outcome become text frames. */
   private async execute(task: string, running: Running): Promise<void> {
-    const { signal, limits } = running.claim;
-    for await (const event of driveTeam(async () => this.team.load(await this.options.context?.()), task, { signal, io: this, limits })) {
+    const load = async () => this.team.load(await this.options.context?.());
+    // The connection is the runs' session (`session.id` on each run span).
+    const telemetry = { sessionId: this.key, teamLabel: this.team.label };
+    for await (const event of this.runs.drive(running.claim, 'ws_chat', load, task, { io: this, telemetry })) {
       if (event.type === 'outcome') {
         if (event.outcome.status === 'error') this.logger.warn(`/ws/chat run failed: ${event.outcome.stopReason}`);
         this.channel.send(outcomeText(event.outcome));
