@@ -7,15 +7,7 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/errors.js';
-import {
-  createMessage,
-  InputUnavailableError,
-  RunStateError,
-  Swarm,
-  type ChatMessage,
-  type RunOutcome,
-  type Team,
-} from '../engine/index.js';
+import { createMessage, InputUnavailableError, RunStateError, Swarm, type ChatMessage, type RunOutcome, type Team } from '../engine/index.js';
 import { LiveRunRegistry, type LiveRunClaim } from '../live-runs/live-run-registry.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
 import { ObservedRuns } from '../observability/observed-runs.js';

@@ -84,7 +84,10 @@ export class ObservedRuns {
 }
 
 /** `events`, reporting how the run ended once the stream is over (`error` when no outcome came). */
-async function* counted(events: AsyncGenerator<RunEvent, void, undefined>, report: (status: RunStatus) => void): AsyncGenerator<RunEvent, void, undefined> {
+async function* counted(
+  events: AsyncGenerator<RunEvent, void, undefined>,
+  report: (status: RunStatus) => void,
+): AsyncGenerator<RunEvent, void, undefined> {
   let status: RunStatus = 'error';
   try {
     for await (const event of events) {
