@@ -67,16 +67,17 @@ export class McpGateway implements OnGatewayConnection, BeforeApplicationShutdow
       },
       { maxJsonDepth: this.config.edge.maxJsonDepth },
     );
-    socket.on('message', (data, isBinary) =>
-      traceFrame(MCP_SOCKET_ROUTE, (span) => {
+    // The frame's span ends when its operation has answered (the promise never rejects: failures are logged).
+    socket.on('message', (data, isBinary) => {
+      void traceFrame(MCP_SOCKET_ROUTE, async (span) => {
         if (isBinary) {
           span.type('binary');
           span.fail('bad_request', 'Invalid message format');
           return channel.send({ type: 'error', error: 'Invalid message format', timestamp: new Date().toISOString() });
         }
         return bridge.receive(rawText(data), span).catch((error: unknown) => this.logger.warn(`MCP session ${sessionId}: ${String(error)}`));
-      }),
-    );
+      });
+    });
     socket.once('close', () => {
       this.open.delete(socket);
       bridge.close();
