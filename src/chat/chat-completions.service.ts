@@ -7,18 +7,10 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/errors.js';
-import {
-  createMessage,
-  driveTeam,
-  InputUnavailableError,
-  RunStateError,
-  Swarm,
-  type ChatMessage,
-  type RunOutcome,
-  type Team,
-} from '../engine/index.js';
+import { createMessage, InputUnavailableError, RunStateError, Swarm, type ChatMessage, type RunOutcome, type Team } from '../engine/index.js';
 import { LiveRunRegistry, type LiveRunClaim } from '../live-runs/live-run-registry.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
+import { ObservedRuns } from '../observability/observed-runs.js';
 import type { ChatCompletionBody } from './chat-completions.dto.js';
 import { ChatTeams } from './chat-teams.js';
 import { CompletionLines, errorLine, nextSpeakerAfter } from './completion-lines.js';
@@ -37,6 +29,7 @@ export class ChatCompletionsService {
     private readonly store: ConversationStore,
     private readonly registry: LiveRunRegistry,
     private readonly contexts: UserEngineContexts,
+    private readonly runs: ObservedRuns,
   ) {}
 
   /**
@@ -69,7 +62,9 @@ export class ChatCompletionsService {
       const lines = new CompletionLines(new Set([task.id]));
       const participants = new Set(team.participants.map((p) => p.name));
       let next = saved?.lastSpeaker ?? null;
-      for await (const event of driveTeam(team, task, { signal: claim.signal, limits: claim.limits })) {
+      // The conversation is the run's session (`session.id` on the run span).
+      const telemetry = { sessionId: conversationId, teamLabel: this.teams.completions.label };
+      for await (const event of this.runs.drive(claim, 'chat_completions', team, task, { telemetry })) {
         if (event.type === 'message') {
           next = nextSpeakerAfter(next, event.message, participants);
           for (const line of lines.of(event.message)) out.write(line);

@@ -11,6 +11,8 @@ import { CallerResolver } from '../auth/caller.resolver.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
+import { ObservedRuns } from '../observability/observed-runs.js';
+import { traceFrame } from '../websocket/frame-span.js';
 import { rawText } from '../websocket/raw-data.js';
 import { socketRefusal } from '../websocket/socket-gate.js';
 import { ChatSocket } from './chat-socket.js';
@@ -19,7 +21,9 @@ import { ChatTeams } from './chat-teams.js';
 /** Plain-text tasks and answers are small; a frame over this closes the socket with 1009. */
 export const CHAT_SOCKET_MAX_PAYLOAD = 1024 * 1024;
 
-@WebSocketGateway({ path: '/ws/chat', maxPayload: CHAT_SOCKET_MAX_PAYLOAD })
+const CHAT_SOCKET_ROUTE = '/ws/chat';
+
+@WebSocketGateway({ path: CHAT_SOCKET_ROUTE, maxPayload: CHAT_SOCKET_MAX_PAYLOAD })
 export class ChatSocketGateway implements OnGatewayConnection, BeforeApplicationShutdown {
   private readonly logger = new Logger(ChatSocketGateway.name);
   private readonly open = new Map<WebSocket, ChatSocket>();
@@ -29,6 +33,7 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
     private readonly callers: CallerResolver,
     private readonly registry: LiveRunRegistry,
     private readonly contexts: UserEngineContexts,
+    private readonly runs: ObservedRuns,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -46,11 +51,19 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
       channel,
       this.teams.socket,
       this.registry,
+      this.runs,
       { userId, maxTaskChars: this.config.runs.maxTaskChars, context: () => this.contexts.forUser(userId) },
       this.logger,
     );
     this.open.set(socket, chat);
-    socket.on('message', (data, isBinary) => chat.receive(isBinary ? { kind: 'binary' } : { kind: 'text', text: rawText(data) }));
+    // Each frame in its frame span: a task's run span is its child.
+    socket.on('message', (data, isBinary) =>
+      traceFrame(CHAT_SOCKET_ROUTE, (span) => {
+        const received = chat.receive(isBinary ? { kind: 'binary' } : { kind: 'text', text: rawText(data) });
+        span.type(received.type);
+        if (received.refusal) span.fail(received.refusal);
+      }),
+    );
     socket.once('close', () => {
       this.open.delete(socket);
       chat.close();

@@ -10,7 +10,6 @@ import type { Logger } from '@nestjs/common';
 import { describeError } from '../common/errors.js';
 import {
   cancelledFrom,
-  driveTeam,
   RunStateError,
   throwIfAborted,
   type InputOptions,
@@ -19,6 +18,7 @@ import {
   type RunOutcome,
 } from '../engine/index.js';
 import type { LiveRunClaim, LiveRunRegistry } from '../live-runs/live-run-registry.js';
+import type { ObservedRuns } from '../observability/observed-runs.js';
 import type { ChatTeam } from './chat-teams.js';
 import { eventText } from './event-text.js';
 
@@ -28,6 +28,16 @@ export interface TextChannel {
 }
 
 export type IncomingFrame = { kind: 'text'; text: string } | { kind: 'binary' };
+
+/**
+ * What a received frame was, for its frame span: `task` (a new run), `input` (the answer to a
+ * prompt), `text` (neither: refused) or `binary` (refused); `refusal` is the error kind when the
+ * frame was refused with an `Error: …` frame (`bad_request`, or the registry's `too_many`…).
+ */
+export interface ReceivedFrame {
+  type: 'task' | 'input' | 'text' | 'binary';
+  refusal?: string;
+}
 
 interface Running {
   kind: 'running';
@@ -71,21 +81,30 @@ export class ChatSocket implements IOStream {
     private readonly channel: TextChannel,
     private readonly team: ChatTeam,
     private readonly registry: Pick<LiveRunRegistry, 'claim'>,
+    private readonly runs: Pick<ObservedRuns, 'drive'>,
     private readonly options: ChatSocketOptions,
     private readonly logger: Pick<Logger, 'error' | 'warn'>,
   ) {}
 
-  receive(frame: IncomingFrame): void {
+  receive(frame: IncomingFrame): ReceivedFrame {
     switch (frame.kind) {
       case 'binary':
-        return this.channel.send('Error: send text frames only');
+        return this.refuse('binary', 'Error: send text frames only');
       case 'text':
         // As everywhere else a client's text reaches storage: U+0000 is refused (PostgreSQL cannot store it).
-        if (frame.text.includes('\u0000')) return this.channel.send('Error: the text contains a NUL character (U+0000)');
+        if (frame.text.includes('\u0000')) return this.refuse('text', 'Error: the text contains a NUL character (U+0000)');
         if (this.state.kind === 'idle') return this.start(frame.text);
-        if (this.state.input) return this.state.input(frame.text);
-        return this.channel.send(NO_INPUT_PENDING);
+        if (this.state.input) {
+          this.state.input(frame.text);
+          return { type: 'input' };
+        }
+        return this.refuse('text', NO_INPUT_PENDING);
     }
+  }
+
+  private refuse(type: ReceivedFrame['type'], text: string, kind = 'bad_request'): ReceivedFrame {
+    this.channel.send(text);
+    return { type, refusal: kind };
   }
 
   /** The socket closed: stop the run, if any. */
@@ -121,16 +140,17 @@ export class ChatSocket implements IOStream {
     });
   }
 
-  private start(task: string): void {
-    if (task.trim() === '') return this.channel.send('Error: the task is empty; send the task as a text frame');
+  private start(task: string): ReceivedFrame {
+    if (task.trim() === '') return this.refuse('task', 'Error: the task is empty; send the task as a text frame');
     if (task.length > this.options.maxTaskChars) {
-      return this.channel.send(`Error: the task is longer than ${this.options.maxTaskChars} characters (MAX_TASK_CHARS)`);
+      return this.refuse('task', `Error: the task is longer than ${this.options.maxTaskChars} characters (MAX_TASK_CHARS)`);
     }
     let claim: LiveRunClaim;
     try {
       claim = this.registry.claim(this.key, this.options.userId);
     } catch (error) {
-      return this.channel.send(`Error: ${describeError(error).message}`);
+      const { kind, message } = describeError(error);
+      return this.refuse('task', `Error: ${message}`, kind);
     }
     const running: Running = { kind: 'running', claim, input: null };
     this.state = running;
@@ -140,12 +160,15 @@ export class ChatSocket implements IOStream {
       .finally(() => {
         this.state = { kind: 'idle' };
       });
+    return { type: 'task' };
   }
 
   /** Drives the team to its end; every event and the outcome become text frames. */
   private async execute(task: string, running: Running): Promise<void> {
-    const { signal, limits } = running.claim;
-    for await (const event of driveTeam(async () => this.team.load(await this.options.context?.()), task, { signal, io: this, limits })) {
+    const load = async () => this.team.load(await this.options.context?.());
+    // The connection is the runs' session (`session.id` on each run span).
+    const telemetry = { sessionId: this.key, teamLabel: this.team.label };
+    for await (const event of this.runs.drive(running.claim, 'ws_chat', load, task, { io: this, telemetry })) {
       if (event.type === 'outcome') {
         if (event.outcome.status === 'error') this.logger.warn(`/ws/chat run failed: ${event.outcome.stopReason}`);
         this.channel.send(outcomeText(event.outcome));

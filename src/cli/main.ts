@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `teamstream` command (the package's bin): runs a team config in the terminal.
+ * The `teamstream` command (the package's bin): runs a team config in the terminal. With the
+ * standard OTEL_* variables (as for the server, src/observability/tracing.ts) the run's spans are
+ * exported, and flushed before the command exits; off otherwise. It has no metrics and no
+ * structured log: it is one run in a terminal.
  */
+import { startTracing } from '../observability/tracing.js';
 import { USAGE, parseCommand } from './args.js';
 import { EXIT, runCommand } from './run-command.js';
 
@@ -14,18 +18,25 @@ async function main(): Promise<number> {
     case 'usage-error':
       process.stderr.write(`teamstream: ${command.message}\n\n${USAGE}`);
       return EXIT.usage;
-    case 'run':
-      return runCommand({
-        ...command,
-        env: process.env,
-        stdin: process.stdin,
-        stdout: process.stdout,
-        stderr: process.stderr,
-        onInterrupt: (handler) => {
-          process.on('SIGINT', handler);
-          return () => process.off('SIGINT', handler);
-        },
-      });
+    case 'run': {
+      const tracing = await startTracing(process.env);
+      try {
+        return await runCommand({
+          ...command,
+          env: process.env,
+          stdin: process.stdin,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          onInterrupt: (handler) => {
+            process.on('SIGINT', handler);
+            return () => process.off('SIGINT', handler);
+          },
+        });
+      } finally {
+        // Exports the spans still buffered (the run span ends last); never rejects.
+        await tracing?.shutdown();
+      }
+    }
   }
 }
 

@@ -49,9 +49,13 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   };
   let team: Team;
   let limits: DriveLimits;
+  let teamLabel: string | undefined;
   try {
     limits = runLimits(options.env, options.inputTimeoutSeconds);
-    team = loadTeam(await readTeamFile(options.teamFile), await loadContext(options.env));
+    const component = await readTeamFile(options.teamFile);
+    const label = typeof component === 'object' && component !== null ? (component as { label?: unknown }).label : undefined;
+    teamLabel = typeof label === 'string' && label !== '' ? label : undefined;
+    team = loadTeam(component, await loadContext(options.env));
   } catch (error) {
     if (error instanceof ConfigError) return fail(`invalid team config ${options.teamFile}: ${error.message}`);
     return fail((error as Error).message);
@@ -68,7 +72,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   const removeInterrupt = options.onInterrupt(interrupt);
   const console = new IOConsole({ input: options.stdin, output: options.stdout, onInterrupt: interrupt });
   try {
-    for await (const event of driveTeam(team, options.task, { signal: controller.signal, io: console, limits })) {
+    // The run span (exported only when main.ts started tracing) says it is a CLI run.
+    const telemetry = { frontEnd: 'cli', ...(teamLabel ? { teamLabel } : {}) };
+    for await (const event of driveTeam(team, options.task, { signal: controller.signal, io: console, limits, telemetry })) {
       if (event.type === 'message') {
         console.send(event.message);
         continue;

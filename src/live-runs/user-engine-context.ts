@@ -6,8 +6,11 @@
  * for each run, which races between users; here each run gets its own credentials object and
  * `process.env` is never touched. The egress policy stays the server's: a user's endpoint is
  * not trusted the way the operator's are, so it must be public or allowed by EGRESS_ALLOW.
+ * Every context it gives carries the run metrics' engine observer, so model and tool calls are
+ * counted whichever front end runs the team.
  */
 import { Inject, Injectable } from '@nestjs/common';
+import { RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 import { ConfigError, CREDENTIAL_KINDS, credentialsForUser, egressOf, type LoadContext } from '../engine/index.js';
 import { endpointRefusal } from '../settings/settings-environment.js';
 import { SettingsService } from '../settings/settings.service.js';
@@ -18,11 +21,13 @@ export class UserEngineContexts {
   constructor(
     @Inject(ENGINE_CONTEXT) private readonly engine: LoadContext,
     private readonly settings: SettingsService,
+    @Inject(RUN_METRICS) private readonly metrics: RunMetrics,
   ) {}
 
   /**
    * The context for a run of `userId`'s, read fresh from their settings (a change applies to the
-   * next run). The server's context itself when the user has no variables that name a credential.
+   * next run): the server's, with the user's credentials when their variables name some, and the
+   * run metrics as its engine observer.
    * With `llmCallEvents`, the user's `ui.show_llm_call_events` decides whether model calls are
    * logged as LLMCallEventMessages (the run socket, whose viewers are AGS's front-end).
    * @throws SecretsKeyError when a stored value cannot be decrypted with SECRETS_KEY
@@ -32,7 +37,7 @@ export class UserEngineContexts {
    */
   async forUser(userId: string, options: { llmCallEvents?: boolean } = {}): Promise<LoadContext> {
     const { environment, showLlmCallEvents } = await this.settings.runSettingsOf(userId);
-    const context = this.withEnvironment(environment);
+    const context: LoadContext = { ...this.withEnvironment(environment), observer: this.metrics };
     return options.llmCallEvents && showLlmCallEvents ? { ...context, llmCallEvents: true } : context;
   }
 

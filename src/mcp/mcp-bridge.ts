@@ -16,6 +16,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { describeError } from '../common/errors.js';
 import { DEFAULT_MAX_JSON_DEPTH, describeJsonInputProblem, findJsonInputProblem } from '../common/json-input.js';
 import type { McpWorkbench } from '../engine/index.js';
+import type { FrameSpan } from '../websocket/frame-span.js';
 
 /** Operations one socket may have running at once; more are answered with an operation_error. */
 export const MAX_IN_FLIGHT = 8;
@@ -73,11 +74,12 @@ export class McpBridge {
   }
 
   /** One text frame from the client. */
-  async receive(text: string): Promise<void> {
+  async receive(text: string, span?: FrameSpan): Promise<void> {
     let message: unknown;
     try {
       message = JSON.parse(text);
     } catch {
+      span?.fail('bad_request', 'Invalid message format');
       return this.channel.send({ type: 'error', error: 'Invalid message format', timestamp: now() });
     }
     // The check every client JSON value passes (as on the run socket): nesting within
@@ -86,22 +88,29 @@ export class McpBridge {
     if (problem) {
       const error =
         problem.kind === 'nul' ? `Invalid frame: ${describeJsonInputProblem(problem, '(frame)')}` : describeJsonInputProblem(problem, 'Frame');
+      span?.fail('bad_request', error);
       return this.channel.send({ type: 'error', error, timestamp: now() });
     }
     const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
     this.onActivity();
     switch (type) {
       case 'ping':
+        span?.type('ping');
         return this.channel.send({ type: 'pong', timestamp: now() });
       case 'operation':
-        return this.operate(message as Operation);
+        span?.type('operation');
+        return this.operate(message as Operation, span);
       case 'elicitation_response':
+        span?.type('elicitation_response');
+        span?.fail('bad_request');
         return this.channel.send({
           type: 'error',
           error: 'No elicitation request is pending: this server does not offer elicitation',
           timestamp: now(),
         });
       default:
+        // The client's own `type` is not the span's name: its names are not a fixed set.
+        span?.fail('bad_request', 'Unknown message type');
         return this.channel.send({ type: 'error', error: `Unknown message type: ${String(type)}`, timestamp: now() });
     }
   }
@@ -111,9 +120,10 @@ export class McpBridge {
     this.abort.abort(new Error('The MCP socket closed'));
   }
 
-  private async operate(message: Operation): Promise<void> {
+  private async operate(message: Operation, span?: FrameSpan): Promise<void> {
     const name = typeof message.operation === 'string' ? message.operation : 'unknown';
     if (this.inFlight >= MAX_IN_FLIGHT) {
+      span?.fail('too_many');
       return this.channel.send({
         type: 'operation_error',
         operation: name,
@@ -129,6 +139,7 @@ export class McpBridge {
       this.channel.send({ type: 'operation_result', operation: name, data, timestamp: now() });
     } catch (error) {
       if (this.abort.signal.aborted) return;
+      span?.fail(error instanceof OperationError ? 'bad_request' : 'operation_error');
       this.channel.send({ type: 'operation_error', operation: name, error: errorText(error), timestamp: now() });
     } finally {
       this.inFlight--;

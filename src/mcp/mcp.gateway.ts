@@ -12,16 +12,20 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import WebSocket from 'ws';
 import { CallerResolver } from '../auth/caller.resolver.js';
+import { traceFrame } from '../websocket/frame-span.js';
 import { rawText } from '../websocket/raw-data.js';
 import { socketRefusal } from '../websocket/socket-gate.js';
 import { McpBridge } from './mcp-bridge.js';
 import { McpSessions } from './mcp-sessions.js';
 
+/** The socket's route, as its frame spans name it (never the session id: it is the session's capability). */
+const MCP_SOCKET_ROUTE = '/api/mcp/ws/:session_id';
+
 /** AGS's close code and reason for a session it does not know. */
 const UNKNOWN_SESSION = { code: 4004, reason: 'Unknown or expired session' };
 
 // No maxPayload here: the adapter gives every socket WS_MAX_FRAME_BYTES (a frame over it: ws closes with 1009), as for run sockets.
-@WebSocketGateway({ path: '/api/mcp/ws/:session_id' })
+@WebSocketGateway({ path: MCP_SOCKET_ROUTE })
 export class McpGateway implements OnGatewayConnection, BeforeApplicationShutdown {
   private readonly logger = new Logger(McpGateway.name);
   private readonly open = new Set<WebSocket>();
@@ -63,9 +67,16 @@ export class McpGateway implements OnGatewayConnection, BeforeApplicationShutdow
       },
       { maxJsonDepth: this.config.edge.maxJsonDepth },
     );
+    // The frame's span ends when its operation has answered (the promise never rejects: failures are logged).
     socket.on('message', (data, isBinary) => {
-      if (isBinary) return channel.send({ type: 'error', error: 'Invalid message format', timestamp: new Date().toISOString() });
-      bridge.receive(rawText(data)).catch((error: unknown) => this.logger.warn(`MCP session ${sessionId}: ${String(error)}`));
+      void traceFrame(MCP_SOCKET_ROUTE, async (span) => {
+        if (isBinary) {
+          span.type('binary');
+          span.fail('bad_request', 'Invalid message format');
+          return channel.send({ type: 'error', error: 'Invalid message format', timestamp: new Date().toISOString() });
+        }
+        return bridge.receive(rawText(data), span).catch((error: unknown) => this.logger.warn(`MCP session ${sessionId}: ${String(error)}`));
+      });
     });
     socket.once('close', () => {
       this.open.delete(socket);

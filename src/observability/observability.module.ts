@@ -8,17 +8,24 @@ import { registerCostMetrics } from './cost-metrics.js';
 import { createMetricsRegistry } from './metrics.js';
 import { METRICS_REGISTRY, MetricsController } from './metrics.controller.js';
 import { MetricsServer } from './metrics-server.js';
+import { ObservedRuns } from './observed-runs.js';
 import { createRunMetrics, NO_RUN_METRICS, RUN_METRICS } from './run-metrics.js';
 
 /**
  * Operations: Prometheus metrics when METRICS=on (on the API port, or METRICS_PORT). Global, so
- * the run pipeline can inject RUN_METRICS (a no-op with METRICS off) without importing this module.
+ * every front end can inject RUN_METRICS (a no-op with METRICS off) and ObservedRuns without
+ * importing this module.
  */
 @Module({})
 export class ObservabilityModule {
   static forRoot(config: AppConfig): DynamicModule {
     if (!config.ops.metrics) {
-      return { module: ObservabilityModule, global: true, providers: [{ provide: RUN_METRICS, useValue: NO_RUN_METRICS }], exports: [RUN_METRICS] };
+      return {
+        module: ObservabilityModule,
+        global: true,
+        providers: [{ provide: RUN_METRICS, useValue: NO_RUN_METRICS }, ObservedRuns],
+        exports: [RUN_METRICS, ObservedRuns],
+      };
     }
     return {
       module: ObservabilityModule,
@@ -37,8 +44,9 @@ export class ObservabilityModule {
         },
         { provide: RUN_METRICS, inject: [METRICS_REGISTRY], useFactory: (registry: Registry) => createRunMetrics(registry) },
         MetricsServer,
+        ObservedRuns,
       ],
-      exports: [RUN_METRICS],
+      exports: [RUN_METRICS, ObservedRuns],
     };
   }
 }

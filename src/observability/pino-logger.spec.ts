@@ -1,4 +1,6 @@
 import { Writable } from 'node:stream';
+import { context, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { describe, expect, it } from 'vitest';
 import { createPinoLogger, PinoNestLogger, scrubSecrets } from './pino-logger.js';
 
@@ -71,5 +73,42 @@ describe(scrubSecrets.name, () => {
     expect(scrubSecrets('Authorization: Bearer a.b.c and ?token=xyz&a=1 key sk-abcdefghijk ok')).toBe(
       'Authorization: Bearer [REDACTED] and ?token=[REDACTED]&a=1 key [REDACTED] ok',
     );
+  });
+
+  describe('trace ids (log correlation)', () => {
+    const ids = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
+
+    it('a line written while a span is active carries trace_id, span_id and trace_flags', async () => {
+      // The SDK's provider registers the AsyncLocalStorage context manager, as startTracing does.
+      const provider = new NodeTracerProvider();
+      provider.register();
+      try {
+        const { logger, lines } = capture();
+        const span = await trace.getTracer('test').startActiveSpan('work', async (active) => {
+          await Promise.resolve();
+          logger.warn({ msg: 'inside', run_id: 3 }, 'TeamManager');
+          active.end();
+          return active;
+        });
+        logger.log('outside', 'Bootstrap');
+        const { traceId, spanId } = span.spanContext();
+        expect(lines[0]).toMatchObject({ msg: 'inside', run_id: 3, trace_id: traceId, span_id: spanId, trace_flags: '01' });
+        expect(lines[1]!.msg).toBe('outside');
+        expect(lines[1]).not.toHaveProperty('trace_id');
+        expect(lines[1]).not.toHaveProperty('span_id');
+      } finally {
+        await provider.shutdown();
+        trace.disable();
+        context.disable();
+        propagation.disable();
+      }
+    });
+
+    it('with tracing off (no context manager, no SDK) no line has trace fields', () => {
+      const { logger, lines } = capture();
+      context.with(trace.setSpanContext(ROOT_CONTEXT, ids), () => logger.log('no tracing', 'Bootstrap'));
+      expect(lines[0]!.msg).toBe('no tracing');
+      expect(Object.keys(lines[0]!).filter((k) => k.startsWith('trace') || k === 'span_id')).toEqual([]);
+    });
   });
 });

@@ -7,8 +7,14 @@
  * `pretty` uses pino-pretty; `auto` is pretty on a terminal, JSON otherwise. Secrets never reach
  * the output: known secret fields are censored by pino's `redact`, and bearer tokens, `token=`
  * query values and API-key-looking strings are masked inside message text.
+ *
+ * A line written while an OpenTelemetry span is active (tracing on: a request, a run, a socket
+ * frame) carries `trace_id`, `span_id` and `trace_flags`, the log-correlation fields of the
+ * OpenTelemetry log data model as @opentelemetry/instrumentation-pino spells them; with tracing off
+ * no span is ever active and the fields are absent.
  */
 import type { LoggerService, LogLevel } from '@nestjs/common';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLevelName } from '../config/config.schema.js';
@@ -71,9 +77,22 @@ export function createPinoLogger(options: PinoLoggerOptions): Logger {
       // The level as its name (`"level":"WARN"`), readable by people and by collectors alike.
       formatters: { level: (label) => ({ level: label.toUpperCase() }) },
       timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: traceFields,
     },
     destination,
   );
+}
+
+/**
+ * The active span's ids as log fields (`trace_id`: 32 hex digits, `span_id`: 16, `trace_flags`:
+ * 2, `01` when sampled), or none when no valid span is active (tracing off, or outside any span).
+ */
+export function traceFields(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const ids = span.spanContext();
+  if (!isSpanContextValid(ids)) return {};
+  return { trace_id: ids.traceId, span_id: ids.spanId, trace_flags: `0${ids.traceFlags.toString(16)}`.slice(-2) };
 }
 
 /** Nest's LoggerService on pino: `context` becomes a field, objects become fields, text is scrubbed. */

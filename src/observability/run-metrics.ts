@@ -1,7 +1,8 @@
 /**
- * The run pipeline's Prometheus metrics (names in README, "Operating it"). The run pipeline
- * (src/runs/) reports to RUN_METRICS, which is always provided: with METRICS off it is a no-op,
- * so callers never check. Model and tool calls arrive through the engine's EngineObserver hooks
+ * The run pipeline's Prometheus metrics (names in README, "Operating it"). Every front end's runs
+ * report to RUN_METRICS through ObservedRuns (runs finished, input waits) and the engine observer
+ * (model and tool calls); frames and viewers are the run socket's (src/runs/). RUN_METRICS is
+ * always provided: with METRICS off it is a no-op, so callers never check. Model and tool calls arrive through the engine's EngineObserver hooks
  * (LoadContext.observer), so the engine itself never imports prom-client.
  *
  * Rates (frames per second, calls per second) are PromQL's job: `rate(teamstream_run_frames_total[1m])`.
@@ -19,8 +20,8 @@ const DB_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 
 /** What the run pipeline reports. Every method is cheap and never throws. */
 export interface RunMetrics extends EngineObserver {
-  /** A run reached its terminal status (`complete`, `stopped`, `error`). */
-  runFinished(status: string): void;
+  /** A run started by `frontEnd` (ObservedRuns' FrontEnd: a fixed set) reached its terminal status (`complete`, `stopped`, `error`). */
+  runFinished(status: string, frontEnd: string): void;
   /** A run emitted a frame of this `type` (message, message_chunk, input_request, result, completion…). */
   frameEmitted(type: string): void;
   viewerAttached(): void;
@@ -46,8 +47,8 @@ export function createRunMetrics(registry: Registry): RunMetrics {
   const registers = [registry];
   const runsFinished = new Counter({
     name: `${METRIC_PREFIX}runs_finished_total`,
-    help: 'Run-socket runs that reached a terminal status, by status (complete, stopped, error)',
-    labelNames: ['status'],
+    help: 'Runs that reached a terminal status, by status (complete, stopped, error) and front end (run_socket, ws_chat, chat_completions, validate)',
+    labelNames: ['status', 'front_end'],
     registers,
   });
   const frames = new Counter({
@@ -89,7 +90,7 @@ export function createRunMetrics(registry: Registry): RunMetrics {
     labelNames: ['tool'],
     registers,
   });
-  const inputWaits = new Counter({ name: `${METRIC_PREFIX}input_waits_total`, help: 'Human input requests runs made', registers });
+  const inputWaits = new Counter({ name: `${METRIC_PREFIX}input_waits_total`, help: 'Human input requests runs made (every front end)', registers });
   const inputWaiting = new Gauge({ name: `${METRIC_PREFIX}input_waiting`, help: 'Human input requests waiting for an answer now', registers });
   const dbWrite = new Histogram({
     name: `${METRIC_PREFIX}db_write_duration_seconds`,
@@ -98,7 +99,7 @@ export function createRunMetrics(registry: Registry): RunMetrics {
     registers,
   });
   return {
-    runFinished: (status) => runsFinished.inc({ status }),
+    runFinished: (status, frontEnd) => runsFinished.inc({ status, front_end: frontEnd }),
     frameEmitted: (type) => frames.inc({ type }),
     viewerAttached: () => viewers.inc(),
     viewerDetached: () => viewers.dec(),

@@ -8,15 +8,17 @@ import { runSpanContext, type RunTelemetry } from '../engine/index.js';
 /**
  * Runs `write` inside a span `db.write {name}` (a database write batch: one transaction of the run
  * journal), with `db.operation.batch.size` when given. Returns what `write` returns; a failure
- * is recorded on the span and rethrown. With `teamstream.run.id` of a live run and no active span,
- * the span is a child of the run's span. A no-op wrapper when tracing is off.
+ * is recorded on the span and rethrown. With `teamstream.run.id` of a live run the span is a child
+ * of the run's span, whatever span is active where the write is made (the run's frames are written
+ * from the front end's loop, which runs in the context of the frame or request that started the
+ * run). A no-op wrapper when tracing is off.
  */
 export function tracedWrite<T>(name: string, write: () => Promise<T>, attributes: Attributes = {}): Promise<T> {
   const tracer = trace.getTracer('teamstream.server');
   // A write for a live run joins the run's trace under its span, wherever it is called from.
   const runId = attributes['teamstream.run.id'];
   const run = typeof runId === 'string' || typeof runId === 'number' ? runSpanContext(runId) : undefined;
-  const parent = run && !trace.getActiveSpan() ? trace.setSpanContext(context.active(), run) : context.active();
+  const parent = run ? trace.setSpanContext(context.active(), run) : context.active();
   return tracer.startActiveSpan(`db.write ${name}`, { kind: SpanKind.CLIENT, attributes }, parent, async (span) => {
     try {
       return await write();

@@ -33,7 +33,6 @@ export class RunIOStream implements IOStream {
     const answer = this.live.inputs.wait(request);
     const onAbort = () => this.live.inputs.cancel(request.requestId, cancelledFrom(signal));
     signal.addEventListener('abort', onAbort, { once: true });
-    const waitEnded = this.metrics?.inputWaitStarted();
     try {
       await this.live.emit(
         frames.inputRequest({
@@ -46,7 +45,6 @@ export class RunIOStream implements IOStream {
       this.metrics?.frameEmitted('input_request');
       return await answer;
     } finally {
-      waitEnded?.();
       signal.removeEventListener('abort', onAbort);
       // If the emit failed, the request must not stay answerable.
       this.live.inputs.cancel(request.requestId, new Error('Input request withdrawn'));

@@ -11,11 +11,15 @@ import type { RunEntity } from './run.entity.js';
 import type { RunStarter } from './run-starter.js';
 import type { StreamingOptions } from './streaming-options.js';
 import { rawText } from '../websocket/raw-data.js';
+import { traceFrame, type FrameSpan } from '../websocket/frame-span.js';
 import { batchWritesThisTurn, flushWrites } from '../websocket/write-batching.js';
 import { ViewerOutbox } from './viewer-outbox.js';
 import type { Viewer, WebSocketManager } from './websocket-manager.js';
 import { ClientFrameSchema, DEFAULT_STOP_REASON, describeFrameError, frames, type ClientFrame, type RunFrame } from './ws-frames.js';
 import { runLine } from '../observability/run-log.js';
+
+/** The run socket's route, as its frame spans name it. */
+export const RUN_SOCKET_ROUTE = '/api/ws/runs/:id';
 
 /** The streaming options, and MAX_JSON_DEPTH for the frames this socket parses. */
 export type RunSocketOptions = StreamingOptions & { maxJsonDepth: number };
@@ -56,29 +60,37 @@ export class RunSocket implements Viewer {
   }
 
   /**
-   * Queues a raw client frame; frames are handled strictly in arrival order. `handle` answers
-   * every failure with an `error` frame; should answering itself fail, the socket is closed 1011.
+   * Queues a raw client frame; frames are handled strictly in arrival order, each in its frame
+   * span (traceFrame). `handle` answers every failure with an `error` frame; should answering
+   * itself fail, the socket is closed 1011.
    */
   receive(data: RawData, isBinary: boolean): void {
     this.queue = this.queue
-      .then(() => this.handle(data, isBinary))
+      .then(() =>
+        traceFrame(RUN_SOCKET_ROUTE, (span) => {
+          span.runId(this.run.id);
+          return this.handle(data, isBinary, span);
+        }),
+      )
       .catch((error: unknown) => {
         RunSocket.logger.error(runLine(this.run.id, `Socket failed: ${error instanceof Error ? error.stack : String(error)}`));
         if (this.socket.readyState === WebSocket.OPEN) this.socket.close(ERROR_TRANSPORT.internal.socketClose, 'Internal server error');
       });
   }
 
-  private async handle(data: RawData, isBinary: boolean): Promise<void> {
+  private async handle(data: RawData, isBinary: boolean, span: FrameSpan): Promise<void> {
     let frame: ClientFrame;
     try {
       // No size check here: WS_MAX_FRAME_BYTES is the transport's limit (1009), set by the adapter.
       if (isBinary) throw new AppError('bad_request', 'Binary frames are not supported; send JSON text');
       frame = this.parse(rawText(data));
+      span.type(frame.type);
       await this.dispatch(frame);
     } catch (error) {
       // Every refusal is an `error` frame and the socket stays open (protocol §1.4); only the
       // text depends on the kind: an internal failure is logged, not shown.
       const { kind, message } = describeError(error);
+      span.fail(kind, kind === 'internal' ? undefined : message);
       if (kind !== 'internal') return this.sendJson(frames.error(message));
       RunSocket.logger.error(runLine(this.run.id, `Frame failed: ${error instanceof Error ? error.stack : String(error)}`));
       this.sendJson(frames.error('Internal error while handling the frame'));

@@ -4,7 +4,7 @@
  * §1.5–1.6): `message` / `message_chunk` as they come, then exactly one `result` or `completion`.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createMessage, driveTeam, loadTeam, type ChatMessage, type DriveLimits, type RunOutcome } from '../engine/index.js';
+import { createMessage, loadTeam, type ChatMessage, type DriveLimits, type RunOutcome } from '../engine/index.js';
 import { storableText, storableTextOrNull } from '../database/storable-text.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
 import { ModelCostLedger } from './model-costs.js';
@@ -12,6 +12,7 @@ import type { LiveRun } from './live-run.js';
 import type { RunFinish } from './run-journal.js';
 import { RunIOStream } from './run-io-stream.js';
 import { frames, type RunFrameBody, type TeamResult } from './ws-frames.js';
+import { ObservedRuns } from '../observability/observed-runs.js';
 import { runLine } from '../observability/run-log.js';
 import { RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 import { runTelemetry } from '../observability/trace-helpers.js';
@@ -24,6 +25,7 @@ export class TeamManager {
     private readonly contexts: UserEngineContexts,
     private readonly costs: ModelCostLedger,
     @Inject(RUN_METRICS) private readonly metrics: RunMetrics,
+    private readonly runs: ObservedRuns,
   ) {}
 
   /**
@@ -37,14 +39,14 @@ export class TeamManager {
   async execute(live: LiveRun, component: unknown, task: ChatMessage[], limits: DriveLimits): Promise<void> {
     // The run owner's settings environment supplies their own model keys (AGS per-user environment),
     // and their UI settings say whether model calls are shown (LLM call events).
-    const load = async () =>
-      loadTeam(component, { ...(await this.contexts.forUser(live.run.userId, { llmCallEvents: true })), observer: this.metrics });
-    const run = driveTeam(load, task, {
-      signal: live.signal,
+    const load = async () => loadTeam(component, await this.contexts.forUser(live.run.userId, { llmCallEvents: true }));
+    // live.signal is the claim's (LiveRun passes it on); an abandoned run counts as finished `error`,
+    // as its viewers see it (LiveRun.abandon).
+    const run = this.runs.drive({ signal: live.signal, limits, userId: live.run.userId }, 'run_socket', load, task, {
       io: new RunIOStream(live, this.metrics),
-      limits,
       prices: this.costs.prices,
       telemetry: runTelemetry(live.run, component),
+      finalStatus: (status) => (live.abandoned ? 'error' : status),
     });
     for await (const event of run) {
       switch (event.type) {
@@ -58,9 +60,7 @@ export class TeamManager {
             this.metrics.frameEmitted(frame.type);
           } catch (error) {
             live.abandon(error);
-            // An abandoned run ends `error` for its viewers (LiveRun.abandon); it is counted so.
-            this.metrics.runFinished('error');
-            // Leaving the loop ends the driver: it aborts the team and closes it.
+            // Leaving the loop ends the driver: it aborts the team and closes it (and the run counts as `error`).
             return;
           }
           break;
@@ -71,8 +71,6 @@ export class TeamManager {
             const [frame, finish] = terminalFrame(event.outcome);
             await live.finish(frame, finish);
             this.metrics.frameEmitted(frame.type);
-            // An abandoned run ended `error` without the database (LiveRun.abandon).
-            this.metrics.runFinished(live.abandoned ? 'error' : finish.status);
           }
       }
     }

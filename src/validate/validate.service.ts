@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  driveTeam,
   InputUnavailableError,
   loadComponent,
   loadTeam,
@@ -20,6 +19,7 @@ import {
 import { ENGINE_CONTEXT } from '../live-runs/engine-context.provider.js';
 import { LiveRunRegistry, type LiveRunClaim } from '../live-runs/live-run-registry.js';
 import { UserEngineContexts } from '../live-runs/user-engine-context.js';
+import { ObservedRuns } from '../observability/observed-runs.js';
 import type { TestResult } from './validate.dto.js';
 
 export const TEST_TASK = 'This is a test run. Reply briefly.';
@@ -35,6 +35,7 @@ export class ValidateService {
     @Inject(ENGINE_CONTEXT) private readonly engine: LoadContext,
     private readonly registry: LiveRunRegistry,
     private readonly contexts: UserEngineContexts,
+    private readonly runs: ObservedRuns,
   ) {}
 
   validate(component: unknown): ValidationResult {
@@ -97,10 +98,10 @@ export class ValidateService {
   private async testTeam(component: unknown, timeoutS: number, userId: string): Promise<TestResult> {
     return this.asTestRun(userId, timeoutS, `Test run timed out after ${timeoutS} seconds`, async (claim) => {
       const logs: string[] = [];
-      for await (const event of driveTeam(async () => loadTeam(component, await this.contexts.forUser(userId)), TEST_TASK, {
-        signal: claim.signal,
-        limits: claim.limits,
-      })) {
+      const load = async () => loadTeam(component, await this.contexts.forUser(userId));
+      const label = (component as { label?: unknown }).label;
+      const telemetry = typeof label === 'string' && label !== '' ? { teamLabel: label } : {};
+      for await (const event of this.runs.drive(claim, 'validate', load, TEST_TASK, { telemetry })) {
         if (event.type === 'outcome') return testResult(event.outcome, logs);
         if (event.message.type !== 'ModelClientStreamingChunkEvent')
           logs.push(`${event.message.source} (${event.message.type}): ${messageToText(event.message)}`);

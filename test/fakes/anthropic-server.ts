@@ -37,6 +37,8 @@ export interface AnthropicTextReply {
   stopReason?: 'end_turn' | 'max_tokens' | 'stop_sequence';
   /** Sent first as a `thinking` block (extended thinking). */
   thinking?: string;
+  /** The model the response names (default: the one the request asked for), as a provider answers an alias with a dated snapshot. */
+  model?: string;
 }
 
 /** One or several tool_use blocks (parallel calls); streamed, each input arrives as `input_json_delta` pieces. */
@@ -47,6 +49,8 @@ export interface AnthropicToolUseReply {
   text?: string;
   delayMs?: number;
   usage?: AnthropicFakeUsage;
+  /** The model the response names (default: the one the request asked for), as a provider answers an alias with a dated snapshot. */
+  model?: string;
 }
 
 /** An HTTP error with Anthropic's body `{type: "error", error: {type, message}}`. */
@@ -118,7 +122,8 @@ export async function startAnthropicServer(script: AnthropicScriptedReply[] = []
     const reply = queue.shift() ?? { type: 'error', status: 500, message: 'fake server: no scripted reply left', errorType: 'api_error' };
     if (reply.type === 'error') return sendError(res, reply);
     const id = `msg_fake_${++counter}`;
-    const model = typeof body.model === 'string' ? body.model : 'claude-fake';
+    const asked = typeof body.model === 'string' ? body.model : 'claude-fake';
+    const model = 'model' in reply && reply.model ? reply.model : asked;
     if (body.stream === true) await streamReply(res, reply, id, model);
     else {
       if (reply.type === 'stream_error') return sendError(res, { type: 'error', status: 529, message: reply.message, errorType: 'overloaded_error' });

@@ -46,6 +46,8 @@ export interface TextReply {
   finishReason?: 'stop' | 'length' | 'content_filter';
   /** Sent as `reasoning_content` (the field some OpenAI-compatible servers use for thoughts). */
   reasoning?: string;
+  /** The model the response names (default: the one the request asked for), as a provider answers an alias with a dated snapshot. */
+  model?: string;
 }
 
 /** One or several tool calls; when streamed, each call's `arguments` arrives in `argumentPieces` pieces. */
@@ -57,6 +59,8 @@ export interface ToolCallsReply {
   content?: string;
   delayMs?: number;
   usage?: FakeUsage;
+  /** The model the response names (default: the one the request asked for), as a provider answers an alias with a dated snapshot. */
+  model?: string;
 }
 
 /** An HTTP error with an OpenAI-style body `{error: {message, type, code}}`. */
@@ -140,7 +144,8 @@ export async function startChatCompletionsServer(
 
     const reply = queue.shift() ?? { type: 'error', status: 500, message: 'fake server: no scripted reply left' };
     const id = `chatcmpl-fake-${++counter}`;
-    const model = typeof body.model === 'string' ? body.model : (options.model ?? 'fake-model');
+    const asked = typeof body.model === 'string' ? body.model : (options.model ?? 'fake-model');
+    const model = 'model' in reply && reply.model ? reply.model : asked;
     if (reply.type === 'error') {
       sendError(res, reply);
       return;

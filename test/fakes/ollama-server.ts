@@ -28,6 +28,8 @@ export interface OllamaTextReply {
   promptEvalCount?: number;
   evalCount?: number;
   doneReason?: string;
+  /** The model the response names (default: the one the request asked for), as a provider answers an alias with a dated snapshot. */
+  model?: string;
 }
 
 export interface OllamaToolCallsReply {
@@ -37,6 +39,8 @@ export interface OllamaToolCallsReply {
   content?: string;
   promptEvalCount?: number;
   evalCount?: number;
+  /** The model the response names (default: the one the request asked for), as a provider answers an alias with a dated snapshot. */
+  model?: string;
 }
 
 export interface OllamaErrorReply {
@@ -72,7 +76,7 @@ export async function startOllamaServer(script: OllamaReply[]): Promise<OllamaSe
         return;
       }
       const reply = script[next++];
-      const model = typeof body.model === 'string' ? body.model : 'unknown';
+      const asked = typeof body.model === 'string' ? body.model : 'unknown';
       if (!reply) {
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'the fake Ollama script ran out' }));
         return;
@@ -81,6 +85,7 @@ export async function startOllamaServer(script: OllamaReply[]): Promise<OllamaSe
         res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: reply.message }));
         return;
       }
+      const model = reply.model ?? asked;
       const stream = body.stream !== false;
       const created_at = new Date().toISOString();
       const counts = {

@@ -70,8 +70,8 @@ describe('run metrics (METRICS=on)', () => {
     const delta = (name: string, labels: Record<string, string> = {}) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
     const openai = { provider: 'openai', model: 'gpt-4o-mini' };
 
-    expect(delta('teamstream_runs_finished_total', { status: 'complete' })).toBe(1);
-    expect(delta('teamstream_runs_finished_total', { status: 'error' })).toBe(0);
+    expect(delta('teamstream_runs_finished_total', { status: 'complete', front_end: 'run_socket' })).toBe(1);
+    expect(delta('teamstream_runs_finished_total', { status: 'error', front_end: 'run_socket' })).toBe(0);
     // Frames: the task, the tool call request and execution events, the answer, the user's reply; chunks as the answer streams.
     expect(delta('teamstream_run_frames_total', { type: 'message' })).toBeGreaterThanOrEqual(5);
     expect(delta('teamstream_run_frames_total', { type: 'message_chunk' })).toBeGreaterThanOrEqual(1);
@@ -115,7 +115,7 @@ describe('run metrics (METRICS=on)', () => {
     expect(delta('teamstream_model_call_errors_total', openai)).toBe(1);
     expect(delta('teamstream_model_call_duration_seconds_count', openai)).toBe(1);
     expect(delta('teamstream_model_tokens_total', { model: 'gpt-4o-mini', kind: 'prompt' })).toBe(0);
-    expect(delta('teamstream_runs_finished_total', { status: 'error' })).toBe(1);
+    expect(delta('teamstream_runs_finished_total', { status: 'error', front_end: 'run_socket' })).toBe(1);
     expect(delta('teamstream_run_frames_total', { type: 'completion' })).toBe(1);
   }, 60_000);
 });

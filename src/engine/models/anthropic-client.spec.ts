@@ -144,14 +144,21 @@ describe('AnthropicChatCompletionClient: requests', () => {
 
 describe('AnthropicChatCompletionClient: answers', () => {
   it('streams text deltas, then one result with usage from message_start and message_delta', async () => {
-    const s = await serve({ type: 'text', text: 'Hello there friend', usage: { input_tokens: 21, output_tokens: 7 } });
+    const s = await serve({
+      type: 'text',
+      text: 'Hello there friend',
+      usage: { input_tokens: 21, output_tokens: 7 },
+      model: 'claude-3-7-sonnet-latest-x',
+    });
     const { deltas, result } = await collect(client(s).createStream(hi));
     expect(deltas).toEqual(['Hello ', 'there ', 'friend']);
+    // `model` is message_start's `message.model`, not the configured name.
     expect(result).toEqual({
       finish_reason: 'stop',
       content: 'Hello there friend',
       usage: { prompt_tokens: 21, completion_tokens: 7 },
       cached: false,
+      model: 'claude-3-7-sonnet-latest-x',
     });
     expect(s.requests[0]!.body.stream).toBe(true);
   });
@@ -177,11 +184,13 @@ describe('AnthropicChatCompletionClient: answers', () => {
   it('reads a non-streamed Message: tool calls, thinking as the thought, usage', async () => {
     const s = await serve({ type: 'tool_use', calls: [{ id: 'x', name: 'add', input: { a: 1 } }], usage: { input_tokens: 3, output_tokens: 4 } });
     const result = await client(s).create(hi);
+    // The fake names the model asked for, as the API does for a dated name.
     expect(result).toEqual({
       finish_reason: 'function_calls',
       content: [{ id: 'x', name: 'add', arguments: '{"a":1}' }],
       usage: { prompt_tokens: 3, completion_tokens: 4 },
       cached: false,
+      model: 'claude-3-7-sonnet-20250219',
     });
     s.push({ type: 'text', text: 'answer', thinking: 'hmm', stopReason: 'max_tokens' });
     await expect(client(s).create(hi)).resolves.toMatchObject({ content: 'answer', thought: 'hmm', finish_reason: 'length' });

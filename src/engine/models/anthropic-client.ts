@@ -108,7 +108,9 @@ export class AnthropicChatCompletionClient implements ChatCompletionClient {
         signal: options.signal,
       });
       const result = fromAnthropicMessage(answer as unknown as AnthropicWireAnswer);
-      tagUsageModel(result.usage, (answer as { model?: string }).model || this.settings.model);
+      const reported: unknown = (answer as { model?: unknown }).model;
+      if (typeof reported === 'string' && reported !== '') result.model = reported;
+      tagUsageModel(result.usage, result.model ?? this.settings.model);
       return result;
     } catch (error) {
       throw toAnthropicEngineError(error, options.signal, !!this.apiKey);
@@ -131,7 +133,7 @@ export class AnthropicChatCompletionClient implements ChatCompletionClient {
       toError: (error) => toAnthropicEngineError(error, options.signal, !!this.apiKey, true),
     });
     const result = accumulator.result();
-    tagUsageModel(result.usage, this.settings.model);
+    tagUsageModel(result.usage, result.model ?? this.settings.model);
     yield result;
   }
 

@@ -56,7 +56,7 @@ export interface AnthropicWireAnswer {
 export interface AnthropicWireEvent {
   type: string;
   index?: number;
-  message?: { usage?: AnthropicWireUsage | null };
+  message?: { model?: string; usage?: AnthropicWireUsage | null };
   content_block?: { type: string; text?: string; thinking?: string; id?: string; name?: string; input?: unknown };
   delta?: { type?: string; text?: string; thinking?: string; partial_json?: string; stop_reason?: string | null };
   usage?: AnthropicWireUsage | null;
@@ -253,6 +253,8 @@ export class AnthropicStreamAccumulator {
   private stopReason: string | null = null;
   private readonly usage: AnthropicWireUsage = {};
   private started = false;
+  /** The model `message_start` names (the one that answers). */
+  private model: string | undefined;
 
   /**
    * Takes one event; returns its text delta, if it has one.
@@ -264,6 +266,7 @@ export class AnthropicStreamAccumulator {
     switch (event.type) {
       case 'message_start':
         this.started = true;
+        if (typeof event.message?.model === 'string' && event.message.model !== '') this.model = event.message.model;
         this.mergeUsage(event.message?.usage);
         return undefined;
       case 'content_block_start': {
@@ -308,7 +311,9 @@ export class AnthropicStreamAccumulator {
       .sort(([a], [b]) => a - b)
       // A tool with no arguments streams no JSON: its input is the block's own (`{}`).
       .map(([, c]) => ({ id: c.id, name: c.name, arguments: c.arguments || JSON.stringify(c.input ?? {}) }));
-    return finish(this.textOut, calls, this.thinking, this.stopReason, this.usage);
+    const result = finish(this.textOut, calls, this.thinking, this.stopReason, this.usage);
+    if (this.model !== undefined) result.model = this.model;
+    return result;
   }
 
   private mergeUsage(usage: AnthropicWireUsage | null | undefined): void {

@@ -36,6 +36,13 @@ export interface CreateResult {
   cached: boolean;
   /** Reasoning text, when the model returns it separately. */
   thought?: string;
+  /**
+   * The model the provider's response says answered (OpenAI-compatible `model` of the response or
+   * its stream chunks, Anthropic `message.model`, Ollama `model`): often a dated snapshot of the
+   * alias asked for. Absent when the response names none (the replay client, a server that omits it).
+   * Recorded as `gen_ai.response.model` on the call's `chat` span.
+   */
+  model?: string;
 }
 
 /** A tool as the model sees it: a name, a description and a JSON Schema for its arguments. */

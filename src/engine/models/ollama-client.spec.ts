@@ -73,6 +73,7 @@ describe(OllamaChatCompletionClient.name, () => {
       content: 'Hello!',
       usage: { prompt_tokens: 21, completion_tokens: 4 },
       cached: false,
+      model: 'qwen2.5:7b',
     });
     // The request as AgentChat builds it: top-level temperature moved into options with num_ctx.
     expect(ollama.requests[0]!.body).toEqual({
@@ -87,7 +88,9 @@ describe(OllamaChatCompletionClient.name, () => {
   });
 
   it('streams NDJSON chunks as text deltas, then one result with the final counts', async () => {
-    ollama = await startOllamaServer([{ type: 'text', text: 'one two three', chunks: ['one ', 'two ', 'three'], promptEvalCount: 9, evalCount: 3 }]);
+    ollama = await startOllamaServer([
+      { type: 'text', text: 'one two three', chunks: ['one ', 'two ', 'three'], promptEvalCount: 9, evalCount: 3, model: 'qwen2.5:7b-instruct' },
+    ]);
     const client = loadComponent(agsConfig(ollama.host), ctx(), 'model');
 
     const items = await collect(client.createStream(messages));
@@ -95,7 +98,14 @@ describe(OllamaChatCompletionClient.name, () => {
       'one ',
       'two ',
       'three',
-      { finish_reason: 'stop', content: 'one two three', usage: { prompt_tokens: 9, completion_tokens: 3 }, cached: false },
+      // `model` is the one Ollama's lines name.
+      {
+        finish_reason: 'stop',
+        content: 'one two three',
+        usage: { prompt_tokens: 9, completion_tokens: 3 },
+        cached: false,
+        model: 'qwen2.5:7b-instruct',
+      },
     ]);
     expect(ollama.requests[0]!.body.stream).toBe(true);
   });
@@ -148,6 +158,7 @@ describe(OllamaChatCompletionClient.name, () => {
         thought: 'Let me check.',
         usage: { prompt_tokens: 10, completion_tokens: 7 },
         cached: false,
+        model: 'qwen2.5:7b',
       },
     ]);
     // Ollama's tool format keeps only each property's type and description (AgentChat's convert_tools).

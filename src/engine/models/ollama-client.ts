@@ -73,6 +73,7 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
     } catch (error) {
       throw this.failure(error, options.signal, 'answer');
     }
+    const model = chunk.model || undefined;
     const usage = tagUsageModel(usageOf(chunk), String(this.config.model));
     const message = chunk.message ?? {};
     if (message.tool_calls) {
@@ -82,9 +83,10 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
         usage,
         cached: false,
         ...(message.content ? { thought: message.content } : {}),
+        ...(model ? { model } : {}),
       };
     }
-    return { finish_reason: finishReason(chunk.done_reason), content: message.content ?? '', usage, cached: false };
+    return { finish_reason: finishReason(chunk.done_reason), content: message.content ?? '', usage, cached: false, ...(model ? { model } : {}) };
   }
 
   async *createStream(messages: LLMMessage[], options: CreateOptions = {}): AsyncIterable<ModelStreamItem> {
@@ -110,13 +112,23 @@ export class OllamaChatCompletionClient implements ChatCompletionClient, Configu
       toError: (error) => this.failure(error, options.signal, 'stream'),
     });
     if (!last) throw new ModelError('The Ollama stream ended without a response');
+    // Every line names the model (Ollama's `model`); the last one is the answer's.
+    const model = last.model || undefined;
     const usage = tagUsageModel(usageOf(last), String(this.config.model));
+    const reported = model ? { model } : {};
     if (calls.length > 0) {
       // Text that came with tool calls is the model's thought, as AgentChat reads it.
-      yield { finish_reason: finishReason(doneReason), content: calls, usage, cached: false, ...(text.length ? { thought: text.join('') } : {}) };
+      yield {
+        finish_reason: finishReason(doneReason),
+        content: calls,
+        usage,
+        cached: false,
+        ...(text.length ? { thought: text.join('') } : {}),
+        ...reported,
+      };
       return;
     }
-    yield { finish_reason: finishReason(doneReason), content: text.join(''), usage, cached: false };
+    yield { finish_reason: finishReason(doneReason), content: text.join(''), usage, cached: false, ...reported };
   }
 
   /**

@@ -39,24 +39,37 @@ async function collect(stream: AsyncIterable<ModelStreamItem>): Promise<{ deltas
 
 describe(OpenAIChatCompletionClient.name, () => {
   it('streams text deltas, then one result with the usage of the final chunk', async () => {
-    const s = await serve({ type: 'text', text: 'Hello there, friend', usage: { prompt_tokens: 7, completion_tokens: 3 } });
+    const s = await serve({
+      type: 'text',
+      text: 'Hello there, friend',
+      usage: { prompt_tokens: 7, completion_tokens: 3 },
+      model: 'gpt-4o-mini-2024-07-18',
+    });
     const { deltas, result } = await collect(clientFor(s).createStream(messages));
 
     expect(deltas).toEqual(['Hello ', 'there, ', 'friend']);
+    // `model` is what the chunks name (the snapshot that answered), not the alias asked for.
     expect(result).toEqual({
       finish_reason: 'stop',
       content: 'Hello there, friend',
       usage: { prompt_tokens: 7, completion_tokens: 3 },
       cached: false,
+      model: 'gpt-4o-mini-2024-07-18',
     });
     expect(s.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
   it('answers a non-streamed call from a plain JSON completion', async () => {
-    const s = await serve({ type: 'text', text: 'Plain answer', usage: { prompt_tokens: 4, completion_tokens: 2 } });
+    const s = await serve({ type: 'text', text: 'Plain answer', usage: { prompt_tokens: 4, completion_tokens: 2 }, model: 'gpt-4o-mini-2024-07-18' });
     const result = await clientFor(s).create(messages);
 
-    expect(result).toEqual({ finish_reason: 'stop', content: 'Plain answer', usage: { prompt_tokens: 4, completion_tokens: 2 }, cached: false });
+    expect(result).toEqual({
+      finish_reason: 'stop',
+      content: 'Plain answer',
+      usage: { prompt_tokens: 4, completion_tokens: 2 },
+      cached: false,
+      model: 'gpt-4o-mini-2024-07-18',
+    });
     expect(s.requests[0]!.body.stream).toBe(false);
   });
 

@@ -135,7 +135,8 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
       const completion = await sdk.chat.completions.create({ ...request, stream: false }, { signal: options.signal });
       // Priced by the model the server says answered (a dated snapshot of the alias asked for).
       const result = fromCompletion(completion);
-      tagUsageModel(result.usage, completion.model || this.model);
+      if (typeof completion.model === 'string' && completion.model !== '') result.model = completion.model;
+      tagUsageModel(result.usage, result.model ?? this.model);
       return result;
     } catch (error) {
       throw toEngineError(error, options.signal, this.keySent);
@@ -156,12 +157,13 @@ abstract class ChatCompletionsClient implements ChatCompletionClient {
         return sdk.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } }, { signal });
       },
       push: (chunk) => {
-        if (chunk.model) reportedModel = chunk.model;
+        if (typeof chunk.model === 'string' && chunk.model !== '') reportedModel = chunk.model;
         return accumulator.push(chunk);
       },
       toError: (error) => toEngineError(error, options.signal, this.keySent, true),
     });
     const result = accumulator.result();
+    if (reportedModel !== undefined) result.model = reportedModel;
     tagUsageModel(result.usage, reportedModel ?? this.model);
     yield result;
   }

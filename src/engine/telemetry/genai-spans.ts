@@ -77,6 +77,7 @@ export function traceModelClient<C>(client: C, target: ModelTarget): C {
     span.setAttribute('gen_ai.usage.input_tokens', result.usage.prompt_tokens);
     span.setAttribute('gen_ai.usage.output_tokens', result.usage.completion_tokens);
     span.setAttribute('gen_ai.response.finish_reasons', [result.finish_reason]);
+    if (result.model) span.setAttribute('gen_ai.response.model', result.model);
     if (captureContent()) span.setAttribute('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', content: result.content }]));
   };
   const create = model.create.bind(model);

@@ -16,6 +16,8 @@ export interface RunTelemetry {
   teamLabel?: string;
   /** The run owner's user id: only its SHA-256 (first 16 hex digits) is recorded, as `user.hash`. */
   userId?: string;
+  /** Which of the host's front ends started the run (`teamstream.front_end`, e.g. `run_socket`). */
+  frontEnd?: string;
 }
 
 /** The parts of a run outcome the span records. */
@@ -60,6 +62,7 @@ export function traceRun<E extends OutcomeEvent>(
   if (info.sessionId !== undefined) span.setAttribute('session.id', String(info.sessionId));
   if (info.teamLabel) span.setAttribute('teamstream.team.label', info.teamLabel);
   if (info.userId) span.setAttribute('user.hash', hashUserId(info.userId));
+  if (info.frontEnd) span.setAttribute('teamstream.front_end', info.frontEnd);
   const forget = () => {
     if (runKey !== undefined && liveRunSpans.get(runKey) === span.spanContext()) liveRunSpans.delete(runKey);
   };

@@ -7,7 +7,9 @@ import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api'
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startAnthropicServer } from '../../../test/fakes/anthropic-server.js';
 import { startChatCompletionsServer, type ChatCompletionsServer } from '../../../test/fakes/chat-completions-server.js';
+import { startOllamaServer } from '../../../test/fakes/ollama-server.js';
 import { fixtureLoadContext, readFixture } from '../../../test/support/engine/fixtures.js';
 import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
 import { loadTeam } from '../components/loader.js';
@@ -92,6 +94,8 @@ describe('engine spans (OpenTelemetry GenAI semantic conventions)', () => {
     for (const chat of chats) {
       expect(parentOf(chat)).toBe(turn.spanContext().spanId);
       expect(chat.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'replay' });
+      // A replayed answer names no model.
+      expect(chat.attributes).not.toHaveProperty('gen_ai.response.model');
     }
     const byStart = [...chats].sort((a, b) => (a.startTime[0] - b.startTime[0]) * 1e9 + (a.startTime[1] - b.startTime[1]));
     expect(byStart[0]!.attributes).toMatchObject({
@@ -150,6 +154,45 @@ describe('engine spans (OpenTelemetry GenAI semantic conventions)', () => {
     expect(runSpan!.status.code).toBe(SpanStatusCode.ERROR);
     const failedChat = named(exporter.getFinishedSpans(), 'chat').find((c) => c.status.code === SpanStatusCode.ERROR);
     expect(failedChat?.attributes['error.type']).toBeDefined();
+  });
+
+  it('gen_ai.response.model is the model the provider answered with (OpenAI-compatible, Anthropic, Ollama), not the one asked for', async () => {
+    const withModel = (modelClient: Record<string, unknown>) => {
+      const team = weatherTeam();
+      const agent = (team.config as { participants: { config: Record<string, unknown> }[] }).participants[0]!;
+      agent.config.model_client = { component_type: 'model', ...modelClient };
+      return team;
+    };
+    const openai = await startChatCompletionsServer([{ type: 'text', text: 'Sunny. TERMINATE', model: 'gpt-4o-2024-08-06' }]);
+    const anthropic = await startAnthropicServer([{ type: 'text', text: 'Sunny. TERMINATE', model: 'claude-sonnet-4-5-20250929' }]);
+    const ollama = await startOllamaServer([{ type: 'text', text: 'Sunny. TERMINATE', model: 'llama3.2:3b-instruct-q4' }]);
+    try {
+      const teams = [
+        withModel({
+          provider: 'autogen_ext.models.openai.OpenAIChatCompletionClient',
+          config: { model: 'gpt-4o', base_url: openai.baseUrl, api_key: 'sk-test-not-real', max_retries: 0 },
+        }),
+        withModel({
+          provider: 'autogen_ext.models.anthropic.AnthropicChatCompletionClient',
+          config: { model: 'claude-sonnet-4-5', base_url: anthropic.url, api_key: 'sk-ant-test', max_retries: 0 },
+        }),
+        withModel({
+          provider: 'autogen_ext.models.ollama.OllamaChatCompletionClient',
+          config: {
+            model: 'llama3.2:3b',
+            host: ollama.host,
+            model_info: { vision: false, function_calling: true, json_output: true, family: 'unknown', structured_output: true },
+          },
+        }),
+      ];
+      for (const team of teams) expect((await run(team)).at(-1)).toMatchObject({ type: 'outcome', outcome: { status: 'complete' } });
+      const responseModel = (name: string) => named(exporter.getFinishedSpans(), name).map((s) => s.attributes['gen_ai.response.model']);
+      expect(responseModel('chat gpt-4o')).toEqual(['gpt-4o-2024-08-06']);
+      expect(responseModel('chat claude-sonnet-4-5')).toEqual(['claude-sonnet-4-5-20250929']);
+      expect(responseModel('chat llama3.2:3b')).toEqual(['llama3.2:3b-instruct-q4']);
+    } finally {
+      await Promise.all([openai.close(), anthropic.close(), ollama.close()]);
+    }
   });
 
   it("a model request to an OpenAI-compatible server carries a traceparent in the run's trace", async () => {
