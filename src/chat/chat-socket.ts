@@ -35,7 +35,13 @@ interface Running {
   /** Set while a UserProxyAgent waits; the next text frame resolves it. */
   input: ((answer: string) => void) | null;
 }
-type State = { kind: 'idle' } | Running;
+/** A task was accepted and its claim is being admitted (across the cluster: a Redis round trip). */
+interface Claiming {
+  kind: 'claiming';
+  /** Set when the socket closes meanwhile: the claim is then given back unrun. */
+  closed: boolean;
+}
+type State = { kind: 'idle' } | Claiming | Running;
 
 export interface ChatSocketOptions {
   /** Who is connected: the live-run limits are counted per user. */
@@ -83,7 +89,7 @@ export class ChatSocket implements IOStream {
         // As everywhere else a client's text reaches storage: U+0000 is refused (PostgreSQL cannot store it).
         if (frame.text.includes('\u0000')) return this.channel.send('Error: the text contains a NUL character (U+0000)');
         if (this.state.kind === 'idle') return this.start(frame.text);
-        if (this.state.input) return this.state.input(frame.text);
+        if (this.state.kind === 'running' && this.state.input) return this.state.input(frame.text);
         return this.channel.send(NO_INPUT_PENDING);
     }
   }
@@ -91,6 +97,7 @@ export class ChatSocket implements IOStream {
   /** The socket closed: stop the run, if any. */
   close(reason = 'Socket closed'): void {
     if (this.state.kind === 'running') this.state.claim.stop(reason);
+    else if (this.state.kind === 'claiming') this.state.closed = true;
   }
 
   /** Settles when the current run, if any, has ended. */
@@ -126,20 +133,34 @@ export class ChatSocket implements IOStream {
     if (task.length > this.options.maxTaskChars) {
       return this.channel.send(`Error: the task is longer than ${this.options.maxTaskChars} characters (MAX_TASK_CHARS)`);
     }
+    // From here until the run ends the socket is busy: a second task is refused (NO_INPUT_PENDING).
+    const claiming: Claiming = { kind: 'claiming', closed: false };
+    this.state = claiming;
+    this.current = this.claimAndRun(task, claiming);
+  }
+
+  private async claimAndRun(task: string, claiming: Claiming): Promise<void> {
     let claim: LiveRunClaim;
     try {
-      claim = this.registry.claim(this.key, this.options.userId);
+      claim = await this.registry.claim(this.key, this.options.userId);
     } catch (error) {
+      this.state = { kind: 'idle' };
       return this.channel.send(`Error: ${describeError(error).message}`);
+    }
+    if (claiming.closed) {
+      // Nobody is left to read the run: give the claim back without running it.
+      this.state = { kind: 'idle' };
+      return claim.release();
     }
     const running: Running = { kind: 'running', claim, input: null };
     this.state = running;
-    this.current = claim
-      .run(() => this.execute(task, running))
-      .catch((error: unknown) => this.logger.error(`/ws/chat run failed unexpectedly: ${String(error)}`))
-      .finally(() => {
+    // Idle as soon as the run's last frame is out, not after the claim's release reaches Redis:
+    // the next task may follow `Done: …` at once (the registry frees the key here synchronously).
+    const body = () =>
+      this.execute(task, running).finally(() => {
         this.state = { kind: 'idle' };
       });
+    await claim.run(body).catch((error: unknown) => this.logger.error(`/ws/chat run failed unexpectedly: ${String(error)}`));
   }
 
   /** Drives the team to its end; every event and the outcome become text frames. */
