@@ -7,7 +7,7 @@
  * Lua scripts of admission-scripts.ts. MAX_LIVE_RUNS stays a limit of each instance (the registry's).
  */
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AppError } from '../common/errors.js';
 import type { AdmissionHold, AdmissionRequest, RunAdmission } from '../live-runs/run-admission.js';
@@ -59,7 +59,7 @@ export function coordinationUnavailable(reason: string): AppError {
   return new AppError('unavailable', `Cluster coordination (Redis) is unavailable (${reason}); the run was not started, try again shortly`);
 }
 
-export class RedisAdmission implements RunAdmission {
+export class RedisAdmission implements RunAdmission, OnApplicationShutdown {
   private readonly logger = new Logger(RedisAdmission.name);
   private readonly redis: Scripts;
   private readonly holdings = new Map<string, Holding>();
@@ -132,6 +132,11 @@ export class RedisAdmission implements RunAdmission {
     clearInterval(this.timer);
     this.timer = undefined;
     this.holdings.clear();
+  }
+
+  /** After the run drain (which released every hold it could): no renewal outlives the connection. */
+  onApplicationShutdown(): void {
+    this.close();
   }
 
   private async release(holding: Holding): Promise<void> {
