@@ -2,7 +2,7 @@
  * The cluster-wide admission against a real Redis (under a key prefix of its own): two
  * registries with their own connection and instance id stand for two instances.
  */
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { dropKeys, findRedis, uniqueKeyPrefix } from '../../test/support/redis.js';
@@ -156,5 +156,23 @@ describe.skipIf(!redisUrl)(RedisAdmission.name, () => {
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(down.registry.count()).toBe(0);
     expect(down.registry.isLive('run:9')).toBe(false);
+  });
+
+  it('Redis that accepts the connection but never answers: the claim is refused after the bounded wait, never hangs', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as { port: number }).port;
+      const mute = instance('mute', { url: `redis://127.0.0.1:${port}` });
+      const started = Date.now();
+      const refused = await outcome(mute.registry.claim('run:10', 'ann-mute'));
+      expect(refused).toMatchObject({ kind: 'unavailable', message: expect.stringContaining('no answer to the admission within 1000 ms') });
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(mute.registry.count()).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
