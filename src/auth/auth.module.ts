@@ -5,6 +5,7 @@ import { AuthController } from './auth.controller.js';
 import { CallerGuard } from './caller.guard.js';
 import { CallerResolver } from './caller.resolver.js';
 import { RateLimiter } from './rate-limiter.js';
+import { RedisConnections } from '../cluster/redis-connections.js';
 
 /**
  * Who is calling and how often: the global guard, the resolver (also used by the run socket),
@@ -15,7 +16,13 @@ import { RateLimiter } from './rate-limiter.js';
   controllers: [AuthController],
   providers: [
     CallerResolver,
-    { provide: RateLimiter, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new RateLimiter(config.http.rateLimitPerMinute) },
+    {
+      provide: RateLimiter,
+      // RedisConnections exists only in cluster mode: then the counts are shared by every instance.
+      inject: [APP_CONFIG, { token: RedisConnections, optional: true }],
+      useFactory: (config: AppConfig, redis?: RedisConnections) =>
+        new RateLimiter(config.http.rateLimitPerMinute, redis && { redis: redis.commands, keyPrefix: redis.key('rate-limit') }),
+    },
     { provide: APP_GUARD, useClass: CallerGuard },
   ],
   exports: [CallerResolver],

@@ -9,7 +9,7 @@ export type RequestWithCaller = Request & { caller?: Caller };
 
 /**
  * Global guard: resolves the caller once per HTTP request, attaches it for `@CurrentUser()`, and
- * counts the request against RATE_LIMIT_PER_MINUTE. The key is the verified user under jwt, else
+ * counts the request against RATE_LIMIT_PER_MINUTE (across the cluster in cluster mode). The key is the verified user under jwt, else
  * the client IP: with auth off `user_id` is only a claim, and keying on it would let a client
  * dodge the limit by changing it. Requests with a bad token are counted (by IP) before the 401,
  * so guessing tokens is rate limited too.
@@ -21,16 +21,19 @@ export class CallerGuard implements CanActivate {
     private readonly limiter: RateLimiter,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<RequestWithCaller>();
     let caller: Caller | null = null;
+    let refusal: Error | undefined;
     try {
       caller = this.resolver.resolve(req);
-    } finally {
-      // Counted whether or not the caller resolved; a refusal (401) propagates after the count.
-      this.limiter.hit(caller && this.resolver.type === 'jwt' ? `user:${caller.userId}` : `ip:${req.ip ?? req.socket.remoteAddress ?? '?'}`);
+    } catch (error) {
+      refusal = error as Error;
     }
+    // Counted whether or not the caller resolved (a 429 wins over the 401); a refusal propagates after the count.
+    await this.limiter.hit(caller && this.resolver.type === 'jwt' ? `user:${caller.userId}` : `ip:${req.ip ?? req.socket.remoteAddress ?? '?'}`);
+    if (refusal !== undefined) throw refusal;
     if (caller) req.caller = caller;
     return true;
   }

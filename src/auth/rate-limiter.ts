@@ -1,48 +1,69 @@
 /**
- * A per-key fixed-window request counter, in memory. Fixed windows are the simplest bound that
- * is still a bound: a key can make at most `limit` requests per window, or up to twice that
- * across a window boundary. Counters live in this process only, so several instances behind a
- * load balancer each allow the limit (documented in the README).
+ * The REST rate limit (RATE_LIMIT_PER_MINUTE requests per key per minute; 0 disables it), through
+ * rate-limiter-flexible: a fixed window of 60 s per key that starts with the key's first request,
+ * so a key makes at most the limit per window (up to twice that across a window boundary).
+ *
+ * One process (CLUSTER=off): counters in memory (RateLimiterMemory). Cluster mode (CLUSTER=redis):
+ * counters in Redis (RateLimiterRedis, one atomic Lua increment per request, keys
+ * `<REDIS_KEY_PREFIX>rate-limit:<key>`), so the limit holds across every instance together. When
+ * Redis is out of reach (not connected, or no answer within REDIS_RATE_LIMIT_TIMEOUT_MS) each
+ * instance falls back to its own in-memory counter (the library's insuranceLimiter): requests
+ * stay limited, per instance, rather than all refused or all let through.
  */
+import type { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import { TooManyRequestsError } from '../common/errors.js';
 
-const WINDOW_MS = 60_000;
+const WINDOW_S = 60;
+
+/** How long a request waits for Redis's count before the in-memory fallback answers (ms). */
+export const REDIS_RATE_LIMIT_TIMEOUT_MS = 500;
+
+export interface RateLimitStore {
+  /** The shared command connection (RedisConnections.commands). */
+  redis: Redis;
+  /** Key prefix of the counters, e.g. `teamstream:rate-limit` (the library adds `:<key>`). */
+  keyPrefix: string;
+}
 
 export class RateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-  private lastSweep = 0;
+  private readonly limiter: RateLimiterAbstract | RLWrapperTimeouts | undefined;
 
-  /** `limitPerMinute` 0 disables the limiter. `now` is replaceable so specs need not wait a minute. */
+  /** `limitPerMinute` 0 disables the limiter; with `store` the counts are shared through Redis. */
   constructor(
     private readonly limitPerMinute: number,
-    private readonly now: () => number = () => Date.now(),
-  ) {}
-
-  /** Counts one request for `key`; throws TooManyRequestsError (with Retry-After) when over. */
-  hit(key: string): void {
-    if (this.limitPerMinute === 0) return;
-    const now = this.now();
-    this.sweep(now);
-    let window = this.windows.get(key);
-    if (!window || now - window.start >= WINDOW_MS) {
-      window = { start: now, count: 0 };
-      this.windows.set(key, window);
+    store?: RateLimitStore,
+  ) {
+    if (limitPerMinute === 0) return;
+    const memory = new RateLimiterMemory({ points: limitPerMinute, duration: WINDOW_S });
+    if (!store) {
+      this.limiter = memory;
+      return;
     }
-    window.count += 1;
-    if (window.count > this.limitPerMinute) {
-      throw new TooManyRequestsError(Math.max(1, Math.ceil((window.start + WINDOW_MS - now) / 1000)), this.limitPerMinute);
-    }
+    const redis = new RateLimiterRedis({
+      storeClient: store.redis,
+      keyPrefix: store.keyPrefix,
+      points: limitPerMinute,
+      duration: WINDOW_S,
+      // Not connected: fail at once (the wrapper's insurance answers) rather than queue behind a reconnect.
+      rejectIfRedisNotReady: true,
+    });
+    this.limiter = new RLWrapperTimeouts({ limiter: redis, timeoutMs: REDIS_RATE_LIMIT_TIMEOUT_MS, insuranceLimiter: memory });
   }
 
-  /** Drops finished windows once a window, so memory follows the keys active in the last minute. */
-  private sweep(now: number): void {
-    if (now - this.lastSweep < WINDOW_MS) return;
-    this.lastSweep = now;
-    for (const [key, window] of this.windows) if (now - window.start >= WINDOW_MS) this.windows.delete(key);
-  }
-
-  /** How many keys are being counted (for the spec of the sweep). */
-  get size(): number {
-    return this.windows.size;
+  /**
+   * Counts one request for `key`; rejects with TooManyRequestsError (its retryAfterS, whole
+   * seconds ≥ 1, becomes the 429's Retry-After) when the key is over the limit.
+   */
+  async hit(key: string): Promise<void> {
+    if (!this.limiter) return;
+    try {
+      await this.limiter.consume(key);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) {
+        throw new TooManyRequestsError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), this.limitPerMinute);
+      }
+      throw rejection;
+    }
   }
 }

@@ -39,7 +39,7 @@ export class ChatCompletionsService {
    * state is left as it was before the message.
    */
   async reply(body: ChatCompletionBody, userId: string, out: NdjsonResponse): Promise<void> {
-    const claim = this.registry.claim(`completion:${userId}\n${body.conversation_id}`, userId, {
+    const claim = await this.registry.claim(`completion:${userId}\n${body.conversation_id}`, userId, {
       conflictMessage: `Conversation "${body.conversation_id}" is still answering its previous message; send the next one when that reply has ended`,
     });
     const onClientGone = () => claim.stop(String(out.signal.reason ?? 'Client disconnected'));

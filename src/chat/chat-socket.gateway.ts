@@ -58,8 +58,8 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
     this.open.set(socket, chat);
     // Each frame in its frame span: a task's run span is its child.
     socket.on('message', (data, isBinary) =>
-      traceFrame(CHAT_SOCKET_ROUTE, (span) => {
-        const received = chat.receive(isBinary ? { kind: 'binary' } : { kind: 'text', text: rawText(data) });
+      traceFrame(CHAT_SOCKET_ROUTE, async (span) => {
+        const received = await chat.receive(isBinary ? { kind: 'binary' } : { kind: 'text', text: rawText(data) });
         span.type(received.type);
         if (received.refusal) span.fail(received.refusal);
       }),

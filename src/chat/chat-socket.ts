@@ -45,7 +45,13 @@ interface Running {
   /** Set while a UserProxyAgent waits; the next text frame resolves it. */
   input: ((answer: string) => void) | null;
 }
-type State = { kind: 'idle' } | Running;
+/** A task was accepted and its claim is being admitted (across the cluster: a Redis round trip). */
+interface Claiming {
+  kind: 'claiming';
+  /** Set when the socket closes meanwhile: the claim is then given back unrun. */
+  closed: boolean;
+}
+type State = { kind: 'idle' } | Claiming | Running;
 
 export interface ChatSocketOptions {
   /** Who is connected: the live-run limits are counted per user. */
@@ -86,7 +92,11 @@ export class ChatSocket implements IOStream {
     private readonly logger: Pick<Logger, 'error' | 'warn'>,
   ) {}
 
-  receive(frame: IncomingFrame): ReceivedFrame {
+  /**
+   * Handles one client frame. A task's answer is a promise, settled once its run is admitted or
+   * refused (admission may ask the cluster), so the frame's span covers that decision.
+   */
+  receive(frame: IncomingFrame): ReceivedFrame | Promise<ReceivedFrame> {
     switch (frame.kind) {
       case 'binary':
         return this.refuse('binary', 'Error: send text frames only');
@@ -94,7 +104,7 @@ export class ChatSocket implements IOStream {
         // As everywhere else a client's text reaches storage: U+0000 is refused (PostgreSQL cannot store it).
         if (frame.text.includes('\u0000')) return this.refuse('text', 'Error: the text contains a NUL character (U+0000)');
         if (this.state.kind === 'idle') return this.start(frame.text);
-        if (this.state.input) {
+        if (this.state.kind === 'running' && this.state.input) {
           this.state.input(frame.text);
           return { type: 'input' };
         }
@@ -110,6 +120,7 @@ export class ChatSocket implements IOStream {
   /** The socket closed: stop the run, if any. */
   close(reason = 'Socket closed'): void {
     if (this.state.kind === 'running') this.state.claim.stop(reason);
+    else if (this.state.kind === 'claiming') this.state.closed = true;
   }
 
   /** Settles when the current run, if any, has ended. */
@@ -140,27 +151,45 @@ export class ChatSocket implements IOStream {
     });
   }
 
-  private start(task: string): ReceivedFrame {
+  private start(task: string): ReceivedFrame | Promise<ReceivedFrame> {
     if (task.trim() === '') return this.refuse('task', 'Error: the task is empty; send the task as a text frame');
     if (task.length > this.options.maxTaskChars) {
       return this.refuse('task', `Error: the task is longer than ${this.options.maxTaskChars} characters (MAX_TASK_CHARS)`);
     }
+    // From here until the run ends the socket is busy: a second task is refused (NO_INPUT_PENDING).
+    const claiming: Claiming = { kind: 'claiming', closed: false };
+    this.state = claiming;
+    let decided!: (frame: ReceivedFrame) => void;
+    const decision = new Promise<ReceivedFrame>((resolve) => (decided = resolve));
+    this.current = this.claimAndRun(task, claiming, decided);
+    return decision;
+  }
+
+  /** Claims the run, tells `decided` whether it was admitted, then runs it to its end. */
+  private async claimAndRun(task: string, claiming: Claiming, decided: (frame: ReceivedFrame) => void): Promise<void> {
     let claim: LiveRunClaim;
     try {
-      claim = this.registry.claim(this.key, this.options.userId);
+      claim = await this.registry.claim(this.key, this.options.userId);
     } catch (error) {
+      this.state = { kind: 'idle' };
       const { kind, message } = describeError(error);
-      return this.refuse('task', `Error: ${message}`, kind);
+      return void decided(this.refuse('task', `Error: ${message}`, kind));
+    }
+    decided({ type: 'task' });
+    if (claiming.closed) {
+      // Nobody is left to read the run: give the claim back without running it.
+      this.state = { kind: 'idle' };
+      return claim.release();
     }
     const running: Running = { kind: 'running', claim, input: null };
     this.state = running;
-    this.current = claim
-      .run(() => this.execute(task, running))
-      .catch((error: unknown) => this.logger.error(`/ws/chat run failed unexpectedly: ${String(error)}`))
-      .finally(() => {
+    // Idle as soon as the run's last frame is out, not after the claim's release reaches Redis:
+    // the next task may follow `Done: …` at once (the registry frees the key here synchronously).
+    const body = () =>
+      this.execute(task, running).finally(() => {
         this.state = { kind: 'idle' };
       });
-    return { type: 'task' };
+    await claim.run(body).catch((error: unknown) => this.logger.error(`/ws/chat run failed unexpectedly: ${String(error)}`));
   }
 
   /** Drives the team to its end; every event and the outcome become text frames. */

@@ -4,10 +4,15 @@
  * atomically, and a slot under MAX_LIVE_RUNS / MAX_LIVE_RUNS_PER_USER), stops it, and drains
  * them all at shutdown. The registry does not know what a run does: the front end hands it the
  * body, which drives the team with the claim's signal and limits.
+ *
+ * Admission has two parts: this process's, decided synchronously (so two concurrent claims of
+ * one key never both get past it), then the RunAdmission's (run-admission.ts), which in cluster
+ * mode holds the key and counts the user's runs across every instance (README, Limits).
  */
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppError } from '../common/errors.js';
 import { runAsSandboxOwner, type DriveLimits } from '../engine/index.js';
+import { RUN_ADMISSION, type AdmissionHold, type RunAdmission } from './run-admission.js';
 import { RunSlots, type SlotLimits } from './run-slots.js';
 
 export const LIVE_RUN_OPTIONS = Symbol('LIVE_RUN_OPTIONS');
@@ -41,13 +46,20 @@ export interface LiveRunClaim {
   readonly signal: AbortSignal;
   /** The server's run caps, to pass to driveTeam (a front end may narrow the input timeout). */
   readonly limits: Required<DriveLimits>;
-  /** Runs the body as this claim's run and resolves or rejects like it; the claim is released when it settles. */
+  /**
+   * Runs the body as this claim's run and resolves or rejects like it, once the claim has been
+   * released (in cluster mode: once the key is free on every instance, so a client that saw the
+   * end can start the next run anywhere).
+   */
   run<T>(body: () => Promise<T>): Promise<T>;
   /** `run` in the background: a rejection is logged (the body is expected to report its own failures). */
   launch(body: () => Promise<void>): void;
   /** Aborts the run with `reason` (the first reason wins). */
   stop(reason: string): void;
-  /** Gives the key and slot back without running (e.g. the database refused to activate the run). */
+  /**
+   * Gives the key and slot back without running (e.g. the database refused to activate the run).
+   * The key is free in this process at once, across the cluster one Redis round trip later.
+   */
   release(): void;
 }
 
@@ -64,31 +76,39 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
   private readonly slots: RunSlots;
   private shuttingDown: Promise<void> | undefined;
 
-  constructor(@Inject(LIVE_RUN_OPTIONS) private readonly options: LiveRunOptions) {
+  constructor(
+    @Inject(LIVE_RUN_OPTIONS) private readonly options: LiveRunOptions,
+    @Inject(RUN_ADMISSION) private readonly admission: RunAdmission,
+  ) {
     this.slots = new RunSlots(options);
   }
 
   /**
-   * Admits a run under `key` for `userId`, synchronously, so two concurrent claims of one key
-   * cannot both succeed. Throws AppError `conflict` (with `conflictMessage`) when the key is live,
-   * `too_many` over a live-run limit, `unavailable` while shutting down.
+   * Admits a run under `key` for `userId`. This process's part is decided synchronously, before
+   * the first await, so two concurrent claims of one key cannot both succeed; then the
+   * RunAdmission's (across the cluster in cluster mode). Rejects with AppError `conflict` (with
+   * `conflictMessage`) when the key is live here or on another instance, `too_many` over
+   * MAX_LIVE_RUNS (this process) or MAX_LIVE_RUNS_PER_USER (the cluster), `unavailable` while
+   * shutting down or when the cluster's coordination does not answer. A refused claim holds nothing.
    */
-  claim(key: string, userId: string, options: ClaimOptions = {}): LiveRunClaim {
+  async claim(key: string, userId: string, options: ClaimOptions = {}): Promise<LiveRunClaim> {
     if (this.shuttingDown) throw new AppError('unavailable', 'The server is shutting down; start the run again when it is back');
-    if (this.live.has(key)) throw new AppError('conflict', options.conflictMessage ?? `${key} is already running`);
+    const conflictMessage = options.conflictMessage ?? `${key} is already running`;
+    if (this.live.has(key)) throw new AppError('conflict', conflictMessage);
     const releaseSlot = this.slots.acquire(userId);
     const controller = new AbortController();
-    let released = false;
+    let hold: AdmissionHold | undefined;
+    let released: Promise<void> | undefined;
     let settle!: () => void;
-    // A claim still being prepared (e.g. its run being activated in the database) is waited for
-    // too: stop and shutdown resolve only once it has run to its end or been released.
+    // A claim still being admitted or prepared (e.g. its run being activated in the database) is
+    // waited for too: stop and shutdown resolve only once it has run to its end or been released.
     const done = new Promise<void>((resolve) => (settle = resolve));
-    const release = () => {
-      if (released) return;
-      released = true;
+    const release = (): Promise<void> => {
+      if (released) return released;
       releaseSlot();
       if (this.live.get(key)?.claim === claim) this.live.delete(key);
-      settle();
+      released = (hold ? hold.release() : Promise.resolve()).then(settle);
+      return released;
     };
     // The body runs as the user's (runAsSandboxOwner): the Python sandbox counts its processes
     // against PYTHON_MAX_PROCESSES_PER_USER, with no user id threaded through the engine.
@@ -107,9 +127,15 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
       stop: (reason) => {
         if (!controller.signal.aborted) controller.abort(reason);
       },
-      release,
+      release: () => void release(),
     };
     this.live.set(key, { claim, done });
+    try {
+      hold = await this.admission.admit({ key, userId, maxLiveRunsPerUser: this.options.maxLiveRunsPerUser, conflictMessage });
+    } catch (error) {
+      await release();
+      throw error;
+    }
     return claim;
   }
 

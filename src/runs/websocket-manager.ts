@@ -95,7 +95,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
    */
   async start(request: StartRequest): Promise<void> {
     const runId = request.run.id;
-    const claim = this.registry.claim(keyOf(runId), request.run.userId, {
+    const claim = await this.registry.claim(keyOf(runId), request.run.userId, {
       conflictMessage: `Run ${runId} has already been started`,
       scope: { sessionId: request.run.sessionId, teamId: request.teamId },
     });

@@ -114,13 +114,13 @@ export class ValidateService {
    * `body` as a run of `userId`'s: it holds one of their live-run slots (AppError too_many over a
    * limit) and is stopped with `timeoutMessage` after `timeoutS` seconds.
    */
-  private asTestRun(
+  private async asTestRun(
     userId: string,
     timeoutS: number,
     timeoutMessage: string,
     body: (claim: LiveRunClaim) => Promise<TestResult>,
   ): Promise<TestResult> {
-    const claim = this.registry.claim(`validate:${randomUUID()}`, userId);
+    const claim = await this.registry.claim(`validate:${randomUUID()}`, userId);
     const timer = setTimeout(() => claim.stop(timeoutMessage), timeoutS * 1000);
     return claim.run(() => body(claim)).finally(() => clearTimeout(timer));
   }
