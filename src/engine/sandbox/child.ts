@@ -190,6 +190,36 @@ export async function sandboxMain(config: ChildConfig, importPyodide: (url: stri
     // An attribute proxy dies with its owner: keep a copy of it, drop the module's proxy.
     handle = runner.handle.copy();
     runner.destroy();
+    // Python's `pyodide_js` module is Pyodide's whole API (its file system with NODEFS, the
+    // Emscripten module, Node socket set-up, runPython, loaders), and no import guard in Python
+    // can keep Python from it: importlib's internals, find_spec, frames, the gc and ctypes all
+    // reach it. So it is replaced with the little Pyodide's own Python modules read from it
+    // after start-up (the event loop's scheduleCallback, asyncio.run's enableRunUntilComplete),
+    // frozen, without prototypes; and every module or loader that held the real one is dropped.
+    const internal = (py as unknown as { _api: { config: { enableRunUntilComplete?: boolean }; scheduleCallback: unknown } })._api;
+    const bare = <T extends object>(fields: T): T => Object.freeze(Object.assign(Object.create(null) as T, fields));
+    py.unregisterJsModule('pyodide_js');
+    py.registerJsModule(
+      'pyodide_js',
+      bare({ _api: bare({ config: bare({ enableRunUntilComplete: internal.config.enableRunUntilComplete === true }), scheduleCallback: internal.scheduleCallback }) }),
+    );
+    // The modules made from the real one live on outside sys.modules (a JsProxy module is not
+    // tracked by the gc, but its attribute dict and its loader are): empty those too.
+    py.runPython(
+      [
+        'import sys, gc',
+        'from _pyodide._importhook import JsLoader',
+        'for _n in [n for n in sys.modules if n == "pyodide_js" or n.startswith("pyodide_js.")]:',
+        '    del sys.modules[_n]',
+        'for _o in gc.get_objects():',
+        '    if isinstance(_o, JsLoader):',
+        '        _o.jsproxy = None',
+        '    elif isinstance(_o, dict) and isinstance(_o.get("__loader__"), JsLoader):',
+        '        _o.clear()',
+        'del _n, _o, JsLoader',
+        'gc.collect()',
+      ].join('\n'),
+    );
   } catch (error) {
     send({ t: 'fatal', message: `the Python sandbox failed to start: ${error instanceof Error ? error.message : JSON.stringify(error)}` });
     process.exit(1);
