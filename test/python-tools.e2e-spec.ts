@@ -54,7 +54,10 @@ describe('PYTHON_TOOLS by default', () => {
     expect(python).toBeDefined();
     expect(python.pids()).toEqual([]);
     // A team whose only tool is registered (weather_forecast, the demo gallery's): no Python.
-    const team = await t.http.post('/api/validate/').send({ component: teamFixture('weather-tool') }).expect(200);
+    const team = await t.http
+      .post('/api/validate/')
+      .send({ component: teamFixture('weather-tool') })
+      .expect(200);
     expect(team.body).toMatchObject({ is_valid: true });
     expect(python.pids()).toEqual([]);
     const component = {

@@ -77,7 +77,10 @@ def use(*candidates):
 
 async function attempt(body: string, timeoutMs?: number) {
   const source = `${USE}\ndef attempt() -> str:\n    ${body.trim().split('\n').join('\n    ')}\n`;
-  return sandbox.callFunction({ toolKey: `route-${body.length}-${body.slice(0, 40)}`, imports: '', source, function: 'attempt', args: {} }, { signal: testRun.signal, ...(timeoutMs ? { timeoutMs } : {}) });
+  return sandbox.callFunction(
+    { toolKey: `route-${body.length}-${body.slice(0, 40)}`, imports: '', source, function: 'attempt', args: {} },
+    { signal: testRun.signal, ...(timeoutMs ? { timeoutMs } : {}) },
+  );
 }
 
 /** [route, Python body ending in `return use(...)`]. */
@@ -119,11 +122,11 @@ const ROUTES: [string, string][] = [
     'found = []\nfor name, m in list(sys.modules.items()):\n    if "pyodide" in name or name == "js":\n        found.append(m)\n        found += [getattr(m, a, None) for a in dir(m)]\nreturn use(*found)',
   ],
   ["__builtins__'s entries", 'return use(*vars(builtins).values())'],
-  ['the js module and its attributes', 'import importlib._bootstrap as b\njs = b._gcd_import("js")\nreturn use(js, *[getattr(js, a, None) for a in ("process", "globalThis", "fetch", "require", "constructor")])'],
   [
-    'pyodide.code.run_js (JavaScript source from Python)',
-    'return use(sys.modules["pyodide.code"].run_js("globalThis"))',
+    'the js module and its attributes',
+    'import importlib._bootstrap as b\njs = b._gcd_import("js")\nreturn use(js, *[getattr(js, a, None) for a in ("process", "globalThis", "fetch", "require", "constructor")])',
   ],
+  ['pyodide.code.run_js (JavaScript source from Python)', 'return use(sys.modules["pyodide.code"].run_js("globalThis"))'],
   [
     "a JS error's constructor chain: Error.prepareStackTrace → CallSite.getThis/getFunction",
     [
@@ -205,7 +208,13 @@ describe('routes from Python to Pyodide’s JavaScript side', () => {
     'Pyodide still works for what its own Python reads from pyodide_js (asyncio, the event loop)',
     async () => {
       const asyncTool = await sandbox.callFunction(
-        { toolKey: 'async-tool', imports: 'import asyncio', source: 'async def wait() -> str:\n    await asyncio.sleep(0.01)\n    return "awaited"\n', function: 'wait', args: {} },
+        {
+          toolKey: 'async-tool',
+          imports: 'import asyncio',
+          source: 'async def wait() -> str:\n    await asyncio.sleep(0.01)\n    return "awaited"\n',
+          function: 'wait',
+          args: {},
+        },
         { signal: testRun.signal },
       );
       expect(asyncTool).toEqual({ ok: true, text: 'awaited' });

@@ -201,7 +201,12 @@ export async function sandboxMain(config: ChildConfig, importPyodide: (url: stri
     py.unregisterJsModule('pyodide_js');
     py.registerJsModule(
       'pyodide_js',
-      bare({ _api: bare({ config: bare({ enableRunUntilComplete: internal.config.enableRunUntilComplete === true }), scheduleCallback: internal.scheduleCallback }) }),
+      bare({
+        _api: bare({
+          config: bare({ enableRunUntilComplete: internal.config.enableRunUntilComplete === true }),
+          scheduleCallback: internal.scheduleCallback,
+        }),
+      }),
     );
     // The modules made from the real one live on outside sys.modules (a JsProxy module is not
     // tracked by the gc, but its attribute dict and its loader are): empty those too.

@@ -171,9 +171,7 @@ describe('escapes past the import guard', () => {
       expect(same).toEqual({ ok: true, text: 'python javascript' });
       first.abort('Run ended');
       // ...and no other run (here the test's own) ever sees it.
-      const second = await attempt(
-        "import builtins\nreturn f\"{getattr(builtins, 'LEFT_BEHIND', None)} {getattr(_imp('js'), 'leftBehind', None)}\"",
-      );
+      const second = await attempt("import builtins\nreturn f\"{getattr(builtins, 'LEFT_BEHIND', None)} {getattr(_imp('js'), 'leftBehind', None)}\"");
       expect(second).toEqual({ ok: true, text: 'None None' });
     },
     SLOW,
