@@ -94,7 +94,7 @@ export const envSchema = z.object({
   /** JSON file of the pinned MCP stdio servers configs may start (README, Security); unset: none. */
   MCP_SERVERS_FILE: optionalString,
   /** Python from configs (FunctionTool source_code, code execution): run in the WebAssembly sandbox, or refused. */
-  PYTHON_TOOLS: z.enum(['sandbox', 'off']).default('off'),
+  PYTHON_TOOLS: z.enum(['sandbox', 'off']).default('sandbox'),
   /** Sandbox processes kept started, so a Python call does not wait for Pyodide to load. */
   PYTHON_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(2),
   /** Sandbox processes in all (spares and runs' own); a call past it waits for one to free up. */

@@ -29,7 +29,7 @@ describe(loadConfig.name, () => {
       anthropic: { apiKey: undefined, baseUrl: undefined },
       engine: { toolsDir: undefined, egressAllow: [], egressMaxResponseBytes: 32 * 1024 * 1024, mcpServers: [] },
       tools: {
-        python: 'off',
+        python: 'sandbox',
         pythonPoolSize: 2,
         pythonMaxProcesses: 6,
         pythonMaxProcessesPerUser: 2,

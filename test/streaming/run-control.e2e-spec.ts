@@ -111,7 +111,8 @@ describe('run control', () => {
     const team = structuredClone(teamFixture('weather-tool')) as any;
     const fn = team.config.participants[0].config.workbench[0].config.tools[0];
     fn.config.name = 'delete_everything';
-    // Not registered, and PYTHON_TOOLS is off by default; with the sandbox on it would still be refused: no such function.
+    // Not registered; with the sandbox (PYTHON_TOOLS' default) it is refused at load: its source defines no function of
+    // the tool's name, so it is never run and no sandbox process starts (with PYTHON_TOOLS=off: refused as unregistered).
     fn.config.source_code = 'import os\nos.system("rm -rf /")';
     const { viewer } = await open(team);
     viewer.send({ type: 'start', task: 'Hi', team_config: team });

@@ -190,6 +190,39 @@ export async function sandboxMain(config: ChildConfig, importPyodide: (url: stri
     // An attribute proxy dies with its owner: keep a copy of it, drop the module's proxy.
     handle = runner.handle.copy();
     runner.destroy();
+    // Python's `pyodide_js` module is Pyodide's whole API (its file system with NODEFS, the
+    // Emscripten module, Node socket set-up, runPython, loaders), and no import guard in Python
+    // can keep Python from it: importlib's internals, find_spec, frames, the gc and ctypes all
+    // reach it. So it is replaced with the little Pyodide's own Python modules read from it
+    // after start-up (the event loop's scheduleCallback, asyncio.run's enableRunUntilComplete),
+    // frozen, without prototypes; and every module or loader that held the real one is dropped.
+    const internal = (py as unknown as { _api: { config: { enableRunUntilComplete?: boolean }; scheduleCallback: unknown } })._api;
+    const bare = <T extends object>(fields: T): T => Object.freeze(Object.assign(Object.create(null) as T, fields));
+    py.unregisterJsModule('pyodide_js');
+    py.registerJsModule(
+      'pyodide_js',
+      bare({
+        _api: bare({
+          config: bare({ enableRunUntilComplete: internal.config.enableRunUntilComplete === true }),
+          scheduleCallback: internal.scheduleCallback,
+        }),
+      }),
+    );
+    // The modules made from the real one (`pyodide_js`, `pyodide_js._api`, imported by Pyodide's
+    // start-up) live on after they leave sys.modules (the JavaScript side holds them), and the gc
+    // finds their attribute dicts, whose loader holds the real API: empty the loaders. Found from
+    // sys.modules, not by a scan of the gc's objects (~2 s at start-up here).
+    py.runPython(
+      [
+        'import sys',
+        'for _n in [n for n in sys.modules if n == "pyodide_js" or n.startswith("pyodide_js.")]:',
+        '    _m = sys.modules.pop(_n)',
+        '    for _l in {getattr(_m, "__loader__", None), getattr(getattr(_m, "__spec__", None), "loader", None)}:',
+        '        if hasattr(_l, "jsproxy"):',
+        '            _l.jsproxy = None',
+        '[globals().pop(k, None) for k in ("_n", "_m", "_l")]',
+      ].join('\n'),
+    );
   } catch (error) {
     send({ t: 'fatal', message: `the Python sandbox failed to start: ${error instanceof Error ? error.message : JSON.stringify(error)}` });
     process.exit(1);

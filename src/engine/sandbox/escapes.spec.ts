@@ -1,10 +1,12 @@
 /**
  * Escapes past the import guard (issue #13): Python that reaches Pyodide's JavaScript bridge
  * anyway, through the guard's own saved `__import__` (`sys.modules['_teamstream_sandbox']
- * ._real_import`), and then tries the host from there. The guard is not what stops these: the
- * outer walls are (bubblewrap's own network and mount namespaces, Node's permission model, the
- * child's lock-down; spawn.ts). Each attempt must end as an error result, the host listener or
- * socket must have received nothing, and the pool must serve the next run.
+ * ._real_import`), and then tries the host from there. The guard is not what stops these: what
+ * `pyodide_js` is (a frozen stand-in with none of Pyodide's API, child.ts; every route to it is in
+ * bridge-routes.spec.ts), and the outer walls (bubblewrap's own network and mount namespaces,
+ * Node's permission model, the child's lock-down; spawn.ts) are. Each attempt must end as an
+ * error result, the host listener or socket must have received nothing, and the pool must serve
+ * the next run.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -157,22 +159,20 @@ describe('escapes past the import guard', () => {
     async () => {
       const first = new AbortController();
       const set = await attempt(
-        'import builtins\nbuiltins.LEFT_BEHIND = "python"\npj.leftBehind = "javascript"\npj._api.config.jsglobals.leftBehind = "javascript"\nreturn "set"',
+        'import builtins\nbuiltins.LEFT_BEHIND = "python"\njs = _imp("js")\njs.leftBehind = "javascript"\nreturn "set"',
         first.signal,
       );
       expect(set).toEqual({ ok: true, text: 'set' });
       // Within the run the state is there (a run keeps its process)...
       const same = await attempt(
-        "import builtins\nreturn f\"{getattr(builtins, 'LEFT_BEHIND', None)} {getattr(pj, 'leftBehind', None)}\"",
+        "import builtins\nreturn f\"{getattr(builtins, 'LEFT_BEHIND', None)} {getattr(_imp('js'), 'leftBehind', None)}\"",
         first.signal,
       );
       expect(same).toEqual({ ok: true, text: 'python javascript' });
       first.abort('Run ended');
       // ...and no other run (here the test's own) ever sees it.
-      const second = await attempt(
-        "import builtins\nreturn f\"{getattr(builtins, 'LEFT_BEHIND', None)} {getattr(pj, 'leftBehind', None)} {getattr(pj._api.config.jsglobals, 'leftBehind', None)}\"",
-      );
-      expect(second).toEqual({ ok: true, text: 'None None None' });
+      const second = await attempt("import builtins\nreturn f\"{getattr(builtins, 'LEFT_BEHIND', None)} {getattr(_imp('js'), 'leftBehind', None)}\"");
+      expect(second).toEqual({ ok: true, text: 'None None' });
     },
     SLOW,
   );

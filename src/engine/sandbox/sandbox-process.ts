@@ -254,7 +254,8 @@ function withStderr(reason: SandboxFailure, stderrTail: string): SandboxFailure 
 
 /**
  * VmRSS of a process and all its descendants, in bytes: the spawned process is bubblewrap, and
- * Node runs below it (bwrap → its pid-1 → node). Undefined where /proc is not there.
+ * Node runs below it (bwrap → node, which is pid 1 of its namespace: --as-pid-1). Undefined where
+ * /proc is not there.
  */
 export async function treeResidentBytes(pid: number): Promise<number | undefined> {
   const own = await residentBytes(pid);

@@ -5,7 +5,9 @@
  * Two walls, outside in (README, "Python tools: the sandbox"):
  *  1. the operating system's: bubblewrap (`bwrap`) starts Node in new network, pid, ipc, uts,
  *     user and mount namespaces, as uid/gid 65534 with every capability dropped, in a new session,
- *     with an empty environment, killed when the server goes (--die-with-parent); the only files
+ *     with an empty environment and Node as the namespace's pid 1 (no bubblewrap init there, whose
+ *     /proc/1/environ would hold bubblewrap's own environment), killed when the server goes
+ *     (--die-with-parent); the only files
  *     it sees are read-only binds of the Node binary, the system's shared libraries and the
  *     Pyodide folder (no /run, /tmp, /var, /home, /etc, no repository): so no host Unix socket
  *     exists for it and its only network interface is its own empty loopback;
@@ -13,6 +15,7 @@
  *     processes, no workers, no addons), V8's caps on the JS heap and WebAssembly memory, and
  *     the child's own lock-down of networking (child.ts).
  * Wall 2 is what Pyodide's `js` bridge could reach past; wall 1 is what it cannot.
+ * outer-wall.spec.ts proves wall 1 on its own (`bubblewrapArgs` around plain Node).
  */
 import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -81,6 +84,47 @@ function runtimeMounts(node: string): string[] {
 }
 
 /**
+ * The OS wall alone: bubblewrap's arguments up to and including its `--`, after which the caller
+ * puts the command to run inside (the sandbox puts Node with its own flags; the outer-wall spec
+ * puts plain Node, to prove this wall holds by itself). See the file's comment for what each part
+ * keeps out. `node` is the real path of the Node binary, bound read-only with the shared
+ * libraries; `pyodideDir` is bound read-only too.
+ */
+export function bubblewrapArgs(node: string, pyodideDir: string): string[] {
+  return [
+    // Network, pid, ipc, uts, user, cgroup and mount namespaces: an own loopback only, no host
+    // process to signal, no host abstract Unix socket (those live in the network namespace).
+    '--unshare-all',
+    // Node is the namespace's pid 1, not a bubblewrap init: that init keeps the environment
+    // bubblewrap was started with, readable in /proc/1/environ (the outer-wall spec found it).
+    '--as-pid-1',
+    '--die-with-parent',
+    // No controlling terminal to push input into (TIOCSTI).
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--uid',
+    '65534',
+    '--gid',
+    '65534',
+    '--hostname',
+    'sandbox',
+    '--clearenv',
+    ...runtimeMounts(node),
+    '--ro-bind',
+    pyodideDir,
+    pyodideDir,
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--chdir',
+    '/',
+    '--',
+  ];
+}
+
+/**
  * `bwrap … node …`: the OS wall (see the file's comment) around Node with its permission model
  * (file reads limited to the Pyodide folder; no writes, no child processes, no workers, no native
  * addons), V8 caps on the JS heap and on WebAssembly memory, no code generation from strings, and
@@ -104,32 +148,7 @@ export function sandboxSpawnSpec(limits: SandboxLimits, bwrap: string, pyodideDi
   return {
     command: bwrap,
     args: [
-      // Network, pid, ipc, uts, user, cgroup and mount namespaces: an own loopback only, no host
-      // process to signal, no host abstract Unix socket (those live in the network namespace).
-      '--unshare-all',
-      '--die-with-parent',
-      // No controlling terminal to push input into (TIOCSTI).
-      '--new-session',
-      '--cap-drop',
-      'ALL',
-      '--uid',
-      '65534',
-      '--gid',
-      '65534',
-      '--hostname',
-      'sandbox',
-      '--clearenv',
-      ...runtimeMounts(node),
-      '--ro-bind',
-      pyodideDir,
-      pyodideDir,
-      '--proc',
-      '/proc',
-      '--dev',
-      '/dev',
-      '--chdir',
-      '/',
-      '--',
+      ...bubblewrapArgs(node, pyodideDir),
       node,
       ...permission,
       '--no-warnings',
