@@ -57,13 +57,13 @@ export class ChatSocketGateway implements OnGatewayConnection, BeforeApplication
     );
     this.open.set(socket, chat);
     // Each frame in its frame span: a task's run span is its child.
-    socket.on('message', (data, isBinary) =>
+    socket.on('message', (data, isBinary) => {
       traceFrame(CHAT_SOCKET_ROUTE, async (span) => {
         const received = await chat.receive(isBinary ? { kind: 'binary' } : { kind: 'text', text: rawText(data) });
         span.type(received.type);
         if (received.refusal) span.fail(received.refusal);
-      }),
-    );
+      }).catch((error: unknown) => this.logger.error(`/ws/chat frame failed: ${String(error)}`));
+    });
     socket.once('close', () => {
       this.open.delete(socket);
       chat.close();

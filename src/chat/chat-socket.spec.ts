@@ -72,10 +72,10 @@ describe(ChatSocket.name, () => {
   it('a refused claim leaves the socket idle: the next task is claimed again', async () => {
     const admission = new HeldAdmission();
     const { chat, sent, registry } = socketWith(admission);
-    chat.receive({ kind: 'text', text: 'First' });
+    void chat.receive({ kind: 'text', text: 'First' });
     admission.refuseNow(new AppError('unavailable', 'Cluster coordination (Redis) is unavailable'));
     await chat.settled();
-    chat.receive({ kind: 'text', text: 'Again' });
+    void chat.receive({ kind: 'text', text: 'Again' });
     expect(registry.count('ann')).toBe(1);
     expect(sent).toEqual(['Error: Cluster coordination (Redis) is unavailable']);
   });
@@ -83,7 +83,7 @@ describe(ChatSocket.name, () => {
   it('the socket closing while the claim is pending gives the claim back without running the team', async () => {
     const admission = new HeldAdmission();
     const { chat, sent, registry, loads, errors } = socketWith(admission);
-    chat.receive({ kind: 'text', text: 'First' });
+    void chat.receive({ kind: 'text', text: 'First' });
     chat.close();
     admission.admitNow();
     await chat.settled();
