@@ -55,6 +55,8 @@ export class SandboxProcess {
   private buffered = '';
   private deathReason: SandboxFailure | undefined;
   private readonly exited: Promise<void>;
+  /** Kills a process that is not ready in time; cleared once it is (a ready process lives as long as its run). */
+  private readonly startTimer: NodeJS.Timeout;
   /** Resolves once the child is ready; rejects if it dies or takes too long first. */
   readonly ready: Promise<void>;
   /** The run (session) this process serves once it has taken a call; it never serves another. */
@@ -72,10 +74,10 @@ export class SandboxProcess {
     });
     // A caller that never awaits `ready` must not see an unhandled rejection.
     this.ready.catch(() => undefined);
-    const startTimer = setTimeout(
+    const startTimer = (this.startTimer = setTimeout(
       () => this.kill(new SandboxFailure('start', `the Python sandbox did not start within ${options.startTimeoutMs} ms`)),
       options.startTimeoutMs,
-    );
+    ));
     startTimer.unref();
 
     this.child.stdout.setEncoding('utf8');
@@ -191,6 +193,7 @@ export class SandboxProcess {
     }
     switch (message.t) {
       case 'ready':
+        clearTimeout(this.startTimer);
         this.state = 'idle';
         onReady();
         return;
