@@ -62,6 +62,33 @@ describe(PythonSandbox.name, () => {
     }
   }, 60_000);
 
+  it('keeps a ready process past the start-up limit: a run keeps its process (and its state) however long it lasts', async () => {
+    const startTimeoutMs = 1_000;
+    const sandbox = new PythonSandbox({
+      poolSize: 1,
+      timeoutMs: 30_000,
+      memoryMb: 64,
+      maxOutputChars: 1_000,
+      startTimeoutMs,
+      spawnSpec: { command: process.execPath, args: ['-e', PROTOCOL_ONLY_CHILD] },
+    });
+    const run = new AbortController();
+    const callInRun = () =>
+      sandbox.callFunction({ toolKey: 'k', imports: '', source: '', function: 'f', args: {} }, { signal: run.signal, owner: 'ann' });
+    try {
+      // The protocol-only child answers with its pid: the same pid means the same process.
+      const first = await callInRun();
+      const startedBefore = Date.now();
+      // Past the start-up limit of every process started so far (a clock wait, not an I/O race).
+      await new Promise((resolve) => setTimeout(resolve, startTimeoutMs * 2 + 500));
+      expect(Date.now() - startedBefore).toBeGreaterThan(startTimeoutMs * 2);
+      await expect(callInRun()).resolves.toEqual(first);
+    } finally {
+      run.abort('Run ended');
+      await sandbox.close();
+    }
+  }, 30_000);
+
   it('fails calls, saying why, when its processes cannot start; the stderr goes to the log, never into the error', async () => {
     const logged: string[] = [];
     const sandbox = new PythonSandbox({
