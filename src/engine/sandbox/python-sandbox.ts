@@ -40,7 +40,7 @@ export interface PythonSandboxOptions {
   startTimeoutMs?: number;
   /** Resident memory (MiB) past which a process is killed. Default memoryMb + 256 (the runtime's own). */
   rssLimitMb?: number;
-  /** The `bwrap` executable (BWRAP_PATH). Default: found on PATH, /usr/bin, /bin. */
+  /** The `bwrap` executable, for an embedder that knows it (the server has no setting: it looks on PATH, /usr/bin, /bin). */
   bwrapPath?: string;
   /** The server log: start-up failures, crashes with the child's stderr, a missing bubblewrap. Never a model. */
   log?: (message: string) => void;

@@ -193,6 +193,11 @@ export class SandboxProcess {
     }
     switch (message.t) {
       case 'ready':
+        // Said once, at start-up; said again it is a child that no longer speaks our protocol.
+        if (this.state !== 'starting') {
+          this.kill(new SandboxFailure('crashed', CRASHED, 'it said ready again'));
+          return;
+        }
         clearTimeout(this.startTimer);
         this.state = 'idle';
         onReady();

@@ -47,7 +47,7 @@ export const BUBBLEWRAP_MISSING =
   'the Python sandbox is unavailable: bubblewrap (the `bwrap` command) is not installed on the server, and Python tools never run without it; the operator installs it (Debian: apt-get install bubblewrap, or scripts/ensure-bubblewrap.sh)';
 
 /**
- * The `bwrap` executable: BWRAP_PATH's value when given, else the first `bwrap` on `searchPath`
+ * The `bwrap` executable: `explicit` when given, else the first `bwrap` on `searchPath`
  * (the server's PATH, then /usr/bin and /bin). Undefined when there is none.
  */
 export function findBubblewrap(explicit?: string, searchPath: string = process.env.PATH ?? ''): string | undefined {
