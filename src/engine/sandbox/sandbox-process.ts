@@ -45,6 +45,16 @@ type CallInput = Omit<CallRequest, 'id'>;
 
 const STDERR_KEEP = 4096;
 const RSS_POLL_MS = 100;
+/**
+ * Between calls a run's process should be asleep. CPU time it spends then is Python a call left
+ * running (an asyncio callback or task it scheduled), which no call's time limit covers: past
+ * IDLE_CPU_LIMIT_MS of CPU in one IDLE_POLL_MS window the process is killed, and the run's next
+ * call gets a fresh one. Its memory is checked in the same poll.
+ */
+const IDLE_POLL_MS = 1_000;
+const IDLE_CPU_LIMIT_MS = 300;
+/** Linux's USER_HZ: the unit of /proc/<pid>/stat's CPU times (100 on every mainstream kernel). */
+const CLOCK_TICKS_PER_S = 100;
 
 export class SandboxProcess {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -57,6 +67,8 @@ export class SandboxProcess {
   private readonly exited: Promise<void>;
   /** Kills a process that is not ready in time; cleared once it is (a ready process lives as long as its run). */
   private readonly startTimer: NodeJS.Timeout;
+  /** The between-calls watch of a run's process (see IDLE_CPU_LIMIT_MS). */
+  private idleWatch: NodeJS.Timeout | undefined;
   /** Resolves once the child is ready; rejects if it dies or takes too long first. */
   readonly ready: Promise<void>;
   /** The run (session) this process serves once it has taken a call; it never serves another. */
@@ -90,6 +102,7 @@ export class SandboxProcess {
     this.child.on('error', (error) => this.kill(new SandboxFailure('start', FAILED_TO_START, error.message)));
     this.child.once('exit', (code, signal) => {
       clearTimeout(startTimer);
+      clearInterval(this.idleWatch);
       const wasStarting = this.state === 'starting';
       this.state = 'dead';
       let reason =
@@ -245,9 +258,31 @@ export class SandboxProcess {
   private idle(): void {
     this.child.unref();
     for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+    this.watchIdle();
+  }
+
+  /** Kills a run's process that burns CPU (or grows past its memory cap) between calls; a spare has run nothing and is not watched. */
+  private watchIdle(): void {
+    clearInterval(this.idleWatch);
+    const pid = this.child.pid;
+    if (this.session === null || pid === undefined) return;
+    let last: number | undefined;
+    this.idleWatch = setInterval(() => {
+      void treeCpuMs(pid).then(async (cpu) => {
+        if (cpu === undefined || this.state !== 'idle') return;
+        if (last !== undefined && cpu - last > IDLE_CPU_LIMIT_MS) {
+          const detail = `it used ${cpu - last} ms of CPU in ${IDLE_POLL_MS} ms between calls (Python a call left running)`;
+          return this.kill(new SandboxFailure('crashed', CRASHED, detail));
+        }
+        last = cpu;
+        await this.checkMemory();
+      });
+    }, IDLE_POLL_MS);
+    this.idleWatch.unref();
   }
 
   private busy(): void {
+    clearInterval(this.idleWatch);
     this.child.ref();
     for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) (stream as unknown as { ref?: () => void }).ref?.();
   }
@@ -270,6 +305,21 @@ export async function treeResidentBytes(pid: number): Promise<number | undefined
   if (own === undefined) return undefined;
   let total = own;
   for (const child of await childrenOf(pid)) total += (await treeResidentBytes(child)) ?? 0;
+  return total;
+}
+
+/** CPU time (user + system, ms) of a process and all its descendants; undefined where /proc is not there. */
+export async function treeCpuMs(pid: number): Promise<number | undefined> {
+  let stat: string;
+  try {
+    stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces and parentheses): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  let total = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  for (const child of await childrenOf(pid)) total += (await treeCpuMs(child)) ?? 0;
   return total;
 }
 
