@@ -5,7 +5,8 @@
  * with a `gap` frame in place of any seqs that have no frame (lost in a crash, or chunks compacted
  * once their turn's message was stored).
  */
-import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
+import { RunCommands } from '../cluster/run-commands.js';
 import { RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 import { AppError } from '../common/errors.js';
 import { storableText } from '../database/storable-text.js';
@@ -80,7 +81,13 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     private readonly registry: LiveRunRegistry,
     @Inject(STREAMING_OPTIONS) private readonly options: StreamingOptions,
     @Inject(RUN_METRICS) private readonly metrics: RunMetrics,
-  ) {}
+    /** Cluster mode: stop and input for runs other instances run; null with CLUSTER=off. */
+    @Optional() private readonly remote: RunCommands | null = null,
+  ) {
+    this.remote?.serve((command) =>
+      command.kind === 'stop' ? this.stopHere(command.runId, command.reason) : this.respondHere(command.runId, command.response, command.requestId),
+    );
+  }
 
   isLive(runId: number): boolean {
     return this.live.has(runId);
@@ -136,24 +143,36 @@ export class WebSocketManager implements BeforeApplicationShutdown {
    * (for a run waiting on the database: when it has ended, at most DB_RETRY_S later). A run that
    * has already ended without the database is not refused: its stored end is attempted now, so
    * the caller then reads the corrected row. A reason with nothing storable in it (blank, or only
-   * lone surrogates and control characters) becomes DEFAULT_STOP_REASON. Throws AppError conflict
-   * when the run is not running.
+   * lone surrogates and control characters) becomes DEFAULT_STOP_REASON. In cluster mode a run
+   * another instance runs is stopped there (RunCommands). Throws AppError conflict when the run is
+   * not running, unavailable when its instance does not answer.
    */
   async stop(runId: number, reason: string): Promise<void> {
-    if (this.ending.has(runId)) return this.journal.flushDeferred();
-    if (!this.live.has(runId) || !(await this.registry.stop(keyOf(runId), stopReasonOf(reason)))) {
-      throw new AppError('conflict', `Run ${runId} is not running`);
-    }
+    if (this.ending.has(runId) || this.live.has(runId) || !this.remote) return this.stopHere(runId, stopReasonOf(reason));
+    await this.remote.forward({ kind: 'stop', runId, reason: stopReasonOf(reason) }, notRunning(runId));
   }
 
-  /** Answers a pending input request: the one named, else the oldest (AGS behaviour). */
-  respond(runId: number, response: string, requestId?: string): void {
+  /**
+   * Answers a pending input request: the one named, else the oldest (AGS behaviour). In cluster
+   * mode a run another instance runs is answered there. Throws AppError conflict when the run is
+   * not waiting for it, unavailable when its instance does not answer.
+   */
+  async respond(runId: number, response: string, requestId?: string): Promise<void> {
+    if (this.live.has(runId) || !this.remote) return this.respondHere(runId, response, requestId);
+    await this.remote.forward({ kind: 'input', runId, response, ...(requestId === undefined ? {} : { requestId }) }, notWaiting(runId, requestId));
+  }
+
+  /** stop() for a run of this instance (`reason` already storable). */
+  private async stopHere(runId: number, reason: string): Promise<void> {
+    if (this.ending.has(runId)) return this.journal.flushDeferred();
+    if (!this.live.has(runId) || !(await this.registry.stop(keyOf(runId), reason))) throw notRunning(runId);
+  }
+
+  /** respond() for a run of this instance. */
+  private async respondHere(runId: number, response: string, requestId?: string): Promise<void> {
     const run = this.live.get(runId);
     const pending = run?.inputs.find(requestId);
-    if (!run || !pending) {
-      const what = requestId ? `input request ${requestId}` : 'any input request';
-      throw new AppError('conflict', `Run ${runId} is not waiting for ${what}`);
-    }
+    if (!run || !pending) throw notWaiting(runId, requestId);
     run.inputs.answer(pending.requestId, response);
   }
 
@@ -271,7 +290,10 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     // of the two, and anything published after this read reaches a subscribed viewer live. A
     // message committed in between may have compacted its turn's chunks (LiveRun): those read
     // here as unstored still fill their seqs, so only chunks stored earlier become a gap.
-    const unstored = [...((this.live.get(runId) ?? this.ending.get(runId))?.pendingFrames() ?? [])];
+    // A run of this instance: its LiveRun's unstored frames; a run of another instance (cluster
+    // mode): the frames in flight the bus holds for it (RunBus.recentFrames).
+    const local = this.live.get(runId) ?? this.ending.get(runId);
+    const unstored = local ? [...local.pendingFrames()] : await this.bus.recentFrames(runId, after);
     const stored = await this.journal.framesAfter(runId, after);
     const seqs = new Set(stored.map((frame) => frame.seq));
     const missing = unstored.filter((frame) => frame.seq > after && !seqs.has(frame.seq));
@@ -303,6 +325,10 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     }
   }
 }
+
+const notRunning = (runId: number) => new AppError('conflict', `Run ${runId} is not running`);
+const notWaiting = (runId: number, requestId?: string) =>
+  new AppError('conflict', `Run ${runId} is not waiting for ${requestId ? `input request ${requestId}` : 'any input request'}`);
 
 /** The caller's stop reason as it will be stored, or the default when nothing of it can be. */
 function stopReasonOf(reason: string): string {
