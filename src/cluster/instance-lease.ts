@@ -54,7 +54,10 @@ export class InstanceLease implements OnModuleInit, BeforeApplicationShutdown {
   /** Takes the lease before the server listens (no run can be activated before), then renews and reaps on timers. */
   async onModuleInit(): Promise<void> {
     await this.renew();
-    this.renewTimer = setInterval(() => void this.renew().catch((error: unknown) => this.logger.warn(`Lease renewal failed: ${String(error)}`)), this.timing.renewMs);
+    this.renewTimer = setInterval(
+      () => void this.renew().catch((error: unknown) => this.logger.warn(`Lease renewal failed: ${String(error)}`)),
+      this.timing.renewMs,
+    );
     this.renewTimer.unref();
     this.reapTimer = setInterval(() => void this.reap(), this.timing.reapMs);
     this.reapTimer.unref();
@@ -72,7 +75,9 @@ export class InstanceLease implements OnModuleInit, BeforeApplicationShutdown {
     const [row] = rows;
     if (!row) return;
     if (this.heldUntil && this.heldUntil < row.now) {
-      this.logger.error(`This instance's lease had lapsed (renewed ${row.now.getTime() - this.heldUntil.getTime()} ms late): peers may have ended its runs as ${INSTANCE_LOST_REASON}`);
+      this.logger.error(
+        `This instance's lease had lapsed (renewed ${row.now.getTime() - this.heldUntil.getTime()} ms late): peers may have ended its runs as ${INSTANCE_LOST_REASON}`,
+      );
     }
     this.heldUntil = row.lease_until;
   }

@@ -34,6 +34,8 @@ import type { RedisConnections } from './redis-connections.js';
 
 /** How long one XREAD blocks when nothing arrives (ms); a new watched run cuts it short (CLIENT UNBLOCK). */
 const BLOCK_MS = 2_000;
+/** How much longer than BLOCK_MS the client waits for a blocked XREAD's answer before it gives up on it (ms). */
+const READ_GRACE_MS = 1_000;
 /** Entries one XREAD returns at most. */
 const READ_COUNT = 1_000;
 /** While Redis does not answer: the pause between attempts, in which watched runs are followed from the journal (ms). */
@@ -78,7 +80,9 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
     private readonly maxLen: number,
   ) {
     super();
-    this.reader = redis.dedicated('frames-reader');
+    // ioredis otherwise lets a blocking command wait for ever on a connection that died under it:
+    // with blockingTimeout an XREAD resolves empty at the latest BLOCK_MS + READ_GRACE_MS after it was sent.
+    this.reader = redis.dedicated('frames-reader', { blockingTimeout: BLOCK_MS, blockingTimeoutGrace: READ_GRACE_MS });
     // A reconnected reader is another Redis client: its id is asked again before the next XREAD.
     this.reader.on('close', () => (this.readerClientId = undefined));
     this.loop = this.readLoop();
@@ -155,12 +159,10 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
       // One line per outage, not one per frame.
       if (this.appendFailures++ === 0) this.logger.warn(`Run ${runId}: frame ${seq} not sent to other instances (${error.message}); the run goes on`);
     };
-    this.redis.commands
-      .xadd(key, 'MAXLEN', '~', this.maxLen, `0-${seq}`, 'f', json)
-      .then(() => {
-        if (this.appendFailures > 0) this.logger.log(`Frames reach other instances again (${this.appendFailures} append(s) failed)`);
-        this.appendFailures = 0;
-      }, failed);
+    this.redis.commands.xadd(key, 'MAXLEN', '~', this.maxLen, `0-${seq}`, 'f', json).then(() => {
+      if (this.appendFailures > 0) this.logger.log(`Frames reach other instances again (${this.appendFailures} append(s) failed)`);
+      this.appendFailures = 0;
+    }, failed);
     if (terminal) this.redis.commands.expire(key, STREAM_TTL_S).catch(failed);
   }
 
@@ -195,13 +197,16 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
         )) as [string, [string, string[]][]][] | null;
       } catch (error) {
         if (this.closed) return;
-        if (!this.readFailing) this.logger.warn(`Reading other instances' frames failed (${(error as Error).message}); following the journal meanwhile`);
-        this.readFailing = true;
-        await this.followJournal();
-        await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS).unref());
+        await this.readFailed((error as Error).message);
         continue;
       } finally {
         this.blocked = false;
+      }
+      // An empty answer from a connection that is not up is ioredis giving up (blockingTimeout), not Redis.
+      if (reply === null && this.reader.status !== 'ready') {
+        if (this.closed) return;
+        await this.readFailed(`connection ${this.reader.status}`);
+        continue;
       }
       if (this.readFailing) {
         this.readFailing = false;
@@ -217,6 +222,14 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
         for (const [id, fields] of entries) await this.receive(runId, Number(id.slice(2)), fields[1]!);
       }
     }
+  }
+
+  /** Redis does not answer: watched runs are followed from the journal until it does. */
+  private async readFailed(why: string): Promise<void> {
+    if (!this.readFailing) this.logger.warn(`Reading other instances' frames failed (${why}); following the journal meanwhile`);
+    this.readFailing = true;
+    await this.followJournal();
+    await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS).unref());
   }
 
   /** One entry read from a watched run's stream: delivered in order, a hole before it filled from the journal. */

@@ -25,9 +25,7 @@ import type { RedisConnections } from './redis-connections.js';
 export const COMMAND_TIMEOUT_MS = 5_000;
 
 /** What one instance asks the owner of a run to do. */
-export type RunCommand =
-  | { kind: 'stop'; runId: number; reason: string }
-  | { kind: 'input'; runId: number; response: string; requestId?: string };
+export type RunCommand = { kind: 'stop'; runId: number; reason: string } | { kind: 'input'; runId: number; response: string; requestId?: string };
 
 interface CommandMessage {
   id: string;
@@ -52,7 +50,7 @@ export class RunCommands implements OnModuleInit, OnApplicationShutdown {
     private readonly db: DatabaseService,
     private readonly timeoutMs = COMMAND_TIMEOUT_MS,
   ) {
-    this.subscriber = redis.dedicated('commands');
+    this.subscriber = redis.dedicated('run-commands');
     this.subscriber.on('message', (channel: string, message: string) => this.received(channel, message));
     // ioredis subscribes again by itself after a reconnection.
     this.subscribed = this.subscriber.subscribe(this.channel(redis.instanceId, 'commands'), this.channel(redis.instanceId, 'replies'));
@@ -115,7 +113,9 @@ export class RunCommands implements OnModuleInit, OnApplicationShutdown {
     return new Promise<ReplyMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(message.id);
-        reject(new AppError('unavailable', `Instance ${owner}, which runs run ${message.command.runId}, did not answer within ${this.timeoutMs / 1000} s`));
+        reject(
+          new AppError('unavailable', `Instance ${owner}, which runs run ${message.command.runId}, did not answer within ${this.timeoutMs / 1000} s`),
+        );
       }, this.timeoutMs);
       this.waiting.set(message.id, (reply) => {
         clearTimeout(timer);
@@ -159,7 +159,8 @@ export class RunCommands implements OnModuleInit, OnApplicationShutdown {
           return { id: message.id, ok: true };
         } catch (error) {
           const { kind, message: text } = describeError(error);
-          if (kind === 'internal') this.logger.error(`Run command for run ${message.command.runId} failed: ${(error as Error).stack ?? String(error)}`);
+          if (kind === 'internal')
+            this.logger.error(`Run command for run ${message.command.runId} failed: ${(error as Error).stack ?? String(error)}`);
           span.setStatus({ code: SpanStatusCode.ERROR, message: text });
           return { id: message.id, ok: false, kind: ERROR_KINDS.includes(kind) ? kind : 'internal', message: text };
         } finally {

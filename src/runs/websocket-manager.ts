@@ -82,7 +82,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     @Inject(STREAMING_OPTIONS) private readonly options: StreamingOptions,
     @Inject(RUN_METRICS) private readonly metrics: RunMetrics,
     /** Cluster mode: stop and input for runs other instances run; null with CLUSTER=off. */
-    @Optional() private readonly remote: RunCommands | null = null,
+    @Optional() @Inject(RunCommands) private readonly remote: RunCommands | null = null,
   ) {
     this.remote?.serve((command) =>
       command.kind === 'stop' ? this.stopHere(command.runId, command.reason) : this.respondHere(command.runId, command.response, command.requestId),
