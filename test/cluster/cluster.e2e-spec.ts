@@ -102,7 +102,7 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
   afterAll(async () => {
     if (process.env.CLUSTER_LOGS)
       for (const [id, s] of Object.entries(servers)) writeFileSync(`${process.env.CLUSTER_LOGS}/${id}.log`, s?.output() ?? '');
-    await Promise.all(Object.values(servers).map((s) => s?.stop()));
+    await Promise.all(Object.values(servers).map(async (s) => s?.stop()));
     await model?.close();
     await proxy?.close();
     await drop?.();
