@@ -3,9 +3,8 @@
  * reaches the owner's handler in the caller's trace, the owner's refusal comes back as the same
  * AppError, and an owner that does not answer is a clear `unavailable` after the timeout.
  */
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../common/errors.js';
 import type { AppConfig } from '../config/config.js';
@@ -32,14 +31,15 @@ describe.skipIf(!redisUrl)('RunCommands (Redis)', () => {
   };
 
   beforeAll(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    // The async context manager and the W3C propagator, as the service's tracing sets them up.
+    new NodeTracerProvider().register();
   });
   afterAll(async () => {
     for (const { redis, commands } of all) {
       await commands.onApplicationShutdown();
       await redis.onApplicationShutdown();
     }
+    trace.disable();
     context.disable();
     propagation.disable();
     await dropKeys(redisUrl!, prefix);
