@@ -4,6 +4,11 @@
  * (sockets, SSE streams) attached with a replay: stored frames, then unflushed ones, then live,
  * with a `gap` frame in place of any seqs that have no frame (lost in a crash, or chunks compacted
  * once their turn's message was stored).
+ *
+ * Cluster mode (CLUSTER=redis): a viewer may watch a run another instance runs. The attach is the
+ * same — subscribe first, then replay, then live — with the run's frames in flight read from the
+ * bus (RunBus.recentFrames: the run's Redis stream) where a local run's come from its LiveRun; and
+ * `stop` / `respond` for such a run are carried to its instance (RunCommands).
  */
 import { Inject, Injectable, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
 import { RunCommands } from '../cluster/run-commands.js';
