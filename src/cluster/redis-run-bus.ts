@@ -17,6 +17,11 @@
  * XADD is sent without waiting (ioredis pipelines commands on one connection, in order). A failed
  * append is logged and the run goes on.
  *
+ * Presence: an instance whose viewers watch a run owned elsewhere says so in the run's sorted set
+ * `<prefix>run:<id>:watchers` (member: its id, score: when that claim lapses, epoch ms), renewed
+ * every PRESENCE_REFRESH_MS; the owner asks it before its detach grace stops a run nobody
+ * watches locally (watchedElsewhere).
+ *
  * Reading (a viewer of a run owned elsewhere): one blocking reader per instance, on a dedicated
  * connection, XREADs every stream this instance's viewers watch, from the last seq it delivered
  * for each (from the start of the stream for a newly watched run: the viewer's replay dedupes).
@@ -40,6 +45,9 @@ const READ_GRACE_MS = 1_000;
 const READ_COUNT = 1_000;
 /** While Redis does not answer: the pause between attempts, in which watched runs are followed from the journal (ms). */
 const READ_RETRY_MS = 1_000;
+/** How often an instance renews its claim to watch a run, and how long one claim lasts (ms; the margin covers clock skew between instances). */
+const PRESENCE_REFRESH_MS = 5_000;
+const PRESENCE_TTL_MS = 20_000;
 /** Seconds a run's stream lives after its terminal frame: long enough for a viewer's hand-over; then the journal has it all. */
 export const STREAM_TTL_S = 60;
 
@@ -73,6 +81,7 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
   private appendFailures = 0;
   private readFailing = false;
   private readonly loop: Promise<void>;
+  private readonly presenceTimer: NodeJS.Timeout;
 
   constructor(
     private readonly redis: RedisConnections,
@@ -86,6 +95,10 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
     // A reconnected reader is another Redis client: its id is asked again before the next XREAD.
     this.reader.on('close', () => (this.readerClientId = undefined));
     this.loop = this.readLoop();
+    this.presenceTimer = setInterval(() => {
+      for (const runId of this.watched.keys()) this.claimWatching(runId);
+    }, PRESENCE_REFRESH_MS);
+    this.presenceTimer.unref();
   }
 
   publish(frame: RunFrame): void {
@@ -93,8 +106,9 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
     const terminal = isTerminalFrame(frame);
     if (terminal) this.local.delete(runId);
     else if (!this.local.has(runId)) {
+      // A run started here that local viewers watched before its start: it is not watched "elsewhere".
       this.local.add(runId);
-      this.watched.delete(runId);
+      this.unwatch(runId);
     }
     // A run ended here that local viewers followed from the stream (a reaper's terminal frame):
     // the reader must not deliver that frame a second time.
@@ -114,14 +128,26 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
     set.add(listener);
     if (!this.local.has(runId) && !this.watched.has(runId)) {
       this.watched.set(runId, { lastSeq: 0 });
+      this.claimWatching(runId);
       this.rewatch();
     }
     return () => {
       set.delete(listener);
       if (set.size > 0 || this.listeners.get(runId) !== set) return;
       this.listeners.delete(runId);
-      this.watched.delete(runId);
+      this.unwatch(runId);
     };
+  }
+
+  async watchedElsewhere(runId: number): Promise<boolean> {
+    try {
+      const watchers = await this.redis.commands.zrangebyscore(this.watchersKey(runId), Date.now(), '+inf');
+      return watchers.some((instanceId) => instanceId !== this.redis.instanceId);
+    } catch (error) {
+      // Unknown: the run is kept (the grace asks again), rather than stopped under a viewer.
+      this.logger.warn(`Run ${runId}: cannot tell whether other instances watch it (${(error as Error).message}); it goes on`);
+      return true;
+    }
   }
 
   async recentFrames(runId: number, after: number): Promise<RunFrame[]> {
@@ -135,6 +161,7 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.presenceTimer);
     this.closed = true;
     this.wake?.();
     this.reader.disconnect();
@@ -143,6 +170,27 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
 
   private streamKey(runId: number): string {
     return this.redis.key('run', runId, 'frames');
+  }
+
+  private watchersKey(runId: number): string {
+    return this.redis.key('run', runId, 'watchers');
+  }
+
+  /** No local viewer follows the run from its stream any more: the reader drops it, and the claim to watch it goes. */
+  private unwatch(runId: number): void {
+    if (this.watched.delete(runId)) this.redis.commands.zrem(this.watchersKey(runId), this.redis.instanceId).catch(() => undefined);
+  }
+
+  /** Says (again) that this instance's viewers watch the run, for PRESENCE_TTL_MS; not waited for. */
+  private claimWatching(runId: number): void {
+    const key = this.watchersKey(runId);
+    this.redis.commands
+      .multi()
+      .zadd(key, Date.now() + PRESENCE_TTL_MS, this.redis.instanceId)
+      .zremrangebyscore(key, '-inf', Date.now())
+      .pexpire(key, PRESENCE_TTL_MS)
+      .exec()
+      .catch(() => undefined);
   }
 
   private dispatch(runId: number, frame: RunFrame, json: string): void {

@@ -25,6 +25,11 @@ export abstract class RunBus {
    * local run's unstored frames are its LiveRun's). Never rejects: a bus that cannot answer gives [].
    */
   abstract recentFrames(runId: number, after: number): Promise<RunFrame[]>;
+  /**
+   * Whether viewers on other instances watch the run now (so the owner's detach grace must not
+   * stop it). The in-process bus has no other instances: false. Never rejects.
+   */
+  abstract watchedElsewhere(runId: number): Promise<boolean>;
 }
 
 export class InProcessRunBus extends RunBus {
@@ -40,6 +45,10 @@ export class InProcessRunBus extends RunBus {
 
   async recentFrames(): Promise<RunFrame[]> {
     return [];
+  }
+
+  async watchedElsewhere(): Promise<boolean> {
+    return false;
   }
 
   subscribe(runId: number, listener: RunFrameListener): () => void {

@@ -275,18 +275,37 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     if (!run || run.finished) return;
     switch (run.options.onDisconnect) {
       case 'stop':
-        return run.cancel(VIEWERS_DISCONNECTED);
-      case 'grace': {
-        const timer = setTimeout(() => {
-          this.graceTimers.delete(runId);
-          if (!this.viewers.has(runId) && !run.finished) run.cancel(VIEWERS_LEFT);
-        }, this.options.detachGraceS * 1000);
-        timer.unref();
-        return void this.graceTimers.set(runId, timer);
-      }
+        return void this.stopUnlessWatched(run, VIEWERS_DISCONNECTED);
+      case 'grace':
+        return this.armGrace(run);
       case 'detach':
         return;
     }
+  }
+
+  /** Stops the run after RUN_DETACH_GRACE_S unless a viewer attaches first here or watches it elsewhere. */
+  private armGrace(run: LiveRun): void {
+    const runId = run.run.id;
+    clearTimeout(this.graceTimers.get(runId));
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(runId);
+      void this.stopUnlessWatched(run, VIEWERS_LEFT);
+    }, this.options.detachGraceS * 1000);
+    timer.unref();
+    this.graceTimers.set(runId, timer);
+  }
+
+  /**
+   * Nobody watches the run on this instance: it is stopped with `reason`, unless viewers on other
+   * instances watch it (cluster mode, RunBus.watchedElsewhere); then it is asked again after the
+   * grace period, so it stops once they have gone too.
+   */
+  private async stopUnlessWatched(run: LiveRun, reason: string): Promise<void> {
+    const runId = run.run.id;
+    const elsewhere = await this.bus.watchedElsewhere(runId);
+    if (this.viewers.has(runId) || run.finished || this.live.get(runId) !== run) return;
+    if (elsewhere) this.armGrace(run);
+    else run.cancel(reason);
   }
 
   /** Stored frames with seq > after and the run's unstored ones (read first: see below), merged in seq order. */

@@ -91,6 +91,7 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
       RUN_LEASE_S: String(LEASE_S),
       INSTANCE_ID: id,
       RATE_LIMIT_PER_MINUTE: '0',
+      RUN_DETACH_GRACE_S: '1',
     });
     // A first: it migrates the schema; B and C then find it migrated.
     // One at a time: the machine may be loaded, and each is stopped in afterAll even if a later one fails to start.
@@ -198,6 +199,24 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
     expect(events.at(-1)?.data.type).toBe('result');
     expect(coveredSeqs(events.map((e) => e.data))).toEqual(seqsOf(a.frames).filter((s) => s > head.seq));
     await a.close();
+  }, 40_000);
+
+  it('the detach grace counts viewers on every instance: the run goes on while B watches, and stops once B has gone too', async () => {
+    const { runId, team } = await streamingRun(server('a'), 2_000, 30);
+    const a = await RunViewer.open(server('a').baseUrl, runId);
+    await a.waitFor((f) => f.type === 'system');
+    a.send({ type: 'start', task: 'Talk', team_config: team });
+    const b = await RunViewer.open(server('b').baseUrl, runId);
+    await b.nth('message_chunk', 3, 15_000);
+    await a.close();
+    const leftAt = Date.now();
+    // RUN_DETACH_GRACE_S is 1: well past it (and past a second look), B still gets new chunks.
+    await b.waitFor((f) => f.type === 'message_chunk' && Date.now() - leftAt > 2_500, 10_000, 'a chunk 2.5 s after the starter left');
+    const row = () => request(server('c').baseUrl).get(`/api/runs/${runId}`).expect(200);
+    expect((await row()).body.data.status).toBe('active');
+    await b.close();
+    await until(async () => (await row()).body.data.status !== 'active', 10_000, 'the run to stop after B left');
+    expect((await row()).body.data).toMatchObject({ status: 'stopped', stop_reason: 'All viewers left' });
   }, 40_000);
 
   it('kill -9 of A mid-run: the viewer on B gets `Instance lost` within RUN_LEASE_S; A restarted leaves runs of live peers alone', async () => {
