@@ -71,7 +71,9 @@ describe(loadConfig.name, () => {
 
   it('reads cluster mode, which needs PostgreSQL, and names an instance when INSTANCE_ID is unset', () => {
     const postgres = { CLUSTER: 'redis', DATABASE_URL: 'postgres://u@127.0.0.1:5432/test' };
-    expect(loadConfig({ ...postgres, REDIS_URL: 'redis://cache:6380/2', REDIS_KEY_PREFIX: 'ts:eu:', RUN_LEASE_S: '5', INSTANCE_ID: 'a-1' }).cluster).toEqual({
+    expect(
+      loadConfig({ ...postgres, REDIS_URL: 'redis://cache:6380/2', REDIS_KEY_PREFIX: 'ts:eu:', RUN_LEASE_S: '5', INSTANCE_ID: 'a-1' }).cluster,
+    ).toEqual({
       mode: 'redis',
       redisUrl: 'redis://cache:6380/2',
       keyPrefix: 'ts:eu:',
