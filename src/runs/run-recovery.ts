@@ -80,7 +80,8 @@ export class RunRecovery implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     try {
       const count = await this.recoverInterruptedRuns();
-      if (count > 0) this.logger.warn(`Marked ${count} interrupted run(s) as error: ${INTERRUPTED_REASON}`);
+      const reasons = this.instanceId === undefined ? INTERRUPTED_REASON : `${INTERRUPTED_REASON} (a lost peer's: ${INSTANCE_LOST_REASON})`;
+      if (count > 0) this.logger.warn(`Marked ${count} interrupted run(s) as error: ${reasons}`);
     } catch (error) {
       this.logger.error(`Ending interrupted runs failed (${String(error)}); trying again in ${RETRY_DELAY_MS / 1000} s`);
       setTimeout(() => void this.onApplicationBootstrap(), RETRY_DELAY_MS).unref();
