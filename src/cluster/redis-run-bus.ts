@@ -231,9 +231,11 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
       }
       const runs = [...this.watched.keys()];
       let reply: [string, [string, string[]][]][] | null;
+      let sentAt = 0;
       try {
         this.readerClientId ??= Number(await this.reader.client('ID'));
         this.blocked = true;
+        sentAt = performance.now();
         reply = (await this.reader.xread(
           'COUNT',
           READ_COUNT,
@@ -250,10 +252,14 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
       } finally {
         this.blocked = false;
       }
-      // An empty answer from a connection that is not up is ioredis giving up (blockingTimeout), not Redis.
-      if (reply === null && this.reader.status !== 'ready') {
+      // An empty answer from a connection that is not up, or later than Redis's own BLOCK timeout,
+      // is ioredis giving up (blockingTimeout), not Redis answering. A connection that looks up
+      // but did not answer (half-open) is dropped and opened again.
+      const clientTimedOut = reply === null && performance.now() - sentAt >= BLOCK_MS + READ_GRACE_MS;
+      if (reply === null && (this.reader.status !== 'ready' || clientTimedOut)) {
         if (this.closed) return;
-        await this.readFailed(`connection ${this.reader.status}`);
+        if (this.reader.status === 'ready') this.reader.disconnect(true);
+        await this.readFailed(`no answer (connection ${this.reader.status})`);
         continue;
       }
       if (this.readFailing) {
