@@ -11,6 +11,8 @@ import { DatabaseService } from '../database/database.service.js';
 import { LiveRunRegistry } from '../live-runs/live-run-registry.js';
 import { InProcessRunBus, RunBus } from '../runs/run-bus.js';
 import { RUN_OWNER, RunJournal } from '../runs/run-journal.js';
+import { INSTANCE_LOST_REASON } from '../runs/run-recovery.js';
+import { WebSocketManager } from '../runs/websocket-manager.js';
 import { InstanceLease } from './instance-lease.js';
 import { RedisConnections } from './redis-connections.js';
 import { RedisRunBus, streamMaxLen } from './redis-run-bus.js';
@@ -41,8 +43,19 @@ export const clusterRunProviders: Provider[] = [
   },
   {
     provide: InstanceLease,
-    inject: [APP_CONFIG, DatabaseService, RunJournal, RunBus, LiveRunRegistry],
-    useFactory: (config: AppConfig, db: DatabaseService, journal: RunJournal, bus: RunBus, registry: LiveRunRegistry): InstanceLease | null =>
-      config.cluster.mode === 'redis' ? new InstanceLease(db, journal, bus, registry, config.cluster.instanceId, config.cluster.leaseS) : null,
+    inject: [APP_CONFIG, DatabaseService, RunJournal, RunBus, LiveRunRegistry, WebSocketManager],
+    useFactory: (
+      config: AppConfig,
+      db: DatabaseService,
+      journal: RunJournal,
+      bus: RunBus,
+      registry: LiveRunRegistry,
+      manager: WebSocketManager,
+    ): InstanceLease | null =>
+      config.cluster.mode === 'redis'
+        ? new InstanceLease(db, journal, bus, registry, config.cluster.instanceId, config.cluster.leaseS, () =>
+            manager.cancelRunsEndedElsewhere(INSTANCE_LOST_REASON),
+          )
+        : null,
   },
 ];

@@ -136,4 +136,19 @@ describe.skipIf(!pgUrl)('InstanceLease and the cluster start-up sweep (PostgreSQ
     expect(await runs.get(ofDead, USER)).toMatchObject({ status: 'error', stop_reason: INSTANCE_LOST_REASON });
     expect(await status(ofLive)).toBe('active');
   });
+  it('a renewal that finds its own lease lapsed calls onLapse, and again at the next renewal only', async () => {
+    let calls = 0;
+    const late = new InstanceLease(db, journal, bus, app.get(LiveRunRegistry), 'late', 3, async () => void calls++);
+    await late.renew();
+    expect(calls).toBe(0);
+    const lapsed = async () =>
+      ((await sql(`SELECT lease_until < clock_timestamp() AS lapsed FROM "T"."cluster_instances" WHERE id = 'late'`)) as { lapsed: boolean }[])[0]
+        ?.lapsed;
+    await expect.poll(lapsed, { timeout: 10_000, interval: 100 }).toBe(true);
+    await late.renew();
+    expect(calls).toBe(1);
+    await late.renew();
+    await late.renew();
+    expect(calls).toBe(2);
+  });
 });

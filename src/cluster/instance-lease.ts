@@ -16,7 +16,8 @@
  * or before t0 + L/2 + L/4 = t0 + 3L/4: the run ends (and its viewers get the terminal frame)
  * within L of the kill, with a quarter of L for the reaper's query, its write and the delivery. A
  * live instance may miss two renewals in a row (a database hiccup of up to L/3) without its runs
- * being taken for lost.
+ * being taken for lost. One that was away longer learns at its next renewal that its lease had
+ * lapsed, and cancels the runs peers ended meanwhile (onLapse), so no run goes on after its end.
  */
 import { Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { DatabaseService } from '../database/database.service.js';
@@ -39,6 +40,8 @@ export class InstanceLease implements OnModuleInit, BeforeApplicationShutdown {
   /** lease_until of the last renewal (database clock), to notice a lease that lapsed in between. */
   private heldUntil: Date | undefined;
   private reaping = false;
+  /** Lapse checks still to make (see onLapse). */
+  private lapseChecks = 0;
 
   constructor(
     private readonly db: DatabaseService,
@@ -47,6 +50,8 @@ export class InstanceLease implements OnModuleInit, BeforeApplicationShutdown {
     private readonly registry: LiveRunRegistry,
     readonly instanceId: string,
     leaseS: number,
+    /** Called after a renewal that found the lease lapsed, and after the one after it (a peer's reap may commit just after the first). */
+    private readonly onLapse: () => Promise<unknown> = async () => undefined,
   ) {
     this.timing = leaseTiming(leaseS);
   }
@@ -78,8 +83,13 @@ export class InstanceLease implements OnModuleInit, BeforeApplicationShutdown {
       this.logger.error(
         `This instance's lease had lapsed (renewed ${row.now.getTime() - this.heldUntil.getTime()} ms late): peers may have ended its runs as ${INSTANCE_LOST_REASON}`,
       );
+      this.lapseChecks = 2;
     }
     this.heldUntil = row.lease_until;
+    if (this.lapseChecks > 0) {
+      this.lapseChecks--;
+      await this.onLapse();
+    }
   }
 
   /**

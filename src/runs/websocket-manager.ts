@@ -182,6 +182,23 @@ export class WebSocketManager implements BeforeApplicationShutdown {
   }
 
   /**
+   * Cluster mode, after this instance's lease lapsed: peers may have ended some of its runs
+   * (`Instance lost`) while it went on running them. Those are cancelled with `reason`; their own
+   * end then finds the run ended and hands viewers the stored terminal frame (LiveRun.finish).
+   * Returns how many were cancelled. Never rejects.
+   */
+  async cancelRunsEndedElsewhere(reason: string): Promise<number> {
+    let cancelled = 0;
+    for (const [runId, run] of [...this.live]) {
+      const last = await this.journal.lastFrame(runId).catch(() => undefined);
+      if (run.finished || !last || !isTerminalFrame(last)) continue;
+      run.cancel(reason);
+      cancelled++;
+    }
+    return cancelled;
+  }
+
+  /**
    * Every frame of the run with seq > `after` that exists now: those in the journal, then those
    * published but not yet written (chunks waiting for their batch, or the end of a run that
    * ended without the database), in seq order, with a gap frame in place of missing seqs.
