@@ -6,7 +6,7 @@
  * when the application shuts down, after the run drain (Nest calls onApplicationShutdown last).
  */
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
 /** How long a readiness check waits for Redis's PONG (ms). */
@@ -38,9 +38,12 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.prefix + parts.join(':');
   }
 
-  /** A new connection for one subscriber or blocking reader (`name` shows in CLIENT LIST); closed at shutdown. */
-  dedicated(name: string): Redis {
-    return this.open(name);
+  /**
+   * A new connection for one subscriber or blocking reader (`name` shows in CLIENT LIST); closed
+   * at shutdown. `options` adds ioredis options (e.g. `blockingTimeout` for a blocking reader).
+   */
+  dedicated(name: string, options: RedisOptions = {}): Redis {
+    return this.open(name, options);
   }
 
   /** `ok`, or why Redis does not answer within REDIS_PING_TIMEOUT_MS (the readiness check's words). */
@@ -63,8 +66,9 @@ export class RedisConnections implements OnApplicationShutdown {
     this.all.clear();
   }
 
-  private open(name: string): Redis {
+  private open(name: string, options: RedisOptions = {}): Redis {
     const connection = new Redis(this.url, {
+      ...options,
       connectionName: `${this.prefix}${this.instanceId}:${name}`,
       // A command fails after a few reconnection attempts instead of waiting in the offline queue
       // for ever: a caller (a run, a viewer) then reports a clear error rather than hanging.

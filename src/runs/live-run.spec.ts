@@ -299,4 +299,28 @@ describe(LiveRun.name, () => {
       [5, 'completion'],
     ]);
   });
+  it('a run someone else ended first (a reaper): viewers get the stored terminal frame, not a second one', async () => {
+    const { live, journal, seen } = setup();
+    await journal.activate(1, []);
+    await live.emit(frames.message(text('hi')), [text('hi')]);
+    const result = { task_result: { messages: [], stop_reason: 'x' }, usage: { prompt_tokens: 0, completion_tokens: 0 }, duration: 0 };
+    const reaped = { ...frames.completion('error', result), run_id: 1, seq: 9 } as RunFrame;
+    expect(
+      await journal.write(RUN, {
+        frames: [reaped],
+        finish: { status: 'error', team_result: result, stop_reason: 'Instance lost', error_message: 'Instance lost' },
+      }),
+    ).toBe(true);
+    await live.finish(frames.completion('cancelled', result), {
+      status: 'stopped',
+      team_result: result,
+      stop_reason: 'Instance lost',
+      error_message: null,
+    });
+    expect(seen.map((f) => [f.seq, f.type])).toEqual([
+      [1, 'message'],
+      [9, 'completion'],
+    ]);
+    expect(journal.get(1).frames.map((f) => f.seq)).toEqual([1, 9]);
+  });
 });

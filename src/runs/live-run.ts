@@ -34,7 +34,7 @@ import type { LiveRunClaim } from '../live-runs/live-run-registry.js';
 import { PendingInputs } from './pending-inputs.js';
 import type { RunBus } from './run-bus.js';
 import type { JournalRun, JournalWrite, RunFinish, RunJournal, SeqRange } from './run-journal.js';
-import { frames, type RunFrame, type RunFrameBody, type TeamResult } from './ws-frames.js';
+import { frames, isTerminalFrame, type RunFrame, type RunFrameBody, type TeamResult } from './ws-frames.js';
 import { runLine } from '../observability/run-log.js';
 
 export interface LiveRunOptions {
@@ -174,8 +174,11 @@ export class LiveRun {
       try {
         await this.reserveAhead();
         const frame = this.stamp(body);
-        await this.writeWithChunks({ frames: [frame], finish });
-        this.bus.publish(frame);
+        const ended = await this.writeWithChunks({ frames: [frame], finish });
+        // Someone else ended the run first (in cluster mode: a peer's reaper, after this instance's
+        // lease lapsed): viewers get the terminal frame that was stored, not a second one.
+        const stored = ended ? undefined : await this.journal.lastFrame(this.run.id).catch(() => undefined);
+        this.bus.publish(stored && isTerminalFrame(stored) ? stored : frame);
         clearTimeout(this.flushTimer);
       } catch (error) {
         this.abandon(error);
@@ -273,14 +276,14 @@ export class LiveRun {
    * With `compacting` (the id of the message `write` stores) that turn's chunks are compacted:
    * the waiting ones are not written, the written ones are deleted in the same transaction.
    */
-  private async writeWithChunks(write: JournalWrite, compacting?: string): Promise<void> {
+  private async writeWithChunks(write: JournalWrite, compacting?: string): Promise<boolean> {
     const chunkCount = this.unflushed.length;
     const highest = this.nextSeq - 1;
     const reserveThrough = this.reserved - highest < this.span / 2 ? highest + this.span : undefined;
     const isCompacted = (frame: RunFrame) => compacting !== undefined && frame.type === 'message_chunk' && frame.data.full_message_id === compacting;
     const chunks = compacting === undefined ? this.unflushed.slice() : this.unflushed.filter((frame) => !isCompacted(frame));
     const compact = compacting === undefined ? undefined : this.writtenChunks.get(compacting);
-    await this.journal.write(this.run, {
+    const stored = await this.journal.write(this.run, {
       ...write,
       frames: [...chunks, ...write.frames],
       ...(reserveThrough === undefined ? {} : { reserveThrough }),
@@ -294,5 +297,6 @@ export class LiveRun {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
+    return stored;
   }
 }

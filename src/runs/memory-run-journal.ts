@@ -29,13 +29,13 @@ export class MemoryRunJournal extends RunJournal {
     this.runs.set(runId, { status: 'created', task: null, frames: [], messages: [], finish: null, reserved: 0 });
   }
 
-  async write(run: JournalRun, write: JournalWrite): Promise<void> {
+  async write(run: JournalRun, write: JournalWrite): Promise<boolean> {
     const stored = this.get(run.id);
     this.writes++;
     for (const frame of write.frames) {
       if (stored.frames.some((f) => f.seq === frame.seq)) throw new Error(`Duplicate seq ${frame.seq} for run ${run.id}`);
     }
-    this.apply(stored, write);
+    return this.apply(stored, write);
   }
 
   writeLater(run: JournalRun, write: JournalWrite): Promise<void> {
@@ -89,9 +89,9 @@ export class MemoryRunJournal extends RunJournal {
   }
 
   /** A write whose finish finds the run terminal stores nothing (see JournalWrite.finish). */
-  private apply(stored: StoredRun, write: JournalWrite): void {
+  private apply(stored: StoredRun, write: JournalWrite): boolean {
     if (write.finish) {
-      if (stored.status !== 'created' && stored.status !== 'active') return;
+      if (stored.status !== 'created' && stored.status !== 'active') return false;
       stored.status = write.finish.status;
       stored.finish = write.finish;
     }
@@ -102,5 +102,6 @@ export class MemoryRunJournal extends RunJournal {
     stored.frames.push(...write.frames);
     stored.messages.push(...(write.messages ?? []));
     if (write.reserveThrough !== undefined) stored.reserved = Math.max(stored.reserved, write.reserveThrough);
+    return true;
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Fan-out of a run's frames to whoever watches it. The in-process bus serves one instance; a
- * cross-instance bus (Redis, PostgreSQL LISTEN/NOTIFY) can replace it behind the same interface.
+ * Fan-out of a run's frames to whoever watches it. The in-process bus serves one instance
+ * (CLUSTER=off); in cluster mode RedisRunBus (src/cluster/redis-run-bus.ts) replaces it behind the
+ * same interface and also carries the frames of runs owned by other instances.
  */
 import type { RunFrame } from './ws-frames.js';
 
@@ -10,9 +11,25 @@ export interface RunFrameListener {
 }
 
 export abstract class RunBus {
+  /** Hands a frame of a run this instance runs to its viewers (on every instance, with a cluster bus). Never throws, never waits. */
   abstract publish(frame: RunFrame): void;
-  /** Returns the function that unsubscribes. */
+  /**
+   * Calls `listener` with every frame of the run published from the moment of this call on, in
+   * seq order (a frame may come more than once, or with seqs missing: viewers number and dedupe
+   * them, see WebSocketManager.attach). Returns the function that unsubscribes.
+   */
   abstract subscribe(runId: number, listener: RunFrameListener): () => void;
+  /**
+   * Frames with seq > `after` of a run another instance runs that the bus still holds, in seq
+   * order (not necessarily stored yet: the frames in flight). The in-process bus holds none (a
+   * local run's unstored frames are its LiveRun's). Never rejects: a bus that cannot answer gives [].
+   */
+  abstract recentFrames(runId: number, after: number): Promise<RunFrame[]>;
+  /**
+   * Whether viewers on other instances watch the run now (so the owner's detach grace must not
+   * stop it). The in-process bus has no other instances: false. Never rejects.
+   */
+  abstract watchedElsewhere(runId: number): Promise<boolean>;
 }
 
 export class InProcessRunBus extends RunBus {
@@ -24,6 +41,14 @@ export class InProcessRunBus extends RunBus {
     const json = JSON.stringify(frame);
     // Copy: a listener may unsubscribe (a viewer closing) while we iterate.
     for (const listener of [...set]) listener(frame, json);
+  }
+
+  async recentFrames(): Promise<RunFrame[]> {
+    return [];
+  }
+
+  async watchedElsewhere(): Promise<boolean> {
+    return false;
   }
 
   subscribe(runId: number, listener: RunFrameListener): () => void {

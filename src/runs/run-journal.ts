@@ -51,9 +51,11 @@ export abstract class RunJournal {
   /**
    * Writes atomically. Transient database failures (unreachable, restarting, locked) are retried
    * with backoff for up to DB_RETRY_S; rejects with the last error after that, or at once for any
-   * other failure. Nothing of a rejected write is stored.
+   * other failure. Nothing of a rejected write is stored. Resolves true when the write was stored,
+   * false when its `finish` found the run terminal already (then nothing of it was stored): the
+   * one writer that ends a run is the one that sees true.
    */
-  abstract write(run: JournalRun, write: JournalWrite): Promise<void>;
+  abstract write(run: JournalRun, write: JournalWrite): Promise<boolean>;
   /**
    * Stores `write` once the database answers: tried now, then again after every committed
    * transaction of anyone and on a backoff timer, until it is stored or the run is found terminal
@@ -73,7 +75,14 @@ export abstract class RunJournal {
   abstract lastFrame(runId: number): Promise<RunFrame | undefined>;
   /**
    * created → active, storing the task and reserving seqs 1..`reserveThrough` (default none);
-   * false when the run was not `created`.
+   * false when the run was not `created`. In cluster mode the same statement records this
+   * instance as the run's owner (RUN_OWNER).
    */
   abstract activate(runId: number, task: AgentMessage[], reserveThrough?: number): Promise<boolean>;
 }
+
+/**
+ * The instance id a run is recorded as owned by when it is activated (`runs.owner_instance`):
+ * INSTANCE_ID in cluster mode, null with CLUSTER=off (no owner is recorded).
+ */
+export const RUN_OWNER = Symbol('RUN_OWNER');

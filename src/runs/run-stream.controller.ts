@@ -55,7 +55,7 @@ export class RunStreamController {
     @CurrentUser() caller: Caller,
   ): Promise<Envelope<{ run_id: number }>> {
     await this.runs.get(id, caller);
-    this.manager.respond(id, body.response, body.request_id);
+    await this.manager.respond(id, body.response, body.request_id);
     return ok({ run_id: id }, 'Input delivered');
   }
 

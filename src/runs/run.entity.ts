@@ -14,6 +14,7 @@ export type TerminalRunStatus = (typeof TERMINAL_RUN_STATUSES)[number];
 @Entity({ name: 'runs' })
 @Index('idx_runs_session', ['session_id'])
 @Index('idx_runs_user', ['user_id'])
+@Index('idx_runs_status_owner', ['status', 'owner_instance'])
 export class RunEntity extends OwnedRow {
   @Column({ type: 'integer' })
   session_id!: number;
@@ -43,4 +44,11 @@ export class RunEntity extends OwnedRow {
   /** The highest seq the live run may have sent (LiveRun's durable reservation); internal, not in API rows. */
   @Column({ type: 'integer', default: 0, select: false })
   seq_reserved?: number;
+
+  /**
+   * Cluster mode: the instance (INSTANCE_ID) that runs it, set when it is activated; its lease in
+   * `cluster_instances` says whether that instance is alive. Internal, not in API rows.
+   */
+  @Column({ type: 'varchar', length: 200, nullable: true, select: false })
+  owner_instance?: string | null;
 }

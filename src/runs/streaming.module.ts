@@ -5,7 +5,7 @@ import { RunsModule } from './runs.module.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LiveRunsModule } from '../live-runs/live-runs.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
-import { InProcessRunBus, RunBus } from './run-bus.js';
+import { clusterRunProviders } from '../cluster/cluster-run-providers.js';
 import { RunJournal } from './run-journal.js';
 import { RunRecovery } from './run-recovery.js';
 import { RunStarter } from './run-starter.js';
@@ -23,7 +23,7 @@ import { WebSocketManager } from './websocket-manager.js';
   controllers: [RunStreamController],
   providers: [
     { provide: RunJournal, useClass: TypeOrmRunJournal },
-    { provide: RunBus, useClass: InProcessRunBus },
+    ...clusterRunProviders,
     {
       provide: STREAMING_OPTIONS,
       inject: [APP_CONFIG],

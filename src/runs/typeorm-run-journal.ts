@@ -6,7 +6,7 @@
  * stores nothing. Writes are retried while the database does not answer (DatabaseService.retrying);
  * a write that must wait for the database to come back is kept and retried in the background.
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { In, MoreThan, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type { JsonObject } from '../common/json.js';
 import { DatabaseService } from '../database/database.service.js';
@@ -14,7 +14,7 @@ import { storableTextOrNull } from '../database/storable-text.js';
 import type { AgentMessage } from '../engine/index.js';
 import { MessageEntity } from './message.entity.js';
 import { RunEventEntity } from './run-event.entity.js';
-import { RunJournal, type JournalRun, type JournalWrite, type SeqRange } from './run-journal.js';
+import { RUN_OWNER, RunJournal, type JournalRun, type JournalWrite, type SeqRange } from './run-journal.js';
 import { RunEntity } from './run.entity.js';
 import type { RunFrame } from './ws-frames.js';
 import { runLine } from '../observability/run-log.js';
@@ -49,6 +49,7 @@ export class TypeOrmRunJournal extends RunJournal {
   constructor(
     private readonly db: DatabaseService,
     @Inject(RUN_METRICS) private readonly metrics: RunMetrics,
+    @Optional() @Inject(RUN_OWNER) private readonly owner: string | null = null,
   ) {
     super();
     // "The next write by anyone": any committed transaction means the database answers again.
@@ -57,26 +58,27 @@ export class TypeOrmRunJournal extends RunJournal {
     });
   }
 
-  async write(run: JournalRun, write: JournalWrite): Promise<void> {
-    if (write.frames.length === 0 && !write.messages?.length && !write.finish && write.reserveThrough === undefined) return;
+  async write(run: JournalRun, write: JournalWrite): Promise<boolean> {
+    if (write.frames.length === 0 && !write.messages?.length && !write.finish && write.reserveThrough === undefined) return true;
     let attempted = false;
     const started = performance.now();
     const attributes = { 'teamstream.run.id': String(run.id), 'db.operation.batch.size': write.frames.length };
-    await tracedWrite(
+    const stored = await tracedWrite(
       'run_journal',
       () =>
         this.db.retrying(async (em) => {
           // A connection lost during COMMIT leaves the outcome unknown. Seqs are never reused, so
           // finding the batch's last frame stored means that attempt committed: do not insert it twice.
           const last = write.frames.at(-1);
-          if (attempted && last && (await this.hasFrame(em, run.id, last.seq))) return;
+          if (attempted && last && (await this.hasFrame(em, run.id, last.seq))) return true;
           attempted = true;
-          await this.apply(em, run, write, false);
+          return this.apply(em, run, write, false);
         }),
       attributes,
     );
     // Committed batches only: a batch that failed for good is an error, not a latency.
     this.metrics.databaseWrite((performance.now() - started) / 1000);
+    return stored;
   }
 
   writeLater(run: JournalRun, write: JournalWrite): Promise<void> {
@@ -136,14 +138,24 @@ export class TypeOrmRunJournal extends RunJournal {
       const result = await em.update(
         RunEntity,
         { id: runId, status: 'created' },
-        { status: 'active', task: task as unknown as JsonObject[], ...(reserveThrough > 0 ? { seq_reserved: reserveThrough } : {}) },
+        {
+          status: 'active',
+          task: task as unknown as JsonObject[],
+          ...(reserveThrough > 0 ? { seq_reserved: reserveThrough } : {}),
+          ...(this.owner ? { owner_instance: this.owner } : {}),
+        },
       );
       return (result.affected ?? 0) > 0;
     });
   }
 
-  /** One write inside a transaction; `idempotent` skips frames already stored (deferred writes). */
-  private async apply(em: EntityManager, run: JournalRun, write: JournalWrite, idempotent: boolean): Promise<void> {
+  /**
+   * One write inside a transaction; `idempotent` skips frames already stored (deferred writes).
+   * False when its finish found the run terminal (nothing stored). On PostgreSQL two concurrent
+   * finishes of one run serialise on the row lock of the UPDATE: the second one re-reads the row
+   * after the first commits (READ COMMITTED), matches nothing, and stores nothing.
+   */
+  private async apply(em: EntityManager, run: JournalRun, write: JournalWrite, idempotent: boolean): Promise<boolean> {
     if (write.finish) {
       const { status, team_result, stop_reason, error_message } = write.finish;
       const result = await em.update(
@@ -157,7 +169,7 @@ export class TypeOrmRunJournal extends RunJournal {
         },
       );
       // Already terminal (or deleted): its end is recorded, and nothing may follow it in the log.
-      if ((result.affected ?? 0) === 0) return;
+      if ((result.affected ?? 0) === 0) return false;
     }
     if (write.compact?.length) await this.deleteChunks(em, run.id, write.compact);
     if (write.frames.length > 0) await this.insertFrames(em, run.id, write.frames, idempotent);
@@ -168,6 +180,7 @@ export class TypeOrmRunJournal extends RunJournal {
       );
     }
     if (write.reserveThrough !== undefined) await this.raiseReservation(em, run.id, write.reserveThrough);
+    return true;
   }
 
   /**
@@ -230,7 +243,7 @@ export class TypeOrmRunJournal extends RunJournal {
   private async tryDeferred(): Promise<void> {
     for (const [runId, entry] of [...this.later]) {
       try {
-        await this.db.transaction((em) => this.apply(em, entry.run, entry.write, true));
+        await this.db.transaction(async (em) => void (await this.apply(em, entry.run, entry.write, true)));
       } catch (error) {
         if (entry.failures++ === 0)
           this.logger.warn(runLine(runId, `Its end is not stored yet (${String(error)}); retrying until the database answers`));

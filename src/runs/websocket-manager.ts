@@ -4,8 +4,14 @@
  * (sockets, SSE streams) attached with a replay: stored frames, then unflushed ones, then live,
  * with a `gap` frame in place of any seqs that have no frame (lost in a crash, or chunks compacted
  * once their turn's message was stored).
+ *
+ * Cluster mode (CLUSTER=redis): a viewer may watch a run another instance runs. The attach is the
+ * same — subscribe first, then replay, then live — with the run's frames in flight read from the
+ * bus (RunBus.recentFrames: the run's Redis stream) where a local run's come from its LiveRun; and
+ * `stop` / `respond` for such a run are carried to its instance (RunCommands).
  */
-import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
+import { RunCommands } from '../cluster/run-commands.js';
 import { RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 import { AppError } from '../common/errors.js';
 import { storableText } from '../database/storable-text.js';
@@ -80,7 +86,13 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     private readonly registry: LiveRunRegistry,
     @Inject(STREAMING_OPTIONS) private readonly options: StreamingOptions,
     @Inject(RUN_METRICS) private readonly metrics: RunMetrics,
-  ) {}
+    /** Cluster mode: stop and input for runs other instances run; null with CLUSTER=off. */
+    @Optional() @Inject(RunCommands) private readonly remote: RunCommands | null = null,
+  ) {
+    this.remote?.serve((command) =>
+      command.kind === 'stop' ? this.stopHere(command.runId, command.reason) : this.respondHere(command.runId, command.response, command.requestId),
+    );
+  }
 
   isLive(runId: number): boolean {
     return this.live.has(runId);
@@ -136,25 +148,54 @@ export class WebSocketManager implements BeforeApplicationShutdown {
    * (for a run waiting on the database: when it has ended, at most DB_RETRY_S later). A run that
    * has already ended without the database is not refused: its stored end is attempted now, so
    * the caller then reads the corrected row. A reason with nothing storable in it (blank, or only
-   * lone surrogates and control characters) becomes DEFAULT_STOP_REASON. Throws AppError conflict
-   * when the run is not running.
+   * lone surrogates and control characters) becomes DEFAULT_STOP_REASON. In cluster mode a run
+   * another instance runs is stopped there (RunCommands). Throws AppError conflict when the run is
+   * not running, unavailable when its instance does not answer.
    */
   async stop(runId: number, reason: string): Promise<void> {
-    if (this.ending.has(runId)) return this.journal.flushDeferred();
-    if (!this.live.has(runId) || !(await this.registry.stop(keyOf(runId), stopReasonOf(reason)))) {
-      throw new AppError('conflict', `Run ${runId} is not running`);
-    }
+    if (this.ending.has(runId) || this.live.has(runId) || !this.remote) return this.stopHere(runId, stopReasonOf(reason));
+    await this.remote.forward({ kind: 'stop', runId, reason: stopReasonOf(reason) }, notRunning(runId));
   }
 
-  /** Answers a pending input request: the one named, else the oldest (AGS behaviour). */
-  respond(runId: number, response: string, requestId?: string): void {
+  /**
+   * Answers a pending input request: the one named, else the oldest (AGS behaviour). In cluster
+   * mode a run another instance runs is answered there. Throws AppError conflict when the run is
+   * not waiting for it, unavailable when its instance does not answer.
+   */
+  async respond(runId: number, response: string, requestId?: string): Promise<void> {
+    if (this.live.has(runId) || !this.remote) return this.respondHere(runId, response, requestId);
+    await this.remote.forward({ kind: 'input', runId, response, ...(requestId === undefined ? {} : { requestId }) }, notWaiting(runId, requestId));
+  }
+
+  /** stop() for a run of this instance (`reason` already storable). */
+  private async stopHere(runId: number, reason: string): Promise<void> {
+    if (this.ending.has(runId)) return this.journal.flushDeferred();
+    if (!this.live.has(runId) || !(await this.registry.stop(keyOf(runId), reason))) throw notRunning(runId);
+  }
+
+  /** respond() for a run of this instance. */
+  private async respondHere(runId: number, response: string, requestId?: string): Promise<void> {
     const run = this.live.get(runId);
     const pending = run?.inputs.find(requestId);
-    if (!run || !pending) {
-      const what = requestId ? `input request ${requestId}` : 'any input request';
-      throw new AppError('conflict', `Run ${runId} is not waiting for ${what}`);
-    }
+    if (!run || !pending) throw notWaiting(runId, requestId);
     run.inputs.answer(pending.requestId, response);
+  }
+
+  /**
+   * Cluster mode, after this instance's lease lapsed: peers may have ended some of its runs
+   * (`Instance lost`) while it went on running them. Those are cancelled with `reason`; their own
+   * end then finds the run ended and hands viewers the stored terminal frame (LiveRun.finish).
+   * Returns how many were cancelled. Never rejects.
+   */
+  async cancelRunsEndedElsewhere(reason: string): Promise<number> {
+    let cancelled = 0;
+    for (const [runId, run] of [...this.live]) {
+      const last = await this.journal.lastFrame(runId).catch(() => undefined);
+      if (run.finished || !last || !isTerminalFrame(last)) continue;
+      run.cancel(reason);
+      cancelled++;
+    }
+    return cancelled;
   }
 
   /**
@@ -251,18 +292,37 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     if (!run || run.finished) return;
     switch (run.options.onDisconnect) {
       case 'stop':
-        return run.cancel(VIEWERS_DISCONNECTED);
-      case 'grace': {
-        const timer = setTimeout(() => {
-          this.graceTimers.delete(runId);
-          if (!this.viewers.has(runId) && !run.finished) run.cancel(VIEWERS_LEFT);
-        }, this.options.detachGraceS * 1000);
-        timer.unref();
-        return void this.graceTimers.set(runId, timer);
-      }
+        return void this.stopUnlessWatched(run, VIEWERS_DISCONNECTED);
+      case 'grace':
+        return this.armGrace(run);
       case 'detach':
         return;
     }
+  }
+
+  /** Stops the run after RUN_DETACH_GRACE_S unless a viewer attaches first here or watches it elsewhere. */
+  private armGrace(run: LiveRun): void {
+    const runId = run.run.id;
+    clearTimeout(this.graceTimers.get(runId));
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(runId);
+      void this.stopUnlessWatched(run, VIEWERS_LEFT);
+    }, this.options.detachGraceS * 1000);
+    timer.unref();
+    this.graceTimers.set(runId, timer);
+  }
+
+  /**
+   * Nobody watches the run on this instance: it is stopped with `reason`, unless viewers on other
+   * instances watch it (cluster mode, RunBus.watchedElsewhere); then it is asked again after the
+   * grace period, so it stops once they have gone too.
+   */
+  private async stopUnlessWatched(run: LiveRun, reason: string): Promise<void> {
+    const runId = run.run.id;
+    const elsewhere = await this.bus.watchedElsewhere(runId);
+    if (this.viewers.has(runId) || run.finished || this.live.get(runId) !== run) return;
+    if (elsewhere) this.armGrace(run);
+    else run.cancel(reason);
   }
 
   /** Stored frames with seq > after and the run's unstored ones (read first: see below), merged in seq order. */
@@ -271,7 +331,10 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     // of the two, and anything published after this read reaches a subscribed viewer live. A
     // message committed in between may have compacted its turn's chunks (LiveRun): those read
     // here as unstored still fill their seqs, so only chunks stored earlier become a gap.
-    const unstored = [...((this.live.get(runId) ?? this.ending.get(runId))?.pendingFrames() ?? [])];
+    // A run of this instance: its LiveRun's unstored frames; a run of another instance (cluster
+    // mode): the frames in flight the bus holds for it (RunBus.recentFrames).
+    const local = this.live.get(runId) ?? this.ending.get(runId);
+    const unstored = local ? [...local.pendingFrames()] : await this.bus.recentFrames(runId, after);
     const stored = await this.journal.framesAfter(runId, after);
     const seqs = new Set(stored.map((frame) => frame.seq));
     const missing = unstored.filter((frame) => frame.seq > after && !seqs.has(frame.seq));
@@ -303,6 +366,10 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     }
   }
 }
+
+const notRunning = (runId: number) => new AppError('conflict', `Run ${runId} is not running`);
+const notWaiting = (runId: number, requestId?: string) =>
+  new AppError('conflict', `Run ${runId} is not waiting for ${requestId ? `input request ${requestId}` : 'any input request'}`);
 
 /** The caller's stop reason as it will be stored, or the default when nothing of it can be. */
 function stopReasonOf(reason: string): string {
