@@ -10,10 +10,15 @@ const swcPlugin = () =>
 
 export default defineConfig({
   test: {
+    // Two files at a time even on two cores (Vitest's default there is one): most of the suite
+    // waits on servers, sockets and child processes rather than computing, so the wall time
+    // nearly halves. The tests wait on conditions with deadlines, so they hold under the load.
+    maxWorkers: 2,
     projects: [
       {
         plugins: [swcPlugin()],
-        test: { name: 'unit', include: ['src/**/*.spec.ts'], environment: 'node', testTimeout: 15_000 },
+        // A deadline, not a wait: some unit specs start real processes (the CLI, sandbox children).
+        test: { name: 'unit', include: ['src/**/*.spec.ts'], environment: 'node', testTimeout: 60_000 },
       },
       {
         plugins: [swcPlugin()],
