@@ -41,7 +41,7 @@ type ReplyMessage = { id: string; ok: true } | { id: string; ok: false; kind: Er
 export class RunCommands implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RunCommands.name);
   private readonly subscriber: Redis;
-  private readonly subscribed: Promise<unknown>;
+  private subscribed: Promise<unknown>;
   private readonly waiting = new Map<string, (reply: ReplyMessage) => void>();
   private handler: ((command: RunCommand) => Promise<void>) | undefined;
 
@@ -52,13 +52,21 @@ export class RunCommands implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.subscriber = redis.dedicated('run-commands');
     this.subscriber.on('message', (channel: string, message: string) => this.received(channel, message));
-    // ioredis subscribes again by itself after a reconnection.
-    this.subscribed = this.subscriber.subscribe(this.channel(redis.instanceId, 'commands'), this.channel(redis.instanceId, 'replies'));
-    this.subscribed.catch((error: unknown) => this.logger.warn(`Subscribing to run commands failed: ${String(error)}`));
+    this.subscribed = this.subscribe();
+    // ioredis subscribes again after a reconnection only to channels whose SUBSCRIBE succeeded; a
+    // start while Redis was out of reach has none, so every (re)connection subscribes (idempotent).
+    this.subscriber.on('ready', () => void (this.subscribed = this.subscribe()));
   }
 
+  /** Waits for the first subscription, but never fails the start: without Redis the instance starts not ready (/api/health/ready). */
   async onModuleInit(): Promise<void> {
-    await this.subscribed;
+    await this.subscribed.catch(() => undefined);
+  }
+
+  private subscribe(): Promise<unknown> {
+    const subscribed = this.subscriber.subscribe(this.channel(this.redis.instanceId, 'commands'), this.channel(this.redis.instanceId, 'replies'));
+    subscribed.catch((error: unknown) => this.logger.warn(`Subscribing to run commands failed: ${String(error)}`));
+    return subscribed;
   }
 
   /** What this instance does with a command for one of its runs (the WebSocketManager's local stop or input). */
@@ -89,7 +97,9 @@ export class RunCommands implements OnModuleInit, OnApplicationShutdown {
       { kind: SpanKind.PRODUCER, attributes: { 'teamstream.run.id': String(command.runId), 'teamstream.instance.owner': owner } },
       async (span) => {
         try {
-          await this.subscribed;
+          await this.subscribed.catch((error: unknown) => {
+            throw new AppError('unavailable', `Cluster coordination (Redis) is unavailable (${(error as Error).message}); try again shortly`);
+          });
           const message: CommandMessage = { id: randomUUID(), from: this.redis.instanceId, command, trace: {} };
           propagation.inject(context.active(), message.trace);
           const reply = await this.request(owner, message);
