@@ -12,6 +12,7 @@ import { finished, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { EngineError } from '../errors.js';
 import type { CheckedDestination } from './policy.js';
+import { requestCredentials } from './secret-text.js';
 import { sanitizedErrorBody } from './upstream-errors.js';
 
 /** How much of an error answer's body is read to find its message (the rest is dropped). */
@@ -42,7 +43,8 @@ export class ResponseLimitError extends EngineError {
 
 /**
  * A fetch that asks `check` for every request's destination, then connects to the address it
- * returns. Redirects are not followed; error answers (status ≥ 300) carry a sanitized body.
+ * returns. Redirects are not followed; error answers (status ≥ 300) carry a sanitized body (its
+ * message only, with the request's own credentials and API-key-looking strings masked).
  * Sockets are pooled per fetch (keyed by the checked IP and the TLS server name).
  */
 export function createPinnedFetch(
@@ -86,7 +88,9 @@ export function createPinnedFetch(
         reject(signal.aborted ? abortReason(signal) : new TypeError('fetch failed', { cause: error })),
       );
       req.once('response', (res) => {
-        toResponse(res, request.method, signal, destination.url.host, limits).then(resolve, reject);
+        // The credentials this request carried never come back inside its error answer's message.
+        const secrets = () => requestCredentials(destination.url, headers);
+        toResponse(res, request.method, signal, destination.url.host, limits, secrets).then(resolve, reject);
       });
       req.end(body);
     });
@@ -97,7 +101,14 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
-async function toResponse(res: IncomingMessage, method: string, signal: AbortSignal, host: string, limits: ResponseLimits): Promise<Response> {
+async function toResponse(
+  res: IncomingMessage,
+  method: string,
+  signal: AbortSignal,
+  host: string,
+  limits: ResponseLimits,
+  secrets: () => string[],
+): Promise<Response> {
   const status = res.statusCode ?? 502;
   const headers = new Headers();
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
@@ -111,7 +122,7 @@ async function toResponse(res: IncomingMessage, method: string, signal: AbortSig
   if (status >= 300) {
     // The raw body of an error answer never reaches the SDKs (they would echo it to the client).
     const raw = await readCapped(decoded, ERROR_BODY_LIMIT);
-    const clean = sanitizedErrorBody(raw);
+    const clean = sanitizedErrorBody(raw, secrets());
     headers.delete('content-length');
     if (clean === undefined) {
       headers.delete('content-type');
