@@ -5,8 +5,12 @@
  * public address to the check and 127.0.0.1 to the connection. Here the socket is opened to
  * the checked IP itself; the Host header and TLS SNI / certificate check keep the original name.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+// The module objects, not named imports: `http.request` is read at call time, so it is the function
+// the OpenTelemetry HTTP instrumentation put there (it patches the CommonJS exports object, which
+// a named ESM import of a built-in copied before, and so never reaches): model, MCP and tool
+// requests then get their HTTP CLIENT span, and the `traceparent` header, under `chat` / `execute_tool`.
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { isIP } from 'node:net';
 import { finished, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
@@ -51,8 +55,8 @@ export function createPinnedFetch(
   check: (url: URL) => Promise<CheckedDestination>,
   limits: ResponseLimits = { maxBytes: DEFAULT_MAX_RESPONSE_BYTES, maxLineBytes: DEFAULT_MAX_EVENT_LINE_BYTES },
 ): typeof globalThis.fetch {
-  const httpAgent = new HttpAgent({ keepAlive: true });
-  const httpsAgent = new HttpsAgent({ keepAlive: true });
+  const httpAgent = new http.Agent({ keepAlive: true });
+  const httpsAgent = new https.Agent({ keepAlive: true });
 
   return async function pinnedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
@@ -66,22 +70,22 @@ export function createPinnedFetch(
     request.headers.forEach((value, key) => (headers[key] = value));
     headers.host = destination.url.host;
     if (body) headers['content-length'] = String(body.length);
-    const https = destination.url.protocol === 'https:';
-    const send = https ? httpsRequest : httpRequest;
+    const tls = destination.url.protocol === 'https:';
 
     return new Promise<Response>((resolve, reject) => {
-      const req = send({
+      const options = {
         host: destination.address,
         family: destination.family,
         port: destination.port,
         method: request.method,
         path: `${destination.url.pathname}${destination.url.search}`,
         headers,
-        agent: https ? httpsAgent : httpAgent,
+        agent: tls ? httpsAgent : httpAgent,
         // SNI and the certificate check use the name the URL gave, not the IP connected to.
-        ...(https && isIP(destination.hostname) === 0 ? { servername: destination.hostname } : {}),
+        ...(tls && isIP(destination.hostname) === 0 ? { servername: destination.hostname } : {}),
         signal,
-      });
+      };
+      const req = tls ? https.request(options) : http.request(options);
       req.once('error', (error) =>
         // Like WHATWG fetch: an abort rejects with the signal's reason as it is (the run driver reads it as the stop reason).
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
