@@ -68,6 +68,9 @@ export function tracingEnabled(env: Env = process.env): boolean {
   return disabled === 'false';
 }
 
+/** The engine's isThirdPartyEgressRequest once loaded (after the SDK started, so the engine's modules load instrumented). */
+let thirdParty: (options: { agent?: unknown; headers?: unknown }) => boolean = () => false;
+
 export interface StartTracingOptions {
   /** Replaces the exporter the environment names (tests: a SimpleSpanProcessor on an InMemorySpanExporter). */
   spanProcessors?: SpanProcessor[];
@@ -99,6 +102,9 @@ export async function startTracing(env: Env = process.env, options: StartTracing
       // spans under the engine's `chat` / `execute_tool`.
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.some((p) => p.test((req.url ?? '').split('?')[0]!)),
+        // An HttpTool's, an MCP server's… host is a third party: no span, so no `traceparent` sent to it.
+        // (The engine is loaded once the SDK started, below; nothing goes out through it before.)
+        ignoreOutgoingRequestHook: (options) => thirdParty(options),
         redactedQueryParams: REDACTED_QUERY_PARAMS,
         redactedQueryParamsServer: REDACTED_QUERY_PARAMS,
         applyCustomAttributesOnSpan: (span, request) => nameServerSpan(span, request),
@@ -106,6 +112,7 @@ export async function startTracing(env: Env = process.env, options: StartTracing
     ],
   });
   sdk.start();
+  thirdParty = (await import('../engine/index.js')).isThirdPartyEgressRequest;
   let stopped: Promise<void> | undefined;
   const tracing: Tracing = { shutdown: () => (stopped ??= sdk.shutdown().catch(() => undefined)) };
   // The SDK registered its tracer provider globally; it is the one whose span processors flush.

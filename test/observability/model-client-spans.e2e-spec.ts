@@ -82,6 +82,28 @@ describe('HTTP CLIENT spans of model requests', () => {
     expect(chat?.attributes['gen_ai.operation.name']).toBe('chat');
   });
 
+  it('a third party (an HttpTool or MCP request: no traceparent from a model client) gets no trace ids and no CLIENT span', async () => {
+    const { EgressPolicy, parseEgressAllow } = await import('../../src/engine/index.js');
+    const { createServer } = await import('node:http');
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.traceparent);
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/third-party`;
+      const policy = new EgressPolicy({ allow: parseEgressAllow('127.0.0.1') });
+      const parent = trace.getTracer('test').startSpan('execute_tool x');
+      await context.with(trace.setSpan(context.active(), parent), async () => (await policy.fetch(url)).text());
+      parent.end();
+      expect(seen).toEqual([undefined]);
+      expect(exporter.getFinishedSpans().filter((s) => String(s.attributes['url.full']).includes('/third-party'))).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
   it('the egress fetch as plain Node ESM (the built server) makes a CLIENT span under the active span', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pinned-fetch-esm-'));
     const bundle = join(dir, 'pinned-fetch.mjs');

@@ -8,7 +8,8 @@
 // The module objects, not named imports: `http.request` is read at call time, so it is the function
 // the OpenTelemetry HTTP instrumentation put there (it patches the CommonJS exports object, which
 // a named ESM import of a built-in copied before, and so never reaches): model, MCP and tool
-// requests then get their HTTP CLIENT span, and the `traceparent` header, under `chat` / `execute_tool`.
+// requests then get their HTTP CLIENT span, and the `traceparent` header, under `chat` (third
+// parties' requests stay untraced: isThirdPartyEgressRequest).
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
@@ -21,6 +22,22 @@ import { sanitizedErrorBody } from './upstream-errors.js';
 
 /** How much of an error answer's body is read to find its message (the rest is dropped). */
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** The agents of every pinned fetch: what {@link isThirdPartyEgressRequest} recognises. */
+const EGRESS_AGENTS = new WeakSet<object>();
+
+/**
+ * Whether an outgoing request (node:http's options) is an egress request without trace context:
+ * one sent by a pinned fetch (its agent) that carries no `traceparent`. Model clients add
+ * `traceparent` (src/engine/telemetry/propagation.ts); an HttpTool's, an MCP server's or any other
+ * third party's request has none and must not get one from the HTTP instrumentation either, so
+ * src/observability/tracing.ts leaves these requests untraced (no CLIENT span, no header added).
+ */
+export function isThirdPartyEgressRequest(options: { agent?: unknown; headers?: unknown }): boolean {
+  if (typeof options.agent !== 'object' || options.agent === null || !EGRESS_AGENTS.has(options.agent)) return false;
+  const headers = (options.headers ?? {}) as Record<string, unknown>;
+  return !Object.keys(headers).some((name) => name.toLowerCase() === 'traceparent');
+}
+
 /** Statuses whose Response must have no body. */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -57,6 +74,7 @@ export function createPinnedFetch(
 ): typeof globalThis.fetch {
   const httpAgent = new http.Agent({ keepAlive: true });
   const httpsAgent = new https.Agent({ keepAlive: true });
+  EGRESS_AGENTS.add(httpAgent).add(httpsAgent);
 
   return async function pinnedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
