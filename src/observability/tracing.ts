@@ -14,7 +14,10 @@
  *   export to a collector nobody runs is off unless one of the above is set.)
  * Everything else is the SDK's standard reading: `OTEL_SERVICE_NAME` (default here `teamstream`),
  * `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` / `_ARG`, `OTEL_PROPAGATORS`, `OTEL_BSP_*`,
- * `OTEL_EXPORTER_OTLP_HEADERS`… Metrics and logs are not exported through OpenTelemetry here.
+ * `OTEL_EXPORTER_OTLP_HEADERS`… Metrics and logs are not exported through OpenTelemetry unless
+ * `OTEL_METRICS_EXPORTER` / `OTEL_LOGS_EXPORTER` ask for it: the SDK would otherwise start an OTLP
+ * metric exporter (its default) as soon as tracing is on; the service's metrics are Prometheus'
+ * (`/metrics`) and its logs pino's.
  */
 import { trace, type ProxyTracerProvider, type Span } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -97,6 +100,10 @@ export async function startTracing(env: Env = process.env, options: StartTracing
   const sdk = new NodeSDK({
     ...(set(env.OTEL_SERVICE_NAME) ? {} : { serviceName: DEFAULT_SERVICE_NAME }),
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
+    // No metric readers / log processors unless asked for by name (see the header): the SDK's
+    // default is OTLP for both, which would push the HTTP instrumentation's metrics to the collector.
+    ...(set(env.OTEL_METRICS_EXPORTER) ? {} : { metricReaders: [] }),
+    ...(set(env.OTEL_LOGS_EXPORTER) ? {} : { logRecordProcessors: [] }),
     instrumentations: [
       // Incoming requests get SERVER spans; outgoing ones (the model and tool requests) CLIENT
       // spans under the engine's `chat` / `execute_tool`.

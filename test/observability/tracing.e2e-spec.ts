@@ -5,7 +5,7 @@
  * run's ids, its agent turn / chat / execute_tool spans and the journal's db.write spans, and REST
  * requests give HTTP SERVER spans.
  */
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashUserId } from '../../src/engine/index.js';
@@ -50,6 +50,10 @@ describe('tracing with the Node SDK (OTEL_SDK_DISABLED=false)', () => {
     expect(tracingEnabled({ OTEL_TRACES_EXPORTER: 'console' })).toBe(true);
     expect(tracingEnabled({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(false);
     expect(tracingEnabled({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBe(false);
+  });
+
+  it('exports no metrics through OpenTelemetry (no meter provider) unless OTEL_METRICS_EXPORTER asks for it', () => {
+    expect(metrics.getMeterProvider().constructor.name).toBe('NoopMeterProvider');
   });
 
   it('a run over the run socket: run span with the run ids → invoke_agent → chat / execute_tool, and db.write spans', async () => {
