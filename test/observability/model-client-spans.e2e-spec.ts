@@ -85,7 +85,7 @@ describe('HTTP CLIENT spans of model requests', () => {
   it('a third party (an HttpTool or MCP request: no traceparent from a model client) gets no trace ids and no CLIENT span', async () => {
     const { EgressPolicy, parseEgressAllow } = await import('../../src/engine/index.js');
     const { createServer } = await import('node:http');
-    const seen: (string | undefined)[] = [];
+    const seen: unknown[] = [];
     const server = createServer((req, res) => {
       seen.push(req.headers.traceparent);
       res.end('ok');
