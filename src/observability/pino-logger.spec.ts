@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { context, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { describe, expect, it } from 'vitest';
-import { createPinoLogger, PinoNestLogger, scrubSecrets } from './pino-logger.js';
+import { scrubSecrets } from '../engine/index.js';
+import { createPinoLogger, PinoNestLogger } from './pino-logger.js';
 
 /** A logger writing JSON lines into an array. */
 function capture(level: 'log' | 'debug' = 'log') {

@@ -6,7 +6,8 @@
  * LOG_FORMAT=json writes one JSON object per line (pino's format: level, time, msg, context…);
  * `pretty` uses pino-pretty; `auto` is pretty on a terminal, JSON otherwise. Secrets never reach
  * the output: known secret fields are censored by pino's `redact`, and bearer tokens, `token=`
- * query values and API-key-looking strings are masked inside message text.
+ * query values and API-key-looking strings are masked inside message text (the engine's
+ * scrubSecrets, which its upstream error messages go through too).
  *
  * A line written while an OpenTelemetry span is active (tracing on: a request, a run, a socket
  * frame) carries `trace_id`, `span_id` and `trace_flags`, the log-correlation fields of the
@@ -18,6 +19,7 @@ import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLevelName } from '../config/config.schema.js';
+import { scrubSecrets } from '../engine/index.js';
 
 /** Nest's level names → pino's. */
 const PINO_LEVEL: Record<LogLevel, Level> = { verbose: 'trace', debug: 'debug', log: 'info', warn: 'warn', error: 'error', fatal: 'fatal' };
@@ -42,14 +44,6 @@ export const REDACT_PATHS = [
   'headers.authorization',
   'headers.cookie',
 ];
-
-/** Masks secrets inside free text (`Bearer <token>`, `token=<value>`, `sk-…` keys). */
-export function scrubSecrets(text: string): string {
-  return text
-    .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[REDACTED]')
-    .replace(/([?&](?:access_)?token=)[^&\s"']+/gi, '$1[REDACTED]')
-    .replace(/\bsk-[A-Za-z0-9_-]{8,}/g, '[REDACTED]');
-}
 
 /** Nest's contexts whose `log` lines are start-up noise (every module and route mapped), shown only at debug. */
 const NOISY_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer', 'InstanceLoader', 'WebSocketsController']);

@@ -72,6 +72,11 @@ export interface ErrorReply {
   code?: string;
   /** Sent as `retry-after-ms`, which the openai SDK honours (keeps retry tests fast). */
   retryAfterMs?: number;
+  /**
+   * Echo the API key the request sent (its `Authorization: Bearer` value) where `message` says
+   * `{api_key}`, as OpenAI's 401 does (`Incorrect API key provided: sk-…`).
+   */
+  echoApiKey?: boolean;
 }
 
 /** Starts a streamed answer (sending `text`, if any, as chunks) and then destroys the socket. */
@@ -147,7 +152,8 @@ export async function startChatCompletionsServer(
     const asked = typeof body.model === 'string' ? body.model : (options.model ?? 'fake-model');
     const model = 'model' in reply && reply.model ? reply.model : asked;
     if (reply.type === 'error') {
-      sendError(res, reply);
+      const key = /^Bearer\s+(.*)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      sendError(res, reply.echoApiKey ? { ...reply, message: reply.message.replaceAll('{api_key}', key) } : reply);
       return;
     }
     const streamOptions = body.stream_options as { include_usage?: boolean } | undefined;

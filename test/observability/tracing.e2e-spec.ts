@@ -5,7 +5,7 @@
  * run's ids, its agent turn / chat / execute_tool spans and the journal's db.write spans, and REST
  * requests give HTTP SERVER spans.
  */
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashUserId } from '../../src/engine/index.js';
@@ -52,6 +52,10 @@ describe('tracing with the Node SDK (OTEL_SDK_DISABLED=false)', () => {
     expect(tracingEnabled({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBe(false);
   });
 
+  it('exports no metrics through OpenTelemetry (no meter provider) unless OTEL_METRICS_EXPORTER asks for it', () => {
+    expect(metrics.getMeterProvider().constructor.name).toBe('NoopMeterProvider');
+  });
+
   it('a run over the run socket: run span with the run ids → invoke_agent → chat / execute_tool, and db.write spans', async () => {
     const team = support.fixtures.teamFixture('weather-tool');
     const { runId, sessionId } = await support.runs.createRun(t, team);
@@ -92,5 +96,52 @@ describe('tracing with the Node SDK (OTEL_SDK_DISABLED=false)', () => {
       .poll(() => server().some((s) => String(s.attributes['url.path'] ?? s.attributes['http.target']).startsWith('/api/teams')))
       .toBe(true);
     expect(server().some((s) => String(s.attributes['url.path'] ?? s.attributes['http.target']).startsWith('/api/health'))).toBe(false);
+  });
+});
+
+describe('what HTTP spans record', () => {
+  const CANARY = 'eyJcanary.tokenpart.SIGNATURE123';
+  /** Every attribute value of every finished span, as text. */
+  const recorded = () => finished().flatMap((s) => [s.name, ...Object.values(s.attributes).map(String)]);
+
+  it('a `token` query parameter is REDACTED in SERVER spans (url.query) and CLIENT spans (url.full)', async () => {
+    await t.http.get('/api/teams/').query({ user_id: support.runs.GUEST, token: CANARY }).expect(200);
+    await t.http.get('/api/runs/999999/stream').query({ token: CANARY });
+    const teams = () =>
+      finished().find(
+        (s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === '/api/teams/' && String(s.attributes['url.query']).includes('token='),
+      );
+    await expect.poll(teams, { timeout: 10_000 }).toBeDefined();
+    expect(String(teams()!.attributes['url.query'])).toContain('token=REDACTED');
+    // supertest's own requests are CLIENT spans of this process.
+    await expect
+      .poll(() => finished().some((s) => s.kind === SpanKind.CLIENT && String(s.attributes['url.full']).includes('/api/runs/999999/stream')), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    const client = finished().find((s) => s.kind === SpanKind.CLIENT && String(s.attributes['url.full']).includes('/api/runs/999999/stream'))!;
+    expect(String(client.attributes['url.full'])).toContain('token=REDACTED');
+    expect(recorded().filter((v) => v.includes('eyJcanary'))).toEqual([]);
+  });
+
+  it('a SERVER span is named `{method} {route}` with http.route once a route matched', async () => {
+    await t.http.get('/api/teams/').query({ user_id: support.runs.GUEST }).expect(200);
+    await expect
+      .poll(() => finished().some((s) => s.kind === SpanKind.SERVER && s.name === 'GET /api/teams' && s.attributes['http.route'] === '/api/teams'), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    await t.http.get('/api/runs/999999/stream').query({ user_id: support.runs.GUEST });
+    await expect
+      .poll(
+        () =>
+          finished().some(
+            (s) => s.kind === SpanKind.SERVER && s.name === 'GET /api/runs/:id/stream' && s.attributes['http.route'] === '/api/runs/:id/stream',
+          ),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(true);
   });
 });

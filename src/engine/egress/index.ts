@@ -30,5 +30,12 @@ export {
   type CredentialEnv,
   type ServerCredentials,
 } from './credentials.js';
-export { DEFAULT_MAX_EVENT_LINE_BYTES, DEFAULT_MAX_RESPONSE_BYTES, ResponseLimitError, type ResponseLimits } from './pinned-fetch.js';
+export {
+  DEFAULT_MAX_EVENT_LINE_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  ResponseLimitError,
+  isThirdPartyEgressRequest,
+  type ResponseLimits,
+} from './pinned-fetch.js';
 export { UPSTREAM_MESSAGE_MAX, sanitizedErrorBody, shorten, upstreamMessage } from './upstream-errors.js';
+export { MIN_SECRET_LENGTH, REDACTED, redactValues, requestCredentials, scrubSecrets } from './secret-text.js';

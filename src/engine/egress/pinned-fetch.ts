@@ -5,17 +5,39 @@
  * public address to the check and 127.0.0.1 to the connection. Here the socket is opened to
  * the checked IP itself; the Host header and TLS SNI / certificate check keep the original name.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+// The module objects, not named imports: `http.request` is read at call time, so it is the function
+// the OpenTelemetry HTTP instrumentation put there (it patches the CommonJS exports object, which
+// a named ESM import of a built-in copied before, and so never reaches): model, MCP and tool
+// requests then get their HTTP CLIENT span, and the `traceparent` header, under `chat` (third
+// parties' requests stay untraced: isThirdPartyEgressRequest).
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { isIP } from 'node:net';
 import { finished, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { EngineError } from '../errors.js';
 import type { CheckedDestination } from './policy.js';
+import { requestCredentials } from './secret-text.js';
 import { sanitizedErrorBody } from './upstream-errors.js';
 
 /** How much of an error answer's body is read to find its message (the rest is dropped). */
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** The agents of every pinned fetch: what {@link isThirdPartyEgressRequest} recognises. */
+const EGRESS_AGENTS = new WeakSet<object>();
+
+/**
+ * Whether an outgoing request (node:http's options) is an egress request without trace context:
+ * one sent by a pinned fetch (its agent) that carries no `traceparent`. Model clients add
+ * `traceparent` (src/engine/telemetry/propagation.ts); an HttpTool's, an MCP server's or any other
+ * third party's request has none and must not get one from the HTTP instrumentation either, so
+ * src/observability/tracing.ts leaves these requests untraced (no CLIENT span, no header added).
+ */
+export function isThirdPartyEgressRequest(options: { agent?: unknown; headers?: unknown }): boolean {
+  if (typeof options.agent !== 'object' || options.agent === null || !EGRESS_AGENTS.has(options.agent)) return false;
+  const headers = (options.headers ?? {}) as Record<string, unknown>;
+  return !Object.keys(headers).some((name) => name.toLowerCase() === 'traceparent');
+}
+
 /** Statuses whose Response must have no body. */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -42,15 +64,17 @@ export class ResponseLimitError extends EngineError {
 
 /**
  * A fetch that asks `check` for every request's destination, then connects to the address it
- * returns. Redirects are not followed; error answers (status ≥ 300) carry a sanitized body.
+ * returns. Redirects are not followed; error answers (status ≥ 300) carry a sanitized body (its
+ * message only, with the request's own credentials and API-key-looking strings masked).
  * Sockets are pooled per fetch (keyed by the checked IP and the TLS server name).
  */
 export function createPinnedFetch(
   check: (url: URL) => Promise<CheckedDestination>,
   limits: ResponseLimits = { maxBytes: DEFAULT_MAX_RESPONSE_BYTES, maxLineBytes: DEFAULT_MAX_EVENT_LINE_BYTES },
 ): typeof globalThis.fetch {
-  const httpAgent = new HttpAgent({ keepAlive: true });
-  const httpsAgent = new HttpsAgent({ keepAlive: true });
+  const httpAgent = new http.Agent({ keepAlive: true });
+  const httpsAgent = new https.Agent({ keepAlive: true });
+  EGRESS_AGENTS.add(httpAgent).add(httpsAgent);
 
   return async function pinnedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
@@ -64,29 +88,31 @@ export function createPinnedFetch(
     request.headers.forEach((value, key) => (headers[key] = value));
     headers.host = destination.url.host;
     if (body) headers['content-length'] = String(body.length);
-    const https = destination.url.protocol === 'https:';
-    const send = https ? httpsRequest : httpRequest;
+    const tls = destination.url.protocol === 'https:';
 
     return new Promise<Response>((resolve, reject) => {
-      const req = send({
+      const options = {
         host: destination.address,
         family: destination.family,
         port: destination.port,
         method: request.method,
         path: `${destination.url.pathname}${destination.url.search}`,
         headers,
-        agent: https ? httpsAgent : httpAgent,
+        agent: tls ? httpsAgent : httpAgent,
         // SNI and the certificate check use the name the URL gave, not the IP connected to.
-        ...(https && isIP(destination.hostname) === 0 ? { servername: destination.hostname } : {}),
+        ...(tls && isIP(destination.hostname) === 0 ? { servername: destination.hostname } : {}),
         signal,
-      });
+      };
+      const req = tls ? https.request(options) : http.request(options);
       req.once('error', (error) =>
         // Like WHATWG fetch: an abort rejects with the signal's reason as it is (the run driver reads it as the stop reason).
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         reject(signal.aborted ? abortReason(signal) : new TypeError('fetch failed', { cause: error })),
       );
       req.once('response', (res) => {
-        toResponse(res, request.method, signal, destination.url.host, limits).then(resolve, reject);
+        // The credentials this request carried never come back inside its error answer's message.
+        const secrets = () => requestCredentials(destination.url, headers);
+        toResponse(res, request.method, signal, destination.url.host, limits, secrets).then(resolve, reject);
       });
       req.end(body);
     });
@@ -97,7 +123,14 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
-async function toResponse(res: IncomingMessage, method: string, signal: AbortSignal, host: string, limits: ResponseLimits): Promise<Response> {
+async function toResponse(
+  res: IncomingMessage,
+  method: string,
+  signal: AbortSignal,
+  host: string,
+  limits: ResponseLimits,
+  secrets: () => string[],
+): Promise<Response> {
   const status = res.statusCode ?? 502;
   const headers = new Headers();
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
@@ -111,7 +144,7 @@ async function toResponse(res: IncomingMessage, method: string, signal: AbortSig
   if (status >= 300) {
     // The raw body of an error answer never reaches the SDKs (they would echo it to the client).
     const raw = await readCapped(decoded, ERROR_BODY_LIMIT);
-    const clean = sanitizedErrorBody(raw);
+    const clean = sanitizedErrorBody(raw, secrets());
     headers.delete('content-length');
     if (clean === undefined) {
       headers.delete('content-type');
