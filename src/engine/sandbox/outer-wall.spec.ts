@@ -26,6 +26,8 @@ interface Targets {
   secret: string;
   canaryName: string;
   hostWrites: string[];
+  /** The name of a folder this spec made in the host's /tmp. */
+  tmpMarker: string;
   testPid: number;
   hostUid: number;
 }
@@ -67,7 +69,9 @@ await attempt('read /proc/1/environ', () => read('/proc/1/environ', t.canaryName
 // The server's environment as it was started (whatever keys it had then): readable at all is a way out.
 await attempt("read the server's /proc/<pid>/environ", () => read('/proc/' + t.testPid + '/environ'));
 await attempt('list /home', () => [true, fs.readdirSync('/home').join(',')]);
-await attempt('list /tmp', () => [true, fs.readdirSync('/tmp').length + ' entries']);
+// The sandbox's /tmp is its own; it may hold the mount points of the folders bound into it
+// (when the repository lives under /tmp), but never what the host keeps there.
+await attempt('see the host /tmp', () => { const names = fs.readdirSync('/tmp'); return [names.includes(t.tmpMarker), names.join(',')]; });
 for (const file of t.hostWrites) await attempt('write ' + file, () => { fs.writeFileSync(file, 'escaped'); return [true, 'written']; });
 await attempt("the server's environment", () => [process.env[t.canaryName] !== undefined, Object.keys(process.env).join(',')]);
 await attempt("signal the server's pid", () => { process.kill(t.testPid, 'SIGUSR2'); return [true, 'sent']; });
@@ -129,11 +133,15 @@ const node = realpathSync(process.execPath);
 const pyodideDir = pyodideDirectory();
 const CANARY = 'TEAMSTREAM_OUTER_WALL_CANARY';
 let scratch: string;
+/** A folder in the host's /tmp (see the "see the host /tmp" attempt). */
+let tmpMarker: string;
 let signals = 0;
 const onSignal = () => (signals += 1);
 
 beforeAll(() => {
   scratch = mkdtempSync(path.join(tmpdir(), 'sandbox-outer-wall-'));
+  // In /tmp itself whatever TMPDIR says: the host folder the sandbox must not see.
+  tmpMarker = mkdtempSync('/tmp/sandbox-outer-wall-marker-');
   // A database file as the server's looks (the engine may not load a database driver, even in a spec).
   writeFileSync(path.join(scratch, 'teamstream.sqlite'), 'SQLite format 3\0outer-wall-secret-row');
   process.env[CANARY] = 'canary-value-the-child-must-not-see';
@@ -145,6 +153,7 @@ afterAll(() => {
   process.off('SIGUSR2', onSignal);
   delete process.env[CANARY];
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(tmpMarker, { recursive: true, force: true });
 });
 
 /** Runs the attempts as `command args… node --eval ATTEMPTS <targets>`, started with this process's whole environment. */
@@ -161,6 +170,7 @@ async function runAttempts(prefix: string[], tag: string) {
     secret: 'outer-wall-secret-row',
     canaryName: CANARY,
     hostWrites,
+    tmpMarker: path.basename(tmpMarker),
     testPid: process.pid,
     hostUid: process.getuid!(),
   };
@@ -233,7 +243,7 @@ describe('the outer wall (bubblewrap) alone', () => {
         'read a repository file',
         'read the SQLite database',
         "read the server's /proc/<pid>/environ",
-        'list /tmp',
+        'see the host /tmp',
         `write ${path.join(scratch, 'control-escaped.txt')}`,
         "the server's environment",
         "signal the server's pid",
