@@ -6,17 +6,17 @@
  * status. One server with METRICS=on and the Node SDK started as main.ts starts it, its spans kept
  * by an InMemorySpanExporter.
  */
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashUserId } from '../../src/engine/index.js';
-import { startTracing, type Tracing } from '../../src/observability/tracing.js';
+import { startInMemoryTracing } from '../support/in-memory-tracing.js';
 import { sampleValue } from './prom-text.js';
 
 type Json = Record<string, any>;
 
 const exporter = new InMemorySpanExporter();
-let tracing: Tracing | undefined;
+let stopTracing: (() => Promise<void>) | undefined;
 let t: import('../support/test-app.js').TestApp;
 let model: import('../fakes/chat-completions-server.js').ChatCompletionsServer;
 let support: {
@@ -27,7 +27,7 @@ let support: {
 };
 
 beforeAll(async () => {
-  tracing = await startTracing({ OTEL_SDK_DISABLED: 'false' }, { spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  stopTracing = await startInMemoryTracing(exporter);
   // Nest, express and the app are loaded only now, after the SDK, as in main.ts.
   const { startTestApp } = await import('../support/test-app.js');
   const { startChatCompletionsServer } = await import('../fakes/chat-completions-server.js');
@@ -43,10 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await model?.close();
-  await tracing?.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
+  await stopTracing?.();
 });
 
 const scrape = async () => (await t.http.get('/metrics').expect(200)).text;

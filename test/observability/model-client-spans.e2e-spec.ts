@@ -13,16 +13,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTracing, type Tracing } from '../../src/observability/tracing.js';
+import { startInMemoryTracing } from '../support/in-memory-tracing.js';
 import type { ChatCompletionsServer } from '../fakes/chat-completions-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const exporter = new InMemorySpanExporter();
-let tracing: Tracing | undefined;
+let stopTracing: (() => Promise<void>) | undefined;
 let t: import('../support/test-app.js').TestApp;
 let fake: ChatCompletionsServer;
 let support: {
@@ -32,7 +32,7 @@ let support: {
 };
 
 beforeAll(async () => {
-  tracing = await startTracing({ OTEL_SDK_DISABLED: 'false' }, { spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  stopTracing = await startInMemoryTracing(exporter);
   const { startTestApp } = await import('../support/test-app.js');
   const { startChatCompletionsServer } = await import('../fakes/chat-completions-server.js');
   support = {
@@ -46,10 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close();
   await t?.close();
-  await tracing?.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
+  await stopTracing?.();
 });
 
 describe('HTTP CLIENT spans of model requests', () => {

@@ -5,14 +5,13 @@
  * The egress layer masks the credential sent with the request and API-key-looking strings before
  * the message becomes an engine error. Tracing is on (in-memory exporter), as in tracing.e2e-spec.
  */
-import { context, propagation, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTracing, type Tracing } from '../../src/observability/tracing.js';
+import { startInMemoryTracing } from '../support/in-memory-tracing.js';
 import type { ChatCompletionsServer } from '../fakes/chat-completions-server.js';
 
 const exporter = new InMemorySpanExporter();
-let tracing: Tracing | undefined;
+let stopTracing: (() => Promise<void>) | undefined;
 let t: import('../support/test-app.js').TestApp;
 let fake: ChatCompletionsServer;
 let support: {
@@ -22,7 +21,7 @@ let support: {
 };
 
 beforeAll(async () => {
-  tracing = await startTracing({ OTEL_SDK_DISABLED: 'false' }, { spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  stopTracing = await startInMemoryTracing(exporter);
   const { startTestApp } = await import('../support/test-app.js');
   const { startChatCompletionsServer } = await import('../fakes/chat-completions-server.js');
   support = {
@@ -36,10 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake?.close();
   await t?.close();
-  await tracing?.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
+  await stopTracing?.();
 });
 
 /** Everything a span records, as text: name, attributes, status message, events and their attributes. */

@@ -7,17 +7,17 @@
  * Log lines written while a frame or request is handled carry its trace id.
  */
 import { Writable } from 'node:stream';
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTracing, type Tracing } from '../../src/observability/tracing.js';
+import { startInMemoryTracing } from '../support/in-memory-tracing.js';
 
 type Json = Record<string, any>;
 
 const exporter = new InMemorySpanExporter();
 const lines: Json[] = [];
-let tracing: Tracing | undefined;
+let stopTracing: (() => Promise<void>) | undefined;
 let app: import('@nestjs/common').INestApplication;
 let database: import('../support/test-database.js').TestDatabase;
 let mcp: import('../fakes/mcp-server.js').McpHttpServer;
@@ -32,7 +32,7 @@ let support: {
 };
 
 beforeAll(async () => {
-  tracing = await startTracing({ OTEL_SDK_DISABLED: 'false' }, { spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  stopTracing = await startInMemoryTracing(exporter);
   // Nest, express and the app only after the SDK, as in main.ts; the app logs JSON into `lines`.
   const { createApp } = await import('../../src/app.factory.js');
   const { loadConfig } = await import('../../src/config/config.js');
@@ -69,10 +69,7 @@ afterAll(async () => {
   await database?.drop();
   await mcp?.close();
   await model?.close();
-  await tracing?.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
+  await stopTracing?.();
 });
 
 const finished = () => exporter.getFinishedSpans();

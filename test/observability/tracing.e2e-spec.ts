@@ -5,14 +5,15 @@
  * run's ids, its agent turn / chat / execute_tool spans and the journal's db.write spans, and REST
  * requests give HTTP SERVER spans.
  */
-import { context, metrics, propagation, SpanKind, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { metrics, SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashUserId } from '../../src/engine/index.js';
-import { startTracing, tracingEnabled, type Tracing } from '../../src/observability/tracing.js';
+import { tracingEnabled } from '../../src/observability/tracing.js';
+import { startInMemoryTracing } from '../support/in-memory-tracing.js';
 
 const exporter = new InMemorySpanExporter();
-let tracing: Tracing | undefined;
+let stopTracing: (() => Promise<void>) | undefined;
 let t: import('../support/test-app.js').TestApp;
 let support: {
   runs: typeof import('../support/runs.js');
@@ -21,7 +22,7 @@ let support: {
 };
 
 beforeAll(async () => {
-  tracing = await startTracing({ OTEL_SDK_DISABLED: 'false' }, { spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  stopTracing = await startInMemoryTracing(exporter);
   const { startTestApp } = await import('../support/test-app.js');
   support = {
     runs: await import('../support/runs.js'),
@@ -32,10 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.close();
-  await tracing?.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
+  await stopTracing?.();
 });
 
 const finished = () => exporter.getFinishedSpans();
