@@ -12,9 +12,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackListener } from '../../../test/support/engine/loopback-listener.js';
 import { PythonSandbox } from './python-sandbox.js';
+import { runPerTest } from '../../../test/support/engine/run-per-test.js';
 
 const SLOW = 180_000;
 
@@ -24,23 +25,11 @@ let scratch: string;
 /** The bridge, reached past the guard: the prelude of every attempt below. */
 const BRIDGE = `import sys\n    _imp = sys.modules["_teamstream_sandbox"]._real_import\n    pj = _imp("pyodide_js")\n`;
 
-/**
- * The test's run: each test is one run, as a team run's tool calls are, ended after the test (as
- * the driver ends runs), so a test costs one process start, not one per attempt.
- */
-let testRun: AbortController | undefined;
-
-beforeEach(() => {
-  testRun = new AbortController();
-});
-
-afterEach(() => {
-  testRun?.abort('Run ended');
-  testRun = undefined;
-});
+/** Each test is one run (test/support/engine/run-per-test.ts). */
+const testRunSignal = runPerTest();
 
 /** A FunctionTool call `attempt()` in `signal`'s run, by default the test's run. */
-async function attempt(body: string, signal: AbortSignal = testRun!.signal) {
+async function attempt(body: string, signal: AbortSignal = testRunSignal()) {
   return sandbox.callFunction(
     {
       toolKey: 'escape',

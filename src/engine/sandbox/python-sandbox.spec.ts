@@ -6,10 +6,11 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackListener } from '../../../test/support/engine/loopback-listener.js';
 import { PythonSandbox } from './python-sandbox.js';
 import { SandboxFailure } from './sandbox-process.js';
+import { runPerTest } from '../../../test/support/engine/run-per-test.js';
 
 const SLOW = 120_000;
 const MAX_OUTPUT = 2_000;
@@ -17,24 +18,11 @@ const MAX_OUTPUT = 2_000;
 let sandbox: PythonSandbox;
 let scratch: string;
 
-/**
- * The test's run: each test (and each it.each case) is one run, as a team run's tool calls are,
- * ended after the test (as the driver ends runs), so the test costs one process start, not one per
- * call. Tests about separate runs make their own (`callInNewRun`, explicit signals).
- */
-let testRun: AbortController | undefined;
-
-beforeEach(() => {
-  testRun = new AbortController();
-});
-
-afterEach(() => {
-  testRun?.abort('Run ended');
-  testRun = undefined;
-});
+/** Each test is one run (test/support/engine/run-per-test.ts). */
+const testRunSignal = runPerTest();
 
 /** A FunctionTool call in `signal`'s run, by default the test's run. */
-async function call(source: string, args: Record<string, unknown> = {}, signal: AbortSignal = testRun!.signal, timeoutMs?: number) {
+async function call(source: string, args: Record<string, unknown> = {}, signal: AbortSignal = testRunSignal(), timeoutMs?: number) {
   const name = /def (\w+)\(/.exec(source)![1]!;
   return sandbox.callFunction({ toolKey: `key-${name}`, imports: '', source, function: name, args }, { signal, ...(timeoutMs ? { timeoutMs } : {}) });
 }
@@ -259,7 +247,7 @@ describe(PythonSandbox.name, () => {
         const huge = await call('def huge() -> str:\n    print("y" * 10**7)\n    return "x" * 10**7\n');
         expect(huge.ok).toBe(true);
         expect(huge.text).toBe(`${'x'.repeat(MAX_OUTPUT)}\n...(output truncated to ${MAX_OUTPUT} characters)`);
-        const code = await sandbox.runCode('print("z" * 10**7)', { signal: testRun!.signal });
+        const code = await sandbox.runCode('print("z" * 10**7)', { signal: testRunSignal() });
         expect(code.output).toBe(`${'z'.repeat(MAX_OUTPUT)}\n...(output truncated to ${MAX_OUTPUT} characters)`);
       },
       SLOW,
@@ -302,13 +290,13 @@ describe(PythonSandbox.name, () => {
       'runs a code block as a script: stderr then stdout, exit code, traceback',
       async () => {
         const result = await sandbox.runCode('import sys\nprint("out")\nprint("err", file=sys.stderr)\n1/0\n', {
-          signal: testRun!.signal,
+          signal: testRunSignal(),
         });
         expect(result.exitCode).toBe(1);
         expect(result.output).toBe(
           'err\nTraceback (most recent call last):\n  File "<code>", line 4, in <module>\n    1/0\n    ~^~\nZeroDivisionError: division by zero\nout\n',
         );
-        await expect(sandbox.runCode('import sys\nsys.exit(3)', { signal: testRun!.signal })).resolves.toEqual({
+        await expect(sandbox.runCode('import sys\nsys.exit(3)', { signal: testRunSignal() })).resolves.toEqual({
           exitCode: 3,
           output: '',
         });

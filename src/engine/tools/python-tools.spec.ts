@@ -2,7 +2,7 @@
  * FunctionTool from its Python source, and PythonCodeExecutionTool, as a config loads them:
  * precedence of registered tools, the schema the model sees, calls in the sandbox, round-trips.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { LoadContext } from '../components/registry-types.js';
 import { FunctionTool } from '../components/function-tool.js';
@@ -12,6 +12,7 @@ import { PythonSandbox } from '../sandbox/python-sandbox.js';
 import { PythonCodeExecutionTool } from './code-execution-tool.js';
 import { tool } from './tool.js';
 import { ToolRegistry } from './tool-registry.js';
+import { runPerTest } from '../../../test/support/engine/run-per-test.js';
 
 const SLOW = 120_000;
 const python = new PythonSandbox({ poolSize: 1, timeoutMs: 20_000, memoryMb: 192, maxOutputChars: 5_000, startTimeoutMs: SLOW });
@@ -19,20 +20,9 @@ const ctx = (tools: ToolRegistry = new ToolRegistry(), sandbox: PythonSandbox | 
   tools,
   ...(sandbox ? { python: sandbox } : {}),
 });
-/**
- * The test's run, as the driver gives one: the sandbox keeps a run's process until the run ends
- * (and holds a user to PYTHON_MAX_PROCESSES_PER_USER of them), so each test is one run, ended
- * after the test; its calls share the run's process, as a team run's tool calls do.
- */
-let testRun: AbortController | undefined;
-beforeEach(() => {
-  testRun = new AbortController();
-});
-afterEach(() => {
-  testRun?.abort('Run ended');
-  testRun = undefined;
-});
-const context = () => ({ signal: testRun!.signal });
+/** Each test is one run (test/support/engine/run-per-test.ts). */
+const testRunSignal = runPerTest();
+const context = () => ({ signal: testRunSignal() });
 
 const functionTool = (config: Record<string, unknown>) => ({ provider: 'autogen_core.tools.FunctionTool', component_type: 'tool', config });
 const CALCULATOR = {
