@@ -32,7 +32,7 @@
  */
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RunBus, type RunFrameListener } from '../runs/run-bus.js';
+import { RunBus, RunListeners, type RunFrameListener } from '../runs/run-bus.js';
 import type { RunJournal } from '../runs/run-journal.js';
 import { isTerminalFrame, type RunFrame } from '../runs/ws-frames.js';
 import type { RedisConnections } from './redis-connections.js';
@@ -68,7 +68,7 @@ interface Watched {
 
 export class RedisRunBus extends RunBus implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisRunBus.name);
-  private readonly listeners = new Map<number, Set<RunFrameListener>>();
+  private readonly listeners = new RunListeners();
   /** Runs published from here (this instance runs them): their frames never come back from the reader. */
   private readonly local = new Set<number>();
   /** Runs of other instances that local viewers watch. */
@@ -115,27 +115,19 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
     const state = this.watched.get(runId);
     if (state) state.lastSeq = Math.max(state.lastSeq, frame.seq);
     const json = JSON.stringify(frame);
-    this.dispatch(runId, frame, json);
+    this.listeners.dispatch(frame, json);
     this.append(runId, frame.seq, json, terminal);
   }
 
   subscribe(runId: number, listener: RunFrameListener): () => void {
-    let set = this.listeners.get(runId);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(runId, set);
-    }
-    set.add(listener);
+    const remove = this.listeners.add(runId, listener);
     if (!this.local.has(runId) && !this.watched.has(runId)) {
       this.watched.set(runId, { lastSeq: 0 });
       this.claimWatching(runId);
       this.rewatch();
     }
     return () => {
-      set.delete(listener);
-      if (set.size > 0 || this.listeners.get(runId) !== set) return;
-      this.listeners.delete(runId);
-      this.unwatch(runId);
+      if (remove()) this.unwatch(runId);
     };
   }
 
@@ -191,13 +183,6 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
       .pexpire(key, PRESENCE_TTL_MS)
       .exec()
       .catch(() => undefined);
-  }
-
-  private dispatch(runId: number, frame: RunFrame, json: string): void {
-    const set = this.listeners.get(runId);
-    if (!set) return;
-    // Copy: a listener may unsubscribe (a viewer closing) while we iterate.
-    for (const listener of [...set]) listener(frame, json);
   }
 
   /** XADD without waiting; after the terminal frame the stream gets its expiry. */
@@ -293,7 +278,7 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
     if (state.lastSeq > 0 && seq > state.lastSeq + 1) await this.fillFromJournal(runId, state, seq);
     if (seq <= state.lastSeq) return;
     state.lastSeq = seq;
-    this.dispatch(runId, JSON.parse(json) as RunFrame, json);
+    this.listeners.dispatch(JSON.parse(json) as RunFrame, json);
   }
 
   /** Delivers the stored frames of a watched run after its last delivered seq (and before `before`). */
@@ -308,7 +293,7 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
     for (const frame of stored) {
       if (frame.seq >= before || this.watched.get(runId) !== state || frame.seq <= state.lastSeq) continue;
       state.lastSeq = frame.seq;
-      this.dispatch(runId, frame, JSON.stringify(frame));
+      this.listeners.dispatch(frame);
     }
   }
 

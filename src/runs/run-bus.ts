@@ -32,15 +32,45 @@ export abstract class RunBus {
   abstract watchedElsewhere(runId: number): Promise<boolean>;
 }
 
+/**
+ * The listeners of each run in this process, shared by the buses: add one, remove it (the run's
+ * entry goes with its last listener), and hand a frame to every listener of its run.
+ */
+export class RunListeners {
+  private readonly byRun = new Map<number, Set<RunFrameListener>>();
+
+  /** Adds `listener`; the returned function removes it and answers true when it took the run's last one. */
+  add(runId: number, listener: RunFrameListener): () => boolean {
+    let set = this.byRun.get(runId);
+    if (!set) {
+      set = new Set();
+      this.byRun.set(runId, set);
+    }
+    set.add(listener);
+    const own = set;
+    return () => {
+      own.delete(listener);
+      if (own.size > 0 || this.byRun.get(runId) !== own) return false;
+      this.byRun.delete(runId);
+      return true;
+    };
+  }
+
+  /** Calls every listener of the frame's run; `json` is serialised once, and only when someone listens. */
+  dispatch(frame: RunFrame, json?: string): void {
+    const set = this.byRun.get(frame.run_id);
+    if (!set || set.size === 0) return;
+    const text = json ?? JSON.stringify(frame);
+    // Copy: a listener may unsubscribe (a viewer closing) while we iterate.
+    for (const listener of [...set]) listener(frame, text);
+  }
+}
+
 export class InProcessRunBus extends RunBus {
-  private readonly listeners = new Map<number, Set<RunFrameListener>>();
+  private readonly listeners = new RunListeners();
 
   publish(frame: RunFrame): void {
-    const set = this.listeners.get(frame.run_id);
-    if (!set || set.size === 0) return;
-    const json = JSON.stringify(frame);
-    // Copy: a listener may unsubscribe (a viewer closing) while we iterate.
-    for (const listener of [...set]) listener(frame, json);
+    this.listeners.dispatch(frame);
   }
 
   async recentFrames(): Promise<RunFrame[]> {
@@ -52,15 +82,7 @@ export class InProcessRunBus extends RunBus {
   }
 
   subscribe(runId: number, listener: RunFrameListener): () => void {
-    let set = this.listeners.get(runId);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(runId, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(runId) === set) this.listeners.delete(runId);
-    };
+    const remove = this.listeners.add(runId, listener);
+    return () => void remove();
   }
 }
