@@ -19,6 +19,7 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } f
 import type { Redis } from 'ioredis';
 import { AppError, describeError, ERROR_KINDS, type ErrorKind } from '../common/errors.js';
 import type { DatabaseService } from '../database/database.service.js';
+import { RunEntity } from '../runs/run.entity.js';
 import type { RedisConnections } from './redis-connections.js';
 
 /** How long a caller waits for the owner's answer (ms). */
@@ -80,10 +81,10 @@ export class RunCommands implements OnModuleInit, OnApplicationShutdown {
    * AppError when it refused, AppError `unavailable` when the owner did not answer within the timeout.
    */
   async forward(command: RunCommand, notRunning: AppError): Promise<void> {
-    const [row] = (await this.db.dataSource.query(`SELECT status, owner_instance FROM ${this.runsTable()} WHERE id = $1`, [command.runId])) as {
-      status: string;
-      owner_instance: string | null;
-    }[];
+    // owner_instance is not selected by default (an internal column): ask for it by name.
+    const row = await this.db.dataSource
+      .getRepository(RunEntity)
+      .findOne({ select: { id: true, status: true, owner_instance: true }, where: { id: command.runId } });
     const owner = row?.owner_instance;
     if (row?.status !== 'active' || !owner || owner === this.redis.instanceId) throw notRunning;
     await this.send(owner, command);
@@ -185,10 +186,5 @@ export class RunCommands implements OnModuleInit, OnApplicationShutdown {
 
   private channel(instanceId: string, kind: 'commands' | 'replies'): string {
     return this.redis.key('instance', instanceId, kind);
-  }
-
-  private runsTable(): string {
-    const schema = (this.db.dataSource.options as { schema?: string }).schema;
-    return schema ? `"${schema}"."runs"` : '"runs"';
   }
 }
