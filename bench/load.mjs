@@ -6,34 +6,51 @@
  * duplicate, exactly K chunks with the expected contents, the final message, `result` complete).
  * After each round it reads the target process's VmRSS from /proc.
  *
+ * With --viewer-url (cluster mode: a second instance of the service) every run also gets a viewer
+ * on that instance, connected before `start`; both viewers' frames are checked, and for each frame
+ * the arrival at the second viewer minus the arrival at the first (same process, same clock) is
+ * the cross-instance added latency, in ms.
+ *
+ * With --idle-viewers V --idle-runs R (service only), after the rounds: R human-in-the-loop runs
+ * parked at their input prompt, V sockets in all watching them, the server's RSS read with all of
+ * them connected and idle (as read, and after a forced full GC), then the viewers closed and the
+ * runs stopped.
+ *
  * Usage: node bench/load.mjs --target service|bare --url http://127.0.0.1:PORT --pid PID
- *          [--runs 1,50,500] [--chunks 1000] [--reps1 10] [--rounds 10] [--leak-runs 50]
- *          [--timeout 300] --out result.json
+ *          [--runs 1,50,500,1000] [--chunks 1000] [--reps1 10] [--rounds 10] [--leak-runs 50]
+ *          [--timeout 300] [--viewer-url http://127.0.0.1:PORT2 --viewer-pid PID2]
+ *          [--idle-viewers 10000 --idle-runs 100] --out result.json
  * Only 127.0.0.1 is ever contacted.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { chunkContents, replyText, scaledTeam, TASK } from './workload.mjs';
+import { chunkContents, IDLE_TASK, idleTeam, replyText, scaledTeam, TASK } from './workload.mjs';
 
 const { values: opt } = parseArgs({
   options: {
     target: { type: 'string' },
     url: { type: 'string' },
     pid: { type: 'string' },
-    runs: { type: 'string', default: '1,50,500' },
+    runs: { type: 'string', default: '1,50,500,1000' },
     chunks: { type: 'string', default: '1000' },
     reps1: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '10' },
     'leak-runs': { type: 'string', default: '50' },
     timeout: { type: 'string', default: '300' },
     inspect: { type: 'string' },
+    'viewer-url': { type: 'string' },
+    'viewer-pid': { type: 'string' },
+    'idle-viewers': { type: 'string', default: '0' },
+    'idle-runs': { type: 'string', default: '100' },
     out: { type: 'string' },
   },
 });
 const BASE = opt.url;
-if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(BASE)) throw new Error(`--url must be http://127.0.0.1:<port>, got ${BASE}`);
+const VIEWER_BASE = opt['viewer-url'] ?? null;
+for (const url of [BASE, VIEWER_BASE ?? BASE])
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`--url and --viewer-url must be http://127.0.0.1:<port>, got ${url}`);
 const K = Number(opt.chunks);
 const CONTENTS = chunkContents(replyText(K));
 const TEAM = scaledTeam(K);
@@ -125,8 +142,11 @@ async function createRuns(n) {
 
 /** One run's socket and the checks made on its frames as they arrive. */
 class RunClient {
-  constructor(runId) {
+  /** `base`: the instance to connect to; `timed`: keep each frame's arrival time by seq (cluster mode). */
+  constructor(runId, base = BASE, timed = false) {
     this.runId = runId;
+    this.base = base;
+    this.arrivals = timed ? new Float64Array(K + 4) : null;
     this.lastSeq = 0;
     this.chunks = 0;
     this.gaps = 0;
@@ -143,7 +163,7 @@ class RunClient {
   }
 
   open() {
-    const ws = (this.ws = new WebSocket(`${BASE.replace('http', 'ws')}/api/ws/runs/${this.runId}?token=null`, { perMessageDeflate: false }));
+    const ws = (this.ws = new WebSocket(`${this.base.replace('http', 'ws')}/api/ws/runs/${this.runId}?token=null`, { perMessageDeflate: false }));
     const connected = new Promise((resolve, reject) => {
       this.onConnected = resolve;
       ws.once('error', reject);
@@ -183,6 +203,7 @@ class RunClient {
     if (f.seq <= this.lastSeq) return void this.dups++;
     if (f.seq !== this.lastSeq + 1) this.gaps += f.seq - this.lastSeq - 1;
     this.lastSeq = f.seq;
+    if (this.arrivals && f.seq < this.arrivals.length) this.arrivals[f.seq] = now;
     if (this.terminal) return this.errors.push(`frame after terminal: ${f.type}`);
     switch (f.type) {
       case 'message_chunk':
@@ -228,37 +249,192 @@ class RunClient {
   }
 }
 
+/**
+ * A socket on a human-in-the-loop run for the idle-viewer phase: resolves `replayed` once it has
+ * `system/connected` and a frame at or past `untilSeq` (its replay is done), and `waitFor(pred)`
+ * on a later frame. Frames are parsed but not kept.
+ */
+class IdleViewer {
+  constructor(runId, untilSeq = Infinity) {
+    this.runId = runId;
+    this.untilSeq = untilSeq;
+    this.lastSeq = 0;
+    this.errors = [];
+    this.waiters = new Set();
+  }
+
+  /** Resolves when connected and (with `untilSeq`) replayed; rejects on close, error or CONNECT_TIMEOUT_MS. */
+  open() {
+    const ws = (this.ws = new WebSocket(`${BASE.replace('http', 'ws')}/api/ws/runs/${this.runId}?token=null`, { perMessageDeflate: false }));
+    ws.on('message', (data) => {
+      let f;
+      try {
+        f = JSON.parse(data.toString());
+      } catch {
+        return this.errors.push('non-JSON frame');
+      }
+      if (f.type === 'error') this.errors.push(`error frame: ${f.error}`);
+      if (typeof f.seq === 'number') this.lastSeq = Math.max(this.lastSeq, f.seq);
+      for (const w of this.waiters) w(f);
+    });
+    ws.on('error', (err) => this.errors.push(`socket error: ${err.message}`));
+    const ready = this.waitFor((f) => f.type === 'system' && f.status === 'connected', CONNECT_TIMEOUT_MS, 'connected').then(() =>
+      this.untilSeq === Infinity || this.lastSeq >= this.untilSeq
+        ? undefined
+        : this.waitFor(() => this.lastSeq >= this.untilSeq, CONNECT_TIMEOUT_MS, `replay to seq ${this.untilSeq}`),
+    );
+    return ready;
+  }
+
+  /** The first frame from now on for which `pred` holds; rejects on timeout or when the socket closes first. */
+  waitFor(pred, ms, what) {
+    let waiter, onClose;
+    return withTimeout(
+      new Promise((resolve, reject) => {
+        waiter = (f) => pred(f) && resolve(f);
+        onClose = (code) => reject(new Error(`closed ${code} before ${what}`));
+        this.waiters.add(waiter);
+        this.ws.once('close', onClose);
+      }),
+      ms,
+      `run ${this.runId}: ${what}`,
+    ).finally(() => (this.waiters.delete(waiter), this.ws.off('close', onClose)));
+  }
+
+  async close() {
+    if (!this.ws || this.ws.readyState === WebSocket.CLOSED) return;
+    const closed = new Promise((r) => this.ws.once('close', r));
+    this.ws.close();
+    await withTimeout(closed, 10_000, 'close').catch(() => this.ws.terminate());
+  }
+}
+
+/**
+ * The idle-viewer phase: `runs` human-in-the-loop runs, each started from its first socket and
+ * followed to its `input_request` (the run then waits, live and silent); then `viewers / runs − 1`
+ * more sockets per run (at most 200 opening at once), each waiting for `system/connected` and its
+ * replay up to that input request. With all connected and idle the server's RSS is read as is,
+ * then after a forced full GC. Then every extra socket is closed and each run is stopped (`stop`
+ * on its first socket, waiting for its terminal frame, 30 s at most).
+ * Returns counts, failures (with up to 5 samples) and RSS in MB.
+ */
+async function idlePhase(viewers, runs) {
+  const perRun = Math.max(1, Math.floor(viewers / runs));
+  const failures = [];
+  const failed = (what) => (e) => (failures.push(`${what}: ${e.message}`), false);
+  const team = idleTeam();
+  const idleTeamId = (await post('/api/teams/', { user_id: USER, component: team })).id;
+  const session = await post('/api/sessions/', { user_id: USER, team_id: idleTeamId, name: 'bench idle viewers' });
+  const ids = await pool(Array.from({ length: runs }), 16, async () => (await post('/api/runs/', { user_id: USER, session_id: session.id })).run_id);
+  const t0 = performance.now();
+  const owners = ids.map((id) => new IdleViewer(id));
+  // The prompt must outlive the phase: the run's input timeout is set well past it.
+  const parked = await pool(owners, 50, async (v) => {
+    try {
+      await v.open();
+      const prompt = v.waitFor((f) => f.type === 'input_request', 60_000, 'input_request');
+      v.ws.send(JSON.stringify({ type: 'start', task: IDLE_TASK, team_config: team, input_timeout_s: 3600 }));
+      v.inputSeq = (await prompt).seq;
+      return true;
+    } catch (e) {
+      return failed(`run ${v.runId} first viewer`)(e);
+    }
+  });
+  const live = owners.filter((_, i) => parked[i]);
+  const rssParkedMb = rssMb(opt.pid);
+  const extra = live.flatMap((o) => Array.from({ length: perRun - 1 }, () => new IdleViewer(o.runId, o.inputSeq)));
+  const opened = await pool(extra, 200, (v) => v.open().then(() => true, failed(`run ${v.runId} viewer`)));
+  const openMs = performance.now() - t0;
+  const connected = live.length + opened.filter(Boolean).length;
+  const rssRawMb = rssMb(opt.pid);
+  const afterGc = await collectGarbage().catch((e) => (log(`forced GC failed: ${e.message}`), null));
+  log(
+    `idle viewers: ${connected}/${runs * perRun} connected on ${live.length}/${runs} parked runs in ${(openMs / 1000).toFixed(1)} s, ` +
+      `RSS ${rssRawMb?.toFixed(1)} MB` +
+      (afterGc ? `, after forced GC ${afterGc.rssMb.toFixed(1)} MB (heap used ${afterGc.heapUsedMb.toFixed(1)} MB)` : '') +
+      `, ${failures.length} failures`,
+  );
+  await pool(extra, 500, (v) => v.close());
+  const stopped = await pool(live, 50, async (v) => {
+    try {
+      const end = v.waitFor((f) => f.type === 'completion' || f.type === 'result', 30_000, 'terminal frame after stop');
+      v.ws.send(JSON.stringify({ type: 'stop', reason: 'bench idle phase over' }));
+      await end;
+      return true;
+    } catch (e) {
+      return failed(`run ${v.runId} stop`)(e);
+    }
+  });
+  await pool(owners, 100, (v) => v.close());
+  const errorFrames = [...owners, ...extra].filter((v) => v.errors.length > 0);
+  for (const v of errorFrames.slice(0, 5)) failures.push(`run ${v.runId}: ${v.errors.slice(0, 2).join('; ')}`);
+  return {
+    viewersRequested: runs * perRun,
+    viewersConnected: connected,
+    runs,
+    runsParked: live.length,
+    runsStopped: stopped.filter(Boolean).length,
+    failures: failures.length,
+    failureSamples: failures.slice(0, 5),
+    openMs: Math.round(openMs),
+    rssParkedMb,
+    rssRawMb,
+    afterGc,
+    rssAfterMb: rssMb(opt.pid),
+  };
+}
+
 function pct(sorted, p) {
   if (!sorted.length) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** One round: N concurrent runs started at once. */
+/**
+ * One round: N concurrent runs started at once. In cluster mode (--viewer-url) each run also has a
+ * viewer on the other instance, connected before `start`; a run counts as complete only when both
+ * viewers got every frame, and as errored or lossy when either did not.
+ */
 async function round(n) {
   const ids = await createRuns(n);
-  const clients = ids.map((id) => new RunClient(id));
-  const openErrors = [];
-  await pool(clients, 100, (c) => c.open().catch((e) => (openErrors.push(`${c.runId}: ${e.message}`), c.fail(e.message))));
-  const ready = clients.filter((c) => c.errors.length === 0);
+  const clients = ids.map((id) => new RunClient(id, BASE, VIEWER_BASE !== null));
+  const peers = VIEWER_BASE ? ids.map((id) => new RunClient(id, VIEWER_BASE, true)) : [];
+  await pool([...clients, ...peers], 100, (c) => c.open().catch((e) => c.fail(e.message)));
+  const ready = clients.filter((c, i) => c.errors.length === 0 && (!peers[i] || peers[i].errors.length === 0));
   for (const c of ready) c.start();
   const t0 = Math.min(...ready.map((c) => c.tStart));
-  await withTimeout(Promise.all(ready.map((c) => c.done)), ROUND_TIMEOUT_MS, `round of ${n}`).catch((e) => {
-    for (const c of ready) if (!c.terminal) c.fail(e.message);
+  const following = [...ready, ...peers.filter((p) => p.errors.length === 0)];
+  await withTimeout(Promise.all(following.map((c) => c.done)), ROUND_TIMEOUT_MS, `round of ${n}`).catch((e) => {
+    for (const c of following) if (!c.terminal) c.fail(e.message);
   });
   const t1 = Math.max(...ready.map((c) => c.tEnd ?? performance.now()));
-  await pool(clients, 100, (c) => c.close());
-  const runsWithLoss = clients.filter((c) => c.lost().length > 0);
-  const runsWithErrors = clients.filter((c) => c.errors.length > 0);
+  await pool([...clients, ...peers], 100, (c) => c.close());
+  const bad = (pick) => clients.filter((c, i) => pick(c) || (peers[i] && pick(peers[i])));
+  const runsWithLoss = bad((c) => c.lost().length > 0);
+  const runsWithErrors = bad((c) => c.errors.length > 0);
+  const ok = (c) => c.terminal?.type === 'result' && c.errors.length === 0;
+  // Cross-instance added latency: per frame (seq), arrival at the viewer on the other instance
+  // minus arrival at the viewer on the run's owner.
+  const cross = [];
+  peers.forEach((p, i) => {
+    const a = clients[i].arrivals;
+    for (let seq = 1; seq < a.length; seq++) if (a[seq] > 0 && p.arrivals[seq] > 0) cross.push(p.arrivals[seq] - a[seq]);
+  });
+  const describe = (c) => ({ run: c.runId, viewer: c.base, errors: c.errors.slice(0, 3), lost: c.lost() });
   return {
     n,
     wallMs: t1 - t0,
     chunks: clients.reduce((s, c) => s + c.chunks, 0),
     ttfc: clients.filter((c) => c.tFirstChunk !== null).map((c) => c.tFirstChunk - c.tStart),
-    completed: clients.filter((c) => c.terminal?.type === 'result' && c.errors.length === 0).length,
+    completed: clients.filter((c, i) => ok(c) && (!peers[i] || ok(peers[i]))).length,
     errors: runsWithErrors.length,
     lostRuns: runsWithLoss.length,
-    samples: [...runsWithErrors, ...runsWithLoss].slice(0, 5).map((c) => ({ run: c.runId, errors: c.errors.slice(0, 3), lost: c.lost() })),
+    cross,
+    samples: [...clients, ...peers]
+      .filter((c) => c.errors.length > 0 || c.lost().length > 0)
+      .slice(0, 5)
+      .map(describe),
     rssMb: rssMb(opt.pid),
+    viewerRssMb: opt['viewer-pid'] ? rssMb(opt['viewer-pid']) : undefined,
   };
 }
 
@@ -284,10 +460,16 @@ async function measure(n, reps) {
     samples: rows.flatMap((r) => r.samples).slice(0, 5),
     rssMb: rows.at(-1).rssMb,
   };
+  if (VIEWER_BASE) {
+    const cross = Float64Array.from(rows.flatMap((r) => r.cross)).sort();
+    Object.assign(row, { crossFrames: cross.length, crossP50Ms: pct(cross, 50), crossP99Ms: pct(cross, 99), viewerRssMb: rows.at(-1).viewerRssMb });
+  }
   log(
     `N=${n}×${reps}: ${row.chunksPerSec} chunks/s, ttfc p50 ${row.ttfcP50Ms?.toFixed(1)} ms p99 ${row.ttfcP99Ms?.toFixed(1)} ms, ` +
-      `${row.completed}/${row.expected} complete, ${row.errors} errors, ${row.lostRuns} runs with lost frames, RSS ${row.rssMb?.toFixed(1)} MB`,
+      `${row.completed}/${row.expected} complete, ${row.errors} errors, ${row.lostRuns} runs with lost frames, RSS ${row.rssMb?.toFixed(1)} MB` +
+      (VIEWER_BASE ? `, cross-instance added latency p50 ${row.crossP50Ms?.toFixed(2)} ms p99 ${row.crossP99Ms?.toFixed(2)} ms over ${row.crossFrames} frames` : ''),
   );
+  for (const s of row.samples) log(`  sample: ${JSON.stringify(s)}`);
   return row;
 }
 
@@ -324,5 +506,7 @@ result.leak = {
   gcRssGrowthPct: growth((x) => x.afterGc?.rssMb),
   gcHeapGrowthPct: growth((x) => x.afterGc?.heapUsedMb),
 };
+const idleViewers = Number(opt['idle-viewers']);
+if (idleViewers > 0 && opt.target !== 'bare') result.idle = await idlePhase(idleViewers, Number(opt['idle-runs']));
 writeFileSync(opt.out, JSON.stringify(result, null, 2));
 process.exit(0);

@@ -29,3 +29,16 @@ export function scaledTeam(chunks) {
   agent.model_client.config.chat_completions = [replyText(chunks)];
   return team;
 }
+
+export const IDLE_TEAM_FIXTURE = fileURLToPath(new URL('../test/fixtures/teams/human-in-the-loop.json', import.meta.url));
+export const IDLE_TASK = 'Write a poem about the sea.';
+
+/**
+ * The idle-viewer phase's team: human-in-the-loop.json as is (replay assistant, then a
+ * UserProxyAgent). The assistant speaks first, then the user proxy asks for input, so a started
+ * run emits a few frames and then stays live and silent at its `input_request` until answered
+ * or stopped.
+ */
+export function idleTeam() {
+  return JSON.parse(readFileSync(IDLE_TEAM_FIXTURE, 'utf8'));
+}
