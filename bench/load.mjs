@@ -467,7 +467,9 @@ async function measure(n, reps) {
   log(
     `N=${n}×${reps}: ${row.chunksPerSec} chunks/s, ttfc p50 ${row.ttfcP50Ms?.toFixed(1)} ms p99 ${row.ttfcP99Ms?.toFixed(1)} ms, ` +
       `${row.completed}/${row.expected} complete, ${row.errors} errors, ${row.lostRuns} runs with lost frames, RSS ${row.rssMb?.toFixed(1)} MB` +
-      (VIEWER_BASE ? `, cross-instance added latency p50 ${row.crossP50Ms?.toFixed(2)} ms p99 ${row.crossP99Ms?.toFixed(2)} ms over ${row.crossFrames} frames` : ''),
+      (VIEWER_BASE
+        ? `, cross-instance added latency p50 ${row.crossP50Ms?.toFixed(2)} ms p99 ${row.crossP99Ms?.toFixed(2)} ms over ${row.crossFrames} frames`
+        : ''),
   );
   for (const s of row.samples) log(`  sample: ${JSON.stringify(s)}`);
   return row;

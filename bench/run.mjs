@@ -31,9 +31,15 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const RESULTS = join(HERE, 'results');
 // `--cluster` alone means `--cluster on`, `--no-cluster` means `--cluster off`.
-const argv = process.argv.slice(2).flatMap((a, i, all) =>
-  a === '--no-cluster' ? ['--cluster', 'off'] : a === '--cluster' && (i === all.length - 1 || all[i + 1].startsWith('--')) ? ['--cluster', 'on'] : [a],
-);
+const argv = process.argv
+  .slice(2)
+  .flatMap((a, i, all) =>
+    a === '--no-cluster'
+      ? ['--cluster', 'off']
+      : a === '--cluster' && (i === all.length - 1 || all[i + 1].startsWith('--'))
+        ? ['--cluster', 'on']
+        : [a],
+  );
 const { values: opt } = parseArgs({
   args: argv,
   options: {
@@ -182,9 +188,7 @@ async function startService({ db = { kind: 'sqlite' }, cluster = null } = {}) {
   const port = await freePort();
   const dbDir = db.kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'teamstream-bench-')) : null;
   const dbEnv = dbDir ? { DATABASE_URL: `sqlite:${join(dbDir, 'bench.db')}` } : { DATABASE_URL: PG_URL, DATABASE_SCHEMA: db.schema };
-  const clusterEnv = cluster
-    ? { CLUSTER: 'redis', REDIS_URL, REDIS_KEY_PREFIX: cluster.prefix, INSTANCE_ID: cluster.instance }
-    : { CLUSTER: 'off' };
+  const clusterEnv = cluster ? { CLUSTER: 'redis', REDIS_URL, REDIS_KEY_PREFIX: cluster.prefix, INSTANCE_ID: cluster.instance } : { CLUSTER: 'off' };
   // The inspector (127.0.0.1, random port) lets the load generator force a full GC before each
   // leak-check reading; no session is attached while rounds are measured.
   const args = ['--inspect=127.0.0.1:0'];
@@ -208,12 +212,7 @@ async function startService({ db = { kind: 'sqlite' }, cluster = null } = {}) {
     WS_MAX_CONNECTIONS_PER_USER: '100000',
   });
   const url = `http://127.0.0.1:${port}`;
-  await until(
-    async () => (await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) })).ok,
-    60_000,
-    'the service health check',
-    child,
-  );
+  await until(async () => (await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) })).ok, 60_000, 'the service health check', child);
   const inspect = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(child.output)?.[1];
   return { child, url, inspect, cleanup: () => dbDir && rmSync(dbDir, { recursive: true, force: true }) };
 }
@@ -330,7 +329,12 @@ function verdicts(results) {
   for (const r of [sqlite, postgres, cluster].filter(Boolean))
     for (const n of [50, 500]) {
       const q = ratios[r.db][n];
-      if (q) add(`[${r.db}] ttfc p50 ≤ 2× bare at ${n} runs`, `×${f(q.ttfcP50, 2)} (${f(row(r, n).ttfcP50Ms, 1)} vs ${f(row(bare, n).ttfcP50Ms, 1)} ms)`, q.ttfcP50 <= 2);
+      if (q)
+        add(
+          `[${r.db}] ttfc p50 ≤ 2× bare at ${n} runs`,
+          `×${f(q.ttfcP50, 2)} (${f(row(r, n).ttfcP50Ms, 1)} vs ${f(row(bare, n).ttfcP50Ms, 1)} ms)`,
+          q.ttfcP50 <= 2,
+        );
     }
   for (const [n, min] of [
     [50, 0.7],
@@ -495,7 +499,17 @@ async function main() {
     }
   }
   const { ratios, targets } = verdicts(results);
-  const out = { started, finished: new Date().toISOString(), revision: revision(), machine: machine(), options: opt, results, skipped, ratios, targets };
+  const out = {
+    started,
+    finished: new Date().toISOString(),
+    revision: revision(),
+    machine: machine(),
+    options: opt,
+    results,
+    skipped,
+    ratios,
+    targets,
+  };
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(out, null, 2));
   console.log(`\n${table(results)}\n`);
   for (const [db, byRuns] of Object.entries(ratios))
