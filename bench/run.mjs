@@ -11,6 +11,7 @@
  *          --db sqlite,postgres   (the single-instance service targets; PostgreSQL is skipped, saying
  *                                  why, when postgres://postgres@127.0.0.1:5432/test does not answer)
  *          --cluster auto|on|off  (auto: when PostgreSQL and Redis 127.0.0.1:6379 both answer)
+ *          PostgreSQL and Redis: TEST_DATABASE_URL (a postgres:// URL) and TEST_REDIS_URL override the defaults, as for the tests
  *          --cluster-runs 50,500
  *          --idle-viewers 10000 --idle-runs 100   (0 viewers: no idle-viewer phase)
  *          --cpu-prof (profile the service with node --cpu-prof into bench/results/prof/)
@@ -60,8 +61,11 @@ const { values: opt } = parseArgs({
 });
 const log = (...a) => process.stderr.write(`[bench] ${a.join(' ')}\n`);
 const children = new Set();
-const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = 'redis://127.0.0.1:6379';
+// The test suites' servers (and their overrides, so a CI job points both at the same place).
+const PG_URL = /^postgres(ql)?:\/\//.test(process.env.TEST_DATABASE_URL ?? '')
+  ? process.env.TEST_DATABASE_URL
+  : 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const DBS = opt.db
   .split(',')
   .map((d) => d.trim())
@@ -474,6 +478,9 @@ async function main() {
   const wantPostgres = opt.only !== 'bare' && (DBS.includes('postgres') || opt.cluster !== 'off');
   const pgProblem = wantPostgres ? await postgresProblem() : null;
   const redisIssue = opt.only !== 'bare' && opt.cluster !== 'off' ? await redisProblem() : null;
+  const clusterIssue = pgProblem ?? redisIssue;
+  // Asked for explicitly: refuse before spending minutes on the other targets.
+  if (opt.cluster === 'on' && clusterIssue) throw new Error(`--cluster on, but ${clusterIssue}`);
   if (opt.only !== 'service') {
     const srv = await startBare();
     log(`bare server on ${srv.url} (pid ${srv.child.pid})`);
@@ -492,9 +499,7 @@ async function main() {
       results.push(await singleInstance(db));
     }
     if (opt.cluster !== 'off') {
-      const why = pgProblem ?? redisIssue;
-      if (why && opt.cluster === 'on') throw new Error(`--cluster on, but ${why}`);
-      if (why) skip('the cluster target', why);
+      if (clusterIssue) skip('the cluster target', clusterIssue);
       else results.push(await clusterPair());
     }
   }
