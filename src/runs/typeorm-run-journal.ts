@@ -5,6 +5,8 @@
  * matches a run that is still `created` or `active`, and a write whose finish matches nothing
  * stores nothing. Writes are retried while the database does not answer (DatabaseService.retrying);
  * a write that must wait for the database to come back is kept and retried in the background.
+ * A run's writes, activation and reservations share their transactions with other runs' (group
+ * commit, DatabaseService.shared): atomic each, one commit for all that arrive together.
  */
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { In, MoreThan, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
@@ -26,6 +28,12 @@ const LIVE_STATUSES = ['created', 'active'] as const;
 /** Seq ranges per DELETE of a compaction (two parameters each, well under SQLite's and PostgreSQL's limits). */
 const COMPACT_RANGES = 200;
 
+/**
+ * Most rows per INSERT of frames: 256 parameters, under SQLite's and PostgreSQL's limits; a
+ * chunk batch (RUN_CHUNK_FLUSH_MAX, 64 by default) and its message go out in one or two statements.
+ */
+const INSERT_ROWS_MAX = 64;
+
 /** Backoff of the deferred writes' timer (ms); they are also tried after every committed transaction. */
 const LATER_FIRST_DELAY_MS = 250;
 const LATER_MAX_DELAY_MS = 30_000;
@@ -45,6 +53,8 @@ export class TypeOrmRunJournal extends RunJournal {
   private laterRunning: Promise<void> | undefined;
   private laterTimer: NodeJS.Timeout | undefined;
   private laterDelay = LATER_FIRST_DELAY_MS;
+  /** VALUES placeholders by row count (powers of two up to INSERT_ROWS_MAX). */
+  private readonly placeholders = new Map<number, string>();
 
   constructor(
     private readonly db: DatabaseService,
@@ -66,14 +76,17 @@ export class TypeOrmRunJournal extends RunJournal {
     const stored = await tracedWrite(
       'run_journal',
       () =>
-        this.db.retrying(async (em) => {
-          // A connection lost during COMMIT leaves the outcome unknown. Seqs are never reused, so
-          // finding the batch's last frame stored means that attempt committed: do not insert it twice.
-          const last = write.frames.at(-1);
-          if (attempted && last && (await this.hasFrame(em, run.id, last.seq))) return true;
-          attempted = true;
-          return this.apply(em, run, write, false);
-        }),
+        this.db.retrying(
+          async (em) => {
+            // A connection lost during COMMIT leaves the outcome unknown. Seqs are never reused, so
+            // finding the batch's last frame stored means that attempt committed: do not insert it twice.
+            const last = write.frames.at(-1);
+            if (attempted && last && (await this.hasFrame(em, run.id, last.seq))) return true;
+            attempted = true;
+            return this.apply(em, run, write, false);
+          },
+          { shared: true },
+        ),
       attributes,
     );
     // Committed batches only: a batch that failed for good is an error, not a latency.
@@ -112,7 +125,7 @@ export class TypeOrmRunJournal extends RunJournal {
   }
 
   async reserve(runId: number, through: number): Promise<void> {
-    await this.db.retrying((em) => this.raiseReservation(em, runId, through));
+    await this.db.retrying((em) => this.raiseReservation(em, runId, through), { shared: true });
   }
 
   async framesAfter(runId: number, after: number): Promise<RunFrame[]> {
@@ -134,7 +147,7 @@ export class TypeOrmRunJournal extends RunJournal {
   }
 
   async activate(runId: number, task: AgentMessage[], reserveThrough = 0): Promise<boolean> {
-    return this.db.transaction(async (em) => {
+    return this.db.shared(async (em) => {
       const result = await em.update(
         RunEntity,
         { id: runId, status: 'created' },
@@ -185,20 +198,34 @@ export class TypeOrmRunJournal extends RunJournal {
 
   /**
    * The hot path of every run: chunks arrive in batches of every size, and TypeORM's insert
-   * builds and prepares new SQL for each size. One parameterised row statement, the same text
-   * every time, hits the driver's statement cache (SQLite); PostgreSQL takes one multi-row
-   * statement per batch, one round trip.
+   * builds and prepares new SQL for each size. Here a batch goes out as multi-row statements of
+   * power-of-two sizes (64, 32, …, 1 rows: at most 7 statements for a batch of up to 127), whose
+   * few texts stay in the driver's statement cache; one row per statement cost a round through
+   * TypeORM's query runner per chunk. PostgreSQL takes the same statements, one round trip each.
    */
   private async insertFrames(em: EntityManager, runId: number, frames: readonly RunFrame[], idempotent: boolean): Promise<void> {
     const table = this.tableOf(em, RunEventEntity);
     const skipStored = idempotent ? ' ON CONFLICT (run_id, seq) DO NOTHING' : '';
-    const row = (frame: RunFrame) => [runId, frame.seq, frame.type, JSON.stringify(frame)];
-    if (!this.db.isPostgres) {
-      for (const frame of frames) await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES (?, ?, ?, ?)${skipStored}`, row(frame));
-      return;
+    let start = 0;
+    while (start < frames.length) {
+      let size = INSERT_ROWS_MAX;
+      while (size > frames.length - start) size >>= 1;
+      const batch = frames.slice(start, start + size);
+      const values: unknown[] = [];
+      for (const frame of batch) values.push(runId, frame.seq, frame.type, JSON.stringify(frame));
+      await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES ${this.rowPlaceholders(size)}${skipStored}`, values);
+      start += size;
     }
-    const values = frames.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ');
-    await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES ${values}${skipStored}`, frames.flatMap(row));
+  }
+
+  /** `(?, ?, ?, ?), …` (`($1, $2, $3, $4), …` on PostgreSQL) for `rows` rows of four columns, built once per size. */
+  private rowPlaceholders(rows: number): string {
+    const cached = this.placeholders.get(rows);
+    if (cached) return cached;
+    const p = (i: number) => (this.db.isPostgres ? `$${i}` : '?');
+    const text = Array.from({ length: rows }, (_, r) => `(${p(4 * r + 1)}, ${p(4 * r + 2)}, ${p(4 * r + 3)}, ${p(4 * r + 4)})`).join(', ');
+    this.placeholders.set(rows, text);
+    return text;
   }
 
   /** Deletes the run's chunk rows in `ranges` (compaction): one statement per COMPACT_RANGES ranges, usually one in all. */
