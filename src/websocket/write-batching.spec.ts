@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { batchWritesThisTurn, flushWrites, recordTransport } from './write-batching.js';
+import { batchWritesThisTurn, flushWrites, MAX_HOLD_MS, recordTransport } from './write-batching.js';
 
 /** A transport that records each batch the stream hands to the "kernel". */
 function transport() {
@@ -51,6 +51,20 @@ describe('write batching', () => {
     duplex.write('last frame');
     flushWrites(ws);
     expect(batches).toEqual([1]);
+  });
+
+  it(`sends every held batch at the next write once the oldest was held over ${MAX_HOLD_MS} ms, even within one turn`, () => {
+    const first = transport();
+    const second = transport();
+    batchWritesThisTurn(first.ws);
+    first.duplex.write('first run, first chunk');
+    // Busy-wait inside this turn: a long poll phase handling many other sockets.
+    const until = performance.now() + MAX_HOLD_MS + 1;
+    while (performance.now() < until);
+    batchWritesThisTurn(second.ws);
+    second.duplex.write('second run');
+    expect(first.batches).toEqual([1]);
+    expect(second.batches).toEqual([]);
   });
 
   it('leaves sockets it does not know alone', () => {
