@@ -58,8 +58,9 @@ export class ReplayChatCompletionClient implements ChatCompletionClient {
       const tokens = splitTokens(entry);
       for (let i = 0; i < tokens.length; i++) {
         // Yield to the event loop now and then, so a stop or a slow viewer can act mid-stream;
-        // not on every token, which would make a scripted model slower than any real one.
-        if (i % YIELD_EVERY_TOKENS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        // not on every token, which would make a scripted model slower than any real one, and not
+        // before the first, which a stop cannot precede (it was checked above).
+        if (i > 0 && i % YIELD_EVERY_TOKENS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         throwIfAborted(options.signal);
         yield i < tokens.length - 1 ? `${tokens[i]} ` : tokens[i]!;
       }
