@@ -4,7 +4,7 @@
  * on, as Nest needs) into node_modules/.cache, so bare imports resolve to the project's packages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { transformFileSync } from '@swc/core';
@@ -41,12 +41,24 @@ export function compileServer(): string {
       });
       const out = join(OUT, relative(ROOT, file)).replace(/\.ts$/, '.js');
       mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, code);
+      writeUnlessSame(out, code);
     }
     copyFileSync(join(ROOT, 'package.json'), join(OUT_ROOT, 'package.json'));
     compiled = true;
   }
   return join(OUT, 'src/main.js');
+}
+
+/**
+ * Test workers compile into the same folder while other workers' servers import from it: a file
+ * is replaced by a rename (a reader sees the old file or the new one, never a truncated one), and
+ * not touched at all when its code is unchanged.
+ */
+function writeUnlessSame(path: string, code: string): void {
+  if (existsSync(path) && readFileSync(path, 'utf8') === code) return;
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, code);
+  renameSync(temporary, path);
 }
 
 async function freePort(): Promise<number> {
