@@ -53,8 +53,8 @@ export class TypeOrmRunJournal extends RunJournal {
   private laterRunning: Promise<void> | undefined;
   private laterTimer: NodeJS.Timeout | undefined;
   private laterDelay = LATER_FIRST_DELAY_MS;
-  /** VALUES placeholders by row count (powers of two up to INSERT_ROWS_MAX). */
-  private readonly placeholders = new Map<number, string>();
+  /** VALUES placeholders by shape (`<rows>x<columns>`). */
+  private readonly placeholders = new Map<string, string>();
 
   constructor(
     private readonly db: DatabaseService,
@@ -186,12 +186,7 @@ export class TypeOrmRunJournal extends RunJournal {
     }
     if (write.compact?.length) await this.deleteChunks(em, run.id, write.compact);
     if (write.frames.length > 0) await this.insertFrames(em, run.id, write.frames, idempotent);
-    if (write.messages?.length) {
-      await em.insert(
-        MessageEntity,
-        write.messages.map((message) => messageRow(run, message)),
-      );
-    }
+    if (write.messages?.length) await this.insertMessages(em, run, write.messages);
     if (write.reserveThrough !== undefined) await this.raiseReservation(em, run.id, write.reserveThrough);
     return true;
   }
@@ -213,18 +208,35 @@ export class TypeOrmRunJournal extends RunJournal {
       const batch = frames.slice(start, start + size);
       const values: unknown[] = [];
       for (const frame of batch) values.push(runId, frame.seq, frame.type, JSON.stringify(frame));
-      await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES ${this.rowPlaceholders(size)}${skipStored}`, values);
+      await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES ${this.rowPlaceholders(size, 4)}${skipStored}`, values);
       start += size;
     }
   }
 
-  /** `(?, ?, ?, ?), …` (`($1, $2, $3, $4), …` on PostgreSQL) for `rows` rows of four columns, built once per size. */
-  private rowPlaceholders(rows: number): string {
-    const cached = this.placeholders.get(rows);
+  /**
+   * The run's `message` rows (AGS's table), in one statement. Raw SQL for the same reason as the
+   * frames: TypeORM's insert writes the run's and session's ids into the SQL text, a new statement
+   * to prepare for every run, which pushed the busiest statements out of the driver's cache.
+   * Timestamps and version take the columns' defaults.
+   */
+  private async insertMessages(em: EntityManager, run: JournalRun, messages: readonly AgentMessage[]): Promise<void> {
+    const values: unknown[] = [];
+    for (const message of messages) values.push(run.userId, run.sessionId, run.id, JSON.stringify(message), '{}');
+    await em.query(
+      `INSERT INTO ${this.tableOf(em, MessageEntity)} (user_id, session_id, run_id, config, message_meta) VALUES ${this.rowPlaceholders(messages.length, 5)}`,
+      values,
+    );
+  }
+
+  /** `(?, ?, …), …` (`($1, $2, …), …` on PostgreSQL) for `rows` rows of `columns` columns, built once per shape. */
+  private rowPlaceholders(rows: number, columns: number): string {
+    const key = `${rows}x${columns}`;
+    const cached = this.placeholders.get(key);
     if (cached) return cached;
     const p = (i: number) => (this.db.isPostgres ? `$${i}` : '?');
-    const text = Array.from({ length: rows }, (_, r) => `(${p(4 * r + 1)}, ${p(4 * r + 2)}, ${p(4 * r + 3)}, ${p(4 * r + 4)})`).join(', ');
-    this.placeholders.set(rows, text);
+    const row = (r: number) => `(${Array.from({ length: columns }, (_, c) => p(r * columns + c + 1)).join(', ')})`;
+    const text = Array.from({ length: rows }, (_, r) => row(r)).join(', ');
+    this.placeholders.set(key, text);
     return text;
   }
 
@@ -291,14 +303,4 @@ export class TypeOrmRunJournal extends RunJournal {
     }, this.laterDelay);
     this.laterTimer.unref();
   }
-}
-
-function messageRow(run: JournalRun, message: AgentMessage): Partial<MessageEntity> {
-  return {
-    user_id: run.userId,
-    session_id: run.sessionId,
-    run_id: run.id,
-    config: message as unknown as JsonObject,
-    message_meta: {},
-  };
 }
