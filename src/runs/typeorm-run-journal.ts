@@ -29,10 +29,12 @@ const LIVE_STATUSES = ['created', 'active'] as const;
 const COMPACT_RANGES = 200;
 
 /**
- * Most rows per INSERT of frames: 256 parameters, under SQLite's and PostgreSQL's limits; a
- * chunk batch (RUN_CHUNK_FLUSH_MAX, 64 by default) and its message go out in one or two statements.
+ * Most rows per INSERT of frames on SQLite, in power-of-two sizes (see insertFrames): 256
+ * parameters; a chunk batch (RUN_CHUNK_FLUSH_MAX, 64 by default) and its message go out in two.
  */
-const INSERT_ROWS_MAX = 64;
+const SQLITE_INSERT_ROWS_MAX = 64;
+/** PostgreSQL: most rows per INSERT (4,000 parameters of the protocol's 65,535); any count, one round trip. */
+const PG_INSERT_ROWS_MAX = 1000;
 
 /** Backoff of the deferred writes' timer (ms); they are also tried after every committed transaction. */
 const LATER_FIRST_DELAY_MS = 250;
@@ -193,18 +195,20 @@ export class TypeOrmRunJournal extends RunJournal {
 
   /**
    * The hot path of every run: chunks arrive in batches of every size, and TypeORM's insert
-   * builds and prepares new SQL for each size. Here a batch goes out as multi-row statements of
-   * power-of-two sizes (64, 32, …, 1 rows: at most 7 statements for a batch of up to 127), whose
-   * few texts stay in the driver's statement cache; one row per statement cost a round through
-   * TypeORM's query runner per chunk. PostgreSQL takes the same statements, one round trip each.
+   * builds and prepares new SQL for each size. On SQLite a batch goes out as multi-row statements
+   * of power-of-two sizes (64, 32, …, 1 rows: at most 7 for a batch of up to 127), whose few texts
+   * stay in the driver's statement cache; one row per statement cost a round through TypeORM's
+   * query runner per chunk. PostgreSQL, which prepares nothing here, takes the whole batch in one
+   * statement: one round trip.
    */
   private async insertFrames(em: EntityManager, runId: number, frames: readonly RunFrame[], idempotent: boolean): Promise<void> {
     const table = this.tableOf(em, RunEventEntity);
     const skipStored = idempotent ? ' ON CONFLICT (run_id, seq) DO NOTHING' : '';
     let start = 0;
     while (start < frames.length) {
-      let size = INSERT_ROWS_MAX;
-      while (size > frames.length - start) size >>= 1;
+      const left = frames.length - start;
+      let size = this.db.isPostgres ? Math.min(left, PG_INSERT_ROWS_MAX) : SQLITE_INSERT_ROWS_MAX;
+      while (size > left) size >>= 1;
       const batch = frames.slice(start, start + size);
       const values: unknown[] = [];
       for (const frame of batch) values.push(runId, frame.seq, frame.type, JSON.stringify(frame));
