@@ -43,7 +43,7 @@ export { PythonCodeExecutionTool } from './tools/code-execution-tool.js';
 // The Python sandbox
 export { PythonSandbox, type PythonSandboxOptions, type CallContext as PythonCallContext } from './sandbox/python-sandbox.js';
 export { SandboxFailure, type SandboxFailureKind } from './sandbox/sandbox-process.js';
-export { runAsSandboxOwner, currentSandboxOwner } from './sandbox/run-owner.js';
+export { setSandboxOwner, sandboxOwnerOf } from './sandbox/run-owner.js';
 
 // Agents
 export { isResponse, type AgentContext, type AgentStreamItem, type ChatAgent, type Response } from './agents/chat-agent.js';

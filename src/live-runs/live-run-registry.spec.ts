@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../common/errors.js';
-import { currentSandboxOwner } from '../engine/index.js';
+import { sandboxOwnerOf } from '../engine/index.js';
 import { LiveRunRegistry, SHUTDOWN_REASON } from './live-run-registry.js';
 import { LocalAdmission, type AdmissionHold, type AdmissionRequest, type RunAdmission } from './run-admission.js';
 
@@ -66,16 +66,14 @@ describe(LiveRunRegistry.name, () => {
     expect(runs.count()).toBe(0);
   });
 
-  it('runs the body as its user’s, for the Python sandbox’s per-user cap (PYTHON_MAX_PROCESSES_PER_USER)', async () => {
+  it('records the run’s signal as its user’s, for the Python sandbox’s per-user cap (PYTHON_MAX_PROCESSES_PER_USER)', async () => {
     const runs = registry();
-    const owner = await (
-      await runs.claim('validate:c', 'ann')
-    ).run(async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      return currentSandboxOwner();
-    });
-    expect(owner).toBe('ann');
-    expect(currentSandboxOwner()).toBeUndefined();
+    const ann = await runs.claim('validate:c', 'ann');
+    const bob = await runs.claim('validate:d', 'bob');
+    expect(sandboxOwnerOf(ann.signal)).toBe('ann');
+    expect(sandboxOwnerOf(bob.signal)).toBe('bob');
+    expect(sandboxOwnerOf(new AbortController().signal)).toBeUndefined();
+    await Promise.all([ann.run(async () => undefined), bob.run(async () => undefined)]);
   });
 
   it('stop(key) aborts with the reason and resolves only when the run’s body has settled', async () => {

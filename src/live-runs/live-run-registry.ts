@@ -11,7 +11,7 @@
  */
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { AppError } from '../common/errors.js';
-import { runAsSandboxOwner, type DriveLimits } from '../engine/index.js';
+import { setSandboxOwner, type DriveLimits } from '../engine/index.js';
 import { RUN_ADMISSION, type AdmissionHold, type RunAdmission } from './run-admission.js';
 import { RunSlots, type SlotLimits } from './run-slots.js';
 
@@ -110,9 +110,10 @@ export class LiveRunRegistry implements BeforeApplicationShutdown {
       released = (hold ? hold.release() : Promise.resolve()).then(settle);
       return released;
     };
-    // The body runs as the user's (runAsSandboxOwner): the Python sandbox counts its processes
-    // against PYTHON_MAX_PROCESSES_PER_USER, with no user id threaded through the engine.
-    const run = <T>(body: () => Promise<T>): Promise<T> => runAsSandboxOwner(userId, async () => body()).finally(release);
+    // The run's signal is the user's: the Python sandbox counts its processes against
+    // PYTHON_MAX_PROCESSES_PER_USER, with no user id threaded through the engine.
+    setSandboxOwner(controller.signal, userId);
+    const run = <T>(body: () => Promise<T>): Promise<T> => (async () => body())().finally(release);
     const claim: LiveRunClaim = {
       key,
       userId,

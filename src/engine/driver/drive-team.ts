@@ -9,6 +9,7 @@ import type { InputOptions, IOStream } from '../io/io-stream.js';
 import { addUsage, isChatMessage, isRecordedMessage, ZERO_USAGE, type AgentMessage, type RequestUsage, type TaskResult } from '../messages.js';
 import { RunCostMeter } from '../cost/run-cost.js';
 import type { PriceTable } from '../cost/prices.js';
+import { inheritSandboxOwner } from '../sandbox/run-owner.js';
 import { traceInput, traceRun, type RunTelemetry } from '../telemetry/index.js';
 import { isTaskResult, type TaskInput, type Team } from '../teams/team.js';
 import type { RunEvent, RunOutcome } from './run-outcome.js';
@@ -65,6 +66,8 @@ async function* drive(source: TeamSource, task: TaskInput | undefined, options: 
   const limits = options.limits ?? {};
   const caps = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, caps.signal]) : caps.signal;
+  // The run's Python calls see this signal: it belongs to the same user as the one it joins.
+  inheritSandboxOwner(options.signal, signal);
   const runTimer =
     limits.maxSeconds === undefined ? undefined : setTimeout(() => caps.abort(stopReasons.maxSeconds(limits.maxSeconds!)), limits.maxSeconds * 1000);
   runTimer?.unref();

@@ -1,6 +1,7 @@
 /** The pool when things go wrong around Python rather than in it: no start, too much memory. */
 import { describe, expect, it } from 'vitest';
 import { PythonSandbox } from './python-sandbox.js';
+import { inheritSandboxOwner, setSandboxOwner } from './run-owner.js';
 import { SandboxFailure } from './sandbox-process.js';
 
 const call = (sandbox: PythonSandbox) =>
@@ -58,6 +59,33 @@ describe(PythonSandbox.name, () => {
       expect(sandbox.counts('ann').owned).toBe(1);
     } finally {
       for (const run of [annFirst, annSecond, bob]) run.abort('Run ended');
+      await sandbox.close();
+    }
+  }, 60_000);
+
+  it('counts a call against the user its signal was recorded for when the call names none (run-owner.ts)', async () => {
+    const sandbox = new PythonSandbox({
+      poolSize: 1,
+      maxProcesses: 4,
+      maxProcessesPerUser: 1,
+      timeoutMs: 30_000,
+      memoryMb: 64,
+      maxOutputChars: 1_000,
+      spawnSpec: { command: process.execPath, args: ['-e', PROTOCOL_ONLY_CHILD] },
+    });
+    const claimed = new AbortController();
+    setSandboxOwner(claimed.signal, 'ann');
+    // The run driver's own signal, joined to the claim's, as tools see it.
+    const driven = AbortSignal.any([claimed.signal, new AbortController().signal]);
+    inheritSandboxOwner(claimed.signal, driven);
+    try {
+      await expect(
+        sandbox.callFunction({ toolKey: 'k', imports: '', source: '', function: 'f', args: {} }, { signal: driven }),
+      ).resolves.toMatchObject({ ok: true });
+      expect(sandbox.counts('ann').owned).toBe(1);
+      expect(sandbox.counts('').owned).toBe(0);
+    } finally {
+      claimed.abort('Run ended');
       await sandbox.close();
     }
   }, 60_000);

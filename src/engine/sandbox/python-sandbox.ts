@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CallReply, CodeCallRequest, FunctionCallRequest } from './protocol.js';
-import { currentSandboxOwner } from './run-owner.js';
+import { sandboxOwnerOf } from './run-owner.js';
 import { SandboxFailure, SandboxProcess, treeResidentBytes } from './sandbox-process.js';
 import { BUBBLEWRAP_MISSING, findBubblewrap, sandboxSpawnSpec, type SpawnSpec } from './spawn.js';
 
@@ -55,7 +55,7 @@ export interface CallContext {
   signal: AbortSignal;
   /** A shorter limit for this call (a code executor's own `timeout`); never above the sandbox's. */
   timeoutMs?: number;
-  /** The user the run belongs to. Default: the one runAsSandboxOwner set, else one shared "no user". */
+  /** The user the run belongs to. Default: the one recorded for `signal` (run-owner.ts), else one shared "no user". */
   owner?: string;
 }
 
@@ -170,7 +170,7 @@ export class PythonSandbox {
     if (context.signal.aborted) throw new SandboxFailure('aborted', 'the run was stopped before its Python call');
     this.warm();
     const session = this.sessionOf(context.signal);
-    const owner = context.owner ?? currentSandboxOwner() ?? NO_USER;
+    const owner = context.owner ?? sandboxOwnerOf(context.signal) ?? NO_USER;
     const process = await this.acquire(session, owner, context.signal);
     try {
       const timeoutMs = Math.min(context.timeoutMs ?? this.options.timeoutMs, this.options.timeoutMs);
