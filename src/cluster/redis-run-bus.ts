@@ -32,6 +32,7 @@
  */
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { frameJson } from '../runs/frame-json.js';
 import { RunBus, RunListeners, type RunFrameListener } from '../runs/run-bus.js';
 import type { RunJournal } from '../runs/run-journal.js';
 import { isTerminalFrame, type RunFrame } from '../runs/ws-frames.js';
@@ -114,7 +115,7 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
     // the reader must not deliver that frame a second time.
     const state = this.watched.get(runId);
     if (state) state.lastSeq = Math.max(state.lastSeq, frame.seq);
-    const json = JSON.stringify(frame);
+    const json = frameJson(frame);
     this.listeners.dispatch(frame, json);
     this.append(runId, frame.seq, json, terminal);
   }

@@ -3,6 +3,7 @@
  * (CLUSTER=off); in cluster mode RedisRunBus (src/cluster/redis-run-bus.ts) replaces it behind the
  * same interface and also carries the frames of runs owned by other instances.
  */
+import { frameJson } from './frame-json.js';
 import type { RunFrame } from './ws-frames.js';
 
 export interface RunFrameListener {
@@ -60,7 +61,7 @@ export class RunListeners {
   dispatch(frame: RunFrame, json?: string): void {
     const set = this.byRun.get(frame.run_id);
     if (!set || set.size === 0) return;
-    const text = json ?? JSON.stringify(frame);
+    const text = json ?? frameJson(frame);
     // Copy: a listener may unsubscribe (a viewer closing) while we iterate.
     for (const listener of [...set]) listener(frame, text);
   }

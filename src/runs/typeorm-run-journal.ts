@@ -14,6 +14,7 @@ import type { JsonObject } from '../common/json.js';
 import { DatabaseService } from '../database/database.service.js';
 import { storableTextOrNull } from '../database/storable-text.js';
 import type { AgentMessage } from '../engine/index.js';
+import { frameJson } from './frame-json.js';
 import { MessageEntity } from './message.entity.js';
 import { RunEventEntity } from './run-event.entity.js';
 import { RUN_OWNER, RunJournal, type JournalRun, type JournalWrite, type SeqRange } from './run-journal.js';
@@ -211,7 +212,7 @@ export class TypeOrmRunJournal extends RunJournal {
       while (size > left) size >>= 1;
       const batch = frames.slice(start, start + size);
       const values: unknown[] = [];
-      for (const frame of batch) values.push(runId, frame.seq, frame.type, JSON.stringify(frame));
+      for (const frame of batch) values.push(runId, frame.seq, frame.type, frameJson(frame));
       await em.query(`INSERT INTO ${table} (run_id, seq, type, frame) VALUES ${this.rowPlaceholders(size, 4)}${skipStored}`, values);
       start += size;
     }
