@@ -2,7 +2,8 @@
  * RedisRunBus against a real Redis (skipped, visibly, without one; a failure under CI): two buses
  * stand for two instances. Frames published on one reach a subscriber on the other in seq order,
  * once; the stream keeps them under `0-<seq>` for a joining viewer; a hole is filled from the
- * journal; while Redis cannot be reached, a watched run is followed from the journal.
+ * journal; while Redis cannot be reached, a watched run is followed from the journal; a run whose
+ * stream went silent because it was ended without one is found ended in the journal.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../config/config.js';
@@ -131,5 +132,21 @@ describe.skipIf(!redisUrl)('RedisRunBus (Redis)', () => {
     owner.bus.publish(end(4, 3));
     await viewer.until((got) => got.at(-1)?.seq === 3, 15_000);
     expect(viewer.got.map((f) => f.seq)).toEqual([1, 2, 3]);
+  }, 20_000);
+
+  it('a run ended by an instance that could not append (its end only in the journal) still reaches a viewer elsewhere, and its stream expires', async () => {
+    const owner = instance('a');
+    const other = instance('b');
+    const viewer = collector();
+    other.bus.subscribe(5, viewer.listener);
+    owner.bus.publish(chunk(5, 1));
+    await viewer.until((got) => got.length === 1);
+    // A reaper cut off from Redis ends the run: the journal has its terminal frame, the stream never will.
+    other.journal.create(5);
+    const finish = { status: 'error', team_result: null, stop_reason: 'Instance lost', error_message: 'Instance lost' } as const;
+    await other.journal.write({ id: 5, sessionId: 1, userId: 'u' }, { frames: [chunk(5, 1), end(5, 2)], finish: finish as never });
+    await viewer.until((got) => got.at(-1)?.seq === 2, 10_000);
+    expect(viewer.got.map((f) => f.seq)).toEqual([1, 2]);
+    await expect.poll(() => owner.redis.commands.ttl(owner.redis.key('run', 5, 'frames'))).toBeGreaterThan(0);
   }, 20_000);
 });

@@ -28,7 +28,9 @@
  * When the set of watched runs grows, the blocked XREAD is cut short with CLIENT UNBLOCK and
  * issued again with the new set. While Redis does not answer, watched runs are followed from the
  * journal instead (every READ_RETRY_MS), so a viewer still gets the stored frames and the
- * terminal frame, and never hangs.
+ * terminal frame, and never hangs. Nor when Redis answers but a run's stream went silent because
+ * the instance that ended it could not append (a reaper cut off from Redis): watched runs silent
+ * for QUIET_CHECK_MS are looked up in the journal, and an ended one's stored frames delivered.
  */
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
@@ -46,6 +48,12 @@ const READ_GRACE_MS = 1_000;
 const READ_COUNT = 1_000;
 /** While Redis does not answer: the pause between attempts, in which watched runs are followed from the journal (ms). */
 const READ_RETRY_MS = 1_000;
+/**
+ * A watched run whose stream has been silent this long (ms) is looked up in the journal, all such
+ * runs in one query at most this often: a run ended by an instance that could not append to its
+ * stream (a reaper cut off from Redis) would otherwise leave its viewers here waiting for ever.
+ */
+const QUIET_CHECK_MS = 2_000;
 /** How often an instance renews its claim to watch a run, and how long one claim lasts (ms; the margin covers clock skew between instances). */
 const PRESENCE_REFRESH_MS = 5_000;
 const PRESENCE_TTL_MS = 20_000;
@@ -65,6 +73,8 @@ export function streamMaxLen(chunkFlushMax: number): number {
 interface Watched {
   /** The highest seq delivered to this instance's listeners (0: none yet). */
   lastSeq: number;
+  /** performance.now() when the run was last heard of: watched, or a frame delivered. */
+  heardAt: number;
 }
 
 export class RedisRunBus extends RunBus implements OnApplicationShutdown {
@@ -81,6 +91,8 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
   private closed = false;
   private appendFailures = 0;
   private readFailing = false;
+  /** performance.now() of the last look for quiet runs that ended (checkQuiet). */
+  private quietCheckedAt = 0;
   private readonly loop: Promise<void>;
   private readonly presenceTimer: NodeJS.Timeout;
 
@@ -123,7 +135,7 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
   subscribe(runId: number, listener: RunFrameListener): () => void {
     const remove = this.listeners.add(runId, listener);
     if (!this.local.has(runId) && !this.watched.has(runId)) {
-      this.watched.set(runId, { lastSeq: 0 });
+      this.watched.set(runId, { lastSeq: 0, heardAt: performance.now() });
       this.claimWatching(runId);
       this.rewatch();
     }
@@ -261,6 +273,31 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
         // Entry ids are `0-<seq>`.
         for (const [id, fields] of entries) await this.receive(runId, Number(id.slice(2)), fields[1]!);
       }
+      await this.checkQuiet();
+    }
+  }
+
+  /**
+   * Watched runs silent for QUIET_CHECK_MS that the journal says have ended get their stored
+   * frames, the terminal one included (one query for all of them, at most every QUIET_CHECK_MS).
+   */
+  private async checkQuiet(): Promise<void> {
+    const now = performance.now();
+    if (now - this.quietCheckedAt < QUIET_CHECK_MS) return;
+    this.quietCheckedAt = now;
+    const quiet = [...this.watched].filter(([runId, state]) => !this.local.has(runId) && now - state.heardAt >= QUIET_CHECK_MS);
+    if (quiet.length === 0) return;
+    let ended: number[];
+    try {
+      ended = await this.journal.endedAmong(quiet.map(([runId]) => runId));
+    } catch {
+      return; // the database is away: the next look, or the stream, will do
+    }
+    for (const runId of ended) {
+      const state = this.watched.get(runId);
+      if (state) await this.fillFromJournal(runId, state);
+      // Its stream may never have had the terminal frame, nor so its expiry.
+      this.redis.commands.expire(this.streamKey(runId), STREAM_TTL_S).catch(() => undefined);
     }
   }
 
@@ -279,6 +316,7 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
     if (state.lastSeq > 0 && seq > state.lastSeq + 1) await this.fillFromJournal(runId, state, seq);
     if (seq <= state.lastSeq) return;
     state.lastSeq = seq;
+    state.heardAt = performance.now();
     this.listeners.dispatch(JSON.parse(json) as RunFrame, json);
   }
 
@@ -294,6 +332,7 @@ export class RedisRunBus extends RunBus implements OnApplicationShutdown {
     for (const frame of stored) {
       if (frame.seq >= before || this.watched.get(runId) !== state || frame.seq <= state.lastSeq) continue;
       state.lastSeq = frame.seq;
+      state.heardAt = performance.now();
       this.listeners.dispatch(frame);
     }
   }

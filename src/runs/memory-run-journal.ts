@@ -73,6 +73,13 @@ export class MemoryRunJournal extends RunJournal {
     return (await this.framesAfter(runId, 0)).at(-1);
   }
 
+  async endedAmong(runIds: readonly number[]): Promise<number[]> {
+    return runIds.filter((id) => {
+      const status = this.runs.get(id)?.status;
+      return status !== undefined && status !== 'created' && status !== 'active';
+    });
+  }
+
   async activate(runId: number, task: AgentMessage[], reserveThrough = 0): Promise<boolean> {
     const stored = this.get(runId);
     if (stored.status !== 'created') return false;

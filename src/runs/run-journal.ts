@@ -73,6 +73,8 @@ export abstract class RunJournal {
   abstract framesAfter(runId: number, after: number): Promise<RunFrame[]>;
   /** The stored frame with the highest seq, if any. */
   abstract lastFrame(runId: number): Promise<RunFrame | undefined>;
+  /** Of `runIds`, those whose status is terminal (`complete`, `error`, `stopped`), in one query. */
+  abstract endedAmong(runIds: readonly number[]): Promise<number[]>;
   /**
    * created → active, storing the task and reserving seqs 1..`reserveThrough` (default none);
    * false when the run was not `created`. In cluster mode the same statement records this

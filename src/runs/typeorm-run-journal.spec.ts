@@ -57,6 +57,15 @@ describe(RunJournal.name, () => {
     expect(await runs.get(run.id, USER)).toMatchObject({ status: 'active', task });
   });
 
+  it('endedAmong names, in one query, the runs whose status is terminal', async () => {
+    const [created, active, ended] = [await newRun(), await newRun(), await newRun()];
+    await journal.activate(active.id, []);
+    await journal.activate(ended.id, []);
+    await journal.write(ended, { frames: [frame(ended, 1)], finish: finish('stopped', 'Stopped') });
+    expect(await journal.endedAmong([created.id, active.id, ended.id, 999_999])).toEqual([ended.id]);
+    expect(await journal.endedAmong([])).toEqual([]);
+  });
+
   it('finishes once: a terminal status is never overwritten', async () => {
     const run = await newRun();
     await journal.activate(run.id, []);

@@ -25,6 +25,7 @@ import { RUN_METRICS, type RunMetrics } from '../observability/run-metrics.js';
 import { tracedWrite } from '../observability/trace-helpers.js';
 
 const LIVE_STATUSES = ['created', 'active'] as const;
+const TERMINAL_STATUSES = ['complete', 'error', 'stopped'] as const;
 
 /** Seq ranges per DELETE of a compaction (two parameters each, well under SQLite's and PostgreSQL's limits). */
 const COMPACT_RANGES = 200;
@@ -147,6 +148,15 @@ export class TypeOrmRunJournal extends RunJournal {
       order: { seq: 'DESC' },
     });
     return row ? (row.frame as unknown as RunFrame) : undefined;
+  }
+
+  async endedAmong(runIds: readonly number[]): Promise<number[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.db.dataSource.getRepository(RunEntity).find({
+      select: { id: true },
+      where: { id: In([...runIds]), status: In([...TERMINAL_STATUSES]) },
+    });
+    return rows.map((row) => row.id);
   }
 
   async activate(runId: number, task: AgentMessage[], reserveThrough = 0): Promise<boolean> {
