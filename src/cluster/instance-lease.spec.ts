@@ -101,6 +101,38 @@ describe.skipIf(!pgUrl)('InstanceLease and the cluster start-up sweep (PostgreSQ
     expect((await journal.framesAfter(runIds[0]!, 0))[0]!.seq).toBe(41);
   });
 
+  it('refuses to start with the INSTANCE_ID of a running instance, naming the setting, and leaves its runs alone', async () => {
+    const running = lease('twin');
+    await running.onModuleInit();
+    const runId = await activeRun('twin');
+    try {
+      await expect(lease('twin').onModuleInit()).rejects.toThrow(/INSTANCE_ID "twin" is in use/);
+      expect(await status(runId)).toBe('active');
+    } finally {
+      await running.beforeApplicationShutdown();
+      // Its run would otherwise be a lost instance's for the tests after this one.
+      await sql(`UPDATE "T"."runs" SET status = 'stopped' WHERE id = $1`, [runId]);
+    }
+  }, 20_000);
+
+  it('a restart with the INSTANCE_ID of a killed instance waits for its old lease to lapse, then takes it', async () => {
+    const killed = lease('phoenix');
+    await killed.renew(); // its last renewal; no timers: it is dead
+    const restarted = lease('phoenix');
+    const waitedFrom = Date.now();
+    await restarted.onModuleInit();
+    try {
+      // The old lease held for RUN_LEASE_S/2 = 1.5 s from its renewal.
+      expect(Date.now() - waitedFrom).toBeGreaterThan(500);
+      const [row] = (await sql(`SELECT lease_until > clock_timestamp() AS held FROM "T"."cluster_instances" WHERE id = 'phoenix'`)) as {
+        held: boolean;
+      }[];
+      expect(row?.held).toBe(true);
+    } finally {
+      await restarted.beforeApplicationShutdown();
+    }
+  }, 20_000);
+
   /** endOrphanedRun straight from the row, as another caller (a start-up sweep) would. */
   const endOrphanedRunOf = async (runId: number) => {
     const [row] = (await sql(`SELECT id, session_id, user_id, created_at, seq_reserved FROM "T"."runs" WHERE id = $1`, [runId])) as Parameters<

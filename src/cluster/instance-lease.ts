@@ -58,7 +58,7 @@ export class InstanceLease implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Takes the lease before the server listens (no run can be activated before), then renews and reaps on timers. */
   async onModuleInit(): Promise<void> {
-    await this.renew();
+    await this.acquire();
     this.renewTimer = setInterval(
       () => void this.renew().catch((error: unknown) => this.logger.warn(`Lease renewal failed: ${String(error)}`)),
       this.timing.renewMs,
@@ -66,6 +66,43 @@ export class InstanceLease implements OnModuleInit, BeforeApplicationShutdown {
     this.renewTimer.unref();
     this.reapTimer = setInterval(() => void this.reap(), this.timing.reapMs);
     this.reapTimer.unref();
+  }
+
+  /**
+   * Takes this instance's lease row only once nobody holds it: a lease still held is this id's
+   * previous life (killed less than RUN_LEASE_S/2 ago: waited for, at most that long) or another
+   * running instance with the same INSTANCE_ID, which renews it while this one waits. Taking that
+   * one over would have the start-up sweep end the other's live runs as its own leftovers, so
+   * this throws instead, naming INSTANCE_ID.
+   */
+  private async acquire(): Promise<void> {
+    const started = Date.now();
+    const deadline = started + this.timing.holdMs + this.timing.renewMs;
+    for (let attempt = 0; ; attempt++) {
+      const [row] = (await this.db.dataSource.query(
+        `INSERT INTO ${this.table('cluster_instances')} (id, lease_until, started_at)
+         VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond', clock_timestamp())
+         ON CONFLICT (id) DO UPDATE SET lease_until = EXCLUDED.lease_until, started_at = EXCLUDED.started_at
+           WHERE ${this.table('cluster_instances')}.lease_until < clock_timestamp()
+         RETURNING lease_until`,
+        [this.instanceId, this.timing.holdMs],
+      )) as { lease_until: Date }[];
+      if (row) {
+        this.heldUntil = row.lease_until;
+        return;
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `INSTANCE_ID "${this.instanceId}" is in use: another running instance kept renewing its lease for the ${((Date.now() - started) / 1000).toFixed(1)} s this one waited. Give every instance its own INSTANCE_ID (or leave it unset).`,
+        );
+      }
+      if (attempt === 0) {
+        this.logger.warn(
+          `The lease of INSTANCE_ID "${this.instanceId}" is still held (this instance restarted, or another uses the same id); waiting up to ${(this.timing.holdMs + this.timing.renewMs) / 1000} s for it to lapse`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.timing.renewMs));
+    }
   }
 
   /** Renews this instance's lease (creating its row if needed); logs when it had lapsed, as peers may have ended its runs. */
