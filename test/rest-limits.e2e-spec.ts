@@ -96,4 +96,14 @@ describe('RATE_LIMIT_PER_MINUTE with AUTH_TYPE=none', () => {
     for (const user of ['a', 'b', 'c']) await t.http.get('/api/sessions/').query({ user_id: user }).expect(200);
     await t.http.get('/api/sessions/').query({ user_id: 'd' }).expect(429);
   });
+
+  it('never counts nor refuses the health probes: a load balancer must not take a busy instance out for others’ traffic', async () => {
+    // This IP is over its limit (the test above).
+    await t.http.get('/api/sessions/').query({ user_id: 'e' }).expect(429);
+    for (let i = 0; i < 5; i++) {
+      await t.http.get('/api/health/live').expect(200);
+      await t.http.get('/api/health/ready').expect(200);
+      await t.http.get('/api/health').expect(200);
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { NotRateLimited } from '../auth/not-rate-limited.decorator.js';
 import { type Envelope, envelopeOf } from '../common/envelope.js';
 import { readAppVersion } from './app-version.js';
 import { ReadinessService } from './readiness.js';
@@ -13,6 +14,7 @@ const checksSchema = z.object({ database: z.string(), shutdown: z.string() });
 const readySchema = z.object({ status: z.boolean(), message: z.string(), data: z.object({ checks: checksSchema }) });
 
 @ApiTags('health')
+@NotRateLimited()
 @Controller('api')
 export class HealthController {
   private readonly version = readAppVersion();
