@@ -49,6 +49,8 @@ const keyOf = (runId: number): string => `run:${runId}`;
 /** Stop reasons when nobody watches any more: at once (`on_disconnect: "stop"`), or after the grace period. */
 export const VIEWERS_DISCONNECTED = 'All viewers disconnected';
 export const VIEWERS_LEFT = 'All viewers left';
+/** `on_disconnect: "stop"` with viewers on other instances: how often the owner asks again whether any are left (ms). */
+const STOP_RECHECK_MS = 2_000;
 
 /**
  * `frames` (seq order, all with seq > `after`) with a gap frame in front of every frame whose seq
@@ -300,29 +302,34 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     }
   }
 
-  /** Stops the run after RUN_DETACH_GRACE_S unless a viewer attaches first here or watches it elsewhere. */
-  private armGrace(run: LiveRun): void {
+  /**
+   * Stops the run with `reason` after `delayMs` (RUN_DETACH_GRACE_S by default) unless a viewer
+   * attaches first here or watches it elsewhere.
+   */
+  private armGrace(run: LiveRun, reason = VIEWERS_LEFT, delayMs = this.options.detachGraceS * 1000): void {
     const runId = run.run.id;
     clearTimeout(this.graceTimers.get(runId));
     const timer = setTimeout(() => {
       this.graceTimers.delete(runId);
-      void this.stopUnlessWatched(run, VIEWERS_LEFT);
-    }, this.options.detachGraceS * 1000);
+      void this.stopUnlessWatched(run, reason);
+    }, delayMs);
     timer.unref();
     this.graceTimers.set(runId, timer);
   }
 
   /**
    * Nobody watches the run on this instance: it is stopped with `reason`, unless viewers on other
-   * instances watch it (cluster mode, RunBus.watchedElsewhere); then it is asked again after the
-   * grace period, so it stops once they have gone too.
+   * instances watch it (cluster mode, RunBus.watchedElsewhere); then it is asked again, so it stops
+   * once they have gone too: after the grace period, or for `on_disconnect: "stop"` within
+   * STOP_RECHECK_MS (an instance withdraws its claim to watch when its last viewer leaves).
    */
   private async stopUnlessWatched(run: LiveRun, reason: string): Promise<void> {
     const runId = run.run.id;
     const elsewhere = await this.bus.watchedElsewhere(runId);
     if (this.viewers.has(runId) || run.finished || this.live.get(runId) !== run) return;
-    if (elsewhere) this.armGrace(run);
-    else run.cancel(reason);
+    if (!elsewhere) return run.cancel(reason);
+    if (reason === VIEWERS_DISCONNECTED) this.armGrace(run, reason, STOP_RECHECK_MS);
+    else this.armGrace(run, reason);
   }
 
   /** Stored frames with seq > after and the run's unstored ones (read first: see below), merged in seq order. */

@@ -219,6 +219,23 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
     expect((await row()).body.data).toMatchObject({ status: 'stopped', stop_reason: 'All viewers left' });
   }, 40_000);
 
+  it('on_disconnect "stop" counts viewers on every instance too, and stops as "All viewers disconnected" once the last one, on B, has gone', async () => {
+    const { runId, team } = await streamingRun(server('a'), 2_000, 30);
+    const a = await RunViewer.open(server('a').baseUrl, runId);
+    await a.waitFor((f) => f.type === 'system');
+    a.send({ type: 'start', task: 'Talk', team_config: team, on_disconnect: 'stop' });
+    const b = await RunViewer.open(server('b').baseUrl, runId);
+    await b.nth('message_chunk', 3, 15_000);
+    await a.close();
+    const leftAt = Date.now();
+    await b.waitFor((f) => f.type === 'message_chunk' && Date.now() - leftAt > 2_500, 10_000, 'a chunk 2.5 s after the starter left');
+    const row = () => request(server('c').baseUrl).get(`/api/runs/${runId}`).expect(200);
+    expect((await row()).body.data.status).toBe('active');
+    await b.close();
+    await until(async () => (await row()).body.data.status !== 'active', 10_000, 'the run to stop after B left');
+    expect((await row()).body.data).toMatchObject({ status: 'stopped', stop_reason: 'All viewers disconnected' });
+  }, 40_000);
+
   it('kill -9 of A mid-run: the viewer on B gets `Instance lost` within RUN_LEASE_S; A restarted leaves runs of live peers alone', async () => {
     const lost = await streamingRun(server('a'), 2_000, 30);
     const onB = await streamingRun(server('b'), 2_000, 30);
