@@ -10,7 +10,7 @@ await startTracing(process.env, { flushOnSignals: ['SIGTERM', 'SIGINT'] });
 async function bootstrap(): Promise<void> {
   const { Logger } = await import('@nestjs/common');
   const { createApp, startupWarnings } = await import('./app.factory.js');
-  const { ConfigValidationError, describeDatabase, loadConfig } = await import('./config/config.js');
+  const { ConfigValidationError, describeDatabase, describeRedis, loadConfig } = await import('./config/config.js');
   const { armShutdownDeadline } = await import('./health/shutdown-deadline.js');
   let config;
   try {
@@ -29,7 +29,8 @@ async function bootstrap(): Promise<void> {
   const url = `http://${config.http.host}:${config.http.port}`;
   const logger = new Logger('Bootstrap');
   for (const warning of startupWarnings(config)) logger.warn(warning);
-  logger.log(`TeamStream listening on ${url} (docs ${url}/api/docs), database: ${describeDatabase(config.database)}`);
+  const cluster = config.cluster.mode === 'redis' ? `, cluster: instance ${config.cluster.instanceId} on Redis ${describeRedis(config.cluster)}` : '';
+  logger.log(`TeamStream listening on ${url} (docs ${url}/api/docs), database: ${describeDatabase(config.database)}${cluster}`);
 }
 
 bootstrap().catch((err: unknown) => {

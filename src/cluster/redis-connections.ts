@@ -7,7 +7,7 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { APP_CONFIG, maskedUrl, type AppConfig } from '../config/config.js';
 
 /** How long a readiness check waits for Redis's PONG (ms). */
 export const REDIS_PING_TIMEOUT_MS = 2_000;
@@ -55,7 +55,10 @@ export class RedisConnections implements OnApplicationShutdown {
     try {
       return await Promise.race([this.commands.ping().then(() => 'ok'), timeout]);
     } catch (error) {
-      return `unreachable: ${(error as Error).message}`;
+      // ioredis's own words when the connection is down ("Reached the max retries per request
+      // limit…") say nothing to an operator: the state of the connection and the URL do.
+      const why = this.commands.status === 'ready' ? (error as Error).message : `connection ${this.commands.status}`;
+      return `unreachable: REDIS_URL ${maskedUrl(this.url)} (${why})`;
     } finally {
       clearTimeout(timer);
     }

@@ -303,9 +303,23 @@ export function ensureSqliteDirectory(db: DatabaseConfig): void {
 /** A one-line description of where the data lives, for the start-up log (no password). */
 export function describeDatabase(db: DatabaseConfig): string {
   if (db.kind === 'sqlite') return `sqlite ${db.path}`;
-  const url = new URL(db.url);
-  url.password = url.password ? '***' : '';
-  return `postgres ${url.toString()}${db.schema ? ` (schema ${db.schema})` : ''}`;
+  return `postgres ${maskedUrl(db.url)}${db.schema ? ` (schema ${db.schema})` : ''}`;
+}
+
+/** A URL with its password, if any, shown as `***` (for logs and health answers). */
+export function maskedUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/** REDIS_URL (password masked) and REDIS_KEY_PREFIX, for the start-up line. */
+export function describeRedis(cluster: { redisUrl: string; keyPrefix: string }): string {
+  return `${maskedUrl(cluster.redisUrl)} (key prefix ${cluster.keyPrefix})`;
 }
 
 /** SECRETS_KEY and SECRETS_KEY_PREVIOUS decoded; their format problems are added to `problems`. */
