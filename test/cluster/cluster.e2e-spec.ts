@@ -201,39 +201,34 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
     await a.close();
   }, 40_000);
 
-  it('the detach grace counts viewers on every instance: the run goes on while B watches, and stops once B has gone too', async () => {
+  /**
+   * A run started on A (with `onDisconnect`, when given) and watched from B; A's viewer leaves, and
+   * the run must go on while B watches (well past RUN_DETACH_GRACE_S, 1 here, and a second look);
+   * then B leaves too. Resolves with the run's row once it is no longer active.
+   */
+  async function lastViewerOnB(onDisconnect?: 'stop') {
     const { runId, team } = await streamingRun(server('a'), 2_000, 30);
     const a = await RunViewer.open(server('a').baseUrl, runId);
     await a.waitFor((f) => f.type === 'system');
-    a.send({ type: 'start', task: 'Talk', team_config: team });
+    a.send({ type: 'start', task: 'Talk', team_config: team, ...(onDisconnect ? { on_disconnect: onDisconnect } : {}) });
     const b = await RunViewer.open(server('b').baseUrl, runId);
     await b.nth('message_chunk', 3, 15_000);
     await a.close();
     const leftAt = Date.now();
-    // RUN_DETACH_GRACE_S is 1: well past it (and past a second look), B still gets new chunks.
     await b.waitFor((f) => f.type === 'message_chunk' && Date.now() - leftAt > 2_500, 10_000, 'a chunk 2.5 s after the starter left');
     const row = () => request(server('c').baseUrl).get(`/api/runs/${runId}`).expect(200);
     expect((await row()).body.data.status).toBe('active');
     await b.close();
     await until(async () => (await row()).body.data.status !== 'active', 10_000, 'the run to stop after B left');
-    expect((await row()).body.data).toMatchObject({ status: 'stopped', stop_reason: 'All viewers left' });
+    return (await row()).body.data as unknown;
+  }
+
+  it('the detach grace counts viewers on every instance: the run goes on while B watches, and stops once B has gone too', async () => {
+    expect(await lastViewerOnB()).toMatchObject({ status: 'stopped', stop_reason: 'All viewers left' });
   }, 40_000);
 
   it('on_disconnect "stop" counts viewers on every instance too, and stops as "All viewers disconnected" once the last one, on B, has gone', async () => {
-    const { runId, team } = await streamingRun(server('a'), 2_000, 30);
-    const a = await RunViewer.open(server('a').baseUrl, runId);
-    await a.waitFor((f) => f.type === 'system');
-    a.send({ type: 'start', task: 'Talk', team_config: team, on_disconnect: 'stop' });
-    const b = await RunViewer.open(server('b').baseUrl, runId);
-    await b.nth('message_chunk', 3, 15_000);
-    await a.close();
-    const leftAt = Date.now();
-    await b.waitFor((f) => f.type === 'message_chunk' && Date.now() - leftAt > 2_500, 10_000, 'a chunk 2.5 s after the starter left');
-    const row = () => request(server('c').baseUrl).get(`/api/runs/${runId}`).expect(200);
-    expect((await row()).body.data.status).toBe('active');
-    await b.close();
-    await until(async () => (await row()).body.data.status !== 'active', 10_000, 'the run to stop after B left');
-    expect((await row()).body.data).toMatchObject({ status: 'stopped', stop_reason: 'All viewers disconnected' });
+    expect(await lastViewerOnB('stop')).toMatchObject({ status: 'stopped', stop_reason: 'All viewers disconnected' });
   }, 40_000);
 
   it('kill -9 of A mid-run: the viewer on B gets `Instance lost` within RUN_LEASE_S; A restarted leaves runs of live peers alone', async () => {

@@ -28,17 +28,21 @@ process.stdin.on('data', (chunk) => {
 });
 `;
 
+/** Four processes at most, one per user, each a protocol-only child. */
+const protocolOnlySandbox = () =>
+  new PythonSandbox({
+    poolSize: 1,
+    maxProcesses: 4,
+    maxProcessesPerUser: 1,
+    timeoutMs: 30_000,
+    memoryMb: 64,
+    maxOutputChars: 1_000,
+    spawnSpec: { command: process.execPath, args: ['-e', PROTOCOL_ONLY_CHILD] },
+  });
+
 describe(PythonSandbox.name, () => {
   it('holds one user to PYTHON_MAX_PROCESSES_PER_USER: their next run waits until one of theirs ends, another user does not', async () => {
-    const sandbox = new PythonSandbox({
-      poolSize: 1,
-      maxProcesses: 4,
-      maxProcessesPerUser: 1,
-      timeoutMs: 30_000,
-      memoryMb: 64,
-      maxOutputChars: 1_000,
-      spawnSpec: { command: process.execPath, args: ['-e', PROTOCOL_ONLY_CHILD] },
-    });
+    const sandbox = protocolOnlySandbox();
     const callAs = (owner: string, run: AbortController) =>
       sandbox.callFunction({ toolKey: 'k', imports: '', source: '', function: 'f', args: {} }, { signal: run.signal, owner });
     const annFirst = new AbortController();
@@ -64,15 +68,7 @@ describe(PythonSandbox.name, () => {
   }, 60_000);
 
   it('counts a call against the user its signal was recorded for when the call names none (run-owner.ts)', async () => {
-    const sandbox = new PythonSandbox({
-      poolSize: 1,
-      maxProcesses: 4,
-      maxProcessesPerUser: 1,
-      timeoutMs: 30_000,
-      memoryMb: 64,
-      maxOutputChars: 1_000,
-      spawnSpec: { command: process.execPath, args: ['-e', PROTOCOL_ONLY_CHILD] },
-    });
+    const sandbox = protocolOnlySandbox();
     const claimed = new AbortController();
     setSandboxOwner(claimed.signal, 'ann');
     // The run driver's own signal, joined to the claim's, as tools see it.
