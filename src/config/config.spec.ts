@@ -89,6 +89,10 @@ describe(loadConfig.name, () => {
       expect.stringMatching(/^RUN_LEASE_S: /),
       expect.stringMatching(/^INSTANCE_ID: /),
     ]);
+    expect(problemsOf({ RUN_LEASE_S: 'abc', MAX_LIVE_RUNS: 'ten' })).toEqual([
+      'MAX_LIVE_RUNS: expected a number, got "ten"',
+      'RUN_LEASE_S: expected a number, got "abc"',
+    ]);
   });
 
   it('reads the Python sandbox and web tool settings, refusing an unknown PYTHON_TOOLS', () => {

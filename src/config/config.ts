@@ -135,8 +135,16 @@ export class ConfigValidationError extends Error {
   }
 }
 
-function describeIssues(issues: z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+/**
+ * One line per problem, naming the setting. A number that does not parse says what was given
+ * (zod's own words for it are "expected number, received NaN").
+ */
+function describeIssues(issues: z.core.$ZodIssue[], env: NodeJS.ProcessEnv): string[] {
+  return issues.map((issue) => {
+    const key = issue.path.map(String).join('.') || '(root)';
+    if (issue.code === 'invalid_type' && issue.expected === 'number') return `${key}: expected a number, got ${JSON.stringify(env[key])}`;
+    return `${key}: ${issue.message}`;
+  });
 }
 
 /**
@@ -145,7 +153,7 @@ function describeIssues(issues: z.core.$ZodIssue[]): string[] {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigValidationError(describeIssues(parsed.error.issues));
+  if (!parsed.success) throw new ConfigValidationError(describeIssues(parsed.error.issues, env));
   const e = parsed.data;
 
   const problems: string[] = [];
