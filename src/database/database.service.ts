@@ -9,8 +9,8 @@ const DEFAULT_RETRY_S = 30;
 /** Without a commit, an outage still ends once no transient failure has been seen for this long (ms). */
 const OUTAGE_QUIET_MS = 60_000;
 /**
- * Group commit (see group-commit.ts): most units per shared transaction. 200 chunk batches of 64
- * rows commit in ~100 ms on SQLite here, short enough not to hold the next group's first chunks back.
+ * Group commit (see group-commit.ts): most units per shared transaction, so that one commit's work
+ * stays bounded (200 chunk batches of up to RUN_CHUNK_FLUSH_MAX rows) while the next group waits.
  */
 const GROUP_MAX_UNITS = 200;
 
@@ -75,8 +75,8 @@ export class DatabaseService implements OnApplicationShutdown {
    */
   shared<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     // PostgreSQL gets a transaction of its own: a group runs its units one after another on one
-    // connection, a round trip each, where the pool's connections overlap them (bench/README.md:
-    // 50 runs' first chunk p50 239 ms grouped against ~145 ms ungrouped).
+    // connection, a round trip each, where the pool's connections overlap them (bench/README.md,
+    // "What moved the numbers": 50 runs' first chunk p50 239 ms grouped, 207–236 ms not).
     return this.isPostgres ? this.transaction(work) : this.groups.run(work);
   }
 

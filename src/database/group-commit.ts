@@ -3,11 +3,11 @@
  * reservations) committed together, one transaction for all the units that arrived while the
  * previous one was waiting or running, instead of one transaction each. A run's first chunk then
  * waits for a couple of commits, not for every other run's commit before its own; on SQLite every
- * commit is a WAL sync, on PostgreSQL a round trip and a WAL flush.
+ * commit is a WAL sync. (DatabaseService uses it on SQLite only; see DatabaseService.shared.)
  *
  * A unit keeps the contract of a transaction of its own: it resolves once its work is committed
- * and rejects when it is not, and nothing of a rejected unit is stored. Units share no savepoints
- * (on PostgreSQL each would cost two more round trips); when one unit fails with an error of its
+ * and rejects when it is not, and nothing of a rejected unit is stored. Units get no savepoints
+ * of their own (two more statements each); when one unit fails with an error of its
  * own, the group is rolled back, that unit rejects with its error, and every other unit of the
  * group runs again in a transaction of its own, so one bad unit never takes others with it. A
  * transient failure (see isTransientDbError) or a failed commit rejects every unit of the group

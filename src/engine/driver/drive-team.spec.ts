@@ -12,6 +12,8 @@ import { RoundRobinGroupChat } from '../teams/round-robin-group-chat.js';
 import type { Team } from '../teams/team.js';
 import { RecordingReplayClient } from '../../../test/support/engine/recording-client.js';
 import { ScriptedIOStream } from '../../../test/support/engine/scripted-io.js';
+import { sandboxOwnerOf, setSandboxOwner } from '../sandbox/run-owner.js';
+import type { Tool } from '../tools/tool.js';
 import { driveTeam, INTERNAL_RUN_ERROR, stopReasons, type DriveOptions, type TeamSource } from './drive-team.js';
 import type { RunEvent, RunOutcome } from './run-outcome.js';
 
@@ -180,5 +182,28 @@ describe(driveTeam.name, () => {
     }
     expect(signal?.aborted).toBe(true);
     expect(closed).toBe(true);
+  });
+
+  it("a tool call sees a signal of the run's own user (the Python sandbox's per-user cap, run-owner.ts)", async () => {
+    const seen: (string | undefined)[] = [];
+    const whoAmI: Tool = {
+      name: 'who_am_i',
+      description: 'Records whose run calls it',
+      schema: { name: 'who_am_i', description: 'Records whose run calls it', parameters: { type: 'object', properties: {} } },
+      run: async (_args, context) => (seen.push(sandboxOwnerOf(context.signal)), { content: 'noted', isError: false }),
+    };
+    const call = { id: 'c1', name: 'who_am_i', arguments: '{}' };
+    const model = new RecordingReplayClient([
+      { finish_reason: 'function_calls', content: [call], usage: { prompt_tokens: 1, completion_tokens: 1 }, cached: false },
+    ]);
+    const team = new RoundRobinGroupChat({
+      participants: [new AssistantAgent({ name: 'a', modelClient: model, tools: [whoAmI], systemMessage: null })],
+      maxTurns: 1,
+    });
+    const claim = new AbortController();
+    setSandboxOwner(claim.signal, 'ann');
+    const { outcome } = await drive(team, 'who?', { signal: claim.signal });
+    expect(outcome.status).toBe('complete');
+    expect(seen).toEqual(['ann']);
   });
 });
