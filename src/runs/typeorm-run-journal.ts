@@ -5,8 +5,8 @@
  * matches a run that is still `created` or `active`, and a write whose finish matches nothing
  * stores nothing. Writes are retried while the database does not answer (DatabaseService.retrying);
  * a write that must wait for the database to come back is kept and retried in the background.
- * A run's writes, activation and reservations share their transactions with other runs' (group
- * commit, DatabaseService.shared): atomic each, one commit for all that arrive together.
+ * On SQLite a run's writes, activation and reservations share their transactions with other
+ * runs' (group commit, DatabaseService.shared): atomic each, one commit for all that arrive together.
  */
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { In, MoreThan, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
