@@ -7,7 +7,8 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
-import { APP_CONFIG, maskedUrl, type AppConfig } from '../config/config.js';
+import { redactUrl } from '../common/secrets.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
 /** How long a readiness check waits for Redis's PONG (ms). */
 export const REDIS_PING_TIMEOUT_MS = 2_000;
@@ -58,7 +59,7 @@ export class RedisConnections implements OnApplicationShutdown {
       // ioredis's own words when the connection is down ("Reached the max retries per request
       // limit…") say nothing to an operator: the state of the connection and the URL do.
       const why = this.commands.status === 'ready' ? (error as Error).message : `connection ${this.commands.status}`;
-      return `unreachable: REDIS_URL ${maskedUrl(this.url)} (${why})`;
+      return `unreachable: REDIS_URL ${redactUrl(this.url)} (${why})`;
     } finally {
       clearTimeout(timer);
     }

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { readPinnedMcpServers, type EgressRule, type PinnedMcpServer } from '../engine/index.js';
 import { envSchema, type LogLevelName } from './config.schema.js';
+import { redactUrl } from '../common/secrets.js';
 import { parseSecretsKey } from '../common/secrets-crypto.js';
 
 /** Where the data lives: a SQLite file, or a PostgreSQL URL (with an optional schema). */
@@ -311,23 +312,12 @@ export function ensureSqliteDirectory(db: DatabaseConfig): void {
 /** A one-line description of where the data lives, for the start-up log (no password). */
 export function describeDatabase(db: DatabaseConfig): string {
   if (db.kind === 'sqlite') return `sqlite ${db.path}`;
-  return `postgres ${maskedUrl(db.url)}${db.schema ? ` (schema ${db.schema})` : ''}`;
-}
-
-/** A URL with its password, if any, shown as `***` (for logs and health answers). */
-export function maskedUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '(not a URL)';
-  }
+  return `postgres ${redactUrl(db.url)}${db.schema ? ` (schema ${db.schema})` : ''}`;
 }
 
 /** REDIS_URL (password masked) and REDIS_KEY_PREFIX, for the start-up line. */
 export function describeRedis(cluster: { redisUrl: string; keyPrefix: string }): string {
-  return `${maskedUrl(cluster.redisUrl)} (key prefix ${cluster.keyPrefix})`;
+  return `${redactUrl(cluster.redisUrl)} (key prefix ${cluster.keyPrefix})`;
 }
 
 /** SECRETS_KEY and SECRETS_KEY_PREVIOUS decoded; their format problems are added to `problems`. */
