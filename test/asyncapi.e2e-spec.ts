@@ -4,37 +4,14 @@
  * on /ws/chat — and every client frame sent, must match one of the messages the document lists
  * for its channel (payload schemas checked with ajv). Issue #17 §6.
  */
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TextSocket } from './chat/text-socket.js';
 import { AsyncApiFrames } from './support/asyncapi-frames.js';
 import { teamFixture } from './support/fixtures.js';
-import { RunViewer, type Frame } from './support/run-viewer.js';
+import { RunViewer } from './support/run-viewer.js';
 import { createRun } from './support/runs.js';
+import { readSse } from './support/sse.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-/** Reads an SSE response to its end (the server ends it after a finished run's replay). */
-function readSseFrames(url: string, timeoutMs = 10_000): Promise<Frame[]> {
-  return new Promise((resolve, reject) => {
-    const frames: Frame[] = [];
-    const req = http.get(url, (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (text: string) => {
-        buffer += text;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const data = /^data: (.*)$/m.exec(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-          if (data) frames.push(JSON.parse(data[1]!) as Frame);
-        }
-      });
-      res.on('end', () => (clearTimeout(timer), resolve(frames)));
-    });
-    const timer = setTimeout(() => (req.destroy(), reject(new Error(`SSE: timed out with ${frames.length} frames`))), timeoutMs);
-    req.on('error', (e) => (clearTimeout(timer), reject(e)));
-  });
-}
 
 describe('the AsyncAPI document describes every frame the server sends and takes', () => {
   let t: TestApp;
@@ -82,7 +59,7 @@ describe('the AsyncAPI document describes every frame the server sends and takes
     expect(replay.frames.some((f) => f.type === 'gap')).toBe(true);
     await replay.close();
 
-    const sse = await readSseFrames(`${t.baseUrl}/api/runs/${runId}/stream`);
+    const sse = (await readSse(`${t.baseUrl}/api/runs/${runId}/stream`, { timeoutMs: 10_000 })).events.map((e) => e.data);
     expect(sse.map((f) => f.type)).toContain('gap');
     for (const frame of sse) seen.push({ channel: 'runStream', frame });
   });

@@ -7,7 +7,6 @@
  * missing one fails instead (findPostgres / findRedis).
  */
 import { writeFileSync } from 'node:fs';
-import http from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChatCompletionsServer, type ChatCompletionsServer } from '../fakes/chat-completions-server.js';
@@ -16,6 +15,7 @@ import { createPostgresDatabase, findPostgres } from '../support/postgres.js';
 import { dropKeys, findRedis, uniqueKeyPrefix } from '../support/redis.js';
 import { coveredSeqs, RunViewer, type Frame } from '../support/run-viewer.js';
 import { createRunAt } from '../support/runs.js';
+import { readSse } from '../support/sse.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { openAiTeam } from '../support/teams.js';
@@ -30,31 +30,6 @@ const redisUrl = await findRedis();
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
 const numbered = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number');
 const seqsOf = (frames: Frame[]) => numbered(frames).map((f) => f.seq as number);
-
-/** Reads an SSE stream until the server ends it; every event's id and frame. */
-function readSse(url: string, headers: Record<string, string>, timeoutMs = 20_000): Promise<{ id: number; data: Frame }[]> {
-  return new Promise((resolve, reject) => {
-    const events: { id: number; data: Frame }[] = [];
-    const req = http.get(url, { headers }, (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (text: string) => {
-        buffer += text;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const id = /^id: (\d+)$/m.exec(block);
-          const data = /^data: (.*)$/m.exec(block);
-          if (id && data) events.push({ id: Number(id[1]), data: JSON.parse(data[1]!) as Frame });
-        }
-      });
-      res.on('end', () => (clearTimeout(timer), resolve(events)));
-    });
-    const timer = setTimeout(() => (req.destroy(), reject(new Error(`SSE: not ended after ${timeoutMs} ms, ${events.length} events`))), timeoutMs);
-    req.on('error', (e) => (clearTimeout(timer), reject(e)));
-  });
-}
 
 /** Polls `probe` until it returns true, or fails after `timeoutMs` (no fixed sleep). */
 async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -193,7 +168,7 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
     await a.waitFor((f) => f.type === 'system');
     a.send({ type: 'start', task: 'Talk', team_config: team });
     const head = await a.nth('message_chunk', 10);
-    const events = await readSse(`${server('c').baseUrl}/api/runs/${runId}/stream`, { 'last-event-id': String(head.seq) });
+    const { events } = await readSse(`${server('c').baseUrl}/api/runs/${runId}/stream`, { headers: { 'last-event-id': String(head.seq) } });
     await a.terminal(15_000);
     expect(events.map((e) => e.id)).toEqual(events.map((e) => e.data.seq));
     expect(events.at(-1)?.data.type).toBe('result');

@@ -3,49 +3,16 @@
  * see the same frames, a late viewer gets the whole run, a finished run replays and closes 1000,
  * and the same frames are readable as JSON and as Server-Sent Events.
  */
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teamFixture } from '../support/fixtures.js';
 import { compactedReplay, coveredSeqs, RunViewer, type Frame } from '../support/run-viewer.js';
 import { createRun } from '../support/runs.js';
+import { readSse } from '../support/sse.js';
 import { longReplayTeam } from '../support/teams.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const seqs = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number').map((f) => f.seq);
 const strip = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number');
-
-/** Reads an SSE response until `until` is true of the events so far (bounded by a timeout). */
-function readSse(url: string, headers: Record<string, string>, until: (events: { id: number; data: Frame }[]) => boolean) {
-  return new Promise<{ events: { id: number; data: Frame }[]; contentType: string }>((resolve, reject) => {
-    const events: { id: number; data: Frame }[] = [];
-    const req = http.get(url, { headers }, (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (text: string) => {
-        buffer += text;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const id = /^id: (\d+)$/m.exec(block);
-          const data = /^data: (.*)$/m.exec(block);
-          if (id && data) events.push({ id: Number(id[1]), data: JSON.parse(data[1]!) as Frame });
-        }
-        if (until(events)) {
-          clearTimeout(timer);
-          req.destroy();
-          resolve({ events, contentType: String(res.headers['content-type']) });
-        }
-      });
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ events, contentType: String(res.headers['content-type']) });
-      });
-    });
-    const timer = setTimeout(() => (req.destroy(), reject(new Error(`SSE: timed out with ${events.length} events`))), 10_000);
-    req.on('error', (e) => (clearTimeout(timer), reject(e)));
-  });
-}
 
 describe('runs that outlive their socket', () => {
   let t: TestApp;
@@ -160,11 +127,11 @@ describe('runs that outlive their socket', () => {
     live.send({ type: 'start', task: 'Go', team_config: team });
     await live.terminal();
     const url = `${t.baseUrl}/api/runs/${runId}/stream`;
-    const full = await readSse(url, {}, (events) => events.length === 4);
+    const full = await readSse(url, { until: (events) => events.length === 4, timeoutMs: 10_000 });
     expect(full.contentType).toMatch(/^text\/event-stream/);
     expect(full.events.map((e) => e.id)).toEqual([1, 7, 8, 9]);
     expect(full.events.map((e) => e.data)).toEqual(compactedReplay(live.frames));
-    const resumed = await readSse(url, { 'last-event-id': '6' }, (events) => events.length === 3);
+    const resumed = await readSse(url, { headers: { 'last-event-id': '6' }, until: (events) => events.length === 3, timeoutMs: 10_000 });
     expect(resumed.events.map((e) => e.id)).toEqual([7, 8, 9]);
     await live.close();
   });
@@ -179,9 +146,12 @@ describe('runs that outlive their socket', () => {
     // once the SSE client has the input request, so the stream is attached to the live run.
     let attached!: () => void;
     const following = new Promise<void>((resolve) => (attached = resolve));
-    const sse = readSse(`${t.baseUrl}/api/runs/${runId}/stream`, {}, (events) => {
-      if (events.some((e) => e.data.type === 'input_request')) attached();
-      return false;
+    const sse = readSse(`${t.baseUrl}/api/runs/${runId}/stream`, {
+      until: (events) => {
+        if (events.some((e) => e.data.type === 'input_request')) attached();
+        return false;
+      },
+      timeoutMs: 10_000,
     });
     await Promise.race([following, sse]);
     viewer.send({ type: 'input_response', response: 'APPROVE' });
