@@ -31,16 +31,6 @@ const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join('
 const numbered = (frames: Frame[]) => frames.filter((f) => typeof f.seq === 'number');
 const seqsOf = (frames: Frame[]) => numbered(frames).map((f) => f.seq as number);
 
-/** Polls `probe` until it returns true, or fails after `timeoutMs` (no fixed sleep). */
-async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
 describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one PostgreSQL and one Redis', () => {
   let proxy: TcpProxy;
   let model: ChatCompletionsServer;
@@ -194,7 +184,7 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
     const row = () => request(server('c').baseUrl).get(`/api/runs/${runId}`).expect(200);
     expect((await row()).body.data.status).toBe('active');
     await b.close();
-    await until(async () => (await row()).body.data.status !== 'active', 10_000, 'the run to stop after B left');
+    await expect.poll(async () => (await row()).body.data.status, { timeout: 10_000, message: 'the run to stop after B left' }).not.toBe('active');
     return (await row()).body.data as unknown;
   }
 
@@ -258,7 +248,12 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
       proxy.restore();
     }
     // Redis is back: a new run of C reaches a viewer on B again.
-    await until(async () => (await request(server('b').baseUrl).get('/api/health/ready')).status === 200, 15_000, 'B ready again (Redis back)');
+    await expect
+      .poll(async () => (await request(server('b').baseUrl).get('/api/health/ready')).status, {
+        timeout: 15_000,
+        message: 'B ready again (Redis back)',
+      })
+      .toBe(200);
     const next = await streamingRun(server('c'), 10);
     const owner = await RunViewer.open(server('c').baseUrl, next.runId);
     const viewer = await RunViewer.open(server('b').baseUrl, next.runId);

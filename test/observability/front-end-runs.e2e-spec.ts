@@ -10,13 +10,13 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashUserId } from '../../src/engine/index.js';
-import { startInMemoryTracing } from '../support/in-memory-tracing.js';
+import { startTracedTestApp } from '../support/in-memory-tracing.js';
 import { sampleValue } from './prom-text.js';
 
 type Json = Record<string, any>;
 
 const exporter = new InMemorySpanExporter();
-let stopTracing: (() => Promise<void>) | undefined;
+let closeAll: (() => Promise<void>) | undefined;
 let t: import('../support/test-app.js').TestApp;
 let model: import('../fakes/chat-completions-server.js').ChatCompletionsServer;
 let support: {
@@ -27,23 +27,16 @@ let support: {
 };
 
 beforeAll(async () => {
-  stopTracing = await startInMemoryTracing(exporter);
-  // Nest, express and the app are loaded only now, after the SDK, as in main.ts.
-  const { startTestApp } = await import('../support/test-app.js');
-  const { startChatCompletionsServer } = await import('../fakes/chat-completions-server.js');
+  ({ t, model, close: closeAll } = await startTracedTestApp(exporter, { env: { METRICS: 'on' } }));
   support = {
     chat: await import('../chat/ndjson.js'),
     socket: await import('../chat/text-socket.js'),
     teams: await import('../support/teams.js'),
     runs: await import('../support/runs.js'),
   };
-  model = await startChatCompletionsServer();
-  t = await startTestApp({ env: { METRICS: 'on' } });
 }, 60_000);
 afterAll(async () => {
-  await t?.close();
-  await model?.close();
-  await stopTracing?.();
+  await closeAll?.();
 });
 
 const scrape = async () => (await t.http.get('/metrics').expect(200)).text;

@@ -4,49 +4,29 @@
  * id is echoed in the `x-request-id` response header. The app logs JSON (LOG_FORMAT=json's
  * logger) into a stream the test reads.
  */
-import { Writable } from 'node:stream';
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.factory.js';
-import { loadConfig } from '../../src/config/config.js';
-import { createPinoLogger, PinoNestLogger } from '../../src/observability/pino-logger.js';
 import { startChatCompletionsServer, type ChatCompletionsServer } from '../fakes/chat-completions-server.js';
+import { startJsonLogApp, type JsonLogApp } from '../support/json-log-app.js';
 import { RunViewer } from '../support/run-viewer.js';
 import { createRunAt } from '../support/runs.js';
 import { openAiTeam } from '../support/teams.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('log lines carry run_id and request_id (LOG_FORMAT=json)', () => {
   const lines: Record<string, unknown>[] = [];
-  let app: INestApplication;
-  let database: TestDatabase;
+  let logApp: JsonLogApp;
   let model: ChatCompletionsServer;
   let baseUrl: string;
 
   beforeAll(async () => {
     model = await startChatCompletionsServer();
-    database = await createTestDatabase();
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    const config = {
-      ...loadConfig({ LOG_LEVEL: 'log', LOG_FORMAT: 'json', RATE_LIMIT_PER_MINUTE: '0', EGRESS_ALLOW: '127.0.0.1' }),
-      database: database.config,
-    };
-    app = await createApp(config, { logger: new PinoNestLogger(createPinoLogger({ level: 'log', format: 'json', destination })) });
-    await app.listen(0, '127.0.0.1');
-    const address = app.getHttpServer().address() as { port: number };
-    baseUrl = `http://127.0.0.1:${address.port}`;
+    logApp = await startJsonLogApp(lines);
+    baseUrl = logApp.baseUrl;
   }, 60_000);
   afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+    await logApp?.close();
     await model?.close();
   });
 

@@ -7,11 +7,11 @@
  */
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInMemoryTracing } from '../support/in-memory-tracing.js';
+import { startTracedTestApp } from '../support/in-memory-tracing.js';
 import type { ChatCompletionsServer } from '../fakes/chat-completions-server.js';
 
 const exporter = new InMemorySpanExporter();
-let stopTracing: (() => Promise<void>) | undefined;
+let closeAll: (() => Promise<void>) | undefined;
 let t: import('../support/test-app.js').TestApp;
 let fake: ChatCompletionsServer;
 let support: {
@@ -21,21 +21,15 @@ let support: {
 };
 
 beforeAll(async () => {
-  stopTracing = await startInMemoryTracing(exporter);
-  const { startTestApp } = await import('../support/test-app.js');
-  const { startChatCompletionsServer } = await import('../fakes/chat-completions-server.js');
+  ({ t, model: fake, close: closeAll } = await startTracedTestApp(exporter));
   support = {
     runs: await import('../support/runs.js'),
     viewer: await import('../support/run-viewer.js'),
     teams: await import('../support/teams.js'),
   };
-  t = await startTestApp();
-  fake = await startChatCompletionsServer();
 });
 afterAll(async () => {
-  await fake?.close();
-  await t?.close();
-  await stopTracing?.();
+  await closeAll?.();
 });
 
 /** Everything a span records, as text: name, attributes, status message, events and their attributes. */

@@ -6,7 +6,6 @@
  * `error.type`; no span lives as long as the socket; no token, query or session id on any span.
  * Log lines written while a frame or request is handled carry its trace id.
  */
-import { Writable } from 'node:stream';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +17,7 @@ type Json = Record<string, any>;
 const exporter = new InMemorySpanExporter();
 const lines: Json[] = [];
 let stopTracing: (() => Promise<void>) | undefined;
-let app: import('@nestjs/common').INestApplication;
-let database: import('../support/test-database.js').TestDatabase;
+let logApp: import('../support/json-log-app.js').JsonLogApp;
 let mcp: import('../fakes/mcp-server.js').McpHttpServer;
 let model: import('../fakes/chat-completions-server.js').ChatCompletionsServer;
 let baseUrl: string;
@@ -34,10 +32,7 @@ let support: {
 beforeAll(async () => {
   stopTracing = await startInMemoryTracing(exporter);
   // Nest, express and the app only after the SDK, as in main.ts; the app logs JSON into `lines`.
-  const { createApp } = await import('../../src/app.factory.js');
-  const { loadConfig } = await import('../../src/config/config.js');
-  const { createPinoLogger, PinoNestLogger } = await import('../../src/observability/pino-logger.js');
-  const { createTestDatabase } = await import('../support/test-database.js');
+  const { startJsonLogApp } = await import('../support/json-log-app.js');
   const { startMcpHttpServer } = await import('../fakes/mcp-server.js');
   const { startChatCompletionsServer } = await import('../fakes/chat-completions-server.js');
   support = {
@@ -49,24 +44,11 @@ beforeAll(async () => {
   };
   mcp = await startMcpHttpServer();
   model = await startChatCompletionsServer();
-  database = await createTestDatabase();
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Json);
-      done();
-    },
-  });
-  const config = {
-    ...loadConfig({ LOG_LEVEL: 'log', LOG_FORMAT: 'json', RATE_LIMIT_PER_MINUTE: '0', EGRESS_ALLOW: '127.0.0.1' }),
-    database: database.config,
-  };
-  app = await createApp(config, { logger: new PinoNestLogger(createPinoLogger({ level: 'log', format: 'json', destination })) });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  logApp = await startJsonLogApp(lines);
+  baseUrl = logApp.baseUrl;
 }, 60_000);
 afterAll(async () => {
-  await app?.close();
-  await database?.drop();
+  await logApp?.close();
   await mcp?.close();
   await model?.close();
   await stopTracing?.();

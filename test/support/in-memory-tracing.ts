@@ -17,3 +17,31 @@ export async function startInMemoryTracing(exporter: InMemorySpanExporter): Prom
     propagation.disable();
   };
 }
+
+/**
+ * Tracing to `exporter` first, then a test app (loaded only now, after the SDK, as main.ts loads
+ * it) and a fake chat-completions server. `close` ends them in the opposite order.
+ */
+export async function startTracedTestApp(
+  exporter: InMemorySpanExporter,
+  options: import('./test-app.js').TestAppOptions = {},
+): Promise<{
+  t: import('./test-app.js').TestApp;
+  model: import('../fakes/chat-completions-server.js').ChatCompletionsServer;
+  close: () => Promise<void>;
+}> {
+  const stopTracing = await startInMemoryTracing(exporter);
+  const { startTestApp } = await import('./test-app.js');
+  const { startChatCompletionsServer } = await import('../fakes/chat-completions-server.js');
+  const model = await startChatCompletionsServer();
+  const t = await startTestApp(options);
+  return {
+    t,
+    model,
+    close: async () => {
+      await t.close();
+      await model.close();
+      await stopTracing();
+    },
+  };
+}
