@@ -82,6 +82,14 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
     return { team, ...(await createRunAt(at.baseUrl, team)) };
   };
 
+  /** A viewer on `at`, once connected, sends the run's `start` frame (`start`: its fields). */
+  const startOn = async (at: ServerProcess, runId: number, start: Record<string, unknown>) => {
+    const viewer = await RunViewer.open(at.baseUrl, runId);
+    await viewer.waitFor((f) => f.type === 'system');
+    viewer.send({ type: 'start', ...start });
+    return viewer;
+  };
+
   it('a run started on A reaches viewers on B and C: every frame once, in seq order, the same as on A', async () => {
     const { runId, team } = await streamingRun(server('a'), 60);
     const a = await RunViewer.open(server('a').baseUrl, runId);
@@ -110,9 +118,7 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
   it('input answered from B (socket, then REST) reaches the run on A', async () => {
     const team = teamFixture('human-in-the-loop');
     const { runId } = await createRunAt(server('a').baseUrl, team);
-    const a = await RunViewer.open(server('a').baseUrl, runId);
-    await a.waitFor((f) => f.type === 'system');
-    a.send({ type: 'start', task: 'Poem', team_config: team });
+    const a = await startOn(server('a'), runId, { task: 'Poem', team_config: team });
     const b = await RunViewer.open(server('b').baseUrl, runId);
     const first = await b.waitFor((f) => f.type === 'input_request', 15_000);
     b.send({ type: 'input_response', request_id: first.request_id, response: 'Shorter' });
@@ -130,11 +136,8 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
   it('stop from C (socket) and from B (REST) end runs owned by A; a finished run is "not running" everywhere', async () => {
     const one = await streamingRun(server('a'), 400, 30);
     const two = await streamingRun(server('a'), 400, 30);
-    const a1 = await RunViewer.open(server('a').baseUrl, one.runId);
-    const a2 = await RunViewer.open(server('a').baseUrl, two.runId);
-    await Promise.all([a1, a2].map((v) => v.waitFor((f) => f.type === 'system')));
-    a1.send({ type: 'start', task: 'Talk', team_config: one.team });
-    a2.send({ type: 'start', task: 'Talk', team_config: two.team });
+    const a1 = await startOn(server('a'), one.runId, { task: 'Talk', team_config: one.team });
+    const a2 = await startOn(server('a'), two.runId, { task: 'Talk', team_config: two.team });
     const c1 = await RunViewer.open(server('c').baseUrl, one.runId);
     await c1.nth('message_chunk', 3, 15_000);
     c1.send({ type: 'stop', reason: 'Stopped from C' });
@@ -154,9 +157,7 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
 
   it('SSE on C resumes a run of A with Last-Event-ID and ends after its terminal frame', async () => {
     const { runId, team } = await streamingRun(server('a'), 80);
-    const a = await RunViewer.open(server('a').baseUrl, runId);
-    await a.waitFor((f) => f.type === 'system');
-    a.send({ type: 'start', task: 'Talk', team_config: team });
+    const a = await startOn(server('a'), runId, { task: 'Talk', team_config: team });
     const head = await a.nth('message_chunk', 10);
     const { events } = await readSse(`${server('c').baseUrl}/api/runs/${runId}/stream`, { headers: { 'last-event-id': String(head.seq) } });
     await a.terminal(15_000);
@@ -173,9 +174,7 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
    */
   async function lastViewerOnB(onDisconnect?: 'stop') {
     const { runId, team } = await streamingRun(server('a'), 2_000, 30);
-    const a = await RunViewer.open(server('a').baseUrl, runId);
-    await a.waitFor((f) => f.type === 'system');
-    a.send({ type: 'start', task: 'Talk', team_config: team, ...(onDisconnect ? { on_disconnect: onDisconnect } : {}) });
+    const a = await startOn(server('a'), runId, { task: 'Talk', team_config: team, ...(onDisconnect ? { on_disconnect: onDisconnect } : {}) });
     const b = await RunViewer.open(server('b').baseUrl, runId);
     await b.nth('message_chunk', 3, 15_000);
     await a.close();
@@ -199,11 +198,8 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
   it('kill -9 of A mid-run: the viewer on B gets `Instance lost` within RUN_LEASE_S; A restarted leaves runs of live peers alone', async () => {
     const lost = await streamingRun(server('a'), 2_000, 30);
     const onB = await streamingRun(server('b'), 2_000, 30);
-    const a = await RunViewer.open(server('a').baseUrl, lost.runId);
-    const b = await RunViewer.open(server('b').baseUrl, onB.runId);
-    await Promise.all([a, b].map((v) => v.waitFor((f) => f.type === 'system')));
-    a.send({ type: 'start', task: 'Talk', team_config: lost.team });
-    b.send({ type: 'start', task: 'Talk', team_config: onB.team });
+    const a = await startOn(server('a'), lost.runId, { task: 'Talk', team_config: lost.team });
+    const b = await startOn(server('b'), onB.runId, { task: 'Talk', team_config: onB.team });
     const watcher = await RunViewer.open(server('b').baseUrl, lost.runId);
     await watcher.nth('message_chunk', 5, 15_000);
     await b.nth('message_chunk', 2, 15_000);
