@@ -294,7 +294,7 @@ export class WebSocketManager implements BeforeApplicationShutdown {
     if (!run || run.finished) return;
     switch (run.options.onDisconnect) {
       case 'stop':
-        return void this.stopUnlessWatched(run, VIEWERS_DISCONNECTED);
+        return void this.stopUnlessWatched(run, VIEWERS_DISCONNECTED, STOP_RECHECK_MS);
       case 'grace':
         return this.armGrace(run);
       case 'detach':
@@ -304,14 +304,14 @@ export class WebSocketManager implements BeforeApplicationShutdown {
 
   /**
    * Stops the run with `reason` after `delayMs` (RUN_DETACH_GRACE_S by default) unless a viewer
-   * attaches first here or watches it elsewhere.
+   * attaches first here or watches it elsewhere (then it looks again after as long).
    */
   private armGrace(run: LiveRun, reason = VIEWERS_LEFT, delayMs = this.options.detachGraceS * 1000): void {
     const runId = run.run.id;
     clearTimeout(this.graceTimers.get(runId));
     const timer = setTimeout(() => {
       this.graceTimers.delete(runId);
-      void this.stopUnlessWatched(run, reason);
+      void this.stopUnlessWatched(run, reason, delayMs);
     }, delayMs);
     timer.unref();
     this.graceTimers.set(runId, timer);
@@ -319,17 +319,16 @@ export class WebSocketManager implements BeforeApplicationShutdown {
 
   /**
    * Nobody watches the run on this instance: it is stopped with `reason`, unless viewers on other
-   * instances watch it (cluster mode, RunBus.watchedElsewhere); then it is asked again, so it stops
-   * once they have gone too: after the grace period, or for `on_disconnect: "stop"` within
-   * STOP_RECHECK_MS (an instance withdraws its claim to watch when its last viewer leaves).
+   * instances watch it (cluster mode, RunBus.watchedElsewhere); then it is asked again after
+   * `recheckMs`, so it stops once they have gone too (an instance withdraws its claim to watch
+   * when its last viewer leaves).
    */
-  private async stopUnlessWatched(run: LiveRun, reason: string): Promise<void> {
+  private async stopUnlessWatched(run: LiveRun, reason: string, recheckMs: number): Promise<void> {
     const runId = run.run.id;
     const elsewhere = await this.bus.watchedElsewhere(runId);
     if (this.viewers.has(runId) || run.finished || this.live.get(runId) !== run) return;
-    if (!elsewhere) return run.cancel(reason);
-    if (reason === VIEWERS_DISCONNECTED) this.armGrace(run, reason, STOP_RECHECK_MS);
-    else this.armGrace(run, reason);
+    if (elsewhere) this.armGrace(run, reason, recheckMs);
+    else run.cancel(reason);
   }
 
   /** Stored frames with seq > after and the run's unstored ones (read first: see below), merged in seq order. */
