@@ -198,7 +198,7 @@ describe.skipIf(!pgUrl || !redisUrl)('cluster mode: three instances on one Postg
   it('kill -9 of A mid-run: the viewer on B gets `Instance lost` within RUN_LEASE_S; A restarted leaves runs of live peers alone', async () => {
     const lost = await streamingRun(server('a'), 2_000, 30);
     const onB = await streamingRun(server('b'), 2_000, 30);
-    const a = await startOn(server('a'), lost.runId, { task: 'Talk', team_config: lost.team });
+    await startOn(server('a'), lost.runId, { task: 'Talk', team_config: lost.team });
     const b = await startOn(server('b'), onB.runId, { task: 'Talk', team_config: onB.team });
     const watcher = await RunViewer.open(server('b').baseUrl, lost.runId);
     await watcher.nth('message_chunk', 5, 15_000);
